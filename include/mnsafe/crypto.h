@@ -1,0 +1,154 @@
+/*
+ * crypto.h: the primitives mnsafe builds on, each with one job.
+ *
+ *  - secure memory: mlock'ed, excluded from core dumps, wiped on free;
+ *  - AEAD: AES-256-GCM, output = nonce(12) || ciphertext || tag(16);
+ *  - blind index: HMAC-SHA256(index key, normalised number);
+ *  - Shamir secret sharing over GF(256), constant time, text shares with a
+ *    checksum and a set id;
+ *  - password hashing: Argon2id (libsodium);
+ *  - signatures: Ed25519 (OpenSSL);
+ *  - key wrapping for the keyring (root key -> tenant keys -> person data keys).
+ *
+ * All functions are thread-safe (no shared state). Secrets passed in are never
+ * copied into non-secure memory by these functions, and anything secret they
+ * produce in a buffer of their own is wiped before it is freed.
+ */
+#ifndef MNSAFE_CRYPTO_H
+#define MNSAFE_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mnsafe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MNS_KEY_LEN 32
+#define MNS_AEAD_NONCE_LEN 12
+#define MNS_AEAD_TAG_LEN 16
+#define MNS_AEAD_OVERHEAD (MNS_AEAD_NONCE_LEN + MNS_AEAD_TAG_LEN)
+#define MNS_HASH_LEN 32
+#define MNS_ED25519_PUB_LEN 32
+#define MNS_ED25519_SEED_LEN 32
+#define MNS_ED25519_SIG_LEN 64
+
+/* ---- secure memory ---------------------------------------------------- */
+
+/* Zeroes n bytes in a way the compiler cannot elide. NULL-safe. */
+void mns_wipe(void *p, size_t n);
+/* Constant-time comparison; true when equal. */
+bool mns_equal(const void *a, const void *b, size_t n);
+/* Cryptographically secure random bytes. */
+mns_err mns_random(void *buf, size_t n) MNS_WUR;
+
+/*
+ * Page-aligned allocation that is mlock'ed (best effort: a failed mlock is
+ * not an error, mns_secure_locked() tells) and marked MADV_DONTDUMP; zeroed.
+ * Free with mns_secure_free, which wipes and unlocks. Returns NULL on failure.
+ */
+void *mns_secure_alloc(size_t n);
+void mns_secure_free(void *p, size_t n);
+/* Whether the last mns_secure_alloc managed to mlock (for the check sheet probes). */
+bool mns_secure_alloc_locked(const void *p);
+
+/* Makes the process undumpable (prctl PR_SET_DUMPABLE 0, RLIMIT_CORE 0). */
+mns_err mns_process_harden(void) MNS_WUR;
+
+/* ---- hashing ---------------------------------------------------------- */
+
+mns_err mns_sha256(uint8_t out[MNS_HASH_LEN], const void *data, size_t len) MNS_WUR;
+mns_err mns_hmac_sha256(uint8_t out[MNS_HASH_LEN], const uint8_t key[MNS_KEY_LEN],
+                        const void *data, size_t len) MNS_WUR;
+
+/* ---- AEAD: AES-256-GCM -------------------------------------------------- */
+
+/* out must hold ptlen + MNS_AEAD_OVERHEAD bytes; a fresh random nonce is used. */
+mns_err mns_aead_seal(uint8_t *out, const uint8_t key[MNS_KEY_LEN], const void *ad,
+                      size_t adlen, const void *pt, size_t ptlen) MNS_WUR;
+/* out must hold inlen - MNS_AEAD_OVERHEAD bytes; *outlen set on success.
+ * A wrong key, wrong ad or altered input gives MNS_ERR_CRYPTO and a wiped out. */
+mns_err mns_aead_open(uint8_t *out, size_t *outlen, const uint8_t key[MNS_KEY_LEN],
+                      const void *ad, size_t adlen, const uint8_t *in, size_t inlen) MNS_WUR;
+
+/* ---- blind index ------------------------------------------------------ */
+
+/* HMAC-SHA256(key, "mnsafe-bidx-v1" 0x00 normalised digits). */
+mns_err mns_blind_index(uint8_t out[MNS_HASH_LEN], const uint8_t key[MNS_KEY_LEN],
+                        const char *digits, size_t len) MNS_WUR;
+
+/* ---- Shamir secret sharing ------------------------------------------- */
+
+/*
+ * Shares are text, one line each, e.g.
+ *   mns1-3-5f2a91c0-02-<64 hex>-<8 hex>
+ * version, threshold k, set id (random per init, tells shares of different
+ * stores apart), x coordinate (1..255), y (32 bytes, hex), checksum (first 4
+ * bytes of SHA-256 over everything before it). Case and surrounding spaces are
+ * ignored on input; inner spaces and hyphens between groups are tolerated.
+ */
+#define MNS_SHARE_TEXT_MAX 128
+#define MNS_SHARES_MAX 255
+
+struct mns_share {
+    uint8_t threshold;
+    uint32_t set_id;
+    uint8_t x;
+    uint8_t y[MNS_KEY_LEN];
+};
+
+/* Split secret into n shares with threshold k (2 <= k <= n <= 255), set id
+ * chosen at random. shares must have room for n entries; wipe them after use. */
+mns_err mns_shamir_split(struct mns_share *shares, unsigned n, unsigned k,
+                         const uint8_t secret[MNS_KEY_LEN]) MNS_WUR;
+/* Recombine exactly the given shares (count >= threshold, all one set id,
+ * distinct x). Errors are MNS_ERR_BAD_SHARE with a message naming the share
+ * (1-based) that is wrong. */
+mns_err mns_shamir_combine(uint8_t secret[MNS_KEY_LEN], const struct mns_share *shares,
+                           size_t count, mns_errmsg *em) MNS_WUR;
+/* Text form; out holds MNS_SHARE_TEXT_MAX bytes. */
+void mns_share_format(char out[MNS_SHARE_TEXT_MAX], const struct mns_share *share);
+/* Parse and checksum one share. A typo gives MNS_ERR_BAD_SHARE "checksum". */
+mns_err mns_share_parse(struct mns_share *share, const char *text, mns_errmsg *em) MNS_WUR;
+
+/* Constant-time GF(2^8) arithmetic (AES polynomial), exposed for tests. */
+uint8_t mns_gf256_mul(uint8_t a, uint8_t b);
+uint8_t mns_gf256_inv(uint8_t a);
+
+/* ---- password hashing: Argon2id --------------------------------------- */
+
+#define MNS_PWHASH_STR_MAX 128
+/* Argon2id with at least m=19 MiB, t=2, p=1; out is the PHC string. */
+mns_err mns_pwhash(char out[MNS_PWHASH_STR_MAX], const char *password, size_t len) MNS_WUR;
+/* MNS_OK if it matches, MNS_ERR_AUTH if not. */
+mns_err mns_pwhash_verify(const char *hash, const char *password, size_t len) MNS_WUR;
+
+/* ---- Ed25519 ------------------------------------------------------------ */
+
+mns_err mns_ed25519_public(uint8_t pub[MNS_ED25519_PUB_LEN],
+                           const uint8_t seed[MNS_ED25519_SEED_LEN]) MNS_WUR;
+mns_err mns_ed25519_sign(uint8_t sig[MNS_ED25519_SIG_LEN], const uint8_t seed[MNS_ED25519_SEED_LEN],
+                         const void *msg, size_t len) MNS_WUR;
+/* MNS_OK if valid, MNS_ERR_TAMPERED if not. */
+mns_err mns_ed25519_verify(const uint8_t sig[MNS_ED25519_SIG_LEN],
+                           const uint8_t pub[MNS_ED25519_PUB_LEN], const void *msg,
+                           size_t len) MNS_WUR;
+
+/* ---- encodings ---------------------------------------------------------- */
+
+/* Standard base64 with padding; out holds 4*((n+2)/3)+1. Returns length. */
+size_t mns_base64_encode(char *out, const uint8_t *in, size_t n);
+/* Strict decode; MNS_ERR_INVALID on bad input or overflow of outsize. */
+mns_err mns_base64_decode(uint8_t *out, size_t outsize, size_t *outlen, const char *in,
+                          size_t n) MNS_WUR;
+/* Lower-case hex; out holds 2n+1. */
+void mns_hex_encode(char *out, const uint8_t *in, size_t n);
+mns_err mns_hex_decode(uint8_t *out, size_t n, const char *in, size_t inlen) MNS_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

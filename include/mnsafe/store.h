@@ -1,0 +1,91 @@
+/*
+ * store.h: the one storage interface of mnsafe.
+ *
+ * A store is a relational database reached through portable SQL: `?`
+ * placeholders, INTEGER/TEXT/BLOB values, `INSERT ... RETURNING`, no
+ * backend-specific functions in the SQL of other modules. The backend is
+ * chosen by URL ("sqlite:/path/to/mnsafe.db" now, "postgresql://..." later);
+ * everything backend-specific (pragmas, DDL types, placeholder rewriting)
+ * stays inside lib/store/<backend>.c.
+ *
+ * The schema is versioned: mns_store_migrate() applies the missing
+ * migrations, each in its own transaction, and records them.
+ *
+ * A store handle is used by one thread at a time. Statements prepared with
+ * mns_store_prepare() are owned by the store (cached by SQL text) and reset by
+ * the next mns_store_prepare() of the same SQL; text and blob pointers from a
+ * row stay valid until the next step, reset or prepare of that statement.
+ */
+#ifndef MNSAFE_STORE_H
+#define MNSAFE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mnsafe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mns_store;
+struct mns_stmt;
+
+/* Opens (creating if needed) the store at url. For SQLite: WAL,
+ * synchronous=FULL, secure_delete=ON, foreign_keys=ON, busy timeout; the file
+ * is created 0600. */
+mns_err mns_store_open(struct mns_store **out, const char *url, mns_errmsg *em) MNS_WUR;
+/* Finalises statements and closes. NULL-safe. */
+void mns_store_close(struct mns_store *st);
+/* "sqlite" or "postgresql". */
+const char *mns_store_backend(const struct mns_store *st);
+
+/* Brings the schema up to the newest version. *version (optional) gets it. */
+mns_err mns_store_migrate(struct mns_store *st, int *version, mns_errmsg *em) MNS_WUR;
+/* Current schema version (0 for an empty store). */
+mns_err mns_store_schema_version(struct mns_store *st, int *version) MNS_WUR;
+
+/* Transactions. begin is BEGIN IMMEDIATE on SQLite (writer lock up front). */
+mns_err mns_store_begin(struct mns_store *st) MNS_WUR;
+mns_err mns_store_commit(struct mns_store *st) MNS_WUR;
+/* Never fails from the caller's point of view; safe without a transaction. */
+void mns_store_rollback(struct mns_store *st);
+/* Nested points inside a transaction, by name ([a-z_]+). */
+mns_err mns_store_savepoint(struct mns_store *st, const char *name) MNS_WUR;
+mns_err mns_store_release(struct mns_store *st, const char *name) MNS_WUR;
+void mns_store_rollback_to(struct mns_store *st, const char *name);
+
+/* Runs one or more statements without parameters or results. */
+mns_err mns_store_exec(struct mns_store *st, const char *sql, mns_errmsg *em) MNS_WUR;
+
+/* Prepare (cached) a statement; bind indexes are 1-based. */
+mns_err mns_store_prepare(struct mns_store *st, struct mns_stmt **out, const char *sql) MNS_WUR;
+mns_err mns_stmt_bind_int64(struct mns_stmt *s, int idx, int64_t v) MNS_WUR;
+/* len < 0: strlen. The store copies the value. */
+mns_err mns_stmt_bind_text(struct mns_stmt *s, int idx, const char *v, long len) MNS_WUR;
+mns_err mns_stmt_bind_blob(struct mns_stmt *s, int idx, const void *v, size_t len) MNS_WUR;
+mns_err mns_stmt_bind_null(struct mns_stmt *s, int idx) MNS_WUR;
+/* *row = true with a row to read, false when done. A unique-constraint
+ * violation gives MNS_ERR_EXISTS. */
+mns_err mns_stmt_step(struct mns_stmt *s, bool *row) MNS_WUR;
+/* Steps once and expects no row (INSERT/UPDATE/DELETE without RETURNING). */
+mns_err mns_stmt_run(struct mns_stmt *s) MNS_WUR;
+/* Columns are 0-based. */
+int64_t mns_stmt_int64(struct mns_stmt *s, int col);
+/* NULL for SQL NULL. */
+const char *mns_stmt_text(struct mns_stmt *s, int col);
+const void *mns_stmt_blob(struct mns_stmt *s, int col, size_t *len);
+bool mns_stmt_is_null(struct mns_stmt *s, int col);
+/* Rows changed by the last run of this statement. */
+int64_t mns_stmt_changes(struct mns_stmt *s);
+/* Resets the statement and clears its bindings (also done by prepare). */
+void mns_stmt_reset(struct mns_stmt *s);
+
+/* Last backend error text of this store (never holds bound values). */
+const char *mns_store_errmsg(const struct mns_store *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
