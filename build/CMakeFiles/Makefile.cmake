@@ -119,6 +119,11 @@ set(CMAKE_MAKEFILE_PRODUCTS
 
 # Dependency information for all targets:
 set(CMAKE_DEPEND_INFO_FILES
-  "lib/CMakeFiles/mnsafe_lib.dir/DependInfo.cmake"
+  "lib/CMakeFiles/mns_common.dir/DependInfo.cmake"
+  "lib/CMakeFiles/mns_core.dir/DependInfo.cmake"
+  "lib/CMakeFiles/mns_crypto.dir/DependInfo.cmake"
+  "lib/CMakeFiles/mns_store.dir/DependInfo.cmake"
+  "lib/CMakeFiles/mns_audit.dir/DependInfo.cmake"
+  "lib/CMakeFiles/mns_vault.dir/DependInfo.cmake"
   "src/CMakeFiles/mnsafe.dir/DependInfo.cmake"
   )

@@ -13,7 +13,12 @@ set(CMAKE_DEPENDS_DEPENDENCY_FILES
 
 # Targets to which this target links.
 set(CMAKE_TARGET_LINKED_INFO_FILES
-  "/work/main/build/lib/CMakeFiles/mnsafe_lib.dir/DependInfo.cmake"
+  "/work/main/build/lib/CMakeFiles/mns_vault.dir/DependInfo.cmake"
+  "/work/main/build/lib/CMakeFiles/mns_audit.dir/DependInfo.cmake"
+  "/work/main/build/lib/CMakeFiles/mns_store.dir/DependInfo.cmake"
+  "/work/main/build/lib/CMakeFiles/mns_crypto.dir/DependInfo.cmake"
+  "/work/main/build/lib/CMakeFiles/mns_core.dir/DependInfo.cmake"
+  "/work/main/build/lib/CMakeFiles/mns_common.dir/DependInfo.cmake"
   )
 
 # Fortran module output directory.

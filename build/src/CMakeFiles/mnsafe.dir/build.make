@@ -92,12 +92,17 @@ mnsafe_EXTERNAL_OBJECTS =
 
 src/mnsafe: src/CMakeFiles/mnsafe.dir/main.c.o
 src/mnsafe: src/CMakeFiles/mnsafe.dir/build.make
-src/mnsafe: lib/libmnsafe.a
+src/mnsafe: lib/libmns_vault.a
 src/mnsafe: /usr/lib/x86_64-linux-gnu/libjansson.so
+src/mnsafe: lib/libmns_audit.a
+src/mnsafe: lib/libmns_store.a
+src/mnsafe: /usr/lib/x86_64-linux-gnu/libsqlite3.so
+src/mnsafe: lib/libmns_crypto.a
+src/mnsafe: lib/libmns_core.a
+src/mnsafe: lib/libmns_common.a
+src/mnsafe: /usr/lib/x86_64-linux-gnu/libsodium.so
 src/mnsafe: /usr/lib/x86_64-linux-gnu/libssl.so
 src/mnsafe: /usr/lib/x86_64-linux-gnu/libcrypto.so
-src/mnsafe: /usr/lib/x86_64-linux-gnu/libsodium.so
-src/mnsafe: /usr/lib/x86_64-linux-gnu/libsqlite3.so
 src/mnsafe: /usr/lib/x86_64-linux-gnu/libevent_core.so
 src/mnsafe: /usr/lib/x86_64-linux-gnu/libevent_extra.so
 src/mnsafe: /usr/lib/x86_64-linux-gnu/libevent_openssl.so
