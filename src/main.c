@@ -1,8 +1,770 @@
-/* main.c: placeholder until the CLI lands. */
+/*
+ * main.c: the mnsafe program. Verbs that need keys talk to the daemon over
+ * its Unix socket; init, serve, audit verify and check-number work on their
+ * own. Exit codes: 0 success, 1 failure, 2 usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-int main(void)
+#include "cli.h"
+#include "mnsafe/crypto.h"
+#include "mnsafe/mynumber.h"
+#include "mnsafe/vault.h"
+#include "server.h"
+
+#define DEFAULT_DATA_DIR "/var/lib/mnsafe"
+
+static const char usage_text[] =
+    "mnsafe: keeps My Numbers (個人番号) encrypted, audited and deletable for good.\n"
+    "\n"
+    "usage: mnsafe [--data DIR] [--socket PATH] VERB [ARGS]\n"
+    "\n"
+    "Setting up and running:\n"
+    "  init [--shares N] [--threshold K] [--dev]  create a store; prints the unseal shares\n"
+    "                                             (default 5 and 3) and the first sysadmin's\n"
+    "                                             one-time password. --dev: key file instead\n"
+    "                                             of shares (demos and tests only)\n"
+    "  serve [--dev] [--listen HOST:PORT] [--no-https] [--cert F --key F] [--threads N]\n"
+    "                                             run the daemon (starts sealed; --dev makes\n"
+    "                                             and unseals a demo store)\n"
+    "  status                                     seal state of the daemon\n"
+    "  unseal                                     give one unseal share (asked without echo)\n"
+    "  seal                                       wipe the keys from the daemon (sysadmin)\n"
+    "\n"
+    "Sessions and users:\n"
+    "  login [USER]        log in (password asked without echo); the session token is\n"
+    "                      kept in a 0600 file ($MNSAFE_SESSION or ~/.config/mnsafe/session)\n"
+    "  logout | whoami | passwd\n"
+    "  user create NAME --role sysadmin|officer|clerk|auditor\n"
+    "  user list\n"
+    "  user assign NAME TENANT\n"
+    "\n"
+    "Tenants and numbers (clerks; numbers are read from stdin or asked, never taken\n"
+    "from the command line, so they stay out of shell history and ps):\n"
+    "  tenant create CODE NAME [--corporate-number N]\n"
+    "  tenant list\n"
+    "  purposes TENANT\n"
+    "  person add TENANT --name NAME --purpose P[,P...] [--kind employee|payee]\n"
+    "                    [--employee-code C]      (the number is asked for)\n"
+    "  person import TENANT FILE.json             a JSON array of persons, all or nothing\n"
+    "  person list TENANT [--after ID] [--limit N]\n"
+    "  person find TENANT                         (the number is asked for)\n"
+    "  person reveal TENANT ID --purpose P\n"
+    "  person delete TENANT ID [--reason TEXT]    crypto-shred the person\n"
+    "\n"
+    "Audit and checks:\n"
+    "  audit verify        check the audit chain and checkpoints offline (uses --data;\n"
+    "                      exit 0 intact, 1 broken, 2 cannot check)\n"
+    "  audit list [--after SEQ] [--limit N]\n"
+    "  check-number VALUE... | -   validate My Numbers / Corporate Numbers; prints\n"
+    "                      VALUE<TAB>ok or VALUE<TAB>error: <reason>; exit 0 if all ok\n"
+    "\n"
+    "Environment: MNSAFE_DATA (data directory, default " DEFAULT_DATA_DIR "),\n"
+    "MNSAFE_SOCKET (daemon socket, default DATA/mnsafe.sock), MNSAFE_SESSION.\n";
+
+static void usage(FILE *f)
 {
-    puts("mnsafe");
+    fputs(usage_text, f);
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static void print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
+    if (s != NULL) {
+        puts(s);
+        mns_wipe(s, strlen(s));
+        free(s);
+    }
+}
+
+/* Prints the API error of a failed call; returns 1. */
+static int print_api_error(int status, json_t *resp, const char *err)
+{
+    if (status < 0) {
+        fprintf(stderr, "mnsafe: %s\n", err);
+        return 1;
+    }
+    json_t *e = json_object_get(resp, "error");
+    const char *field = json_string_value(json_object_get(e, "field"));
+    fprintf(stderr, "mnsafe: error (%d %s): %s%s%s\n", status, json_string_value(json_object_get(e, "code")) ?: "?",
+            field ? field : "", field ? ": " : "", json_string_value(json_object_get(e, "message")) ?: "");
+    if (json_string_value(json_object_get(e, "message_ja")) != NULL)
+        fprintf(stderr, "mnsafe: エラー: %s%s%s\n", field ? field : "", field ? ": " : "",
+                json_string_value(json_object_get(e, "message_ja")));
+    return 1;
+}
+
+static int load_token(const struct cli *c, char *token, size_t size)
+{
+    FILE *f = fopen(c->session_file, "re");
+    if (f == NULL)
+        return -1;
+    char *ok = fgets(token, (int)size, f);
+    fclose(f);
+    if (ok == NULL)
+        return -1;
+    token[strcspn(token, "\r\n")] = '\0';
     return 0;
+}
+
+static int save_token(const struct cli *c, const char *token)
+{
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", c->session_file);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        mkdir(dir, 0700); /* ~/.config/mnsafe; an existing one is fine */
+    }
+    int fd = open(c->session_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return -1;
+    if (fchmod(fd, 0600) != 0) {
+        close(fd);
+        return -1;
+    }
+    size_t n = strlen(token);
+    int rc = (write(fd, token, n) == (ssize_t)n && write(fd, "\n", 1) == 1) ? 0 : -1;
+    return close(fd) == 0 ? rc : -1;
+}
+
+/* Calls the API with the saved session; prints the result or the error. */
+static int call(const struct cli *c, const char *method, const char *path, json_t *body, json_t **keep)
+{
+    char token[128] = "", err[512];
+    json_t *resp = NULL;
+    bool have = load_token(c, token, sizeof(token)) == 0;
+    int status = client_call(c, method, path, have ? token : NULL, body, &resp, err, sizeof(err));
+    mns_wipe(token, sizeof(token));
+    json_decref(body);
+    if (status < 200 || status >= 300) {
+        int rc = print_api_error(status, resp, err);
+        if (status == 401)
+            fprintf(stderr, "mnsafe: run `mnsafe login` first / 先に mnsafe login を実行してください\n");
+        json_decref(resp);
+        return rc;
+    }
+    if (keep != NULL)
+        *keep = resp;
+    else {
+        print_json(resp);
+        json_decref(resp);
+    }
+    return 0;
+}
+
+/* pre + seg + post + extra; seg (a tenant code or user name, [a-z0-9._-]) must
+ * need no escaping and extra is appended as is. */
+static int path_seg(char *buf, size_t size, const char *pre, const char *seg, const char *post, const char *extra)
+{
+    for (const char *p = seg; *p; p++)
+        if (*p == '/' || *p == '?' || *p == '%' || *p == '#' || (unsigned char)*p <= ' ')
+            return -1;
+    int n = snprintf(buf, size, "%s%s%s%s", pre, seg, post, extra ? extra : "");
+    return (n < 0 || (size_t)n >= size) ? -1 : 0;
+}
+
+static int ask_number(char *out, size_t size)
+{
+    long n = read_secret("My Number (個人番号, hidden): ", out, size);
+    if (n <= 0) {
+        fprintf(stderr, "mnsafe: no number given / 番号が入力されていません\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- verbs ---------------------------------------------------------------- */
+
+static int cmd_init(const struct cli *c, int argc, char **argv)
+{
+    unsigned shares = 5, threshold = 3;
+    bool dev = false;
+    static const struct option opts[] = {{"shares", required_argument, NULL, 'n'},
+                                         {"threshold", required_argument, NULL, 'k'},
+                                         {"dev", no_argument, NULL, 'd'},
+                                         {NULL, 0, NULL, 0}};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 'n': shares = (unsigned)strtoul(optarg, &end, 10); if (*end) return 2; break;
+        case 'k': threshold = (unsigned)strtoul(optarg, &end, 10); if (*end) return 2; break;
+        case 'd': dev = true; break;
+        default: return 2;
+        }
+    }
+    struct mns_vault_config cfg = {.data_dir = c->data_dir};
+    struct mns_vault_init_result *res = mns_secure_alloc(sizeof(*res));
+    mns_errmsg em = {""};
+    if (res == NULL)
+        return 1;
+    mns_err err = mns_vault_create(&cfg, shares, threshold, dev, res, &em);
+    if (err != MNS_OK) {
+        fprintf(stderr, "mnsafe: init failed: %s\n", em.text[0] ? em.text : mns_strerror(err));
+        mns_secure_free(res, sizeof(*res));
+        return 1;
+    }
+    char tls_dir[1024], cert[1100], key[1100], terr[256];
+    snprintf(tls_dir, sizeof(tls_dir), "%s/tls", c->data_dir);
+    snprintf(cert, sizeof(cert), "%s/cert.pem", tls_dir);
+    snprintf(key, sizeof(key), "%s/key.pem", tls_dir);
+    if ((mkdir(tls_dir, 0700) != 0 && errno != EEXIST) || tls_make_self_signed(cert, key, terr, sizeof(terr)) != 0)
+        fprintf(stderr, "mnsafe: warning: no self-signed certificate made (%s); configure one with --cert/--key\n",
+                terr);
+    printf("Store created in %s / ストアを作成しました\n\n", c->data_dir);
+    if (dev) {
+        printf("DEV MODE: the root key is in %s/%s. Anyone with that file can read every number.\n"
+               "Use this for demos and tests only. / 開発モード：デモ・テスト専用です。\n\n",
+               c->data_dir, MNS_DEV_KEY_FILE);
+    } else {
+        printf("Unseal shares (%u needed of %u). Give each to a different person and keep them apart;\n"
+               "they are shown once. / アンシール用シェア（%u/%u）。別々の人に渡し、別々に保管してください。\n\n",
+               res->threshold, res->nshares, res->threshold, res->nshares);
+        for (unsigned i = 0; i < res->nshares; i++) {
+            char text[MNS_SHARE_TEXT_MAX];
+            mns_share_format(text, &res->shares[i]);
+            printf("Share %u: %s\n", i + 1, text);
+            mns_wipe(text, sizeof(text));
+        }
+        printf("\n");
+    }
+    printf("First sysadmin: %s\nOne-time password: %s\n(change it with `mnsafe passwd` after the first login)\n",
+           res->admin_name, res->admin_password);
+    fflush(stdout);
+    mns_secure_free(res, sizeof(*res));
+    return 0;
+}
+
+static int cmd_unseal(const struct cli *c)
+{
+    char share[MNS_SHARE_TEXT_MAX * 2], err[512];
+    json_t *resp = NULL;
+    if (read_secret("Unseal share (hidden) / シェアを入力: ", share, sizeof(share)) <= 0) {
+        fprintf(stderr, "mnsafe: no share given / シェアが入力されていません\n");
+        return 1;
+    }
+    json_t *body = json_pack("{s:s}", "share", share);
+    mns_wipe(share, sizeof(share));
+    int status = client_call(c, "POST", API_PREFIX "/sys/unseal", NULL, body, &resp, err, sizeof(err));
+    json_decref(body);
+    if (status != 200) {
+        int rc = print_api_error(status, resp, err);
+        json_decref(resp);
+        return rc;
+    }
+    if (json_is_true(json_object_get(resp, "sealed")))
+        printf("Sealed: %lld of %lld shares given / 封印中：%lld/%lld\n",
+               (long long)json_integer_value(json_object_get(resp, "shares_given")),
+               (long long)json_integer_value(json_object_get(resp, "threshold")),
+               (long long)json_integer_value(json_object_get(resp, "shares_given")),
+               (long long)json_integer_value(json_object_get(resp, "threshold")));
+    else
+        printf("Unsealed / アンシールしました\n");
+    json_decref(resp);
+    return 0;
+}
+
+static int cmd_login(const struct cli *c, int argc, char **argv)
+{
+    char user[128], password[MNS_PASSWORD_MAX + 2], err[512];
+    json_t *resp = NULL;
+    if (argc >= 2)
+        snprintf(user, sizeof(user), "%s", argv[1]);
+    else if (read_line("User / ユーザー名: ", user, sizeof(user)) <= 0)
+        return 1;
+    if (read_secret("Password / パスワード: ", password, sizeof(password)) < 0)
+        return 1;
+    json_t *body = json_pack("{s:s, s:s}", "user", user, "password", password);
+    mns_wipe(password, sizeof(password));
+    int status = client_call(c, "POST", API_PREFIX "/sessions", NULL, body, &resp, err, sizeof(err));
+    json_decref(body);
+    if (status != 201) {
+        int rc = print_api_error(status, resp, err);
+        json_decref(resp);
+        return rc;
+    }
+    const char *token = json_string_value(json_object_get(resp, "token"));
+    if (token == NULL || save_token(c, token) != 0) {
+        fprintf(stderr, "mnsafe: cannot save the session in %s\n", c->session_file);
+        json_decref(resp);
+        return 1;
+    }
+    printf("Logged in as %s (%s) / ログインしました\n", json_string_value(json_object_get(resp, "user")),
+           json_string_value(json_object_get(resp, "role")));
+    json_decref(resp);
+    return 0;
+}
+
+static int cmd_logout(const struct cli *c)
+{
+    json_t *resp = NULL;
+    int rc = call(c, "DELETE", API_PREFIX "/sessions/current", NULL, &resp);
+    json_decref(resp);
+    unlink(c->session_file);
+    if (rc == 0)
+        printf("Logged out / ログアウトしました\n");
+    return rc;
+}
+
+static int cmd_passwd(const struct cli *c)
+{
+    char oldp[MNS_PASSWORD_MAX + 2], newp[MNS_PASSWORD_MAX + 2], again[MNS_PASSWORD_MAX + 2];
+    if (read_secret("Current password / 現在のパスワード: ", oldp, sizeof(oldp)) < 0 ||
+        read_secret("New password / 新しいパスワード: ", newp, sizeof(newp)) < 0 ||
+        read_secret("Again / もう一度: ", again, sizeof(again)) < 0)
+        return 1;
+    if (strcmp(newp, again) != 0) {
+        fprintf(stderr, "mnsafe: the new passwords differ / 新しいパスワードが一致しません\n");
+        return 1;
+    }
+    json_t *body = json_pack("{s:s, s:s}", "old_password", oldp, "new_password", newp);
+    mns_wipe(oldp, sizeof(oldp));
+    mns_wipe(newp, sizeof(newp));
+    mns_wipe(again, sizeof(again));
+    return call(c, "POST", API_PREFIX "/users/me/password", body, NULL);
+}
+
+static int cmd_user(const struct cli *c, int argc, char **argv)
+{
+    char path[512];
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return call(c, "GET", API_PREFIX "/users", NULL, NULL);
+    if (argc >= 3 && strcmp(argv[1], "create") == 0) {
+        const char *role = NULL;
+        for (int i = 3; i + 1 < argc; i++)
+            if (strcmp(argv[i], "--role") == 0)
+                role = argv[i + 1];
+        if (role == NULL) {
+            fprintf(stderr, "usage: mnsafe user create NAME --role sysadmin|officer|clerk|auditor\n");
+            return 2;
+        }
+        return call(c, "POST", API_PREFIX "/users", json_pack("{s:s, s:s}", "name", argv[2], "role", role), NULL);
+    }
+    if (argc == 4 && strcmp(argv[1], "assign") == 0) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/assignments", NULL) != 0)
+            return 2;
+        return call(c, "POST", path, json_pack("{s:s}", "tenant", argv[3]), NULL);
+    }
+    fprintf(stderr, "usage: mnsafe user create NAME --role ROLE | user list | user assign NAME TENANT\n");
+    return 2;
+}
+
+static int cmd_tenant(const struct cli *c, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return call(c, "GET", API_PREFIX "/tenants", NULL, NULL);
+    if (argc >= 4 && strcmp(argv[1], "create") == 0) {
+        json_t *body = json_pack("{s:s, s:s}", "code", argv[2], "name", argv[3]);
+        for (int i = 4; i + 1 < argc; i++)
+            if (strcmp(argv[i], "--corporate-number") == 0)
+                json_object_set_new(body, "corporate_number", json_string(argv[i + 1]));
+        return call(c, "POST", API_PREFIX "/tenants", body, NULL);
+    }
+    fprintf(stderr, "usage: mnsafe tenant create CODE NAME [--corporate-number N] | tenant list\n");
+    return 2;
+}
+
+static const char *opt_value(int argc, char **argv, int from, const char *name)
+{
+    for (int i = from; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static json_t *split_list(const char *csv)
+{
+    json_t *a = json_array();
+    char buf[512];
+    char *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", csv);
+    for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(a, json_string(t));
+    return a;
+}
+
+static int read_file_json(const char *file, json_t **out)
+{
+    json_error_t jerr;
+    *out = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (*out == NULL) {
+        fprintf(stderr, "mnsafe: %s: line %d column %d: %s / JSONを読めません\n", file, jerr.line, jerr.column, jerr.text);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_person(const struct cli *c, int argc, char **argv)
+{
+    char path[512], number[MNS_NUMBER_INPUT_MAX + 2];
+    if (argc < 3)
+        goto usage;
+    const char *verb = argv[1], *tenant = argv[2];
+    if (strcmp(verb, "list") == 0) {
+        char q[128] = "";
+        const char *after = opt_value(argc, argv, 3, "--after"), *limit = opt_value(argc, argv, 3, "--limit");
+        snprintf(q, sizeof(q), "?after=%s&limit=%s", after ? after : "0", limit ? limit : "100");
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons", q) != 0)
+            return 2;
+        return call(c, "GET", path, NULL, NULL);
+    }
+    if (strcmp(verb, "add") == 0) {
+        const char *name = opt_value(argc, argv, 3, "--name"), *purpose = opt_value(argc, argv, 3, "--purpose");
+        if (name == NULL || purpose == NULL)
+            goto usage;
+        if (ask_number(number, sizeof(number)) != 0)
+            return 1;
+        json_t *p = json_pack("{s:s, s:s, s:s, s:o}", "kind", opt_value(argc, argv, 3, "--kind") ?: "employee", "name",
+                              name, "mynumber", number, "purposes", split_list(purpose));
+        mns_wipe(number, sizeof(number));
+        const char *code = opt_value(argc, argv, 3, "--employee-code");
+        if (code != NULL)
+            json_object_set_new(p, "employee_code", json_string(code));
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons", NULL) != 0) {
+            json_decref(p);
+            return 2;
+        }
+        return call(c, "POST", path, json_pack("{s:[o]}", "persons", p), NULL);
+    }
+    if (strcmp(verb, "import") == 0 && argc >= 4) {
+        json_t *list;
+        if (read_file_json(argv[3], &list) != 0)
+            return 1;
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons", NULL) != 0) {
+            json_decref(list);
+            return 2;
+        }
+        return call(c, "POST", path, json_pack("{s:o}", "persons", list), NULL);
+    }
+    if (strcmp(verb, "find") == 0) {
+        if (ask_number(number, sizeof(number)) != 0)
+            return 1;
+        json_t *body = json_pack("{s:s}", "mynumber", number);
+        mns_wipe(number, sizeof(number));
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons/search", NULL) != 0) {
+            json_decref(body);
+            return 2;
+        }
+        return call(c, "POST", path, body, NULL);
+    }
+    if ((strcmp(verb, "reveal") == 0 || strcmp(verb, "delete") == 0) && argc >= 4) {
+        for (const char *p = argv[3]; *p; p++)
+            if (*p < '0' || *p > '9')
+                goto usage;
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons/", argv[3]) != 0)
+            return 2;
+        if (strcmp(verb, "delete") == 0) {
+            const char *reason = opt_value(argc, argv, 4, "--reason");
+            return call(c, "DELETE", path, reason ? json_pack("{s:s}", "reason", reason) : NULL, NULL);
+        }
+        const char *purpose = opt_value(argc, argv, 4, "--purpose");
+        if (purpose == NULL)
+            goto usage;
+        strncat(path, "/reveal", sizeof(path) - strlen(path) - 1);
+        return call(c, "POST", path, json_pack("{s:s}", "purpose", purpose), NULL);
+    }
+usage:
+    fprintf(stderr, "usage: see `mnsafe --help` (person add|import|list|find|reveal|delete)\n");
+    return 2;
+}
+
+static int cmd_audit(const struct cli *c, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
+        struct mns_audit_report rep;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_verify_offline(c->data_dir, &rep, &em);
+        if (err == MNS_OK) {
+            printf("audit log intact: %llu entries, %llu checkpoints verified / 監査ログは正常です\n",
+                   (unsigned long long)rep.entries, (unsigned long long)rep.checkpoints);
+            return 0;
+        }
+        if (err == MNS_ERR_TAMPERED) {
+            printf("audit log BROKEN: %s\n", rep.problem);
+            if (rep.first_bad_seq)
+                printf("first bad entry: %llu\n", (unsigned long long)rep.first_bad_seq);
+            return 1;
+        }
+        fprintf(stderr, "mnsafe: cannot verify: %s\n", em.text[0] ? em.text : mns_strerror(err));
+        return 2;
+    }
+    if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+        char path[256];
+        const char *after = opt_value(argc, argv, 2, "--after"), *limit = opt_value(argc, argv, 2, "--limit");
+        snprintf(path, sizeof(path), API_PREFIX "/audit?after=%lld&limit=%lld", after ? strtoll(after, NULL, 10) : 0LL,
+                 limit ? strtoll(limit, NULL, 10) : 100LL);
+        return call(c, "GET", path, NULL, NULL);
+    }
+    fprintf(stderr, "usage: mnsafe audit verify | audit list [--after SEQ] [--limit N]\n");
+    return 2;
+}
+
+/* ---- serve ------------------------------------------------------------------ */
+
+/* Creates, on first start of `serve --dev`, a demo store with a tenant, one
+ * user per role and a few persons, and writes the logins to demo-logins.txt. */
+static int demo_setup(const struct cli *c, const char *logins_path)
+{
+    struct mns_vault_config cfg = {.data_dir = c->data_dir};
+    struct mns_vault_init_result *res = mns_secure_alloc(sizeof(*res));
+    struct mns_vault *v = NULL;
+    struct mns_actor admin, clerk;
+    char token[MNS_TOKEN_LEN + 1], pw[3][40], text[1024];
+    static const char *const names[] = {"clerk", "officer", "auditor"};
+    static const mns_role roles[] = {MNS_ROLE_CLERK, MNS_ROLE_OFFICER, MNS_ROLE_AUDITOR};
+    json_t *r = NULL;
+    mns_errmsg em = {""};
+    mns_err err;
+    int rc = 1;
+
+    if (res == NULL)
+        return 1;
+    if ((err = mns_vault_create(&cfg, 0, 0, true, res, &em)) != MNS_OK || (err = mns_vault_open(&v, &cfg, &em)) != MNS_OK ||
+        (err = mns_vault_unseal_dev(v, &em)) != MNS_OK ||
+        (err = mns_vault_login(v, res->admin_name, res->admin_password, "local", token, &admin, &em)) != MNS_OK ||
+        (err = mns_vault_tenant_create(v, &admin, "demo", "デモ株式会社", "7000012050002", &r, &em)) != MNS_OK)
+        goto out;
+    json_decref(r);
+    for (int i = 0; i < 3; i++) {
+        if ((err = mns_vault_user_create(v, &admin, names[i], roles[i], pw[i], &r, &em)) != MNS_OK)
+            goto out;
+        json_decref(r);
+        if (i < 2 && (err = mns_vault_assign(v, &admin, names[i], "demo", &em)) != MNS_OK)
+            goto out;
+    }
+    if ((err = mns_vault_login(v, "clerk", pw[0], "local", token, &clerk, &em)) != MNS_OK)
+        goto out;
+    /* demo numbers: random 11 digits plus their check digit, never real ones */
+    json_t *persons = json_array();
+    static const char *const demo_names[] = {"山田 太郎", "佐藤 花子", "鈴木 一郎"};
+    for (int i = 0; i < 3; i++) {
+        char num[MNS_MYNUMBER_LEN + 1];
+        uint8_t rnd[11];
+        if (mns_random(rnd, sizeof(rnd)) != MNS_OK)
+            goto out;
+        for (int d = 0; d < 11; d++)
+            num[d] = (char)('0' + rnd[d] % 10);
+        num[11] = (char)('0' + mns_mynumber_check_digit(num));
+        num[12] = '\0';
+        json_array_append_new(persons, json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "kind", "employee", "name", demo_names[i],
+                                                 "mynumber", num, "purposes", "withholding_slip", "health_pension",
+                                                 "employment_insurance"));
+        mns_wipe(num, sizeof(num));
+    }
+    err = mns_vault_person_add(v, &clerk, "demo", persons, &r, &em);
+    json_decref(persons);
+    json_decref(r);
+    if (err != MNS_OK)
+        goto out;
+    int n = snprintf(text, sizeof(text),
+                     "sysadmin  admin    %s\nclerk     clerk    %s\nofficer   officer  %s\nauditor   auditor  %s\n",
+                     res->admin_password, pw[0], pw[1], pw[2]);
+    int fd = open(logins_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, text, (size_t)n) != n || close(fd) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "mnsafe: demo setup failed: %s\n", em.text[0] ? em.text : mns_strerror(err));
+    mns_wipe(pw, sizeof(pw));
+    mns_wipe(text, sizeof(text));
+    mns_wipe(token, sizeof(token));
+    mns_vault_free(v);
+    mns_secure_free(res, sizeof(*res));
+    return rc;
+}
+
+static int cmd_serve(const struct cli *c, int argc, char **argv)
+{
+    bool dev = false, https = true;
+    const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
+    unsigned threads = 4;
+    static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"no-https", no_argument, NULL, 'n'},
+                                         {"cert", required_argument, NULL, 'c'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {NULL, 0, NULL, 0}};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': dev = true; break;
+        case 'l': listen = optarg; break;
+        case 'n': https = false; break;
+        case 'c': cert = optarg; break;
+        case 'k': key = optarg; break;
+        case 't': threads = (unsigned)strtoul(optarg, NULL, 10); break;
+        default: return 2;
+        }
+    }
+    char host[256], certbuf[1100], keybuf[1100], db[1100], logins[1100];
+    int port = 0;
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || (size_t)(colon - listen) >= sizeof(host) || (port = (int)strtol(colon + 1, NULL, 10)) <= 0 ||
+        port > 65535) {
+        fprintf(stderr, "mnsafe: --listen wants HOST:PORT\n");
+        return 2;
+    }
+    snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+    snprintf(certbuf, sizeof(certbuf), "%s/tls/cert.pem", c->data_dir);
+    snprintf(keybuf, sizeof(keybuf), "%s/tls/key.pem", c->data_dir);
+    snprintf(db, sizeof(db), "%s/%s", c->data_dir, MNS_DB_FILE);
+    snprintf(logins, sizeof(logins), "%s/demo-logins.txt", c->data_dir);
+
+    if (mns_process_harden() != MNS_OK)
+        fprintf(stderr, "mnsafe: warning: could not disable core dumps\n");
+    mns_vault_json_wipe_allocator();
+    if (dev && access(db, F_OK) != 0) {
+        if (demo_setup(c, logins) != 0)
+            return 1;
+        char tls_dir[1100], terr[256];
+        snprintf(tls_dir, sizeof(tls_dir), "%s/tls", c->data_dir);
+        if ((mkdir(tls_dir, 0700) != 0 && errno != EEXIST) || tls_make_self_signed(certbuf, keybuf, terr, sizeof(terr)) != 0)
+            fprintf(stderr, "mnsafe: warning: no certificate: %s\n", terr);
+    }
+    struct mns_vault_config cfg = {.data_dir = c->data_dir};
+    struct mns_vault *v = NULL;
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_open(&v, &cfg, &em);
+    if (err != MNS_OK) {
+        fprintf(stderr, "mnsafe: %s\n", em.text[0] ? em.text : mns_strerror(err));
+        return 1;
+    }
+    if (dev) {
+        if (strcmp(mns_vault_seal_mode(v), "dev") != 0) {
+            fprintf(stderr, "mnsafe: --dev needs a dev store; this one is sealed by shares\n");
+            mns_vault_free(v);
+            return 1;
+        }
+        if ((err = mns_vault_unseal_dev(v, &em)) != MNS_OK) {
+            fprintf(stderr, "mnsafe: %s\n", em.text[0] ? em.text : mns_strerror(err));
+            mns_vault_free(v);
+            return 1;
+        }
+    }
+    struct server_config sc = {
+        .data_dir = c->data_dir, .socket_path = c->socket_path, .listen_host = https ? host : NULL,
+        .listen_port = port, .cert_file = cert ? cert : certbuf, .key_file = key ? key : keybuf, .threads = threads,
+    };
+    printf("mnsafe is running%s / mnsafe を起動しました\n", dev ? " (DEV MODE: demo data, auto-unsealed)" : "");
+    if (https)
+        printf("  API:    https://%s:%d" API_PREFIX "/health\n", host, port);
+    printf("  Socket: %s\n", c->socket_path);
+    printf("  State:  %s\n", mns_vault_is_sealed(v) ? "sealed: run `mnsafe unseal` with each share" : "unsealed");
+    if (dev) {
+        FILE *f = fopen(logins, "re");
+        char line[256];
+        printf("  Demo logins (from %s):\n", logins);
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+            printf("    %s", line);
+        if (f != NULL)
+            fclose(f);
+        printf("  Try: MNSAFE_DATA=%s ./build/src/mnsafe login clerk && MNSAFE_DATA=%s ./build/src/mnsafe person list demo\n",
+               c->data_dir, c->data_dir);
+    }
+    fflush(stdout);
+    int rc = server_run(v, &sc);
+    mns_vault_free(v);
+    return rc;
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    struct cli c;
+    memset(&c, 0, sizeof(c));
+    c.data_dir = getenv("MNSAFE_DATA") ? getenv("MNSAFE_DATA") : DEFAULT_DATA_DIR;
+    const char *sock = getenv("MNSAFE_SOCKET");
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("mnsafe 0.1.0\n");
+            return 0;
+        }
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            c.data_dir = argv[++i];
+        else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+            sock = argv[++i];
+        else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (sock == NULL) {
+        snprintf(c.socket_buf, sizeof(c.socket_buf), "%s/mnsafe.sock", c.data_dir);
+        sock = c.socket_buf;
+    }
+    c.socket_path = sock;
+    const char *sess = getenv("MNSAFE_SESSION");
+    if (sess == NULL) {
+        const char *home = getenv("HOME");
+        snprintf(c.session_buf, sizeof(c.session_buf), "%s/.config/mnsafe/session", home ? home : ".");
+        sess = c.session_buf;
+    }
+    c.session_file = sess;
+    if (mns_global_init() != MNS_OK) {
+        fprintf(stderr, "mnsafe: cannot initialise the crypto libraries\n");
+        return 1;
+    }
+
+    const char *verb = argv[i];
+    int vargc = argc - i;
+    char **vargv = argv + i;
+    if (strcmp(verb, "check-number") == 0)
+        return cmd_check_number(vargc - 1, vargv + 1);
+    if (strcmp(verb, "init") == 0)
+        return cmd_init(&c, vargc, vargv);
+    if (strcmp(verb, "serve") == 0)
+        return cmd_serve(&c, vargc, vargv);
+    if (strcmp(verb, "status") == 0)
+        return call(&c, "GET", API_PREFIX "/sys/seal-status", NULL, NULL);
+    if (strcmp(verb, "unseal") == 0)
+        return cmd_unseal(&c);
+    if (strcmp(verb, "seal") == 0)
+        return call(&c, "POST", API_PREFIX "/sys/seal", NULL, NULL);
+    if (strcmp(verb, "login") == 0)
+        return cmd_login(&c, vargc, vargv);
+    if (strcmp(verb, "logout") == 0)
+        return cmd_logout(&c);
+    if (strcmp(verb, "whoami") == 0)
+        return call(&c, "GET", API_PREFIX "/sessions/current", NULL, NULL);
+    if (strcmp(verb, "passwd") == 0)
+        return cmd_passwd(&c);
+    if (strcmp(verb, "user") == 0)
+        return cmd_user(&c, vargc, vargv);
+    if (strcmp(verb, "tenant") == 0)
+        return cmd_tenant(&c, vargc, vargv);
+    if (strcmp(verb, "purposes") == 0 && vargc == 2) {
+        char path[256];
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", vargv[1], "/purposes", NULL) != 0)
+            return 2;
+        return call(&c, "GET", path, NULL, NULL);
+    }
+    if (strcmp(verb, "person") == 0)
+        return cmd_person(&c, vargc, vargv);
+    if (strcmp(verb, "audit") == 0)
+        return cmd_audit(&c, vargc, vargv);
+    fprintf(stderr, "mnsafe: unknown verb \"%s\"; see `mnsafe --help`\n", verb);
+    return 2;
 }

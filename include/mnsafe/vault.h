@@ -1,0 +1,217 @@
+/*
+ * vault.h: the vault: tenants, persons and their numbers, users and sessions,
+ * seal state, all behind deny-by-default authorisation and the audit log.
+ *
+ * Every act runs in one store transaction together with its audit entry; if
+ * the entry cannot be written the act does not happen (MNS_ERR_AUDIT). A
+ * refused or failed act is audited too, in a transaction of its own.
+ *
+ * The vault holds the root key and the unwrapped tenant keys in secure memory
+ * while unsealed; mns_vault_seal() wipes them. Calls are serialised by a mutex
+ * inside the vault (password hashing runs outside it), so one vault may be
+ * shared by the daemon's worker threads.
+ *
+ * Results are jansson objects owned by the caller (json_decref). A result that
+ * holds a number in clear (reveal) must be freed promptly; the daemon installs
+ * a wiping allocator for jansson (mns_vault_json_wipe_allocator).
+ */
+#ifndef MNSAFE_VAULT_H
+#define MNSAFE_VAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "mnsafe/audit.h"
+#include "mnsafe/crypto.h"
+#include "mnsafe/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mns_vault;
+
+typedef enum mns_role {
+    MNS_ROLE_NONE = 0,
+    MNS_ROLE_SYSADMIN = 1,
+    MNS_ROLE_OFFICER = 2,
+    MNS_ROLE_CLERK = 4,
+    MNS_ROLE_AUDITOR = 8
+} mns_role;
+
+const char *mns_role_name(mns_role role);
+mns_role mns_role_parse(const char *name);
+
+/* Who is acting, from where. Filled by mns_vault_authenticate. */
+struct mns_actor {
+    int64_t user_id;   /* 0: nobody logged in */
+    char name[64];
+    mns_role role;
+    char client[64];   /* "unix", "127.0.0.1", ... */
+};
+
+/* Sets actor to "nobody" from client. */
+void mns_actor_anonymous(struct mns_actor *actor, const char *client);
+
+struct mns_vault_config {
+    const char *data_dir;        /* required */
+    const char *store_url;       /* NULL: sqlite:<data_dir>/mnsafe.db */
+    unsigned checkpoint_every;   /* audit checkpoint interval in entries; 0: 1000 */
+    unsigned session_idle_s;     /* 0: 1800 */
+    unsigned session_max_s;      /* 0: 43200 */
+};
+
+/* Files inside the data directory. */
+#define MNS_DB_FILE "mnsafe.db"
+#define MNS_CHECKPOINT_FILE "audit-checkpoints.log"
+#define MNS_AUDIT_PUB_FILE "audit.pub"
+#define MNS_DEV_KEY_FILE "dev-root.key"
+#define MNS_AUDIT_KEY_NAME "mnsafe-audit"
+
+#define MNS_PASSWORD_MAX 256
+#define MNS_TOKEN_LEN 68 /* "mns_" + 64 hex */
+
+/* ---- init, open, seal ------------------------------------------------- */
+
+struct mns_vault_init_result {
+    struct mns_share shares[MNS_SHARES_MAX]; /* nshares filled; wipe after printing */
+    unsigned nshares;
+    unsigned threshold;
+    char admin_name[64];
+    char admin_password[40];                  /* one-time; wipe after printing */
+};
+
+/*
+ * Creates a new store in data_dir (created 0700 if missing; refused if it
+ * already holds a store): schema, root key, audit signing key, the first
+ * sysadmin ("admin") with a one-time password. With dev false the root key
+ * is split into n shares with threshold k; with dev true it is written to
+ * data_dir/dev-root.key instead (demos and tests only). res must be wiped
+ * by the caller (mns_wipe) once shown.
+ */
+mns_err mns_vault_create(const struct mns_vault_config *cfg, unsigned n, unsigned k, bool dev,
+                         struct mns_vault_init_result *res, mns_errmsg *em) MNS_WUR;
+
+mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cfg,
+                       mns_errmsg *em) MNS_WUR;
+/* Seals (wipes keys) and frees. NULL-safe. */
+void mns_vault_free(struct mns_vault *v);
+
+bool mns_vault_is_sealed(struct mns_vault *v);
+/* Seal mode of the store: "shamir" or "dev". */
+const char *mns_vault_seal_mode(struct mns_vault *v);
+
+struct mns_unseal_status {
+    bool sealed;
+    unsigned have;      /* shares held so far */
+    unsigned threshold;
+};
+
+/* Offers one share. Mistyped, foreign or repeated shares are refused with
+ * MNS_ERR_BAD_SHARE and not kept; when the threshold is reached the shares
+ * are combined, and if they do not open the store all held shares are
+ * dropped (MNS_ERR_BAD_SHARE) and the vault stays sealed. Audited. */
+mns_err mns_vault_unseal(struct mns_vault *v, const struct mns_actor *actor, const char *share_text,
+                         struct mns_unseal_status *status, mns_errmsg *em) MNS_WUR;
+/* Unseals from data_dir/dev-root.key (dev stores only). */
+mns_err mns_vault_unseal_dev(struct mns_vault *v, mns_errmsg *em) MNS_WUR;
+/* Wipes every key; sysadmin only (actor NULL: the daemon itself). Audited. */
+mns_err mns_vault_seal(struct mns_vault *v, const struct mns_actor *actor, mns_errmsg *em) MNS_WUR;
+void mns_vault_unseal_status(struct mns_vault *v, struct mns_unseal_status *status);
+
+/* ---- users and sessions -------------------------------------------------- */
+
+/* Checks the password (Argon2id, outside the vault lock) and opens a
+ * session. token gets the bearer token. One error for unknown user and
+ * wrong password (MNS_ERR_AUTH). Audited. */
+mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *password,
+                        const char *client, char token[MNS_TOKEN_LEN + 1],
+                        struct mns_actor *actor, mns_errmsg *em) MNS_WUR;
+/* Resolves a bearer token to its actor; expired/unknown: MNS_ERR_AUTH. */
+mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,
+                               struct mns_actor *actor) MNS_WUR;
+mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, const char *token) MNS_WUR;
+mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *actor,
+                                  const char *old_password, const char *new_password,
+                                  mns_errmsg *em) MNS_WUR;
+
+/* sysadmin: create a user with a one-time password (out, 40 bytes). */
+mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor, const char *name,
+                              mns_role role, char password_out[40], json_t **result,
+                              mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
+                            mns_errmsg *em) MNS_WUR;
+/* sysadmin: assign a clerk or officer to a tenant. */
+mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                         const char *tenant_code, mns_errmsg *em) MNS_WUR;
+
+/* ---- tenants and purposes ------------------------------------------------ */
+
+/* sysadmin: create a tenant with its keys and the standard purposes. */
+mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *actor,
+                                const char *code, const char *name,
+                                const char *corporate_number, json_t **result,
+                                mns_errmsg *em) MNS_WUR;
+/* Tenants the actor may see (all for sysadmin/auditor, assigned ones otherwise). */
+mns_err mns_vault_tenant_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
+                              mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *actor,
+                               const char *tenant_code, json_t **result, mns_errmsg *em) MNS_WUR;
+
+/* ---- persons ---------------------------------------------------------------- */
+
+/*
+ * Adds persons from a JSON array of objects:
+ *   {"kind":"employee"|"payee", "name":"...", "employee_code":"...",
+ *    "mynumber":"...", "purposes":["withholding",...],
+ *    "dependents":[{"name":"...","relationship":"...","mynumber":"..."}]}
+ * All or nothing: the first bad row is named (index and field) and nothing
+ * is stored. Duplicate numbers within the tenant are refused. result gets
+ * {"created":[ids...]}. Clerk assigned to the tenant only. Audited per person.
+ */
+mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
+                             const char *tenant_code, json_t *persons, json_t **result,
+                             mns_errmsg *em) MNS_WUR;
+/* Masked list: assigned clerk sees the last four digits, others none. */
+mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor,
+                              const char *tenant_code, int64_t after_id, unsigned limit,
+                              json_t **result, mns_errmsg *em) MNS_WUR;
+/* Exact lookup by number via the blind index (persons and dependents). */
+mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor,
+                              const char *tenant_code, const char *number, json_t **result,
+                              mns_errmsg *em) MNS_WUR;
+/* The number in clear, for an assigned clerk and a purpose the number was
+ * collected for; anything else is refused and audited. */
+mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *actor,
+                                const char *tenant_code, int64_t person_id, const char *purpose,
+                                json_t **result, mns_errmsg *em) MNS_WUR;
+/* Crypto-shreds the person: the data key and every row are destroyed and the
+ * deletion journal records the id. */
+mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *actor,
+                                const char *tenant_code, int64_t person_id, const char *reason,
+                                mns_errmsg *em) MNS_WUR;
+
+/* ---- audit -------------------------------------------------------------- */
+
+/* auditor / sysadmin: entries after seq (at most limit). */
+mns_err mns_vault_audit_list(struct mns_vault *v, const struct mns_actor *actor, int64_t after_seq,
+                             unsigned limit, json_t **result, mns_errmsg *em) MNS_WUR;
+/* auditor / sysadmin: runs the verifier on the live store. */
+mns_err mns_vault_audit_verify(struct mns_vault *v, const struct mns_actor *actor,
+                               struct mns_audit_report *report, mns_errmsg *em) MNS_WUR;
+
+/* Offline verification of a data directory (no keys needed). */
+mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *report,
+                                 mns_errmsg *em) MNS_WUR;
+
+/* Installs jansson allocation functions that wipe every block on free. Call
+ * once at start, before any JSON is made. */
+void mns_vault_json_wipe_allocator(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

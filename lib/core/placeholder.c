@@ -1,2 +1,0 @@
-/* placeholder so the module library has a source until its code lands */
-typedef int mns_core_placeholder_t;

@@ -1,0 +1,120 @@
+/*
+ * store_internal.h: what store.c (backend-neutral) and the backends share.
+ * Not part of the public face.
+ *
+ * store.c owns everything that is the same for every database: URL dispatch,
+ * the statement cache, transactions and savepoints, the migration runner and
+ * the checks on arguments. A backend (sqlite.c now, postgres.c later) is one
+ * table of operations, struct mns_store_ops, and knows nothing of the cache.
+ *
+ * Error text: a backend writes the reason for a failure with
+ * mns_store_set_error() into the store (mns_store_errmsg()); store.c copies
+ * it to the caller's mns_errmsg where the public function takes one. Neither
+ * ever puts a bound value into that text.
+ */
+#ifndef MNS_STORE_INTERNAL_H
+#define MNS_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mnsafe/error.h"
+#include "mnsafe/store.h"
+
+/* Cached statements per store; the least recently used finished one is
+ * finalised when a new SQL text needs a slot. */
+#define MNS_STORE_STMT_CACHE_MAX 128
+/* Longest SQL text accepted by prepare and exec. */
+#define MNS_STORE_SQL_MAX 65536
+/* Longest store URL. */
+#define MNS_STORE_URL_MAX 4096
+/* Longest savepoint name. */
+#define MNS_STORE_SAVEPOINT_MAX 64
+
+/*
+ * One backend. `st->impl` is the backend's connection, `h` a backend
+ * statement. Every operation that can fail returns an mns_err and has set
+ * the store's error text. Placeholders in the SQL handed to prepare are `?`
+ * (or `?N`); a backend that needs another syntax ($1 for libpq) rewrites
+ * them. Stepping runs the statement on the first call after a reset and
+ * returns its rows one at a time; RETURNING is used on both backends.
+ */
+struct mns_store_ops {
+    /* "sqlite", "postgresql": what mns_store_backend() answers. */
+    const char *name;
+    /* SQL that opens a transaction holding the write lock up front. */
+    const char *begin_sql;
+
+    /* target is the URL without the scheme for SQLite (a path), the whole
+     * URL for libpq. Sets st->impl. On failure, close is still called. */
+    mns_err (*open)(struct mns_store *st, const char *target);
+    /* Frees st->impl (may be partly set up or NULL); rolls back an open
+     * transaction. Statements are finalised before. */
+    void (*close)(struct mns_store *st);
+
+    /* Runs SQL without parameters or results (several statements allowed). */
+    mns_err (*exec)(struct mns_store *st, const char *sql);
+    /* Runs portable DDL from migrations.c, rewriting type names where the
+     * backend needs to (BLOB -> BYTEA, INTEGER -> BIGINT). */
+    mns_err (*exec_ddl)(struct mns_store *st, const char *sql);
+    /* Whether a table of that name exists. */
+    mns_err (*table_exists)(struct mns_store *st, const char *name, bool *exists);
+    /* Whether a transaction is open on the connection. */
+    bool (*in_transaction)(struct mns_store *st);
+
+    /* Compiles exactly one statement of len bytes (sql is NUL-terminated). */
+    mns_err (*prepare)(struct mns_store *st, const char *sql, size_t len, void **h);
+    void (*finalize)(struct mns_store *st, void *h);
+    /* Values are copied by the backend before the call returns. */
+    mns_err (*bind_int64)(struct mns_store *st, void *h, int idx, int64_t v);
+    mns_err (*bind_text)(struct mns_store *st, void *h, int idx, const char *v, size_t len);
+    mns_err (*bind_blob)(struct mns_store *st, void *h, int idx, const void *v, size_t len);
+    mns_err (*bind_null)(struct mns_store *st, void *h, int idx);
+    /* *row = true with a row; false once done. Maps unique/primary key
+     * violations to MNS_ERR_EXISTS. */
+    mns_err (*step)(struct mns_store *st, void *h, bool *row);
+    /* Rows changed by the statement that just returned done. */
+    int64_t (*changes)(struct mns_store *st, void *h);
+    /* Resets the statement and clears (and drops) its bound values. */
+    void (*reset)(struct mns_store *st, void *h);
+
+    /* Row access, only called while a row is current and col is in range. */
+    int (*column_count)(void *h);
+    bool (*column_is_null)(void *h, int col);
+    int64_t (*column_int64)(void *h, int col);
+    /* NUL-terminated; NULL for SQL NULL. */
+    const char *(*column_text)(void *h, int col);
+    /* NULL with *len = 0 for SQL NULL; a zero-length blob may give NULL too. */
+    const void *(*column_blob)(void *h, int col, size_t *len);
+};
+
+/* A cached statement. Owned by the store's cache. */
+struct mns_stmt {
+    struct mns_store *st;
+    void *h;           /* backend statement */
+    char *sql;         /* cache key (owned) */
+    size_t sql_len;
+    uint64_t hash;     /* of sql, to skip most string compares */
+    uint64_t last_use; /* store tick of the last prepare/bind/step: LRU order */
+    int64_t changes;   /* of the last completed run */
+    bool running;      /* handed out by prepare, bound or stepped, and not yet
+                        * done or reset: never evicted */
+    bool has_row;      /* a row is current: column accessors are valid */
+};
+
+struct mns_store {
+    const struct mns_store_ops *ops;
+    void *impl; /* backend connection */
+    struct mns_stmt *cache[MNS_STORE_STMT_CACHE_MAX];
+    int ncached;
+    uint64_t tick;
+    char errmsg[MNS_ERRMSG_MAX];
+};
+
+/* Sets the store's error text (truncated to fit). */
+void mns_store_set_error(struct mns_store *st, const char *fmt, ...) MNS_PRINTF(2, 3);
+
+extern const struct mns_store_ops mns_store_sqlite_ops;
+
+#endif

@@ -1,0 +1,111 @@
+/* internal.h: what the vault's files share. Not part of the public face. */
+#ifndef MNS_VAULT_INTERNAL_H
+#define MNS_VAULT_INTERNAL_H
+
+#include <pthread.h>
+
+#include "mnsafe/audit.h"
+#include "mnsafe/crypto.h"
+#include "mnsafe/store.h"
+#include "mnsafe/vault.h"
+
+#define MNS_PATH_MAX 1024
+#define MNS_TENANT_CACHE_MAX 1024
+
+/* One tenant's unwrapped keys, in secure memory. */
+struct tenant_keys {
+    int64_t tenant_id;
+    int64_t version;
+    uint8_t kek[MNS_KEY_LEN];  /* wraps person data keys */
+    uint8_t bidx[MNS_KEY_LEN]; /* blind index key */
+};
+
+/* Secrets live in one secure allocation while unsealed. */
+struct vault_secrets {
+    uint8_t root[MNS_KEY_LEN];
+    size_t ntenants;
+    struct tenant_keys tenants[MNS_TENANT_CACHE_MAX];
+    size_t nshares;                            /* pending unseal shares */
+    struct mns_share shares[MNS_SHARES_MAX];
+};
+
+struct mns_vault {
+    pthread_mutex_t lock;
+    char data_dir[MNS_PATH_MAX];
+    char checkpoint_path[MNS_PATH_MAX];
+    struct mns_store *store;
+    struct mns_audit *audit;
+    struct vault_secrets *sec; /* NULL while sealed with no shares pending */
+    bool unsealed;
+    char seal_mode[16];
+    uint32_t set_id;
+    unsigned threshold;
+    unsigned session_idle_s;
+    unsigned session_max_s;
+};
+
+int64_t mns_now_ms(void);
+
+/* For the few results that are deliberately not acted on; says so where it is used. */
+static inline void ignore_err(mns_err err)
+{
+    (void)err;
+}
+
+/* ---- acts: one transaction + audit entry (act.c) ----------------------- */
+
+struct act {
+    struct mns_vault *v;
+    const struct mns_actor *actor;
+    const char *action;
+    int64_t tenant_id;
+    char subject[96];
+    const char *purpose;
+    bool open;
+};
+
+void act_init(struct act *a, struct mns_vault *v, const struct mns_actor *actor, const char *action);
+/* Begins the transaction. */
+mns_err act_begin(struct act *a);
+/* Appends an extra entry (e.g. one per person in a batch) in the open transaction. */
+mns_err act_audit(struct act *a, const char *action, const char *subject, const char *result);
+/*
+ * Ends the act. With err == MNS_OK: appends the "ok" entry and commits; any
+ * failure there rolls back and gives MNS_ERR_AUDIT/STORE. With an error:
+ * rolls back and writes the failure entry in a transaction of its own.
+ * Returns the final error.
+ */
+mns_err act_end(struct act *a, mns_err err);
+
+/* Authorisation (deny by default). */
+mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *em);
+/* Resolves a tenant code visible to the actor; clerks and officers must be
+ * assigned. */
+mns_err resolve_tenant(struct mns_vault *v, const struct mns_actor *actor, const char *code,
+                       int64_t *tenant_id, mns_errmsg *em);
+mns_err require_unsealed(struct mns_vault *v, mns_errmsg *em);
+
+/* ---- keys (keys.c) ------------------------------------------------------- */
+
+/* Unwrapped keys of a tenant (cached); vault must be unsealed. */
+mns_err tenant_keys_get(struct mns_vault *v, int64_t tenant_id, const struct tenant_keys **out);
+/* Makes, wraps and stores keys for a new tenant. */
+mns_err tenant_keys_create(struct mns_vault *v, int64_t tenant_id);
+/* Loads the audit signing key and sets it on the audit log. */
+mns_err vault_load_system_keys(struct mns_vault *v);
+/* Checks the root key against the store's check blob. */
+mns_err vault_check_root(struct mns_vault *v, const uint8_t root[MNS_KEY_LEN]);
+void vault_wipe_secrets(struct mns_vault *v);
+mns_err vault_secrets_ensure(struct mns_vault *v);
+
+/* Associated data strings for the AEAD, binding every ciphertext to its place. */
+int ad_format(char *buf, size_t size, const char *fmt, ...) MNS_PRINTF(3, 4);
+
+/* meta table access */
+mns_err meta_get(struct mns_store *st, const char *key, uint8_t *buf, size_t size, size_t *len);
+mns_err meta_put(struct mns_store *st, const char *key, const void *val, size_t len);
+
+/* random positive id below 2^53 (safe in JSON numbers) */
+mns_err random_id(int64_t *id);
+
+#endif

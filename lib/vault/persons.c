@@ -1,0 +1,713 @@
+/*
+ * persons.c: persons (employees, payees), their dependents and numbers.
+ *
+ * Each person has a random data key, wrapped by the tenant's key-encryption
+ * key; the person's number and the dependents' numbers are encrypted under
+ * it with associated data naming tenant and record, so a ciphertext moved to
+ * another row does not open. Deleting the wrapped data key (with the rows,
+ * under secure_delete) is the crypto-shredding of the person.
+ *
+ * Plaintext numbers live only in stack buffers that are wiped on every path,
+ * and in the reveal result handed to the caller.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mnsafe/mynumber.h"
+#include "vault/internal.h"
+
+#define BATCH_MAX 10000
+#define DEPENDENTS_MAX 32
+#define LIST_MAX 1000
+
+bool vault_valid_text(const char *s, size_t max);
+
+static int ad_person_key(char *buf, size_t n, int64_t tenant, int64_t person, int64_t kver)
+{
+    return ad_format(buf, n, "person-key|v1|%lld|%lld|%lld", (long long)tenant, (long long)person, (long long)kver);
+}
+
+static int ad_number(char *buf, size_t n, int64_t tenant, const char *kind, int64_t id)
+{
+    return ad_format(buf, n, "mynumber|v1|%lld|%s:%lld", (long long)tenant, kind, (long long)id);
+}
+
+/* ---- validation of one incoming person --------------------------------- */
+
+struct dep_in {
+    const char *name, *relationship;
+    char number[MNS_MYNUMBER_LEN + 1];
+};
+
+struct person_in {
+    const char *kind, *name, *employee_code;
+    char number[MNS_MYNUMBER_LEN + 1];
+    json_t *purposes;
+    size_t ndeps;
+    struct dep_in deps[DEPENDENTS_MAX];
+};
+
+static void person_in_wipe(struct person_in *p)
+{
+    mns_wipe(p, sizeof(*p));
+}
+
+static const char *const person_fields[] = {"kind", "name", "employee_code", "mynumber", "purposes", "dependents"};
+static const char *const dependent_fields[] = {"name", "relationship", "mynumber"};
+
+static mns_err unknown_field(json_t *obj, const char *const *known, size_t nknown, const char *where, mns_errmsg *em)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(obj, key, val) {
+        bool ok = false;
+        for (size_t i = 0; i < nknown; i++)
+            ok |= strcmp(key, known[i]) == 0;
+        if (!ok)
+            return mns_fail(em, MNS_ERR_INVALID, "%s: unknown field \"%.40s\" / 不明な項目です", where, key);
+    }
+    return MNS_OK;
+}
+
+static mns_err parse_number_field(char out[MNS_MYNUMBER_LEN + 1], json_t *val, const char *where, mns_errmsg *em)
+{
+    mns_errmsg nem;
+    if (!json_is_string(val))
+        return mns_fail(em, MNS_ERR_INVALID, "%s.mynumber: a string is required / 文字列で指定してください", where);
+    mns_err err = mns_mynumber_parse(out, json_string_value(val), json_string_length(val), &nem);
+    if (err != MNS_OK)
+        return mns_fail(em, err, "%s.mynumber: %s", where, nem.text);
+    return MNS_OK;
+}
+
+static mns_err parse_person(struct person_in *p, json_t *obj, size_t index, mns_errmsg *em)
+{
+    char where[48];
+    mns_err err;
+    memset(p, 0, sizeof(*p));
+    snprintf(where, sizeof(where), "persons[%zu]", index);
+    if (!json_is_object(obj))
+        return mns_fail(em, MNS_ERR_INVALID, "%s: an object is required / オブジェクトで指定してください", where);
+    if ((err = unknown_field(obj, person_fields, 6, where, em)) != MNS_OK)
+        return err;
+    json_t *kind = json_object_get(obj, "kind"), *name = json_object_get(obj, "name");
+    json_t *code = json_object_get(obj, "employee_code"), *deps = json_object_get(obj, "dependents");
+    p->kind = kind == NULL ? "employee" : json_string_value(kind);
+    if (p->kind == NULL || (strcmp(p->kind, "employee") != 0 && strcmp(p->kind, "payee") != 0))
+        return mns_fail(em, MNS_ERR_INVALID, "%s.kind: \"employee\" or \"payee\" / employee か payee を指定してください",
+                        where);
+    p->name = json_string_value(name);
+    if (!vault_valid_text(p->name, 200))
+        return mns_fail(em, MNS_ERR_INVALID, "%s.name: required, text of at most 200 bytes / 氏名は必須（200バイト以内）",
+                        where);
+    if (code != NULL && !json_is_null(code)) {
+        p->employee_code = json_string_value(code);
+        if (!vault_valid_text(p->employee_code, 64))
+            return mns_fail(em, MNS_ERR_INVALID, "%s.employee_code: text of at most 64 bytes / 64バイト以内", where);
+    }
+    if ((err = parse_number_field(p->number, json_object_get(obj, "mynumber"), where, em)) != MNS_OK)
+        return err;
+    p->purposes = json_object_get(obj, "purposes");
+    if (!json_is_array(p->purposes) || json_array_size(p->purposes) == 0 || json_array_size(p->purposes) > 16)
+        return mns_fail(em, MNS_ERR_INVALID,
+                        "%s.purposes: a list of 1-16 purpose codes is required / 利用目的（1〜16件）が必要です", where);
+    for (size_t i = 0; i < json_array_size(p->purposes); i++)
+        if (!json_is_string(json_array_get(p->purposes, i)))
+            return mns_fail(em, MNS_ERR_INVALID, "%s.purposes[%zu]: a purpose code is required / 利用目的コードを指定してください",
+                            where, i);
+    if (deps != NULL && !json_is_null(deps)) {
+        if (!json_is_array(deps) || json_array_size(deps) > DEPENDENTS_MAX)
+            return mns_fail(em, MNS_ERR_INVALID, "%s.dependents: a list of at most %d / 扶養親族は%d件以内", where,
+                            DEPENDENTS_MAX, DEPENDENTS_MAX);
+        for (size_t i = 0; i < json_array_size(deps); i++) {
+            json_t *d = json_array_get(deps, i);
+            char dwhere[96];
+            snprintf(dwhere, sizeof(dwhere), "%s.dependents[%zu]", where, i);
+            if (!json_is_object(d))
+                return mns_fail(em, MNS_ERR_INVALID, "%s: an object is required / オブジェクトで指定してください", dwhere);
+            if ((err = unknown_field(d, dependent_fields, 3, dwhere, em)) != MNS_OK)
+                return err;
+            struct dep_in *di = &p->deps[p->ndeps++];
+            di->name = json_string_value(json_object_get(d, "name"));
+            di->relationship = json_string_value(json_object_get(d, "relationship"));
+            if (!vault_valid_text(di->name, 200))
+                return mns_fail(em, MNS_ERR_INVALID, "%s.name: required / 氏名は必須です", dwhere);
+            if (!vault_valid_text(di->relationship, 64))
+                return mns_fail(em, MNS_ERR_INVALID, "%s.relationship: required (e.g. 配偶者, 子) / 続柄は必須です", dwhere);
+            if ((err = parse_number_field(di->number, json_object_get(d, "mynumber"), dwhere, em)) != MNS_OK)
+                return err;
+        }
+    }
+    return MNS_OK;
+}
+
+/* ---- storing one person -------------------------------------------------- */
+
+static mns_err run_or_reset(struct mns_stmt *s, mns_err err)
+{
+    if (err == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    return err;
+}
+
+static mns_err store_person(struct mns_vault *v, const struct tenant_keys *tk, const struct person_in *p,
+                            int64_t *person_id, size_t index, mns_errmsg *em)
+{
+    uint8_t dk[MNS_KEY_LEN], wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD], bidx[MNS_HASH_LEN];
+    char ad[160];
+    struct mns_stmt *s;
+    int64_t id, now = mns_now_ms(), tenant = tk->tenant_id;
+    mns_err err;
+
+    if ((err = random_id(&id)) != MNS_OK || (err = mns_random(dk, sizeof(dk))) != MNS_OK)
+        goto out;
+    ad_person_key(ad, sizeof(ad), tenant, id, tk->version);
+    if ((err = mns_aead_seal(wrapped, tk->kek, ad, strlen(ad), dk, sizeof(dk))) != MNS_OK)
+        goto out;
+    ad_number(ad, sizeof(ad), tenant, "person", id);
+    if ((err = mns_aead_seal(ct, dk, ad, strlen(ad), p->number, MNS_MYNUMBER_LEN)) != MNS_OK ||
+        (err = mns_blind_index(bidx, tk->bidx, p->number, MNS_MYNUMBER_LEN)) != MNS_OK)
+        goto out;
+
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO persons (id, tenant_id, kind, name, employee_code, number_ct, number_bidx, "
+                                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != MNS_OK)
+        goto out;
+    err = mns_stmt_bind_int64(s, 1, id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tenant);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 3, p->kind, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, p->name, -1);
+    if (err == MNS_OK)
+        err = p->employee_code ? mns_stmt_bind_text(s, 5, p->employee_code, -1) : mns_stmt_bind_null(s, 5);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, ct, sizeof(ct));
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, bidx, sizeof(bidx));
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, now);
+    if ((err = run_or_reset(s, err)) != MNS_OK) {
+        if (err == MNS_ERR_EXISTS)
+            mns_fail(em, err, "persons[%zu].mynumber: this number is already registered for this tenant / "
+                     "この番号は既に登録されています", index);
+        goto out;
+    }
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO person_keys (person_id, key_version, wrapped) VALUES (?, ?, ?)")) != MNS_OK)
+        goto out;
+    err = mns_stmt_bind_int64(s, 1, id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tk->version);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 3, wrapped, sizeof(wrapped));
+    if ((err = run_or_reset(s, err)) != MNS_OK)
+        goto out;
+
+    for (size_t i = 0; i < json_array_size(p->purposes); i++) {
+        const char *code = json_string_value(json_array_get(p->purposes, i));
+        bool row = false;
+        if ((err = mns_store_prepare(v->store, &s, "SELECT 1 FROM purposes WHERE tenant_id = ? AND code = ?")) != MNS_OK)
+            goto out;
+        if ((err = mns_stmt_bind_int64(s, 1, tenant)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, code, -1)) == MNS_OK)
+            err = mns_stmt_step(s, &row);
+        mns_stmt_reset(s);
+        if (err != MNS_OK)
+            goto out;
+        if (!row) {
+            err = mns_fail(em, MNS_ERR_INVALID, "persons[%zu].purposes[%zu]: unknown purpose \"%.40s\" / "
+                           "登録されていない利用目的です", index, i, code);
+            goto out;
+        }
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, ?)")) != MNS_OK)
+            goto out;
+        err = mns_stmt_bind_int64(s, 1, id);
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 2, code, -1);
+        err = run_or_reset(s, err);
+        if (err == MNS_ERR_EXISTS)
+            err = MNS_OK; /* a purpose named twice is the same purpose */
+        if (err != MNS_OK)
+            goto out;
+    }
+
+    for (size_t i = 0; i < p->ndeps; i++) {
+        const struct dep_in *d = &p->deps[i];
+        int64_t did;
+        if ((err = random_id(&did)) != MNS_OK)
+            goto out;
+        ad_number(ad, sizeof(ad), tenant, "dependent", did);
+        if ((err = mns_aead_seal(ct, dk, ad, strlen(ad), d->number, MNS_MYNUMBER_LEN)) != MNS_OK ||
+            (err = mns_blind_index(bidx, tk->bidx, d->number, MNS_MYNUMBER_LEN)) != MNS_OK)
+            goto out;
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "INSERT INTO dependents (id, person_id, tenant_id, name, relationship, number_ct, "
+                                     "number_bidx, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != MNS_OK)
+            goto out;
+        err = mns_stmt_bind_int64(s, 1, did);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, id);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, tenant);
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, d->name, -1);
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 5, d->relationship, -1);
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, ct, sizeof(ct));
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, bidx, sizeof(bidx));
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, now);
+        if ((err = run_or_reset(s, err)) != MNS_OK)
+            goto out;
+    }
+    *person_id = id;
+out:
+    mns_wipe(dk, sizeof(dk));
+    return err;
+}
+
+mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                             json_t *persons, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct person_in *p = NULL;
+    const struct tenant_keys *tk;
+    int64_t tid = 0;
+    json_t *ids = json_array();
+    mns_err err;
+
+    *result = NULL;
+    if (ids == NULL)
+        return MNS_ERR_NOMEM;
+    p = mns_secure_alloc(sizeof(*p));
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "person.create");
+    if (p == NULL) {
+        err = MNS_ERR_NOMEM;
+        goto out;
+    }
+    if ((err = require_role(actor, MNS_ROLE_CLERK, em)) != MNS_OK ||
+        (err = resolve_tenant(v, actor, tenant_code, &tid, em)) != MNS_OK)
+        goto out;
+    a.tenant_id = tid;
+    if ((err = require_unsealed(v, em)) != MNS_OK || (err = tenant_keys_get(v, tid, &tk)) != MNS_OK)
+        goto out;
+    size_t n = json_array_size(persons);
+    if (!json_is_array(persons) || n == 0) {
+        err = mns_fail(em, MNS_ERR_INVALID, "persons: a non-empty list is required / 1件以上の一覧が必要です");
+        goto out;
+    }
+    if (n > BATCH_MAX) {
+        err = mns_fail(em, MNS_ERR_LIMIT, "persons: at most %d per request / 1回に%d件までです", BATCH_MAX, BATCH_MAX);
+        goto out;
+    }
+    /* every row is checked before anything is written: one bad row, nothing stored */
+    for (size_t i = 0; i < n; i++) {
+        err = parse_person(p, json_array_get(persons, i), i, em);
+        person_in_wipe(p);
+        if (err != MNS_OK)
+            goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = 0;
+        if ((err = parse_person(p, json_array_get(persons, i), i, em)) == MNS_OK)
+            err = store_person(v, tk, p, &id, i, em);
+        person_in_wipe(p);
+        if (err != MNS_OK)
+            goto out;
+        json_array_append_new(ids, json_integer(id));
+        snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)id);
+        /* one entry per person; the last one is written by act_end */
+        if (i + 1 < n && (err = act_audit(&a, "person.create", a.subject, "ok")) != MNS_OK)
+            goto out;
+    }
+out:
+    if (err != MNS_OK)
+        a.subject[0] = '\0';
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    mns_secure_free(p, sizeof(*p));
+    if (err != MNS_OK) {
+        json_decref(ids);
+        return err;
+    }
+    *result = json_pack("{s:o}", "created", ids);
+    return *result ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+/* Unwraps a person's data key. */
+static mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id, uint8_t dk[MNS_KEY_LEN])
+{
+    struct mns_stmt *s;
+    bool row = false;
+    char ad[160];
+    size_t len = 0;
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT key_version, wrapped FROM person_keys WHERE person_id = ?");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK)
+        err = mns_stmt_step(s, &row);
+    if (err == MNS_OK && !row)
+        err = MNS_ERR_NOT_FOUND;
+    if (err == MNS_OK) {
+        size_t wlen = 0;
+        const uint8_t *w = mns_stmt_blob(s, 1, &wlen);
+        ad_person_key(ad, sizeof(ad), tk->tenant_id, person_id, mns_stmt_int64(s, 0));
+        if (wlen != MNS_KEY_LEN + MNS_AEAD_OVERHEAD)
+            err = MNS_ERR_CRYPTO;
+        else
+            err = mns_aead_open(dk, &len, tk->kek, ad, strlen(ad), w, wlen);
+    }
+    mns_stmt_reset(s);
+    return err;
+}
+
+static mns_err open_number(char out[MNS_MYNUMBER_LEN + 1], const uint8_t dk[MNS_KEY_LEN], int64_t tenant,
+                           const char *kind, int64_t id, const uint8_t *ct, size_t ctlen)
+{
+    char ad[160];
+    size_t len = 0;
+    ad_number(ad, sizeof(ad), tenant, kind, id);
+    if (ctlen != MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD)
+        return MNS_ERR_CRYPTO;
+    mns_err err = mns_aead_open((uint8_t *)out, &len, dk, ad, strlen(ad), ct, ctlen);
+    out[err == MNS_OK ? len : 0] = '\0';
+    return err;
+}
+
+/* The masked form an actor may see: assigned clerks the last four digits. */
+static mns_err masked_number(struct mns_vault *v, const struct tenant_keys *tk, const struct mns_actor *actor,
+                             int64_t person_id, const char *kind, int64_t id, const uint8_t *ct, size_t ctlen,
+                             char out[MNS_MYNUMBER_LEN + 1])
+{
+    char num[MNS_MYNUMBER_LEN + 1];
+    uint8_t dk[MNS_KEY_LEN];
+    mns_err err = MNS_OK;
+    if (actor->role != MNS_ROLE_CLERK || tk == NULL) {
+        memset(out, '*', MNS_MYNUMBER_LEN);
+        out[MNS_MYNUMBER_LEN] = '\0';
+        return MNS_OK;
+    }
+    if ((err = person_key(v, tk, person_id, dk)) == MNS_OK &&
+        (err = open_number(num, dk, tk->tenant_id, kind, id, ct, ctlen)) == MNS_OK)
+        mns_number_mask(out, num, MNS_MYNUMBER_LEN, true);
+    mns_wipe(num, sizeof(num));
+    mns_wipe(dk, sizeof(dk));
+    return err;
+}
+
+static json_t *purposes_of(struct mns_vault *v, int64_t person_id)
+{
+    struct mns_stmt *s;
+    bool row;
+    json_t *list = json_array();
+    if (mns_store_prepare(v->store, &s, "SELECT purpose_code FROM person_purposes WHERE person_id = ? ORDER BY 1") !=
+        MNS_OK)
+        return list;
+    if (mns_stmt_bind_int64(s, 1, person_id) == MNS_OK)
+        while (mns_stmt_step(s, &row) == MNS_OK && row)
+            json_array_append_new(list, json_string(mns_stmt_text(s, 0)));
+    mns_stmt_reset(s);
+    return list;
+}
+
+static mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,
+                           unsigned roles, int64_t *tid, const struct tenant_keys **tk, mns_errmsg *em)
+{
+    mns_err err;
+    *tk = NULL;
+    if ((err = require_role(actor, roles, em)) != MNS_OK ||
+        (err = resolve_tenant(v, actor, tenant_code, tid, em)) != MNS_OK)
+        return err;
+    a->tenant_id = *tid;
+    if ((err = require_unsealed(v, em)) != MNS_OK)
+        return err;
+    if (actor->role == MNS_ROLE_CLERK)
+        return tenant_keys_get(v, *tid, tk);
+    return MNS_OK;
+}
+
+struct listed {
+    int64_t id;
+    uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
+    size_t ctlen;
+    json_t *obj;
+};
+
+mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                              int64_t after_id, unsigned limit, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    const struct tenant_keys *tk = NULL;
+    struct mns_stmt *s;
+    struct listed *rows = NULL;
+    size_t nrows = 0;
+    int64_t tid = 0;
+    bool row;
+    json_t *list = json_array();
+    mns_err err;
+
+    *result = NULL;
+    if (limit == 0 || limit > LIST_MAX)
+        limit = limit == 0 ? 100 : LIST_MAX;
+    rows = calloc(limit, sizeof(*rows));
+    if (list == NULL || rows == NULL) {
+        json_decref(list);
+        free(rows);
+        return MNS_ERR_NOMEM;
+    }
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "person.list");
+    if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK | MNS_ROLE_OFFICER, &tid, &tk, em)) != MNS_OK ||
+        (err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT p.id, p.kind, p.name, p.employee_code, p.number_ct, "
+                                 "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id) "
+                                 "FROM persons p WHERE p.tenant_id = ? AND p.id > ? ORDER BY p.id LIMIT ?")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, after_id)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, limit)) == MNS_OK) {
+        /* rows are collected first: masking needs other statements */
+        while (nrows < limit && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            struct listed *r = &rows[nrows++];
+            const uint8_t *ct = mns_stmt_blob(s, 4, &r->ctlen);
+            r->id = mns_stmt_int64(s, 0);
+            if (r->ctlen == sizeof(r->ct))
+                memcpy(r->ct, ct, r->ctlen);
+            r->obj = json_pack("{s:I, s:s, s:s, s:s*, s:I}", "id", (json_int_t)r->id, "kind", mns_stmt_text(s, 1),
+                               "name", mns_stmt_text(s, 2), "employee_code", mns_stmt_text(s, 3), "dependents",
+                               (json_int_t)mns_stmt_int64(s, 5));
+            if (r->obj == NULL)
+                err = MNS_ERR_NOMEM;
+        }
+    }
+    mns_stmt_reset(s);
+    for (size_t i = 0; err == MNS_OK && i < nrows; i++) {
+        char masked[MNS_MYNUMBER_LEN + 1];
+        struct listed *r = &rows[i];
+        if ((err = masked_number(v, tk, actor, r->id, "person", r->id, r->ct, r->ctlen, masked)) != MNS_OK)
+            break;
+        json_object_set_new(r->obj, "mynumber_masked", json_string(masked));
+        json_object_set_new(r->obj, "purposes", purposes_of(v, r->id));
+        json_array_append(list, r->obj);
+    }
+out:
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    for (size_t i = 0; i < nrows; i++)
+        json_decref(rows[i].obj);
+    int64_t last = nrows > 0 ? rows[nrows - 1].id : 0;
+    mns_wipe(rows, limit * sizeof(*rows));
+    free(rows);
+    if (err != MNS_OK) {
+        json_decref(list);
+        return err;
+    }
+    *result = json_pack("{s:o, s:o}", "persons", list, "next_after",
+                        nrows == limit ? json_integer(last) : json_null());
+    return *result ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                              const char *number, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    const struct tenant_keys *tk = NULL;
+    struct mns_stmt *s;
+    char num[MNS_MYNUMBER_LEN + 1] = "";
+    uint8_t bidx[MNS_HASH_LEN];
+    int64_t tid = 0;
+    bool row;
+    json_t *persons = json_array(), *deps = json_array();
+    mns_err err;
+
+    *result = NULL;
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "person.find");
+    if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK, &tid, &tk, em)) != MNS_OK)
+        goto out;
+    if (number == NULL) {
+        err = mns_fail(em, MNS_ERR_INVALID, "mynumber: required / 個人番号を指定してください");
+        goto out;
+    }
+    {
+        mns_errmsg nem;
+        if ((err = mns_mynumber_parse(num, number, strlen(number), &nem)) != MNS_OK) {
+            mns_fail(em, err, "mynumber: %s", nem.text);
+            goto out;
+        }
+    }
+    if ((err = mns_blind_index(bidx, tk->bidx, num, MNS_MYNUMBER_LEN)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT id, kind, name, employee_code FROM persons WHERE tenant_id = ? AND number_bidx = ?")) ==
+        MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx))) == MNS_OK)
+            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+                char masked[MNS_MYNUMBER_LEN + 1];
+                mns_number_mask(masked, num, MNS_MYNUMBER_LEN, true);
+                snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)mns_stmt_int64(s, 0));
+                json_array_append_new(persons, json_pack("{s:I, s:s, s:s, s:s*, s:s}", "id",
+                                                         (json_int_t)mns_stmt_int64(s, 0), "kind", mns_stmt_text(s, 1),
+                                                         "name", mns_stmt_text(s, 2), "employee_code",
+                                                         mns_stmt_text(s, 3), "mynumber_masked", masked));
+            }
+        mns_stmt_reset(s);
+    }
+    if (err == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT id, person_id, name, relationship FROM dependents "
+                                 "WHERE tenant_id = ? AND number_bidx = ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx))) == MNS_OK)
+            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
+                json_array_append_new(deps, json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)mns_stmt_int64(s, 0),
+                                                      "person_id", (json_int_t)mns_stmt_int64(s, 1), "name",
+                                                      mns_stmt_text(s, 2), "relationship", mns_stmt_text(s, 3)));
+        mns_stmt_reset(s);
+    }
+out:
+    mns_wipe(num, sizeof(num));
+    mns_wipe(bidx, sizeof(bidx));
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    if (err != MNS_OK) {
+        json_decref(persons);
+        json_decref(deps);
+        return err;
+    }
+    *result = json_pack("{s:o, s:o}", "persons", persons, "dependents", deps);
+    return *result ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                int64_t person_id, const char *purpose, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    const struct tenant_keys *tk = NULL;
+    struct mns_stmt *s;
+    uint8_t dk[MNS_KEY_LEN];
+    char num[MNS_MYNUMBER_LEN + 1] = "";
+    int64_t tid = 0;
+    bool row = false;
+    json_t *out_obj = NULL, *deps = NULL;
+    mns_err err;
+
+    *result = NULL;
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "person.reveal");
+    snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
+    a.purpose = (purpose != NULL && vault_valid_text(purpose, 64)) ? purpose : NULL;
+    if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK, &tid, &tk, em)) != MNS_OK)
+        goto out;
+    if (a.purpose == NULL) {
+        err = mns_fail(em, MNS_ERR_PURPOSE, "purpose: required to reveal a number / 番号の表示には利用目的が必要です");
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT p.name, p.kind, p.number_ct, "
+                                 "(SELECT count(*) FROM person_purposes x WHERE x.person_id = p.id AND x.purpose_code = ?) "
+                                 "FROM persons p WHERE p.id = ? AND p.tenant_id = ?")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_text(s, 1, purpose, -1)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, person_id)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, tid)) == MNS_OK)
+        err = mns_stmt_step(s, &row);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
+    if (err == MNS_OK && mns_stmt_int64(s, 3) == 0)
+        err = mns_fail(em, MNS_ERR_PURPOSE, "the number was not collected for purpose \"%.40s\" / "
+                       "この番号は指定の利用目的で取得されていません", purpose);
+    if (err == MNS_OK && (err = person_key(v, tk, person_id, dk)) == MNS_OK) {
+        size_t ctlen = 0;
+        const uint8_t *ct = mns_stmt_blob(s, 2, &ctlen);
+        if ((err = open_number(num, dk, tid, "person", person_id, ct, ctlen)) == MNS_OK)
+            out_obj = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)person_id, "name", mns_stmt_text(s, 0),
+                                "kind", mns_stmt_text(s, 1), "purpose", purpose, "mynumber", num);
+    }
+    mns_stmt_reset(s);
+    if (err != MNS_OK)
+        goto out;
+    deps = json_array();
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT id, name, relationship, number_ct FROM dependents WHERE person_id = ? ORDER BY id")) ==
+        MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK)
+            while (err == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+                size_t ctlen = 0;
+                int64_t did = mns_stmt_int64(s, 0);
+                const uint8_t *ct = mns_stmt_blob(s, 3, &ctlen);
+                if ((err = open_number(num, dk, tid, "dependent", did, ct, ctlen)) == MNS_OK)
+                    json_array_append_new(deps, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)did, "name",
+                                                          mns_stmt_text(s, 1), "relationship", mns_stmt_text(s, 2),
+                                                          "mynumber", num));
+            }
+        mns_stmt_reset(s);
+    }
+out:
+    mns_wipe(dk, sizeof(dk));
+    mns_wipe(num, sizeof(num));
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    if (err != MNS_OK || out_obj == NULL) {
+        json_decref(out_obj);
+        json_decref(deps);
+        return err != MNS_OK ? err : MNS_ERR_NOMEM;
+    }
+    json_object_set_new(out_obj, "dependents", deps);
+    *result = out_obj;
+    return MNS_OK;
+}
+
+mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                int64_t person_id, const char *reason, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    int64_t tid = 0;
+    mns_err err;
+
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "person.delete");
+    snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
+    if ((err = require_role(actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER, em)) != MNS_OK ||
+        (err = resolve_tenant(v, actor, tenant_code, &tid, em)) != MNS_OK)
+        goto out;
+    a.tenant_id = tid;
+    if (reason != NULL && reason[0] != '\0' && !vault_valid_text(reason, 200)) {
+        err = mns_fail(em, MNS_ERR_INVALID, "reason: text of at most 200 bytes / 理由は200バイト以内です");
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    /* the key first: once it is gone nothing of the person can be read,
+     * whatever copies of the rows exist elsewhere */
+    static const char *const deletes[] = {
+        "DELETE FROM person_keys WHERE person_id = ?",
+        "DELETE FROM dependents WHERE person_id = ?",
+        "DELETE FROM person_purposes WHERE person_id = ?",
+    };
+    for (size_t i = 0; err == MNS_OK && i < sizeof(deletes) / sizeof(deletes[0]); i++) {
+        if ((err = mns_store_prepare(v->store, &s, deletes[i])) == MNS_OK)
+            err = run_or_reset(s, mns_stmt_bind_int64(s, 1, person_id));
+    }
+    if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "DELETE FROM persons WHERE id = ? AND tenant_id = ?")) ==
+                             MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
+            err = mns_stmt_run(s);
+        if (err == MNS_OK && mns_stmt_changes(s) == 0)
+            err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
+        mns_stmt_reset(s);
+    }
+    if (err == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO deletions (person_id, tenant_id, deleted_at, deleted_by, reason) "
+                                 "VALUES (?, ?, ?, ?, ?)")) == MNS_OK) {
+        err = mns_stmt_bind_int64(s, 1, person_id);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tid);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, mns_now_ms());
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, actor->name, -1);
+        if (err == MNS_OK)
+            err = (reason && reason[0]) ? mns_stmt_bind_text(s, 5, reason, -1) : mns_stmt_bind_null(s, 5);
+        err = run_or_reset(s, err);
+    }
+out:
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    return err;
+}

@@ -1,0 +1,446 @@
+/*
+ * users.c: users, roles, sessions and logins.
+ *
+ * Passwords are Argon2id hashes; the check runs outside the vault lock so a
+ * login does not stall other requests. An unknown user costs the same hash as
+ * a known one and gives the same error (no user enumeration). Sessions are
+ * stored by the SHA-256 of their bearer token, never the token.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mnsafe/mynumber.h"
+#include "vault/internal.h"
+
+#define PASSWORD_MIN 10
+
+static const char *const role_names[] = {"sysadmin", "officer", "clerk", "auditor"};
+
+const char *mns_role_name(mns_role role)
+{
+    switch (role) {
+    case MNS_ROLE_SYSADMIN: return role_names[0];
+    case MNS_ROLE_OFFICER: return role_names[1];
+    case MNS_ROLE_CLERK: return role_names[2];
+    case MNS_ROLE_AUDITOR: return role_names[3];
+    default: return "none";
+    }
+}
+
+mns_role mns_role_parse(const char *name)
+{
+    static const mns_role roles[] = {MNS_ROLE_SYSADMIN, MNS_ROLE_OFFICER, MNS_ROLE_CLERK, MNS_ROLE_AUDITOR};
+    for (size_t i = 0; name != NULL && i < 4; i++)
+        if (strcmp(name, role_names[i]) == 0)
+            return roles[i];
+    return MNS_ROLE_NONE;
+}
+
+static bool valid_user_name(const char *name)
+{
+    size_t n = name != NULL ? strlen(name) : 0;
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!(islower(c) || isdigit(c) || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+struct user_row {
+    int64_t id;
+    mns_role role;
+    bool disabled;
+    char name[64];
+    char pwhash[MNS_PWHASH_STR_MAX];
+};
+
+static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, struct user_row *u)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    mns_err err;
+    memset(u, 0, sizeof(*u));
+    if (name != NULL)
+        err = mns_store_prepare(v->store, &s, "SELECT id, name, role, pwhash, disabled FROM users WHERE name = ?");
+    else
+        err = mns_store_prepare(v->store, &s, "SELECT id, name, role, pwhash, disabled FROM users WHERE id = ?");
+    if (err != MNS_OK)
+        return err;
+    err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
+    if (err == MNS_OK)
+        err = mns_stmt_step(s, &row);
+    if (err == MNS_OK && row) {
+        u->id = mns_stmt_int64(s, 0);
+        snprintf(u->name, sizeof(u->name), "%s", mns_stmt_text(s, 1));
+        u->role = mns_role_parse(mns_stmt_text(s, 2));
+        snprintf(u->pwhash, sizeof(u->pwhash), "%s", mns_stmt_text(s, 3));
+        u->disabled = mns_stmt_int64(s, 4) != 0;
+    }
+    mns_stmt_reset(s);
+    if (err == MNS_OK && !row)
+        err = MNS_ERR_NOT_FOUND;
+    return err;
+}
+
+static mns_err token_hash(uint8_t out[MNS_HASH_LEN], const char *token)
+{
+    return mns_sha256(out, token, strlen(token));
+}
+
+mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *password, const char *client,
+                        char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em)
+{
+    struct user_row u;
+    struct act a;
+    mns_err err, lookup;
+
+    token[0] = '\0';
+    mns_actor_anonymous(actor, client);
+    if (user == NULL || password == NULL || strlen(password) > MNS_PASSWORD_MAX || strlen(user) > 63)
+        return mns_fail(em, MNS_ERR_AUTH, "wrong user name or password / ユーザー名またはパスワードが違います");
+
+    pthread_mutex_lock(&v->lock);
+    lookup = user_load(v, user, 0, &u);
+    pthread_mutex_unlock(&v->lock);
+
+    /* the slow part, without the lock; an unknown user pays the same price */
+    if (lookup == MNS_OK && !u.disabled) {
+        err = mns_pwhash_verify(u.pwhash, password, strlen(password));
+    } else {
+        char dummy[MNS_PWHASH_STR_MAX];
+        ignore_err(mns_pwhash(dummy, password, strlen(password)));
+        err = lookup == MNS_OK || lookup == MNS_ERR_NOT_FOUND ? MNS_ERR_AUTH : lookup;
+    }
+    mns_wipe(u.pwhash, sizeof(u.pwhash));
+
+    pthread_mutex_lock(&v->lock);
+    struct mns_actor who;
+    mns_actor_anonymous(&who, client);
+    snprintf(who.name, sizeof(who.name), "%s", valid_user_name(user) ? user : "-");
+    act_init(&a, v, &who, "auth.login");
+    if (err == MNS_OK) {
+        uint8_t raw[32], hash[MNS_HASH_LEN];
+        char hex[65];
+        struct mns_stmt *s;
+        int64_t now = mns_now_ms();
+        if ((err = mns_random(raw, sizeof(raw))) != MNS_OK)
+            goto out;
+        mns_hex_encode(hex, raw, sizeof(raw));
+        snprintf(token, MNS_TOKEN_LEN + 1, "mns_%s", hex);
+        mns_wipe(raw, sizeof(raw));
+        mns_wipe(hex, sizeof(hex));
+        if ((err = token_hash(hash, token)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
+            goto out;
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, expires_at, client) "
+                                     "VALUES (?, ?, ?, ?, ?, ?)")) != MNS_OK)
+            goto out;
+        if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 2, u.id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 3, now)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 4, now)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 5, now + (int64_t)v->session_max_s * 1000)) == MNS_OK &&
+            (err = mns_stmt_bind_text(s, 6, client != NULL ? client : "-", -1)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+        actor->user_id = u.id;
+        actor->role = u.role;
+        snprintf(actor->name, sizeof(actor->name), "%s", u.name);
+        snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
+    } else {
+        mns_fail(em, MNS_ERR_AUTH, "wrong user name or password / ユーザー名またはパスワードが違います");
+        err = MNS_ERR_AUTH;
+    }
+out:
+    err = act_end(&a, err);
+    if (err != MNS_OK) {
+        mns_wipe(token, MNS_TOKEN_LEN + 1);
+        mns_actor_anonymous(actor, client);
+    }
+    pthread_mutex_unlock(&v->lock);
+    return err;
+}
+
+mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,
+                               struct mns_actor *actor)
+{
+    uint8_t hash[MNS_HASH_LEN];
+    struct mns_stmt *s;
+    bool row = false;
+    mns_err err;
+
+    mns_actor_anonymous(actor, client);
+    if (token == NULL || strlen(token) != MNS_TOKEN_LEN || strncmp(token, "mns_", 4) != 0)
+        return MNS_ERR_AUTH;
+    if ((err = token_hash(hash, token)) != MNS_OK)
+        return err;
+    pthread_mutex_lock(&v->lock);
+    int64_t now = mns_now_ms();
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at "
+                                 "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK)
+        err = mns_stmt_step(s, &row);
+    bool live = false;
+    int64_t last_seen = 0;
+    if (err == MNS_OK && row) {
+        last_seen = mns_stmt_int64(s, 4);
+        live = mns_stmt_int64(s, 3) == 0 && now < mns_stmt_int64(s, 5) &&
+               now - last_seen < (int64_t)v->session_idle_s * 1000;
+        if (live) {
+            actor->user_id = mns_stmt_int64(s, 0);
+            snprintf(actor->name, sizeof(actor->name), "%s", mns_stmt_text(s, 1));
+            actor->role = mns_role_parse(mns_stmt_text(s, 2));
+        }
+    }
+    mns_stmt_reset(s);
+    if (err != MNS_OK)
+        goto out;
+    if (!row) {
+        err = MNS_ERR_AUTH;
+        goto out;
+    }
+    if (!live) {
+        /* an expired session is ended for good */
+        if (mns_store_prepare(v->store, &s, "DELETE FROM sessions WHERE token_hash = ?") == MNS_OK) {
+            if (mns_stmt_bind_blob(s, 1, hash, sizeof(hash)) == MNS_OK)
+                ignore_err(mns_stmt_run(s));
+            mns_stmt_reset(s);
+        }
+        err = MNS_ERR_AUTH;
+        goto out;
+    }
+    /* idle time is tracked to the minute, to spare a write per request */
+    if (now - last_seen > 60000 &&
+        mns_store_prepare(v->store, &s, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?") == MNS_OK) {
+        if (mns_stmt_bind_int64(s, 1, now) == MNS_OK && mns_stmt_bind_blob(s, 2, hash, sizeof(hash)) == MNS_OK)
+            ignore_err(mns_stmt_run(s));
+        mns_stmt_reset(s);
+    }
+out:
+    if (err != MNS_OK)
+        mns_actor_anonymous(actor, client);
+    pthread_mutex_unlock(&v->lock);
+    return err;
+}
+
+mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, const char *token)
+{
+    uint8_t hash[MNS_HASH_LEN];
+    struct act a;
+    struct mns_stmt *s;
+    mns_err err;
+
+    if (token == NULL || (err = token_hash(hash, token)) != MNS_OK)
+        return MNS_ERR_AUTH;
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "auth.logout");
+    if ((err = act_begin(&a)) == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s, "DELETE FROM sessions WHERE token_hash = ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    return err;
+}
+
+static mns_err check_new_password(const char *pw, mns_errmsg *em)
+{
+    size_t n = pw != NULL ? strlen(pw) : 0;
+    if (n < PASSWORD_MIN)
+        return mns_fail(em, MNS_ERR_INVALID, "the new password must have at least %d characters / "
+                        "新しいパスワードは%d文字以上にしてください", PASSWORD_MIN, PASSWORD_MIN);
+    if (n > MNS_PASSWORD_MAX)
+        return mns_fail(em, MNS_ERR_LIMIT, "the new password is too long / 新しいパスワードが長すぎます");
+    return MNS_OK;
+}
+
+mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *actor, const char *old_password,
+                                  const char *new_password, mns_errmsg *em)
+{
+    struct user_row u;
+    struct act a;
+    char hash[MNS_PWHASH_STR_MAX];
+    mns_err err;
+
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) !=
+        MNS_OK)
+        return err;
+    pthread_mutex_lock(&v->lock);
+    err = user_load(v, NULL, actor->user_id, &u);
+    pthread_mutex_unlock(&v->lock);
+    if (err == MNS_OK)
+        err = old_password != NULL ? mns_pwhash_verify(u.pwhash, old_password, strlen(old_password)) : MNS_ERR_AUTH;
+    if (err != MNS_OK)
+        mns_fail(em, MNS_ERR_AUTH, "the current password is wrong / 現在のパスワードが違います");
+    if (err == MNS_OK)
+        err = check_new_password(new_password, em);
+    if (err == MNS_OK)
+        err = mns_pwhash(hash, new_password, strlen(new_password));
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "auth.password_change");
+    snprintf(a.subject, sizeof(a.subject), "user:%s", actor->name);
+    if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK) {
+        struct mns_stmt *s;
+        if ((err = mns_store_prepare(v->store, &s, "UPDATE users SET pwhash = ?, must_change = 0 WHERE id = ?")) ==
+            MNS_OK) {
+            if ((err = mns_stmt_bind_text(s, 1, hash, -1)) == MNS_OK &&
+                (err = mns_stmt_bind_int64(s, 2, actor->user_id)) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+        }
+    }
+    err = act_end(&a, err == MNS_ERR_AUTH ? MNS_ERR_DENIED : err);
+    pthread_mutex_unlock(&v->lock);
+    mns_wipe(&u, sizeof(u));
+    return err;
+}
+
+mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor, const char *name, mns_role role,
+                              char password_out[40], json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    char hash[MNS_PWHASH_STR_MAX];
+    int64_t id = 0;
+    mns_err err;
+
+    *result = NULL;
+    password_out[0] = '\0';
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) == MNS_OK) {
+        if (!valid_user_name(name))
+            err = mns_fail(em, MNS_ERR_INVALID, "user name: 1-63 of a-z 0-9 . _ - / ユーザー名は英小文字・数字・._-で63文字以内");
+        else if (role == MNS_ROLE_NONE)
+            err = mns_fail(em, MNS_ERR_INVALID, "role must be sysadmin, officer, clerk or auditor / "
+                           "ロールは sysadmin, officer, clerk, auditor のいずれかです");
+    }
+    if (err == MNS_OK) {
+        /* 20 characters without look-alikes */
+        static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        uint8_t rnd[20];
+        if ((err = mns_random(rnd, sizeof(rnd))) == MNS_OK) {
+            for (size_t i = 0; i < sizeof(rnd); i++)
+                password_out[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+            password_out[sizeof(rnd)] = '\0';
+            mns_wipe(rnd, sizeof(rnd));
+            err = mns_pwhash(hash, password_out, strlen(password_out));
+        }
+    }
+    if (err == MNS_OK)
+        err = random_id(&id);
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "user.create");
+    snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(name) ? name : "-");
+    if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK) {
+        struct mns_stmt *s;
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "INSERT INTO users (id, name, role, pwhash, must_change, created_at) "
+                                     "VALUES (?, ?, ?, ?, 1, ?)")) == MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, name, -1)) == MNS_OK &&
+                (err = mns_stmt_bind_text(s, 3, mns_role_name(role), -1)) == MNS_OK &&
+                (err = mns_stmt_bind_text(s, 4, hash, -1)) == MNS_OK &&
+                (err = mns_stmt_bind_int64(s, 5, mns_now_ms())) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+            if (err == MNS_ERR_EXISTS)
+                mns_fail(em, err, "a user with this name exists / 同じ名前のユーザーが既に存在します");
+        }
+    }
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    if (err != MNS_OK) {
+        mns_wipe(password_out, 40);
+        return err;
+    }
+    *result = json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)id, "name", name, "role", mns_role_name(role),
+                        "must_change_password", 1);
+    return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    bool row;
+    mns_err err;
+    json_t *list = json_array();
+
+    *result = NULL;
+    if (list == NULL)
+        return MNS_ERR_NOMEM;
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "user.list");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
+        (err = act_begin(&a)) == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT u.id, u.name, u.role, u.disabled, u.must_change, "
+                                 "(SELECT group_concat(t.code, ',') FROM assignments x JOIN tenants t "
+                                 " ON t.id = x.tenant_id WHERE x.user_id = u.id) FROM users u ORDER BY u.name")) ==
+            MNS_OK) {
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            const char *tenants = mns_stmt_text(s, 5);
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:b, s:b, s:s}", "id",
+                                                  (json_int_t)mns_stmt_int64(s, 0), "name", mns_stmt_text(s, 1),
+                                                  "role", mns_stmt_text(s, 2), "disabled",
+                                                  (int)mns_stmt_int64(s, 3), "must_change_password",
+                                                  (int)mns_stmt_int64(s, 4), "tenants", tenants ? tenants : ""));
+        }
+        mns_stmt_reset(s);
+    }
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    if (err != MNS_OK) {
+        json_decref(list);
+        return err;
+    }
+    *result = json_pack("{s:o}", "users", list);
+    return *result ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, const char *user, const char *tenant_code,
+                         mns_errmsg *em)
+{
+    struct act a;
+    struct user_row u;
+    int64_t tenant_id = 0;
+    mns_err err;
+
+    pthread_mutex_lock(&v->lock);
+    act_init(&a, v, actor, "user.assign");
+    snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(user) ? user : "-");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK)
+        goto out;
+    if ((err = resolve_tenant(v, actor, tenant_code, &tenant_id, em)) != MNS_OK)
+        goto out;
+    a.tenant_id = tenant_id;
+    if ((err = user_load(v, user, 0, &u)) != MNS_OK) {
+        mns_fail(em, err, "no such user / ユーザーが見つかりません");
+        goto out;
+    }
+    if (u.role != MNS_ROLE_CLERK && u.role != MNS_ROLE_OFFICER) {
+        err = mns_fail(em, MNS_ERR_INVALID, "only clerks and officers are assigned to tenants / "
+                       "事業者に割り当てられるのは事務取扱担当者と責任者だけです");
+        goto out;
+    }
+    if ((err = act_begin(&a)) == MNS_OK) {
+        struct mns_stmt *s;
+        if ((err = mns_store_prepare(v->store, &s, "INSERT INTO assignments (user_id, tenant_id) VALUES (?, ?)")) ==
+            MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, u.id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tenant_id)) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+            if (err == MNS_ERR_EXISTS)
+                err = MNS_OK; /* assigning twice changes nothing */
+        }
+    }
+out:
+    err = act_end(&a, err);
+    pthread_mutex_unlock(&v->lock);
+    mns_wipe(&u, sizeof(u));
+    return err;
+}

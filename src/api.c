@@ -1,0 +1,548 @@
+/*
+ * api.c: the JSON API under /api/v1, mapped onto the vault. Runs on worker
+ * threads. Request bodies are parsed strictly (jansson, duplicates rejected,
+ * unknown fields refused); every error answers in one shape:
+ *   {"error":{"code":"check_digit","message":"...","message_ja":"...","field":"persons[0].mynumber"}}
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mnsafe/crypto.h"
+#include "mnsafe/mynumber.h"
+#include "mnsafe/vault.h"
+#include "server.h"
+
+#define SEG_MAX 8
+
+static int http_status(mns_err err)
+{
+    switch (err) {
+    case MNS_OK: return 200;
+    case MNS_ERR_INVALID:
+    case MNS_ERR_CHECK_DIGIT:
+    case MNS_ERR_BAD_SHARE: return 400;
+    case MNS_ERR_AUTH: return 401;
+    case MNS_ERR_DENIED:
+    case MNS_ERR_PURPOSE: return 403;
+    case MNS_ERR_NOT_FOUND: return 404;
+    case MNS_ERR_EXISTS:
+    case MNS_ERR_STATE: return 409;
+    case MNS_ERR_LIMIT: return 413;
+    case MNS_ERR_SEALED: return 503;
+    default: return 500;
+    }
+}
+
+static void respond_json(struct api_response *resp, int status, json_t *body)
+{
+    /* into a buffer of our own (plain malloc), which the sender wipes and frees */
+    resp->status = status;
+    resp->body = NULL;
+    resp->body_len = 0;
+    size_t n = body != NULL ? json_dumpb(body, NULL, 0, JSON_COMPACT) : 0;
+    if (n > 0 && (resp->body = malloc(n + 1)) != NULL) {
+        resp->body_len = json_dumpb(body, resp->body, n, JSON_COMPACT);
+        resp->body[resp->body_len] = '\0';
+    } else if (body != NULL) {
+        resp->status = 500;
+    }
+    json_decref(body);
+}
+
+/* Splits "field: english / japanese" messages into their parts. */
+static void respond_error(struct api_response *resp, mns_err err, const mns_errmsg *em)
+{
+    char field[96] = "", en[MNS_ERRMSG_MAX], ja[MNS_ERRMSG_MAX];
+    const char *text = (em != NULL && em->text[0]) ? em->text : NULL;
+    snprintf(en, sizeof(en), "%s", mns_strerror(err));
+    snprintf(ja, sizeof(ja), "%s", mns_strerror_ja(err));
+    if (text != NULL) {
+        const char *colon = strstr(text, ": ");
+        const char *rest = text;
+        if (colon != NULL && (size_t)(colon - text) < sizeof(field) && memchr(text, ' ', (size_t)(colon - text)) == NULL) {
+            memcpy(field, text, (size_t)(colon - text));
+            field[colon - text] = '\0';
+            rest = colon + 2;
+        }
+        const char *slash = strstr(rest, " / ");
+        if (slash != NULL) {
+            snprintf(en, sizeof(en), "%.*s", (int)(slash - rest), rest);
+            snprintf(ja, sizeof(ja), "%s", slash + 3);
+        } else {
+            snprintf(en, sizeof(en), "%s", rest);
+        }
+    }
+    json_t *e = json_pack("{s:s, s:s, s:s}", "code", mns_err_name(err), "message", en, "message_ja", ja);
+    if (e != NULL && field[0])
+        json_object_set_new(e, "field", json_string(field));
+    respond_json(resp, http_status(err), json_pack("{s:o}", "error", e));
+}
+
+static void respond_result(struct api_response *resp, mns_err err, json_t *result, const mns_errmsg *em, int ok_status)
+{
+    if (err != MNS_OK) {
+        json_decref(result);
+        respond_error(resp, err, em);
+        return;
+    }
+    respond_json(resp, ok_status, result != NULL ? result : json_object());
+}
+
+/* Parses the body as one JSON object; NULL (with the error sent) if not. */
+static json_t *body_object(const struct api_request *req, struct api_response *resp)
+{
+    json_error_t jerr;
+    mns_errmsg em;
+    if (req->body == NULL || req->body_len == 0) {
+        mns_fail(&em, MNS_ERR_INVALID, "body: a JSON object is required / JSONオブジェクトが必要です");
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        return NULL;
+    }
+    json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (v == NULL || !json_is_object(v)) {
+        if (v == NULL)
+            mns_fail(&em, MNS_ERR_INVALID, "body: malformed JSON at line %d column %d (%.80s) / JSONの形式が不正です（%d行%d列）",
+                     jerr.line, jerr.column, jerr.text, jerr.line, jerr.column);
+        else
+            mns_fail(&em, MNS_ERR_INVALID, "body: a JSON object is required / JSONオブジェクトが必要です");
+        json_decref(v);
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        return NULL;
+    }
+    return v;
+}
+
+/* Checks that obj has only the listed keys; answers the error if not. */
+static bool only_fields(json_t *obj, const char *const *known, size_t n, struct api_response *resp)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(obj, key, val) {
+        bool ok = false;
+        for (size_t i = 0; i < n; i++)
+            ok |= strcmp(key, known[i]) == 0;
+        if (!ok) {
+            mns_errmsg em;
+            mns_fail(&em, MNS_ERR_INVALID, "%.60s: unknown field / 不明な項目です", key);
+            respond_error(resp, MNS_ERR_INVALID, &em);
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *str_field(json_t *obj, const char *name)
+{
+    return json_string_value(json_object_get(obj, name));
+}
+
+static bool require_str(json_t *obj, const char *name, struct api_response *resp, const char **out)
+{
+    *out = str_field(obj, name);
+    if (*out == NULL) {
+        mns_errmsg em;
+        mns_fail(&em, MNS_ERR_INVALID, "%s: a string is required / 文字列が必要です", name);
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        return false;
+    }
+    return true;
+}
+
+/* Query parameter as a non-negative integer; def when absent. */
+static bool query_int(const char *query, const char *name, long long def, long long *out)
+{
+    *out = def;
+    if (query == NULL)
+        return true;
+    size_t nlen = strlen(name);
+    for (const char *p = query; p != NULL && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            char *end;
+            long long v = strtoll(p + nlen + 1, &end, 10);
+            if (end == p + nlen + 1 || (*end != '\0' && *end != '&') || v < 0)
+                return false;
+            *out = v;
+        }
+    }
+    return true;
+}
+
+static bool parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return false;
+    long long v = strtoll(s, &end, 10);
+    if (*end != '\0' || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+/* ---- handlers ------------------------------------------------------------- */
+
+static void seal_status(struct mns_vault *v, struct api_response *resp)
+{
+    struct mns_unseal_status st;
+    mns_vault_unseal_status(v, &st);
+    respond_json(resp, 200, json_pack("{s:b, s:i, s:i, s:s}", "sealed", st.sealed, "shares_given", st.have,
+                                      "threshold", st.threshold, "seal_mode", mns_vault_seal_mode(v)));
+}
+
+static void h_unseal(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                     struct api_response *resp)
+{
+    static const char *const fields[] = {"share"};
+    const char *share;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 1, resp) && require_str(b, "share", resp, &share)) {
+        struct mns_unseal_status st;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_unseal(v, actor, share, &st, &em);
+        if (err != MNS_OK)
+            respond_error(resp, err, &em);
+        else
+            respond_json(resp, 200, json_pack("{s:b, s:i, s:i}", "sealed", st.sealed, "shares_given", st.have,
+                                              "threshold", st.threshold));
+    }
+    json_decref(b);
+}
+
+static void h_login(struct mns_vault *v, const struct api_request *req, struct api_response *resp)
+{
+    static const char *const fields[] = {"user", "password"};
+    const char *user, *password;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 2, resp) && require_str(b, "user", resp, &user) &&
+        require_str(b, "password", resp, &password)) {
+        char token[MNS_TOKEN_LEN + 1];
+        struct mns_actor actor;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_login(v, user, password, req->client, token, &actor, &em);
+        if (err != MNS_OK)
+            respond_error(resp, err, &em);
+        else
+            respond_json(resp, 201, json_pack("{s:s, s:s, s:s}", "token", token, "user", actor.name, "role",
+                                              mns_role_name(actor.role)));
+        mns_wipe(token, sizeof(token));
+    }
+    json_decref(b);
+}
+
+static void h_password(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                       struct api_response *resp)
+{
+    static const char *const fields[] = {"old_password", "new_password"};
+    const char *oldp, *newp;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 2, resp) && require_str(b, "old_password", resp, &oldp) &&
+        require_str(b, "new_password", resp, &newp)) {
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_password_change(v, actor, oldp, newp, &em);
+        respond_result(resp, err, json_pack("{s:b}", "changed", 1), &em, 200);
+    }
+    json_decref(b);
+}
+
+static void h_user_create(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                          struct api_response *resp)
+{
+    static const char *const fields[] = {"name", "role"};
+    const char *name, *role;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 2, resp) && require_str(b, "name", resp, &name) && require_str(b, "role", resp, &role)) {
+        char password[40];
+        json_t *res = NULL;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_user_create(v, actor, name, mns_role_parse(role), password, &res, &em);
+        if (err == MNS_OK)
+            json_object_set_new(res, "one_time_password", json_string(password));
+        mns_wipe(password, sizeof(password));
+        respond_result(resp, err, res, &em, 201);
+    }
+    json_decref(b);
+}
+
+static void h_assign(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                     const char *user, struct api_response *resp)
+{
+    static const char *const fields[] = {"tenant"};
+    const char *tenant;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 1, resp) && require_str(b, "tenant", resp, &tenant)) {
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_assign(v, actor, user, tenant, &em);
+        respond_result(resp, err, json_pack("{s:s, s:s}", "user", user, "tenant", tenant), &em, 200);
+    }
+    json_decref(b);
+}
+
+static void h_tenant_create(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                            struct api_response *resp)
+{
+    static const char *const fields[] = {"code", "name", "corporate_number"};
+    const char *code, *name;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 3, resp) && require_str(b, "code", resp, &code) && require_str(b, "name", resp, &name)) {
+        json_t *res = NULL;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_tenant_create(v, actor, code, name, str_field(b, "corporate_number"), &res, &em);
+        respond_result(resp, err, res, &em, 201);
+    }
+    json_decref(b);
+}
+
+static void h_persons_add(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                          const char *tenant, struct api_response *resp)
+{
+    static const char *const fields[] = {"persons"};
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 1, resp)) {
+        json_t *res = NULL;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_person_add(v, actor, tenant, json_object_get(b, "persons"), &res, &em);
+        respond_result(resp, err, res, &em, 201);
+    }
+    json_decref(b);
+}
+
+static void h_persons_search(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                             const char *tenant, struct api_response *resp)
+{
+    static const char *const fields[] = {"mynumber"};
+    const char *number;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 1, resp) && require_str(b, "mynumber", resp, &number)) {
+        json_t *res = NULL;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_person_find(v, actor, tenant, number, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+    }
+    json_decref(b);
+}
+
+static void h_reveal(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                     const char *tenant, int64_t id, struct api_response *resp)
+{
+    static const char *const fields[] = {"purpose"};
+    const char *purpose;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 1, resp) && require_str(b, "purpose", resp, &purpose)) {
+        json_t *res = NULL;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_person_reveal(v, actor, tenant, id, purpose, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+    }
+    json_decref(b);
+}
+
+static void h_delete(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                     const char *tenant, int64_t id, struct api_response *resp)
+{
+    const char *reason = NULL;
+    json_t *b = NULL;
+    if (req->body_len > 0) {
+        static const char *const fields[] = {"reason"};
+        if ((b = body_object(req, resp)) == NULL)
+            return;
+        if (!only_fields(b, fields, 1, resp)) {
+            json_decref(b);
+            return;
+        }
+        reason = str_field(b, "reason");
+    }
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_person_delete(v, actor, tenant, id, reason, &em);
+    respond_result(resp, err, json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1), &em, 200);
+    json_decref(b);
+}
+
+static void h_audit_verify(struct mns_vault *v, const struct mns_actor *actor, struct api_response *resp)
+{
+    struct mns_audit_report rep;
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_audit_verify(v, actor, &rep, &em);
+    if (err != MNS_OK && err != MNS_ERR_TAMPERED) {
+        respond_error(resp, err, &em);
+        return;
+    }
+    respond_json(resp, 200, json_pack("{s:b, s:I, s:I, s:I, s:s}", "intact", err == MNS_OK, "entries",
+                                      (json_int_t)rep.entries, "checkpoints", (json_int_t)rep.checkpoints,
+                                      "first_bad_seq", (json_int_t)rep.first_bad_seq, "problem", rep.problem));
+}
+
+/* ---- routing ---------------------------------------------------------------- */
+
+static size_t split_path(char *path, char **seg)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(path, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save)) {
+        if (n == SEG_MAX)
+            return SEG_MAX + 1;
+        seg[n++] = t;
+    }
+    return n;
+}
+
+#define IS(m) (strcmp(req->method, (m)) == 0)
+#define SEG(i, s) (strcmp(seg[(i)], (s)) == 0)
+
+void api_handle(struct mns_vault *v, const struct api_request *req, struct api_response *resp)
+{
+    char path[512];
+    char *seg[SEG_MAX];
+    struct mns_actor actor;
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    long long after = 0, limit = 0;
+    int64_t id = 0;
+
+    memset(resp, 0, sizeof(*resp));
+    if (strlen(req->path) >= sizeof(path) || strncmp(req->path, API_PREFIX "/", sizeof(API_PREFIX)) != 0) {
+        mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
+        respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+        return;
+    }
+    snprintf(path, sizeof(path), "%s", req->path + strlen(API_PREFIX));
+    size_t n = split_path(path, seg);
+    if (!query_int(req->query, "after", 0, &after) || !query_int(req->query, "limit", 100, &limit)) {
+        mns_fail(&em, MNS_ERR_INVALID, "after, limit: non-negative integers / 0以上の整数で指定してください");
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        return;
+    }
+
+    /* endpoints without a session */
+    if (n == 1 && SEG(0, "health") && IS("GET")) {
+        respond_json(resp, 200, json_pack("{s:s, s:b}", "status", "ok", "sealed", mns_vault_is_sealed(v)));
+        return;
+    }
+    if (n == 2 && SEG(0, "sys") && SEG(1, "seal-status") && IS("GET")) {
+        seal_status(v, resp);
+        return;
+    }
+    if (n == 2 && SEG(0, "sys") && SEG(1, "unseal") && IS("POST")) {
+        mns_actor_anonymous(&actor, req->client);
+        h_unseal(v, req, &actor, resp);
+        return;
+    }
+    if (n == 1 && SEG(0, "sessions") && IS("POST")) {
+        h_login(v, req, resp);
+        return;
+    }
+
+    /* everything else needs a live session */
+    if (mns_vault_authenticate(v, req->token, req->client, &actor) != MNS_OK) {
+        mns_fail(&em, MNS_ERR_AUTH, "login required or session expired / ログインが必要か、セッションの有効期限が切れています");
+        respond_error(resp, MNS_ERR_AUTH, &em);
+        return;
+    }
+    mns_err err = MNS_ERR_NOT_FOUND;
+    if (n == 2 && SEG(0, "sessions") && SEG(1, "current")) {
+        if (IS("DELETE")) {
+            err = mns_vault_logout(v, &actor, req->token);
+            respond_result(resp, err, json_pack("{s:b}", "logged_out", 1), &em, 200);
+            return;
+        }
+        if (IS("GET")) {
+            respond_json(resp, 200, json_pack("{s:s, s:s}", "user", actor.name, "role", mns_role_name(actor.role)));
+            return;
+        }
+    }
+    if (n == 2 && SEG(0, "sys") && SEG(1, "seal") && IS("POST")) {
+        err = mns_vault_seal(v, &actor, &em);
+        respond_result(resp, err, json_pack("{s:b}", "sealed", 1), &em, 200);
+        return;
+    }
+    if (n == 3 && SEG(0, "users") && SEG(1, "me") && SEG(2, "password") && IS("POST")) {
+        h_password(v, req, &actor, resp);
+        return;
+    }
+    if (n == 1 && SEG(0, "users")) {
+        if (IS("GET")) {
+            err = mns_vault_user_list(v, &actor, &res, &em);
+            respond_result(resp, err, res, &em, 200);
+            return;
+        }
+        if (IS("POST")) {
+            h_user_create(v, req, &actor, resp);
+            return;
+        }
+    }
+    if (n == 3 && SEG(0, "users") && SEG(2, "assignments") && IS("POST")) {
+        h_assign(v, req, &actor, seg[1], resp);
+        return;
+    }
+    if (n == 1 && SEG(0, "tenants")) {
+        if (IS("GET")) {
+            err = mns_vault_tenant_list(v, &actor, &res, &em);
+            respond_result(resp, err, res, &em, 200);
+            return;
+        }
+        if (IS("POST")) {
+            h_tenant_create(v, req, &actor, resp);
+            return;
+        }
+    }
+    if (n == 3 && SEG(0, "tenants") && SEG(2, "purposes") && IS("GET")) {
+        err = mns_vault_purpose_list(v, &actor, seg[1], &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if (n == 3 && SEG(0, "tenants") && SEG(2, "persons")) {
+        if (IS("GET")) {
+            err = mns_vault_person_list(v, &actor, seg[1], after, (unsigned)(limit > 1000 ? 1000 : limit), &res, &em);
+            respond_result(resp, err, res, &em, 200);
+            return;
+        }
+        if (IS("POST")) {
+            h_persons_add(v, req, &actor, seg[1], resp);
+            return;
+        }
+    }
+    if (n == 4 && SEG(0, "tenants") && SEG(2, "persons") && SEG(3, "search") && IS("POST")) {
+        h_persons_search(v, req, &actor, seg[1], resp);
+        return;
+    }
+    if (n == 4 && SEG(0, "tenants") && SEG(2, "persons") && IS("DELETE") && parse_id(seg[3], &id)) {
+        h_delete(v, req, &actor, seg[1], id, resp);
+        return;
+    }
+    if (n == 5 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "reveal") && IS("POST") && parse_id(seg[3], &id)) {
+        h_reveal(v, req, &actor, seg[1], id, resp);
+        return;
+    }
+    if (n == 1 && SEG(0, "audit") && IS("GET")) {
+        err = mns_vault_audit_list(v, &actor, after, (unsigned)(limit > 1000 ? 1000 : limit), &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if (n == 2 && SEG(0, "audit") && SEG(1, "verify") && IS("POST")) {
+        h_audit_verify(v, &actor, resp);
+        return;
+    }
+    mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
+    respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+}

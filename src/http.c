@@ -1,0 +1,461 @@
+/*
+ * http.c: the daemon's HTTP front (the only file that includes libevent).
+ *
+ * One event loop thread accepts on the owner-only Unix socket and on HTTPS
+ * (OpenSSL, TLS 1.2+). Each request is copied into a job and handed to a
+ * worker thread, because vault work (Argon2id, database, fsync) must never
+ * block the loop; the worker's answer comes back through a queue and an
+ * event, and the loop sends it. A client that disconnects meanwhile cancels
+ * its job's reply (the connection's close callback).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+#include <openssl/ssl.h>
+
+#include "mnsafe/crypto.h"
+#include "server.h"
+
+struct job {
+    struct job *next;
+    struct server *srv;
+    struct evhttp_request *req;
+    struct evhttp_connection *conn;
+    bool cancelled;
+    bool tls;
+    char method[8];
+    char *path;
+    char *query;
+    char *body;
+    size_t body_len;
+    char client[64];
+    char token[96];
+    struct timespec started;
+    struct api_response resp;
+};
+
+struct server {
+    struct mns_vault *vault;
+    struct event_base *base;
+    struct event *done_ev;
+    struct event *sig_int, *sig_term;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct job *todo_head, *todo_tail;
+    struct job *done_head;
+    bool stopping;
+    SSL_CTX *ssl_ctx;
+};
+
+static void job_free(struct job *j)
+{
+    if (j == NULL)
+        return;
+    free(j->path);
+    free(j->query);
+    if (j->body != NULL) {
+        mns_wipe(j->body, j->body_len);
+        free(j->body);
+    }
+    if (j->resp.body != NULL) {
+        mns_wipe(j->resp.body, j->resp.body_len);
+        free(j->resp.body);
+    }
+    mns_wipe(j->token, sizeof(j->token));
+    free(j);
+}
+
+static void *worker_main(void *arg)
+{
+    struct server *srv = arg;
+    for (;;) {
+        pthread_mutex_lock(&srv->lock);
+        while (srv->todo_head == NULL && !srv->stopping)
+            pthread_cond_wait(&srv->cond, &srv->lock);
+        if (srv->todo_head == NULL && srv->stopping) {
+            pthread_mutex_unlock(&srv->lock);
+            return NULL;
+        }
+        struct job *j = srv->todo_head;
+        srv->todo_head = j->next;
+        if (srv->todo_head == NULL)
+            srv->todo_tail = NULL;
+        pthread_mutex_unlock(&srv->lock);
+
+        struct api_request ar = {
+            .method = j->method, .path = j->path, .query = j->query, .body = j->body,
+            .body_len = j->body_len, .client = j->client, .token = j->token[0] ? j->token : NULL,
+        };
+        api_handle(srv->vault, &ar, &j->resp);
+
+        pthread_mutex_lock(&srv->lock);
+        j->next = srv->done_head;
+        srv->done_head = j;
+        pthread_mutex_unlock(&srv->lock);
+        event_active(srv->done_ev, EV_READ, 0);
+    }
+}
+
+static void wipe_cleanup(const void *data, size_t len, void *arg)
+{
+    (void)arg;
+    mns_wipe((void *)data, len);
+    free((void *)data);
+}
+
+static void add_security_headers(struct evkeyvalq *h, bool tls)
+{
+    evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "X-Frame-Options", "DENY");
+    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+    evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    if (tls)
+        evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static void send_job(struct job *j)
+{
+    struct evhttp_request *req = j->req;
+    struct evbuffer *out = evbuffer_new();
+    add_security_headers(evhttp_request_get_output_headers(req), j->tls);
+    if (out != NULL && j->resp.body != NULL) {
+        /* the buffer is handed over; its cleanup wipes it (it may hold a revealed number) */
+        if (evbuffer_add_reference(out, j->resp.body, j->resp.body_len, wipe_cleanup, NULL) == 0) {
+            j->resp.body = NULL;
+            j->resp.body_len = 0;
+        }
+    }
+    evhttp_send_reply(req, j->resp.status, NULL, out);
+    if (out != NULL)
+        evbuffer_free(out);
+    log_line("info", "request", "\"method\":\"%s\",\"path\":\"%.200s\",\"status\":%d,\"ms\":%.2f,\"client\":\"%s\"",
+             j->method, j->path, j->resp.status, elapsed_ms(&j->started), j->client);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct server *srv = arg;
+    pthread_mutex_lock(&srv->lock);
+    struct job *list = srv->done_head;
+    srv->done_head = NULL;
+    pthread_mutex_unlock(&srv->lock);
+    while (list != NULL) {
+        struct job *j = list;
+        list = j->next;
+        if (!j->cancelled) {
+            evhttp_connection_set_closecb(j->conn, NULL, NULL);
+            send_job(j);
+        }
+        job_free(j);
+    }
+}
+
+static void on_conn_close(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    struct job *j = arg;
+    j->cancelled = true;
+}
+
+static void reply_error(struct evhttp_request *req, int status, const char *code, const char *en, const char *ja)
+{
+    struct evbuffer *out = evbuffer_new();
+    add_security_headers(evhttp_request_get_output_headers(req), false);
+    if (out != NULL)
+        evbuffer_add_printf(out, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"message_ja\":\"%s\"}}\n", code, en, ja);
+    evhttp_send_reply(req, status, NULL, out);
+    if (out != NULL)
+        evbuffer_free(out);
+}
+
+/* evhttp lets NUL and control bytes through in header values: refuse them. */
+static bool headers_clean(struct evkeyvalq *headers)
+{
+    for (struct evkeyval *kv = headers->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+        for (const unsigned char *p = (const unsigned char *)kv->value; *p; p++)
+            if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+                return false;
+    }
+    return true;
+}
+
+static void peer_name(struct evhttp_request *req, bool is_unix, char *out, size_t size)
+{
+    if (is_unix) {
+        snprintf(out, size, "unix");
+        return;
+    }
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &addr, &port);
+    snprintf(out, size, "%s", addr != NULL ? addr : "-");
+}
+
+struct listener_ctx {
+    struct server *srv;
+    bool is_unix;
+};
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct listener_ctx *lc = arg;
+    struct server *srv = lc->srv;
+    struct job *j = NULL;
+    const char *method;
+
+    switch (evhttp_request_get_command(req)) {
+    case EVHTTP_REQ_GET: method = "GET"; break;
+    case EVHTTP_REQ_POST: method = "POST"; break;
+    case EVHTTP_REQ_DELETE: method = "DELETE"; break;
+    default:
+        reply_error(req, 405, "method", "method not allowed", "許可されていないメソッドです");
+        return;
+    }
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    if (!headers_clean(in)) {
+        reply_error(req, 400, "invalid", "control characters in a header", "ヘッダーに制御文字が含まれています");
+        return;
+    }
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *raw_path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+    if (raw_path == NULL || raw_path[0] != '/') {
+        reply_error(req, 400, "invalid", "bad request path", "リクエストパスが不正です");
+        return;
+    }
+    j = calloc(1, sizeof(*j));
+    if (j == NULL) {
+        reply_error(req, 503, "nomem", "out of memory", "メモリが不足しています");
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &j->started);
+    j->srv = srv;
+    j->req = req;
+    j->conn = evhttp_request_get_connection(req);
+    j->tls = !lc->is_unix;
+    snprintf(j->method, sizeof(j->method), "%s", method);
+    size_t decoded_len = 0;
+    j->path = evhttp_uridecode(raw_path, 0, &decoded_len);
+    const char *q = evhttp_uri_get_query(uri);
+    j->query = q != NULL ? strdup(q) : NULL;
+    /* "%00" would cut the path short: a path must decode to text without NUL */
+    if (j->path == NULL || strlen(j->path) != decoded_len || (q != NULL && j->query == NULL)) {
+        job_free(j);
+        reply_error(req, 400, "invalid", "bad request path", "リクエストパスが不正です");
+        return;
+    }
+    peer_name(req, lc->is_unix, j->client, sizeof(j->client));
+    const char *auth = evhttp_find_header(in, "Authorization");
+    if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+        snprintf(j->token, sizeof(j->token), "%s", auth + 7);
+    struct evbuffer *body = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(body);
+    if (len > 0) {
+        j->body = malloc(len + 1);
+        if (j->body == NULL) {
+            job_free(j);
+            reply_error(req, 503, "nomem", "out of memory", "メモリが不足しています");
+            return;
+        }
+        evbuffer_remove(body, j->body, len);
+        j->body[len] = '\0';
+        j->body_len = len;
+    }
+    evhttp_connection_set_closecb(j->conn, on_conn_close, j);
+    pthread_mutex_lock(&srv->lock);
+    if (srv->todo_tail != NULL)
+        srv->todo_tail->next = j;
+    else
+        srv->todo_head = j;
+    srv->todo_tail = j;
+    pthread_cond_signal(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
+{
+    struct server *srv = arg;
+    SSL *ssl = SSL_new(srv->ssl_ctx);
+    if (ssl == NULL)
+        return NULL;
+    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct server *srv = arg;
+    log_line("info", "stopping", "\"signal\":%d", (int)sig);
+    event_base_loopexit(srv->base, NULL);
+}
+
+static int open_unix_socket(const char *path)
+{
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return -1;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    /* created owner-only from the start: no window where others may connect */
+    mode_t old = umask(0177);
+    int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    umask(old);
+    if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, 128) != 0 || evutil_make_socket_nonblocking(fd) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static struct evhttp *make_http(struct server *srv, struct listener_ctx *lc)
+{
+    struct evhttp *http = evhttp_new(srv->base);
+    if (http == NULL)
+        return NULL;
+    evhttp_set_max_headers_size(http, API_HEADERS_MAX);
+    evhttp_set_max_body_size(http, API_BODY_MAX);
+    evhttp_set_timeout(http, 30);
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+    evhttp_set_gencb(http, on_request, lc);
+    return http;
+}
+
+int server_run(struct mns_vault *vault, const struct server_config *cfg)
+{
+    struct server srv;
+    struct listener_ctx unix_lc = {&srv, true}, tls_lc = {&srv, false};
+    struct evhttp *http_unix = NULL, *http_tls = NULL;
+    pthread_t threads[64];
+    unsigned nthreads = 0;
+    int rc = 1, ufd = -1;
+    char err[256];
+
+    memset(&srv, 0, sizeof(srv));
+    srv.vault = vault;
+    pthread_mutex_init(&srv.lock, NULL);
+    pthread_cond_init(&srv.cond, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (evthread_use_pthreads() != 0 || (srv.base = event_base_new()) == NULL) {
+        log_line("error", "cannot start the event loop", NULL);
+        goto out;
+    }
+    srv.done_ev = event_new(srv.base, -1, EV_PERSIST | EV_READ, on_done, &srv);
+    srv.sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
+    srv.sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
+    if (srv.done_ev == NULL || srv.sig_int == NULL || srv.sig_term == NULL || event_add(srv.done_ev, NULL) != 0 ||
+        event_add(srv.sig_int, NULL) != 0 || event_add(srv.sig_term, NULL) != 0)
+        goto out;
+
+    if (cfg->socket_path != NULL) {
+        if ((ufd = open_unix_socket(cfg->socket_path)) < 0) {
+            log_line("error", "cannot listen on the Unix socket", "\"path\":\"%s\",\"errno\":%d", cfg->socket_path, errno);
+            goto out;
+        }
+        if ((http_unix = make_http(&srv, &unix_lc)) == NULL || evhttp_accept_socket(http_unix, ufd) != 0)
+            goto out;
+        ufd = -1; /* evhttp owns it now */
+    }
+    if (cfg->listen_host != NULL) {
+        srv.ssl_ctx = tls_server_ctx(cfg->cert_file, cfg->key_file, err, sizeof(err));
+        if (srv.ssl_ctx == NULL) {
+            log_line("error", "cannot set up TLS", "\"detail\":\"%s\"", err);
+            goto out;
+        }
+        if ((http_tls = make_http(&srv, &tls_lc)) == NULL)
+            goto out;
+        evhttp_set_bevcb(http_tls, tls_bevcb, &srv);
+        struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(http_tls, cfg->listen_host,
+                                                                         (ev_uint16_t)cfg->listen_port);
+        if (bound == NULL) {
+            log_line("error", "cannot listen for HTTPS", "\"host\":\"%s\",\"port\":%d", cfg->listen_host,
+                     cfg->listen_port);
+            goto out;
+        }
+        /* without TCP_NODELAY small replies wait ~40 ms for delayed ACKs */
+        int one = 1;
+        setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+
+    nthreads = cfg->threads ? cfg->threads : 4;
+    if (nthreads > 64)
+        nthreads = 64;
+    for (unsigned i = 0; i < nthreads; i++) {
+        if (pthread_create(&threads[i], NULL, worker_main, &srv) != 0) {
+            nthreads = i;
+            goto out;
+        }
+    }
+    log_line("info", "listening", "\"socket\":\"%s\",\"https\":\"%s:%d\",\"threads\":%u",
+             cfg->socket_path ? cfg->socket_path : "", cfg->listen_host ? cfg->listen_host : "", cfg->listen_port,
+             nthreads);
+    event_base_dispatch(srv.base);
+    rc = 0;
+out:
+    pthread_mutex_lock(&srv.lock);
+    srv.stopping = true;
+    pthread_cond_broadcast(&srv.cond);
+    pthread_mutex_unlock(&srv.lock);
+    for (unsigned i = 0; i < nthreads; i++)
+        pthread_join(threads[i], NULL);
+    /* replies still pending are dropped with their connections */
+    while (srv.done_head != NULL) {
+        struct job *j = srv.done_head;
+        srv.done_head = j->next;
+        job_free(j);
+    }
+    while (srv.todo_head != NULL) {
+        struct job *j = srv.todo_head;
+        srv.todo_head = j->next;
+        job_free(j);
+    }
+    if (http_unix != NULL)
+        evhttp_free(http_unix);
+    if (http_tls != NULL)
+        evhttp_free(http_tls);
+    if (ufd >= 0)
+        close(ufd);
+    if (cfg->socket_path != NULL)
+        unlink(cfg->socket_path);
+    if (srv.done_ev) event_free(srv.done_ev);
+    if (srv.sig_int) event_free(srv.sig_int);
+    if (srv.sig_term) event_free(srv.sig_term);
+    if (srv.base) event_base_free(srv.base);
+    tls_free_ctx(srv.ssl_ctx);
+    pthread_mutex_destroy(&srv.lock);
+    pthread_cond_destroy(&srv.cond);
+    return rc;
+}

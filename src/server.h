@@ -1,0 +1,57 @@
+/*
+ * server.h: what the daemon's parts share. http.c (the only file that sees
+ * libevent) turns requests into struct api_request and runs api_handle() on
+ * a worker thread; api.c maps routes onto the vault.
+ */
+#ifndef MNS_SRC_SERVER_H
+#define MNS_SRC_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mnsafe/vault.h"
+
+#define API_PREFIX "/api/v1"
+#define API_BODY_MAX (16u * 1024 * 1024)
+#define API_HEADERS_MAX 16384
+
+struct api_request {
+    const char *method; /* "GET", "POST", "DELETE" */
+    const char *path;   /* decoded path, no query */
+    const char *query;  /* raw query string or NULL */
+    const char *body;
+    size_t body_len;
+    const char *client; /* "unix" or the peer address */
+    const char *token;  /* bearer token or NULL */
+};
+
+struct api_response {
+    int status;
+    char *body;      /* malloc'ed JSON text; wiped and freed by the sender */
+    size_t body_len;
+};
+
+void api_handle(struct mns_vault *vault, const struct api_request *req, struct api_response *resp);
+
+struct server_config {
+    const char *data_dir;
+    const char *socket_path;   /* Unix socket, owner-only */
+    const char *listen_host;   /* HTTPS; NULL: no TCP listener */
+    int listen_port;
+    const char *cert_file;
+    const char *key_file;
+    unsigned threads;
+};
+
+/* Runs the event loop until SIGINT/SIGTERM. Returns a process exit code. */
+int server_run(struct mns_vault *vault, const struct server_config *cfg);
+
+/* One JSON line on stderr; never holds a number. */
+void log_line(const char *level, const char *msg, const char *fmt_kv, ...) MNS_PRINTF(3, 4);
+
+/* tls.c */
+int tls_make_self_signed(const char *cert_path, const char *key_path, char *err, size_t errlen);
+void *tls_server_ctx(const char *cert_path, const char *key_path, char *err, size_t errlen);
+void tls_free_ctx(void *ctx);
+
+#endif

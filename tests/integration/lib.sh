@@ -1,0 +1,117 @@
+# lib.sh: shared helpers for the integration tests. Each test sources this,
+# drives the real mnsafe binary ($MNSAFE) against a real daemon on a Unix
+# socket (and HTTPS on a free loopback port), and ends with `finish`.
+set -u
+
+: "${MNSAFE:?MNSAFE must point at the mnsafe binary}"
+T_PASS=0
+T_FAIL=0
+T_WORK=$(mktemp -d "${TMPDIR:-/tmp}/mnsafe-it.XXXXXX")
+export MNSAFE_DATA="$T_WORK/data"
+export MNSAFE_SESSION="$T_WORK/session"
+DAEMON_PID=""
+DAEMON_LOG="$T_WORK/daemon.log"
+
+cleanup() {
+  stop_daemon
+  rm -rf "$T_WORK"
+}
+trap cleanup EXIT
+
+ok()   { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds
+check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+# check_fails DESCRIPTION COMMAND...: passes when the command fails
+check_fails() { local d=$1; shift; if "$@"; then fail "$d"; else ok "$d"; fi; }
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1 (expected '$2', got '$3')"; fi; }
+# expect_contains DESCRIPTION NEEDLE HAYSTACK
+expect_contains() { case "$3" in *"$2"*) ok "$1" ;; *) fail "$1 (no '$2' in: ${3:0:400})" ;; esac; }
+expect_not_contains() { case "$3" in *"$2"*) fail "$1 (found '$2')" ;; *) ok "$1" ;; esac; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_daemon [serve options...]: starts `mnsafe serve` and waits for its socket
+start_daemon() {
+  HTTPS_PORT=$(free_port)
+  "$MNSAFE" serve --listen "127.0.0.1:$HTTPS_PORT" "$@" >>"$DAEMON_LOG" 2>&1 &
+  DAEMON_PID=$!
+  for _ in $(seq 1 200); do
+    [ -S "$MNSAFE_DATA/mnsafe.sock" ] && "$MNSAFE" status >/dev/null 2>&1 && return 0
+    kill -0 "$DAEMON_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "daemon did not start:"; cat "$DAEMON_LOG"
+  return 1
+}
+
+stop_daemon() {
+  if [ -n "$DAEMON_PID" ]; then
+    kill "$DAEMON_PID" 2>/dev/null
+    wait "$DAEMON_PID" 2>/dev/null
+    DAEMON_PID=""
+  fi
+}
+
+# login USER PASSWORD
+login() { printf '%s\n' "$2" | "$MNSAFE" login "$1" >/dev/null; }
+
+# valid_mynumber PREFIX11: prints PREFIX11 plus its check digit
+valid_mynumber() {
+  python3 - "$1" <<'PY'
+import sys
+p = sys.argv[1]
+w = [6,5,4,3,2,7,6,5,4,3,2]
+r = sum(int(d)*x for d, x in zip(p, w)) % 11
+print(p + str(0 if r <= 1 else 11 - r))
+PY
+}
+
+# random_mynumbers N: N distinct valid random My Numbers, one per line
+random_mynumbers() {
+  python3 - "$1" <<'PY'
+import random, sys
+w = [6,5,4,3,2,7,6,5,4,3,2]
+seen = set()
+n = int(sys.argv[1])
+while len(seen) < n:
+    p = "".join(random.choice("0123456789") for _ in range(11))
+    r = sum(int(d)*x for d, x in zip(p, w)) % 11
+    seen.add(p + str(0 if r <= 1 else 11 - r))
+print("\n".join(sorted(seen)))
+PY
+}
+
+# init_dev: a dev store; sets ADMIN_PW
+init_dev() {
+  local out
+  out=$("$MNSAFE" init --dev) || return 1
+  ADMIN_PW=$(printf '%s\n' "$out" | sed -n 's/^One-time password: //p')
+}
+
+# setup_tenant: as admin, makes tenant "acme" and users clerk1, clerk2 (not
+# assigned), officer1, auditor1; sets CLERK_PW CLERK2_PW OFFICER_PW AUDITOR_PW
+setup_tenant() {
+  login admin "$ADMIN_PW" || return 1
+  "$MNSAFE" tenant create acme "株式会社アクメ" >/dev/null || return 1
+  CLERK_PW=$("$MNSAFE" user create clerk1 --role clerk | python3 -c 'import json,sys; print(json.load(sys.stdin)["one_time_password"])')
+  CLERK2_PW=$("$MNSAFE" user create clerk2 --role clerk | python3 -c 'import json,sys; print(json.load(sys.stdin)["one_time_password"])')
+  OFFICER_PW=$("$MNSAFE" user create officer1 --role officer | python3 -c 'import json,sys; print(json.load(sys.stdin)["one_time_password"])')
+  AUDITOR_PW=$("$MNSAFE" user create auditor1 --role auditor | python3 -c 'import json,sys; print(json.load(sys.stdin)["one_time_password"])')
+  "$MNSAFE" user assign clerk1 acme >/dev/null || return 1
+  "$MNSAFE" user assign officer1 acme >/dev/null || return 1
+}
+
+# json_get EXPR: reads JSON on stdin, prints python expression on it (j)
+json_get() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+
+finish() {
+  stop_daemon
+  echo "$T_PASS passed, $T_FAIL failed"
+  [ "$T_FAIL" -eq 0 ] && [ "$T_PASS" -gt 0 ]
+  exit $?
+}
