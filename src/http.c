@@ -37,6 +37,7 @@
 
 struct job {
     struct job *next;
+    bool tick; /* a timed audit checkpoint, not a request */
     struct server *srv;
     struct evhttp_request *req;
     struct evhttp_connection *conn;
@@ -57,7 +58,7 @@ struct server {
     struct mns_vault *vault;
     struct event_base *base;
     struct event *done_ev;
-    struct event *sig_int, *sig_term;
+    struct event *sig_int, *sig_term, *tick_ev;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct job *todo_head, *todo_tail;
@@ -101,11 +102,16 @@ static void *worker_main(void *arg)
             srv->todo_tail = NULL;
         pthread_mutex_unlock(&srv->lock);
 
-        struct api_request ar = {
+        if (j->tick) {
+            if (mns_vault_audit_tick(srv->vault) != MNS_OK)
+                log_line("error", "timed audit checkpoint failed", NULL);
+        } else {
+            struct api_request ar = {
             .method = j->method, .path = j->path, .query = j->query, .body = j->body,
-            .body_len = j->body_len, .client = j->client, .token = j->token[0] ? j->token : NULL,
-        };
-        api_handle(srv->vault, &ar, &j->resp);
+                .body_len = j->body_len, .client = j->client, .token = j->token[0] ? j->token : NULL,
+            };
+            api_handle(srv->vault, &ar, &j->resp);
+        }
 
         pthread_mutex_lock(&srv->lock);
         j->next = srv->done_head;
@@ -172,7 +178,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
     while (list != NULL) {
         struct job *j = list;
         list = j->next;
-        if (!j->cancelled) {
+        if (!j->cancelled && !j->tick) {
             evhttp_connection_set_closecb(j->conn, NULL, NULL);
             send_job(j);
         }
@@ -225,6 +231,18 @@ struct listener_ctx {
     struct server *srv;
     bool is_unix;
 };
+
+static void enqueue(struct server *srv, struct job *j)
+{
+    pthread_mutex_lock(&srv->lock);
+    if (srv->todo_tail != NULL)
+        srv->todo_tail->next = j;
+    else
+        srv->todo_head = j;
+    srv->todo_tail = j;
+    pthread_cond_signal(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
+}
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
@@ -291,14 +309,21 @@ static void on_request(struct evhttp_request *req, void *arg)
         j->body_len = len;
     }
     evhttp_connection_set_closecb(j->conn, on_conn_close, j);
-    pthread_mutex_lock(&srv->lock);
-    if (srv->todo_tail != NULL)
-        srv->todo_tail->next = j;
-    else
-        srv->todo_head = j;
-    srv->todo_tail = j;
-    pthread_cond_signal(&srv->cond);
-    pthread_mutex_unlock(&srv->lock);
+    enqueue(srv, j);
+}
+
+/* Timed checkpoints run on a worker: they take the vault lock and fsync. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct server *srv = arg;
+    struct job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return;
+    j->tick = true;
+    j->srv = srv;
+    enqueue(srv, j);
 }
 
 static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
@@ -376,8 +401,11 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
     srv.done_ev = event_new(srv.base, -1, EV_PERSIST | EV_READ, on_done, &srv);
     srv.sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
     srv.sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
-    if (srv.done_ev == NULL || srv.sig_int == NULL || srv.sig_term == NULL || event_add(srv.done_ev, NULL) != 0 ||
-        event_add(srv.sig_int, NULL) != 0 || event_add(srv.sig_term, NULL) != 0)
+    srv.tick_ev = event_new(srv.base, -1, EV_PERSIST, on_tick, &srv);
+    struct timeval tick_every = {cfg->checkpoint_seconds ? cfg->checkpoint_seconds : 60, 0};
+    if (srv.done_ev == NULL || srv.sig_int == NULL || srv.sig_term == NULL || srv.tick_ev == NULL ||
+        event_add(srv.done_ev, NULL) != 0 || event_add(srv.sig_int, NULL) != 0 || event_add(srv.sig_term, NULL) != 0 ||
+        event_add(srv.tick_ev, &tick_every) != 0)
         goto out;
 
     if (cfg->socket_path != NULL) {
@@ -453,6 +481,7 @@ out:
     if (srv.done_ev) event_free(srv.done_ev);
     if (srv.sig_int) event_free(srv.sig_int);
     if (srv.sig_term) event_free(srv.sig_term);
+    if (srv.tick_ev) event_free(srv.tick_ev);
     if (srv.base) event_base_free(srv.base);
     tls_free_ctx(srv.ssl_ctx);
     pthread_mutex_destroy(&srv.lock);

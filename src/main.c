@@ -31,6 +31,7 @@ static const char usage_text[] =
     "                                             one-time password. --dev: key file instead\n"
     "                                             of shares (demos and tests only)\n"
     "  serve [--dev] [--listen HOST:PORT] [--no-https] [--cert F --key F] [--threads N]\n"
+    "        [--checkpoint-seconds T]             (audit checkpoints also every T s, default 60)\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store)\n"
     "  status                                     seal state of the daemon\n"
@@ -588,13 +589,14 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
 {
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
-    unsigned threads = 4;
+    unsigned threads = 4, checkpoint_seconds = 60;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"no-https", no_argument, NULL, 'n'},
                                          {"cert", required_argument, NULL, 'c'},
                                          {"key", required_argument, NULL, 'k'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"checkpoint-seconds", required_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -606,6 +608,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'c': cert = optarg; break;
         case 'k': key = optarg; break;
         case 't': threads = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 's': checkpoint_seconds = (unsigned)strtoul(optarg, NULL, 10); break;
         default: return 2;
         }
     }
@@ -657,6 +660,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     struct server_config sc = {
         .data_dir = c->data_dir, .socket_path = c->socket_path, .listen_host = https ? host : NULL,
         .listen_port = port, .cert_file = cert ? cert : certbuf, .key_file = key ? key : keybuf, .threads = threads,
+        .checkpoint_seconds = checkpoint_seconds,
     };
     printf("mnsafe is running%s / mnsafe を起動しました\n", dev ? " (DEV MODE: demo data, auto-unsealed)" : "");
     if (https)
@@ -688,6 +692,22 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof(c));
     c.data_dir = getenv("MNSAFE_DATA") ? getenv("MNSAFE_DATA") : DEFAULT_DATA_DIR;
     const char *sock = getenv("MNSAFE_SOCKET");
+    /* --data and --socket may stand anywhere (before or after the verb);
+     * they are taken out so that the verbs see only their own options */
+    int kept = 1;
+    for (int a = 1; a < argc; a++) {
+        if ((strcmp(argv[a], "--data") == 0 || strcmp(argv[a], "--socket") == 0) && a + 1 < argc) {
+            if (argv[a][2] == 'd')
+                c.data_dir = argv[a + 1];
+            else
+                sock = argv[a + 1];
+            a++;
+            continue;
+        }
+        argv[kept++] = argv[a];
+    }
+    argc = kept;
+    argv[argc] = NULL;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -698,14 +718,8 @@ int main(int argc, char **argv)
             printf("mnsafe 0.1.0\n");
             return 0;
         }
-        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
-            c.data_dir = argv[++i];
-        else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
-            sock = argv[++i];
-        else {
-            usage(stderr);
-            return 2;
-        }
+        usage(stderr);
+        return 2;
     }
     if (i >= argc) {
         usage(stderr);

@@ -41,6 +41,7 @@ struct server_config {
     const char *cert_file;
     const char *key_file;
     unsigned threads;
+    unsigned checkpoint_seconds; /* timed audit checkpoints; 0: 60 */
 };
 
 /* Runs the event loop until SIGINT/SIGTERM. Returns a process exit code. */

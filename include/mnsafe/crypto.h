@@ -7,8 +7,8 @@
  *  - Shamir secret sharing over GF(256), constant time, text shares with a
  *    checksum and a set id;
  *  - password hashing: Argon2id (libsodium);
- *  - signatures: Ed25519 (OpenSSL);
- *  - key wrapping for the keyring (root key -> tenant keys -> person data keys).
+ *  - signatures: Ed25519 (OpenSSL).
+ * Key wrapping is AEAD with associated data naming the key's place (lib/vault/keys.c).
  *
  * All functions are thread-safe (no shared state). Secrets passed in are never
  * copied into non-secure memory by these functions, and anything secret they
@@ -47,7 +47,7 @@ mns_err mns_random(void *buf, size_t n) MNS_WUR;
 
 /*
  * Page-aligned allocation that is mlock'ed (best effort: a failed mlock is
- * not an error, mns_secure_locked() tells) and marked MADV_DONTDUMP; zeroed.
+ * not an error, mns_secure_alloc_locked() tells) and marked MADV_DONTDUMP; zeroed.
  * Free with mns_secure_free, which wipes and unlocks. Returns NULL on failure.
  */
 void *mns_secure_alloc(size_t n);

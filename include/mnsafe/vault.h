@@ -203,6 +203,11 @@ mns_err mns_vault_audit_list(struct mns_vault *v, const struct mns_actor *actor,
 mns_err mns_vault_audit_verify(struct mns_vault *v, const struct mns_actor *actor,
                                struct mns_audit_report *report, mns_errmsg *em) MNS_WUR;
 
+/* Signs a checkpoint of the audit log if entries were added since the last
+ * call (the "every T seconds" half of the checkpoint rule; the daemon calls
+ * it on a timer). Does nothing while sealed. */
+mns_err mns_vault_audit_tick(struct mns_vault *v) MNS_WUR;
+
 /* Offline verification of a data directory (no keys needed). */
 mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *report,
                                  mns_errmsg *em) MNS_WUR;

@@ -114,16 +114,17 @@ static bool cp_contains(const struct cplist *sorted, const struct cp *x)
     return sorted->n > 0 && bsearch(x, sorted->v, sorted->n, sizeof(*x), cp_cmp) != NULL;
 }
 
-/* "database checkpoint of 120 entries" / "checkpoint file note 3" */
+/* How a checkpoint is named in a report: "checkpoint 120 in the database"
+ * (a row is known by its entry count) or "note 3 in the checkpoint file". */
 #define WHERE_MAX 128
 static void cp_where(char en[WHERE_MAX], char ja[WHERE_MAX], const struct cp *x)
 {
     if (x->in_file) {
-        snprintf(en, WHERE_MAX, "checkpoint file note %" PRIu64, x->no);
+        snprintf(en, WHERE_MAX, "note %" PRIu64 " in the checkpoint file", x->no);
         snprintf(ja, WHERE_MAX, "チェックポイントファイルのノート%" PRIu64, x->no);
     } else {
-        snprintf(en, WHERE_MAX, "database checkpoint of %" PRIu64 " entries", x->count);
-        snprintf(ja, WHERE_MAX, "データベースのチェックポイント（%" PRIu64 "件）", x->count);
+        snprintf(en, WHERE_MAX, "checkpoint %" PRIu64 " in the database", x->count);
+        snprintf(ja, WHERE_MAX, "データベースのチェックポイント%" PRIu64, x->count);
     }
 }
 
@@ -405,12 +406,12 @@ static mns_err check_against_log(struct vctx *c, const struct cp *x)
     }
     if (!row && x->count > c->rows)
         problem(c, c->rows + 1,
-                "%s names %" PRIu64 " entries, the log has %" PRIu64 ": newest entries removed / "
+                "%s: names %" PRIu64 " entries, the log has %" PRIu64 ": newest entries removed / "
                 "%s：%" PRIu64 "件とありますがログは%" PRIu64 "件です。末尾のエントリが削除されています",
                 en, x->count, c->rows, ja, x->count, c->rows);
     else if (!row)
         problem(c, x->count,
-                "%s names entry %" PRIu64 ", which is missing (deleted?) / "
+                "%s: names entry %" PRIu64 ", which is missing (deleted?) / "
                 "%s：エントリ%" PRIu64 "がありません（削除の可能性）",
                 en, x->count, ja, x->count);
     else if (!same)

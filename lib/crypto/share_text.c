@@ -9,8 +9,9 @@
  * reaches the interpolation, where it would silently give a wrong key.
  *
  * Parsing forgives what does not change the meaning: case, whitespace
- * anywhere (ASCII and the ideographic space U+3000 that Japanese input
- * methods produce) and where the hyphens are. After "mns1" the hyphens are
+ * anywhere, where the hyphens are, and what Japanese input methods make of
+ * the same keys (ideographic space, full-width letters and digits, ー for a
+ * hyphen). After "mns1" the hyphens are
  * dropped; since the last 82 characters are fixed-length hex fields, what
  * remains before them is k. The checksum is then recomputed over the
  * canonical form, so anything else (a changed, missing or extra character)
@@ -101,6 +102,36 @@ static bool is_alnum_lower(unsigned char *c)
     return is_digit((char)*c) || (*c >= 'a' && *c <= 'z');
 }
 
+/*
+ * Reads the character at text[*i] and moves past it. Returns what it means
+ * here: ' ' for a space, '-' for a dash, the ASCII letter or digit for a
+ * full-width one, else the byte itself; 0x80 for a character with no meaning
+ * here. Japanese input methods give U+3000 for a space, full-width letters and
+ * digits (U+FF01..U+FF5E) in full-width mode, and U+30FC (ー) for the '-'
+ * key in kana mode; all are 3-byte UTF-8.
+ */
+static unsigned char next_char(const char *text, size_t len, size_t *i)
+{
+    const unsigned char *t = (const unsigned char *)text;
+    unsigned char c = t[(*i)++];
+    uint32_t cp;
+
+    if (c < 0x80)
+        return c;
+    if ((c & 0xf0) != 0xe0 || len - *i < 2 || (t[*i] & 0xc0) != 0x80 ||
+        (t[*i + 1] & 0xc0) != 0x80)
+        return 0x80;
+    cp = (uint32_t)(c & 0x0f) << 12 | (uint32_t)(t[*i] & 0x3f) << 6 | (uint32_t)(t[*i + 1] & 0x3f);
+    *i += 2;
+    if (cp == 0x3000)
+        return ' ';
+    if ((cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0x30fc || cp == 0xff70)
+        return '-';
+    if (cp >= 0xff01 && cp <= 0xff5e)
+        return (unsigned char)(cp - 0xfee0);
+    return 0x80;
+}
+
 mns_err mns_share_parse(struct mns_share *share, const char *text, mns_errmsg *em)
 {
     /* buf: the text without spaces, lower-case; pos: 1-based character
@@ -127,17 +158,11 @@ mns_err mns_share_parse(struct mns_share *share, const char *text, mns_errmsg *e
         goto out;
     }
 
-    /* 1. Drop whitespace, fold case, allow only letters, digits, hyphens. */
-    for (size_t i = 0; i < in_len; i++) {
-        unsigned char c = (unsigned char)text[i];
+    /* 1. Drop whitespace, fold case and width, allow only letters, digits,
+     * hyphens. */
+    for (size_t i = 0; i < in_len;) {
+        unsigned char c = next_char(text, in_len, &i);
         if (is_space(c)) {
-            if (n > 0)
-                chars++;
-            continue;
-        }
-        if (c == 0xe3 && i + 2 < in_len && (unsigned char)text[i + 1] == 0x80 &&
-            (unsigned char)text[i + 2] == 0x80) {
-            i += 2; /* U+3000 IDEOGRAPHIC SPACE */
             if (n > 0)
                 chars++;
             continue;

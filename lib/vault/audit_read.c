@@ -111,3 +111,17 @@ mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *
     mns_store_close(st);
     return err;
 }
+
+mns_err mns_vault_audit_tick(struct mns_vault *v)
+{
+    mns_err err = MNS_OK;
+    pthread_mutex_lock(&v->lock);
+    uint64_t n = mns_audit_count(v->audit);
+    if (v->unsealed && n != v->ticked_count) {
+        err = mns_audit_checkpoint(v->audit, NULL);
+        if (err == MNS_OK)
+            v->ticked_count = n;
+    }
+    pthread_mutex_unlock(&v->lock);
+    return err;
+}

@@ -42,6 +42,7 @@ struct mns_vault {
     unsigned threshold;
     unsigned session_idle_s;
     unsigned session_max_s;
+    uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
 };
 
 int64_t mns_now_ms(void);

@@ -89,6 +89,11 @@ static void test_tolerant_input(void **state)
     /* ideographic space U+3000 from a Japanese input method */
     expect_ok("\xe3\x80\x80mns1-3-5f2a91c0-02-\xe3\x80\x80"
               "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f-b4a149b1\xe3\x80\x80");
+    /* typed in full-width mode, and ー (kana-mode '-') as separators */
+    expect_ok("ｍｎｓ１－３－５ｆ２ａ９１ｃ０－０２－"
+              "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f－Ｂ４Ａ１４９Ｂ１");
+    expect_ok("mns1ー3ー5f2a91c0ー02ー"
+              "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1fーb4a149b1");
 }
 
 /* Parse must refuse, and the message must not give away the y field. */
@@ -191,6 +196,11 @@ static void test_messages(void **state)
                "position 24");
     expect_bad("mns1-3-5f2a91c0-02-0001é030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f-b4a149b1",
                "position 24");
+    /* a full-width character that means nothing here; a lone UTF-8 lead byte */
+    expect_bad("mns1-3-5f2a91c0-02-0001＃2030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f-b4a149b1",
+               "position 24");
+    expect_bad("mns1-3-5f2a91c0-02-\xef", "position 20");
+    expect_bad("mns1-3-5f2a91c0-02-\xef\xbc", "position 20");
     expect_bad("mns1-03-5f2a91c0-02-000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f-b4a149b1",
                "threshold");
     expect_bad("mns1-x-5f2a91c0-02-000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f-b4a149b1",
