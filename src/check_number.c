@@ -6,6 +6,7 @@
  * stored or logged.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -37,15 +38,21 @@ int cmd_check_number(int argc, char **argv)
     }
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-") == 0) {
-            char line[MNS_NUMBER_INPUT_MAX * 2];
-            while (fgets(line, sizeof(line), stdin) != NULL) {
-                size_t n = strlen(line);
+            /* getline, not fgets: a long line is one value (and one error), never split */
+            char *line = NULL;
+            size_t cap = 0;
+            ssize_t got;
+            while ((got = getline(&line, &cap, stdin)) != -1) {
+                size_t n = (size_t)got;
                 while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
                     line[--n] = '\0';
                 all_ok &= check_one(line, n);
                 checked++;
             }
-            mns_wipe(line, sizeof(line));
+            if (line != NULL) {
+                mns_wipe(line, cap);
+                free(line);
+            }
         } else {
             all_ok &= check_one(argv[i], strlen(argv[i]));
             checked++;

@@ -66,11 +66,14 @@ void mns_audit_free(struct mns_audit *a);
 /* Copies the signing seed into secure memory. NULL seed forgets the key. */
 mns_err mns_audit_set_signer(struct mns_audit *a, const uint8_t seed[MNS_ED25519_SEED_LEN]) MNS_WUR;
 
-/* Appends one entry inside the caller's transaction. */
+/* Appends one entry inside the caller's transaction. Errors: MNS_ERR_INVALID
+ * (a field too long, control or bidi characters, bad UTF-8), MNS_ERR_AUDIT
+ * (the row could not be written: fail the act), MNS_ERR_LIMIT, MNS_ERR_NOMEM. */
 mns_err mns_audit_append(struct mns_audit *a, const struct mns_audit_entry *e) MNS_WUR;
 /* Call after the transaction committed: makes the appended entries the new
  * head and, when due and a signer is set, writes a checkpoint (in its own
- * transaction) to the store and the file. */
+ * transaction) to the store and the file. MNS_ERR_IO / MNS_ERR_STORE mean the
+ * chain has moved on but the checkpoint was not written (it is retried). */
 mns_err mns_audit_commit(struct mns_audit *a) MNS_WUR;
 /* Call after the transaction rolled back: forgets the appended entries. */
 void mns_audit_abort(struct mns_audit *a);
@@ -79,7 +82,8 @@ void mns_audit_abort(struct mns_audit *a);
 uint64_t mns_audit_mark(const struct mns_audit *a);
 void mns_audit_abort_to(struct mns_audit *a, uint64_t mark);
 
-/* Signs a checkpoint of the current head now (own transaction). */
+/* Signs a checkpoint of the current head now (own transaction); nothing new
+ * if the head is already signed. MNS_ERR_STATE without a key or entries. */
 mns_err mns_audit_checkpoint(struct mns_audit *a, mns_errmsg *em) MNS_WUR;
 
 /* Number of committed entries. */
@@ -100,7 +104,8 @@ struct mns_audit_report {
 /* Recomputes the whole chain from the store, checks every checkpoint in the
  * store and in checkpoint_path (may be NULL) against pub, and that no
  * checkpoint names more entries than the store has (a cut tail). Returns
- * MNS_OK when intact, MNS_ERR_TAMPERED with report filled otherwise. */
+ * MNS_OK when intact, MNS_ERR_TAMPERED with report filled otherwise;
+ * MNS_ERR_INVALID / MNS_ERR_STORE / MNS_ERR_IO when it could not check. */
 mns_err mns_audit_verify(struct mns_store *st, const char *checkpoint_path,
                          const uint8_t pub[MNS_ED25519_PUB_LEN], const char *key_name,
                          struct mns_audit_report *report) MNS_WUR;

@@ -101,6 +101,14 @@ static void cp_release(struct cplist *l)
     l->n = l->cap = 0;
 }
 
+static int cp_cmp(const void *x, const void *y);
+
+static void cp_sort(struct cplist *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof(*l->v), cp_cmp);
+}
+
 static int cp_cmp(const void *x, const void *y)
 {
     const struct cp *a = x, *b = y;
@@ -319,12 +327,6 @@ static mns_err load_file(struct vctx *c, const char *path, struct cplist *list, 
                           "チェックポイントファイル：最後のノートが途中で切れています");
             break;
         }
-        if (r < 0 || (n == 0 && lines == 0)) {
-            problem(c, 0, "checkpoint file line %" PRIu64 ": not in checkpoint format (edited?) / "
-                          "チェックポイントファイル%" PRIu64 "行目：形式が正しくありません（改ざんの可能性）",
-                    lineno, lineno);
-            break;
-        }
         if (n == 0 && lines >= 5) { /* the empty line that ends a record */
             struct cp x = {.in_file = true, .no = ++recno};
             if ((err = check_note(c, list, rec, rlen, &x, NULL, 0)) != MNS_OK)
@@ -332,6 +334,23 @@ static mns_err load_file(struct vctx *c, const char *path, struct cplist *list, 
             rlen = 0;
             lines = 0;
             continue;
+        }
+        /* The shape of a record: origin, two non-empty lines, an empty
+         * line, signature lines. The note's content is checked as a whole. */
+        bool shape = r > 0;
+        if (shape && lines == 0)
+            shape = n == strlen(MNS_AUDIT_ORIGIN) && memcmp(line, MNS_AUDIT_ORIGIN, n) == 0;
+        else if (shape && lines < 3)
+            shape = n > 0;
+        else if (shape && lines == 3)
+            shape = n == 0;
+        else if (shape)
+            shape = n >= strlen(AUDIT_EM_DASH " ") && memcmp(line, AUDIT_EM_DASH " ", strlen(AUDIT_EM_DASH " ")) == 0;
+        if (!shape) {
+            problem(c, 0, "checkpoint file line %" PRIu64 ": not in checkpoint format (edited?) / "
+                          "チェックポイントファイル%" PRIu64 "行目：形式が正しくありません（改ざんの可能性）",
+                    lineno, lineno);
+            break;
         }
         if (n + 1 > sizeof(rec) - 1 - rlen) {
             problem(c, 0, "checkpoint file line %" PRIu64 ": not in checkpoint format (edited?) / "
@@ -489,8 +508,8 @@ mns_err mns_audit_verify(struct mns_store *st, const char *checkpoint_path,
                 "チェックポイントファイルがありません（データベースには%zu件。削除の可能性）",
                 db.n, db.n);
     } else if (checkpoint_path != NULL) {
-        qsort(db.v, db.n, sizeof(*db.v), cp_cmp);
-        qsort(file.v, file.n, sizeof(*file.v), cp_cmp);
+        cp_sort(&db);
+        cp_sort(&file);
         report_not_in(&c, &file, &db, true);
         if (count_missing(&db, &file) > 0) {
             /* A note may have reached the table after the file was read:
@@ -500,7 +519,7 @@ mns_err mns_audit_verify(struct mns_store *st, const char *checkpoint_path,
             err = load_file(&c, checkpoint_path, &again, &missing);
             c.quiet = false;
             if (err == MNS_OK) {
-                qsort(again.v, again.n, sizeof(*again.v), cp_cmp);
+                cp_sort(&again);
                 report_not_in(&c, &db, &again, false);
             }
             cp_release(&again);

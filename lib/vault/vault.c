@@ -480,8 +480,10 @@ mns_err mns_vault_unseal(struct mns_vault *v, const struct mns_actor *actor, con
 {
     struct act a;
     struct mns_share share;
+    bool opened = false; /* this call unsealed the vault */
     mns_err err;
 
+    memset(&share, 0, sizeof(share));
     pthread_mutex_lock(&v->lock);
     act_init(&a, v, actor, "vault.unseal");
     if (v->unsealed) {
@@ -515,8 +517,8 @@ mns_err mns_vault_unseal(struct mns_vault *v, const struct mns_actor *actor, con
     if (v->sec->nshares >= v->threshold) {
         err = mns_shamir_combine(v->sec->root, v->sec->shares, v->sec->nshares, em);
         drop_pending_shares(v);
-        if (err == MNS_OK)
-            err = finish_unseal(v);
+        if (err == MNS_OK && (err = finish_unseal(v)) == MNS_OK)
+            opened = true;
         if (err != MNS_OK) {
             vault_wipe_secrets(v);
             err = mns_fail(em, MNS_ERR_BAD_SHARE,
@@ -531,7 +533,7 @@ out:
         status->have = (v->sec != NULL && !v->unsealed) ? (unsigned)v->sec->nshares : 0;
         status->threshold = v->threshold;
     }
-    if ((err = act_end(&a, err)) != MNS_OK && v->unsealed)
+    if ((err = act_end(&a, err)) != MNS_OK && opened)
         vault_wipe_secrets(v); /* no audit entry, no unseal */
     pthread_mutex_unlock(&v->lock);
     return err;
@@ -579,6 +581,7 @@ mns_err mns_vault_unseal_dev(struct mns_vault *v, mns_errmsg *em)
     }
     if ((err = finish_unseal(v)) != MNS_OK)
         mns_fail(em, MNS_ERR_BAD_SHARE, "the dev key file does not open this store / 開発用鍵ファイルでストアを開けません");
+    /* only reached when this call was the one to unseal */
 out:
     mns_wipe(text, sizeof(text));
     if (err != MNS_OK)

@@ -109,6 +109,59 @@ setup_tenant() {
 # json_get EXPR: reads JSON on stdin, prints python expression on it (j)
 json_get() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 
+# ---- helpers for the flow, audit and HTTPS tests ------------------------------
+
+# session_token: the bearer token of the current CLI session
+session_token() { head -n1 "$MNSAFE_SESSION"; }
+
+# api METHOD PATH [BODY]: calls the API over the Unix socket with the current
+# session (if any); the response body goes to $T_WORK/api.body and the HTTP
+# status is printed
+api() {
+  local tok=() data=()
+  [ -s "$MNSAFE_SESSION" ] && tok=(-H "Authorization: Bearer $(session_token)")
+  [ $# -ge 3 ] && data=(-H "Content-Type: application/json" --data-binary "$3")
+  curl -s -o "$T_WORK/api.body" -w '%{http_code}' --unix-socket "$MNSAFE_DATA/mnsafe.sock" \
+    -X "$1" "${tok[@]}" "${data[@]}" "http://localhost$2"
+}
+
+# audit_dump FILE: as the logged-in auditor or sysadmin, writes every audit
+# entry (all pages of `audit list`) to FILE as one JSON array
+audit_dump() {
+  python3 - "$MNSAFE" "$1" <<'PY'
+import json, subprocess, sys
+mn, out = sys.argv[1], sys.argv[2]
+entries, after = [], 0
+while True:
+    r = subprocess.run([mn, "audit", "list", "--after", str(after), "--limit", "1000"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stderr)
+        sys.exit(1)
+    j = json.loads(r.stdout)
+    entries += j["entries"]
+    if j["next_after"] is None or not j["entries"]:
+        break
+    after = j["next_after"]
+json.dump(entries, open(out, "w"))
+PY
+}
+
+# audit_has FILE KEY=VALUE...: true if one entry of the dump matches every
+# KEY=VALUE (a VALUE ending in '*' matches as a prefix)
+audit_has() {
+  python3 - "$@" <<'PY'
+import json, sys
+entries = json.load(open(sys.argv[1]))
+conds = [a.split("=", 1) for a in sys.argv[2:]]
+def match(e, k, v):
+    x = e.get(k)
+    x = "" if x is None else str(x)
+    return x.startswith(v[:-1]) if v.endswith("*") else x == v
+sys.exit(0 if any(all(match(e, k, v) for k, v in conds) for e in entries) else 1)
+PY
+}
+
 finish() {
   stop_daemon
   echo "$T_PASS passed, $T_FAIL failed"

@@ -490,6 +490,9 @@ static void test_open_bad_args(void **state)
                      MNS_OK);
     assert_int_equal(mns_audit_open(&a, f->st, NULL, NULL), MNS_ERR_TAMPERED);
     assert_null(a);
+    assert_int_equal(mns_store_exec(f->st, "UPDATE audit_log SET seq = 0, hash = zeroblob(32)", NULL), MNS_OK);
+    assert_int_equal(mns_audit_open(&a, f->st, NULL, NULL), MNS_ERR_TAMPERED); /* seq starts at 1 */
+    assert_null(a);
 }
 
 static void test_signer(void **state)

@@ -1,0 +1,507 @@
+/*
+ * vault_fixture.h: what the test_vault_*.c programs share.
+ *
+ * A fresh data directory under $MNS_TEST_TMP (or /tmp) per test, a dev-mode
+ * store opened and unsealed, the one-time admin logged in, and optionally a
+ * "world": tenant "acme" with users clerk, clerk2, officer, auditor, of which
+ * clerk and officer are assigned to acme (clerk2 is a clerk of nothing).
+ *
+ * Test-side helpers that read the store behind the vault's back use the
+ * SQLite C API on data_dir/mnsafe.db with a second connection, as a DBA
+ * would. My Numbers are made here with an independent implementation of the
+ * check digit, so a wrong check digit in the library is caught.
+ *
+ * Header-only: every helper is static and marked unused, since each test
+ * program uses a different subset.
+ */
+#ifndef MNS_TEST_VAULT_FIXTURE_H
+#define MNS_TEST_VAULT_FIXTURE_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "mnsafe/crypto.h"
+#include "mnsafe/error.h"
+#include "mnsafe/vault.h"
+
+#define VF_UNUSED __attribute__((unused))
+
+/* ---- temp directories ----------------------------------------------------- */
+
+/* Removes a directory tree (files and subdirectories). */
+static VF_UNUSED void vf_rm_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char p[1200];
+    struct stat sb;
+
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+            vf_rm_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* mkdtemp under $MNS_TEST_TMP (or /tmp); out gets the new directory. */
+static VF_UNUSED void vf_mkdtemp(char *out, size_t size, const char *tag)
+{
+    const char *base = getenv("MNS_TEST_TMP");
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    (void)mkdir(base, 0700);
+    int n = snprintf(out, size, "%s/%s-XXXXXX", base, tag);
+    assert_true(n > 0 && (size_t)n < size);
+    assert_non_null(mkdtemp(out));
+}
+
+/* out = dir/name (out holds 1024). */
+static VF_UNUSED void vf_join(char out[1024], const char *dir, const char *name)
+{
+    int n = snprintf(out, 1024, "%s/%s", dir, name);
+    assert_true(n > 0 && n < 1024);
+}
+
+static VF_UNUSED bool vf_file_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* Reads a whole file into a malloc'ed buffer (NULL, 0 if it does not exist). */
+static VF_UNUSED uint8_t *vf_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t cap = 0, n = 0;
+
+    *len = 0;
+    if (f == NULL)
+        return NULL;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *nb = realloc(buf, cap);
+            assert_non_null(nb);
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Whether needle occurs in hay. */
+static VF_UNUSED bool vf_mem_contains(const uint8_t *hay, size_t hlen, const void *needle, size_t nlen)
+{
+    if (nlen == 0 || hay == NULL || hlen < nlen)
+        return false;
+    return memmem(hay, hlen, needle, nlen) != NULL;
+}
+
+/* ---- My Numbers, made independently of lib/core ------------------------- */
+
+/* Check digit of 11 ASCII digits: weights 2..7 then 2..6 from the right, mod 11. */
+static VF_UNUSED int vf_check_digit(const char d[11])
+{
+    int sum = 0;
+    for (int n = 1; n <= 11; n++) {
+        int p = d[11 - n] - '0';
+        int q = n <= 6 ? n + 1 : n - 5;
+        sum += p * q;
+    }
+    int r = sum % 11;
+    return r <= 1 ? 0 : 11 - r;
+}
+
+/* A valid 12-digit My Number derived from seed (distinct seeds, distinct numbers). */
+static VF_UNUSED void vf_number(char out[13], unsigned seed)
+{
+    unsigned long long v = 31400000000ULL + (unsigned long long)(seed % 100000000u) * 7ULL;
+    for (int i = 10; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+    out[11] = (char)('0' + vf_check_digit(out));
+    out[12] = '\0';
+}
+
+/* The same number with a wrong check digit. */
+static VF_UNUSED void vf_number_bad(char out[13], unsigned seed)
+{
+    vf_number(out, seed);
+    out[11] = (char)('0' + (out[11] - '0' + 1) % 10);
+}
+
+/* Full-width form (U+FF10..U+FF19, 3 bytes each); out holds 12*3+1. */
+static VF_UNUSED void vf_fullwidth(char out[37], const char digits[12])
+{
+    for (int i = 0; i < 12; i++) {
+        out[3 * i] = (char)0xef;
+        out[3 * i + 1] = (char)0xbc;
+        out[3 * i + 2] = (char)(0x90 + (digits[i] - '0'));
+    }
+    out[36] = '\0';
+}
+
+/* "1234-5678-9018" */
+static VF_UNUSED void vf_hyphenated(char out[15], const char digits[12])
+{
+    snprintf(out, 15, "%.4s-%.4s-%.4s", digits, digits + 4, digits + 8);
+}
+
+/* ---- the vault world ---------------------------------------------------- */
+
+struct vf {
+    char root[512];     /* mkdtemp'ed */
+    char dir[600];      /* root/data: the data directory */
+    char db[700];       /* dir/mnsafe.db */
+    struct mns_vault_config cfg;
+    struct mns_vault *v;
+    struct mns_vault_init_result init;
+    struct mns_actor admin, clerk, clerk2, officer, auditor, anon;
+    char tok[MNS_TOKEN_LEN + 1];
+    char pw_clerk[40], pw_clerk2[40], pw_officer[40], pw_auditor[40];
+};
+
+static VF_UNUSED void vf_paths(struct vf *f, const char *tag)
+{
+    vf_mkdtemp(f->root, sizeof(f->root), tag);
+    snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
+    snprintf(f->db, sizeof(f->db), "%s/%s", f->dir, MNS_DB_FILE);
+    memset(&f->cfg, 0, sizeof(f->cfg));
+    f->cfg.data_dir = f->dir;
+}
+
+static VF_UNUSED void vf_login(struct vf *f, const char *user, const char *pw, struct mns_actor *out)
+{
+    mns_errmsg em = {""};
+    char tok[MNS_TOKEN_LEN + 1];
+    mns_err err = mns_vault_login(f->v, user, pw, "unix", tok, out, &em);
+    if (err != MNS_OK)
+        fail_msg("login %s: %s (%s)", user, mns_err_name(err), em.text);
+    assert_int_equal(strlen(tok), MNS_TOKEN_LEN);
+    assert_true(out->user_id != 0);
+}
+
+/* Dev store created, opened, unsealed, admin logged in. */
+static VF_UNUSED struct vf *vf_new_dev(const char *tag)
+{
+    struct vf *f = calloc(1, sizeof(*f));
+    mns_errmsg em = {""};
+    mns_err err;
+
+    assert_non_null(f);
+    vf_paths(f, tag);
+    err = mns_vault_create(&f->cfg, 0, 0, true, &f->init, &em);
+    if (err != MNS_OK)
+        fail_msg("create: %s (%s)", mns_err_name(err), em.text);
+    err = mns_vault_open(&f->v, &f->cfg, &em);
+    if (err != MNS_OK)
+        fail_msg("open: %s (%s)", mns_err_name(err), em.text);
+    err = mns_vault_unseal_dev(f->v, &em);
+    if (err != MNS_OK)
+        fail_msg("unseal_dev: %s (%s)", mns_err_name(err), em.text);
+    assert_false(mns_vault_is_sealed(f->v));
+    vf_login(f, f->init.admin_name, f->init.admin_password, &f->admin);
+    assert_int_equal(f->admin.role, MNS_ROLE_SYSADMIN);
+    mns_actor_anonymous(&f->anon, "unix");
+    return f;
+}
+
+static VF_UNUSED void vf_tenant(struct vf *f, const char *code, const char *name)
+{
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_tenant_create(f->v, &f->admin, code, name, NULL, &res, &em);
+    if (err != MNS_OK)
+        fail_msg("tenant_create %s: %s (%s)", code, mns_err_name(err), em.text);
+    assert_non_null(res);
+    json_decref(res);
+}
+
+static VF_UNUSED void vf_user(struct vf *f, const char *name, mns_role role, char pw[40])
+{
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_user_create(f->v, &f->admin, name, role, pw, &res, &em);
+    if (err != MNS_OK)
+        fail_msg("user_create %s: %s (%s)", name, mns_err_name(err), em.text);
+    assert_non_null(res);
+    assert_true(strlen(pw) >= 10);
+    json_decref(res);
+}
+
+static VF_UNUSED void vf_assign(struct vf *f, const char *user, const char *tenant)
+{
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_assign(f->v, &f->admin, user, tenant, &em);
+    if (err != MNS_OK)
+        fail_msg("assign %s %s: %s (%s)", user, tenant, mns_err_name(err), em.text);
+}
+
+/* Dev store plus tenant acme, the four users logged in, clerk+officer assigned. */
+static VF_UNUSED struct vf *vf_new_world(const char *tag)
+{
+    struct vf *f = vf_new_dev(tag);
+    vf_tenant(f, "acme", "Acme 株式会社");
+    vf_user(f, "clerk", MNS_ROLE_CLERK, f->pw_clerk);
+    vf_user(f, "clerk2", MNS_ROLE_CLERK, f->pw_clerk2);
+    vf_user(f, "officer", MNS_ROLE_OFFICER, f->pw_officer);
+    vf_user(f, "auditor", MNS_ROLE_AUDITOR, f->pw_auditor);
+    vf_assign(f, "clerk", "acme");
+    vf_assign(f, "officer", "acme");
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    vf_login(f, "clerk2", f->pw_clerk2, &f->clerk2);
+    vf_login(f, "officer", f->pw_officer, &f->officer);
+    vf_login(f, "auditor", f->pw_auditor, &f->auditor);
+    assert_int_equal(f->clerk.role, MNS_ROLE_CLERK);
+    assert_int_equal(f->officer.role, MNS_ROLE_OFFICER);
+    assert_int_equal(f->auditor.role, MNS_ROLE_AUDITOR);
+    return f;
+}
+
+static VF_UNUSED void vf_free(struct vf *f)
+{
+    if (f == NULL)
+        return;
+    mns_vault_free(f->v);
+    mns_wipe(&f->init, sizeof(f->init));
+    vf_rm_tree(f->root);
+    free(f);
+}
+
+/* ---- persons ------------------------------------------------------------------ */
+
+/* {"kind":"employee","name":name,"mynumber":number,"purposes":[purpose]} */
+static VF_UNUSED json_t *vf_person(const char *name, const char *number, const char *purpose)
+{
+    json_t *p = json_pack("{s:s, s:s, s:s, s:[s]}", "kind", "employee", "name", name, "mynumber", number,
+                          "purposes", purpose);
+    assert_non_null(p);
+    return p;
+}
+
+/* Adds one person (clerk on acme unless said otherwise); returns the id. */
+static VF_UNUSED int64_t vf_add_one(struct vf *f, const struct mns_actor *who, const char *tenant, json_t *person)
+{
+    json_t *batch = json_array(), *res = NULL;
+    mns_errmsg em = {""};
+    assert_non_null(batch);
+    assert_int_equal(json_array_append_new(batch, person), 0);
+    mns_err err = mns_vault_person_add(f->v, who, tenant, batch, &res, &em);
+    json_decref(batch);
+    if (err != MNS_OK)
+        fail_msg("person_add: %s (%s)", mns_err_name(err), em.text);
+    assert_non_null(res);
+    json_t *ids = json_object_get(res, "created");
+    assert_true(json_is_array(ids));
+    assert_int_equal(json_array_size(ids), 1);
+    int64_t id = json_integer_value(json_array_get(ids, 0));
+    assert_true(id > 0);
+    json_decref(res);
+    return id;
+}
+
+/* Reveals the person's number into out; fails the test if the reveal fails. */
+static VF_UNUSED void vf_reveal_ok(struct vf *f, const struct mns_actor *who, const char *tenant, int64_t id,
+                                   const char *purpose, char out[13])
+{
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_person_reveal(f->v, who, tenant, id, purpose, &res, &em);
+    if (err != MNS_OK)
+        fail_msg("reveal %lld: %s (%s)", (long long)id, mns_err_name(err), em.text);
+    assert_non_null(res);
+    const char *n = json_string_value(json_object_get(res, "mynumber"));
+    assert_non_null(n);
+    assert_int_equal(strlen(n), 12);
+    snprintf(out, 13, "%s", n);
+    json_decref(res);
+}
+
+/* ---- the store behind the vault (second SQLite connection) ------------- */
+
+static VF_UNUSED sqlite3 *vf_db_open(struct vf *f, bool readonly)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(f->db, &db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, NULL);
+    if (rc != SQLITE_OK)
+        fail_msg("sqlite3_open_v2 %s: %s", f->db, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+static VF_UNUSED void vf_db_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        char copy[256];
+        snprintf(copy, sizeof(copy), "%s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        fail_msg("exec \"%s\": %s", sql, copy);
+    }
+}
+
+/* One integer from a query with up to two int64 parameters (nparams 0..2). */
+static VF_UNUSED int64_t vf_db_int(sqlite3 *db, const char *sql, int nparams, int64_t p1, int64_t p2)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        fail_msg("prepare \"%s\": %s", sql, sqlite3_errmsg(db));
+    if (nparams >= 1)
+        assert_int_equal(sqlite3_bind_int64(s, 1, p1), SQLITE_OK);
+    if (nparams >= 2)
+        assert_int_equal(sqlite3_bind_int64(s, 2, p2), SQLITE_OK);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        fail_msg("query \"%s\" gave no row (%d)", sql, rc);
+    }
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* A blob column of one row selected by one int64 parameter; malloc'ed copy
+ * in *out (NULL, 0 when there is no row). */
+static VF_UNUSED void vf_db_blob(sqlite3 *db, const char *sql, int64_t p1, uint8_t **out, size_t *len)
+{
+    sqlite3_stmt *s = NULL;
+    *out = NULL;
+    *len = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        fail_msg("prepare \"%s\": %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_bind_int64(s, 1, p1), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(s, 0);
+        const void *b = sqlite3_column_blob(s, 0);
+        *out = malloc(n > 0 ? (size_t)n : 1);
+        assert_non_null(*out);
+        if (n > 0)
+            memcpy(*out, b, (size_t)n);
+        *len = (size_t)n;
+    }
+    sqlite3_finalize(s);
+}
+
+/* Runs sql with parameter 1 a blob and parameter 2 an int64; returns changes. */
+static VF_UNUSED int vf_db_set_blob(sqlite3 *db, const char *sql, const uint8_t *blob, size_t len, int64_t p2)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        fail_msg("prepare \"%s\": %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_bind_blob(s, 1, blob, (int)len, SQLITE_TRANSIENT), SQLITE_OK);
+    assert_int_equal(sqlite3_bind_int64(s, 2, p2), SQLITE_OK);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
+        sqlite3_finalize(s);
+        fail_msg("step \"%s\": %s", sql, msg);
+    }
+    sqlite3_finalize(s);
+    return sqlite3_changes(db);
+}
+
+/* ---- the audit log as an auditor reads it -------------------------------- */
+
+/* Every entry with seq > after (a JSON array, caller decrefs), read as who. */
+static VF_UNUSED json_t *vf_audit_since(struct vf *f, const struct mns_actor *who, int64_t after)
+{
+    json_t *all = json_array();
+    assert_non_null(all);
+    for (;;) {
+        json_t *res = NULL;
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_audit_list(f->v, who, after, 1000, &res, &em);
+        if (err != MNS_OK)
+            fail_msg("audit_list: %s (%s)", mns_err_name(err), em.text);
+        json_t *entries = json_object_get(res, "entries");
+        assert_true(json_is_array(entries));
+        size_t i;
+        json_t *e;
+        json_array_foreach(entries, i, e) {
+            assert_int_equal(json_array_append(all, e), 0);
+            after = json_integer_value(json_object_get(e, "seq"));
+        }
+        bool more = json_is_integer(json_object_get(res, "next_after"));
+        json_decref(res);
+        if (!more)
+            break;
+    }
+    return all;
+}
+
+/* The highest seq so far (reading it appends an audit.read entry, which is
+ * at or below the returned seq's successor; callers compare with >). */
+static VF_UNUSED int64_t vf_audit_head(struct vf *f)
+{
+    json_t *all = vf_audit_since(f, &f->auditor, 0);
+    size_t n = json_array_size(all);
+    assert_true(n > 0);
+    int64_t seq = json_integer_value(json_object_get(json_array_get(all, n - 1), "seq"));
+    json_decref(all);
+    return seq;
+}
+
+static VF_UNUSED const char *vf_str(json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s != NULL ? s : "";
+}
+
+/*
+ * Counts entries in list matching every non-NULL criterion. *first (if
+ * non-NULL) gets the first match.
+ */
+static VF_UNUSED size_t vf_audit_count(json_t *list, const char *actor, const char *action, const char *subject,
+                                       const char *purpose, const char *result, json_t **first)
+{
+    size_t i, n = 0;
+    json_t *e;
+    if (first != NULL)
+        *first = NULL;
+    json_array_foreach(list, i, e) {
+        if (actor != NULL && strcmp(vf_str(e, "actor"), actor) != 0)
+            continue;
+        if (action != NULL && strcmp(vf_str(e, "action"), action) != 0)
+            continue;
+        if (subject != NULL && strcmp(vf_str(e, "subject"), subject) != 0)
+            continue;
+        if (purpose != NULL && strcmp(vf_str(e, "purpose"), purpose) != 0)
+            continue;
+        if (result != NULL && strcmp(vf_str(e, "result"), result) != 0)
+            continue;
+        if (first != NULL && n == 0)
+            *first = e;
+        n++;
+    }
+    return n;
+}
+
+#endif
