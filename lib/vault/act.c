@@ -115,6 +115,18 @@ mns_err act_end(struct act *a, mns_err err)
     return err;
 }
 
+mns_err act_end_list(struct act *a, mns_err err, const char *key, json_t *list, json_t **result)
+{
+    err = act_end(a, err);
+    pthread_mutex_unlock(&a->v->lock);
+    if (err != MNS_OK) {
+        json_decref(list);
+        return err;
+    }
+    *result = json_pack("{s:o}", key, list);
+    return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}
+
 mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *em)
 {
     if (actor == NULL || actor->user_id == 0)

@@ -78,6 +78,10 @@ mns_err act_audit(struct act *a, const char *action, const char *subject, const 
  */
 mns_err act_end(struct act *a, mns_err err);
 
+/* Ends a listing act: act_end, then releases the vault lock (which the caller
+ * holds), then hands list over as *result = {key: list}, or frees it. */
+mns_err act_end_list(struct act *a, mns_err err, const char *key, json_t *list, json_t **result);
+
 /* Authorisation (deny by default). */
 mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *em);
 /* Resolves a tenant code visible to the actor; clerks and officers must be

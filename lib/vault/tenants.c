@@ -162,14 +162,7 @@ mns_err mns_vault_tenant_list(struct mns_vault *v, const struct mns_actor *actor
             mns_stmt_reset(s);
         }
     }
-    err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
-    if (err != MNS_OK) {
-        json_decref(list);
-        return err;
-    }
-    *result = json_pack("{s:o}", "tenants", list);
-    return *result ? MNS_OK : MNS_ERR_NOMEM;
+    return act_end_list(&a, err, "tenants", list, result);
 }
 
 mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
@@ -201,12 +194,5 @@ mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *acto
                                                       mns_stmt_text(s, 3)));
         mns_stmt_reset(s);
     }
-    err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
-    if (err != MNS_OK) {
-        json_decref(list);
-        return err;
-    }
-    *result = json_pack("{s:o}", "purposes", list);
-    return *result ? MNS_OK : MNS_ERR_NOMEM;
+    return act_end_list(&a, err, "purposes", list, result);
 }

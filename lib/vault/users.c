@@ -392,14 +392,7 @@ mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, 
         }
         mns_stmt_reset(s);
     }
-    err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
-    if (err != MNS_OK) {
-        json_decref(list);
-        return err;
-    }
-    *result = json_pack("{s:o}", "users", list);
-    return *result ? MNS_OK : MNS_ERR_NOMEM;
+    return act_end_list(&a, err, "users", list, result);
 }
 
 mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, const char *user, const char *tenant_code,
