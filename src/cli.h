@@ -20,7 +20,8 @@ struct cli {
 int client_call(const struct cli *c, const char *method, const char *path, const char *token, json_t *body,
                 json_t **out, char *err, size_t errlen);
 
-/* term.c: reads a line without echo when stdin is a terminal. Returns length or -1. */
+/* term.c: reads a line without echo when stdin is a terminal. Returns its
+ * length, -1 at end of input, -2 for a line longer than the buffer. */
 long read_secret(const char *prompt, char *buf, size_t size);
 /* Reads one line (echoed). */
 long read_line(const char *prompt, char *buf, size_t size);

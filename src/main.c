@@ -248,10 +248,14 @@ static int cmd_init(const struct cli *c, int argc, char **argv)
 
 static int cmd_unseal(const struct cli *c)
 {
-    char share[MNS_SHARE_TEXT_MAX * 2], err[512];
+    /* room for a share typed full-width by an input method (3 bytes a character) */
+    char share[4 * MNS_SHARE_TEXT_MAX * 3], err[512];
     json_t *resp = NULL;
-    if (read_secret("Unseal share (hidden) / シェアを入力: ", share, sizeof(share)) <= 0) {
-        fprintf(stderr, "mnsafe: no share given / シェアが入力されていません\n");
+    long n = read_secret("Unseal share (hidden) / シェアを入力: ", share, sizeof(share));
+    if (n <= 0) {
+        fprintf(stderr, n == -2 ? "mnsafe: the share is too long / シェアが長すぎます\n"
+                                : "mnsafe: no share given / シェアが入力されていません\n");
+        mns_wipe(share, sizeof(share));
         return 1;
     }
     json_t *body = json_pack("{s:s}", "share", share);

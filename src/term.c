@@ -16,7 +16,8 @@ static long read_stdin_line(char *buf, size_t size)
         int ch;
         while ((ch = getchar()) != EOF && ch != '\n')
             ;
-        return -1;
+        memset(buf, 0, size);
+        return -2;
     }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         buf[--n] = '\0';

@@ -56,6 +56,11 @@ mns_err mns_store_savepoint(struct mns_store *st, const char *name) MNS_WUR;
 mns_err mns_store_release(struct mns_store *st, const char *name) MNS_WUR;
 void mns_store_rollback_to(struct mns_store *st, const char *name);
 
+/* After deleting data for good: removes the copies the backend still keeps
+ * outside its live pages (SQLite: checkpoints and truncates the WAL, whose
+ * old frames hold the rows as they were). Outside a transaction only. */
+mns_err mns_store_purge_journal(struct mns_store *st) MNS_WUR;
+
 /* Runs one or more statements without parameters or results. */
 mns_err mns_store_exec(struct mns_store *st, const char *sql, mns_errmsg *em) MNS_WUR;
 

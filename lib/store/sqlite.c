@@ -328,6 +328,21 @@ static mns_err sqlite_table_exists(struct mns_store *st, const char *name, bool 
     return r;
 }
 
+/* The WAL keeps page images from before a delete until it is checkpointed;
+ * TRUNCATE copies them into the (secure-deleted) database and empties it. */
+static mns_err sqlite_purge_journal(struct mns_store *st)
+{
+    int frames = -1, done = -1;
+    int rc = sqlite3_wal_checkpoint_v2(db_of(st), NULL, SQLITE_CHECKPOINT_TRUNCATE, &frames, &done);
+    if (rc != SQLITE_OK)
+        return sqlite_fail(st, last_rc(st, rc), "wal checkpoint");
+    if (frames != 0 || done != 0) {
+        mns_store_set_error(st, "wal checkpoint left %d frames (%d copied)", frames, done);
+        return MNS_ERR_STORE;
+    }
+    return MNS_OK;
+}
+
 static bool sqlite_in_transaction(struct mns_store *st)
 {
     sqlite3 *db = db_of(st);
@@ -465,6 +480,7 @@ const struct mns_store_ops mns_store_sqlite_ops = {
     .exec_ddl = sqlite_exec, /* the portable DDL is SQLite's own */
     .table_exists = sqlite_table_exists,
     .in_transaction = sqlite_in_transaction,
+    .purge_journal = sqlite_purge_journal,
     .prepare = sqlite_prepare,
     .finalize = sqlite_finalize,
     .bind_int64 = sqlite_bind_int64,

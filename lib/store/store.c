@@ -225,6 +225,17 @@ mns_err mns_store_exec(struct mns_store *st, const char *sql, mns_errmsg *em)
     return MNS_OK;
 }
 
+mns_err mns_store_purge_journal(struct mns_store *st)
+{
+    if (st == NULL)
+        return MNS_ERR_INVALID;
+    if (st->ops->in_transaction(st)) {
+        mns_store_set_error(st, "purge_journal inside a transaction");
+        return MNS_ERR_STATE;
+    }
+    return st->ops->purge_journal != NULL ? st->ops->purge_journal(st) : MNS_OK;
+}
+
 mns_err mns_store_begin(struct mns_store *st)
 {
     if (st == NULL)

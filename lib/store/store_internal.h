@@ -60,6 +60,9 @@ struct mns_store_ops {
     mns_err (*exec_ddl)(struct mns_store *st, const char *sql);
     /* Whether a table of that name exists. */
     mns_err (*table_exists)(struct mns_store *st, const char *name, bool *exists);
+    /* Removes copies of deleted data that the backend keeps outside the live
+     * pages (SQLite: the WAL). NULL: nothing to do. */
+    mns_err (*purge_journal)(struct mns_store *st);
     /* Whether a transaction is open on the connection. */
     bool (*in_transaction)(struct mns_store *st);
 

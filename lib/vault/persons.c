@@ -708,6 +708,9 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
     }
 out:
     err = act_end(&a, err);
+    /* the old page images in the journal are the last copies of the key */
+    if (err == MNS_OK && mns_store_purge_journal(v->store) != MNS_OK)
+        err = MNS_ERR_STORE;
     pthread_mutex_unlock(&v->lock);
     return err;
 }

@@ -426,6 +426,9 @@ void mns_vault_free(struct mns_vault *v)
 {
     if (v == NULL)
         return;
+    /* anchor the newest entries outside the database while the key is here */
+    if (v->unsealed && mns_audit_count(v->audit) > 0)
+        ignore_err(mns_audit_checkpoint(v->audit, NULL));
     vault_wipe_secrets(v);
     mns_audit_free(v->audit);
     mns_store_close(v->store);
@@ -602,6 +605,9 @@ mns_err mns_vault_seal(struct mns_vault *v, const struct mns_actor *actor, mns_e
         err = require_role(actor, MNS_ROLE_SYSADMIN, em);
     err = act_end(&a, err);
     if (actor == NULL || actor->role == MNS_ROLE_SYSADMIN) {
+        /* the last checkpoint before the key goes: covers the seal entry too */
+        if (v->unsealed)
+            ignore_err(mns_audit_checkpoint(v->audit, NULL));
         /* Sealing happens even if the audit entry failed: wiping keys is
          * always the safe direction. */
         vault_wipe_secrets(v);

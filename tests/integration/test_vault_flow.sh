@@ -234,6 +234,36 @@ ST=$(api POST /api/v1/tenants/acme/persons/search "{\"mynumber\":\"$N_B\",\"fuzz
 expect_eq "unknown field in search: 400" 400 "$ST"
 expect_eq "unknown fields: nothing stored" "$BEFORE" "$(count_persons)"
 
+# ---- tenants are apart ---------------------------------------------------------------------------
+# clerk2 gets tenant beta (and stays unassigned to acme for the role matrix below)
+login admin "$ADMIN_PW"
+"$MNSAFE" tenant create beta "ベータ株式会社" --corporate-number 7000012050002 >/dev/null
+expect_eq "tenant beta created" 0 "$?"
+"$MNSAFE" user assign clerk2 beta >/dev/null
+check "login clerk2" login clerk2 "$CLERK2_PW"
+OUT=$(printf '%s\n' "$N_B" | "$MNSAFE" person add beta --name "鈴木 一郎" --purpose payment_record 2>&1); RC=$?
+expect_eq "the same number in another tenant: allowed" 0 "$RC"
+ID_BETA=$(printf '%s' "$OUT" | json_get 'j["created"][0]' 2>/dev/null)
+expect_eq "beta lists only its own person" "$ID_BETA" "$("$MNSAFE" person list beta | json_get '",".join(str(p["id"]) for p in j["persons"])')"
+"$MNSAFE" person reveal beta "$ID_C" --purpose withholding_slip >"$T_WORK/o" 2>"$T_WORK/err"; RC=$?
+check "reveal of an acme person through beta: refused" [ "$RC" -ne 0 ]
+expect_contains "reveal of an acme person through beta: 404" "404" "$(cat "$T_WORK/err")"
+expect_not_contains "reveal of an acme person through beta: no number" "$N_C" "$(cat "$T_WORK/o")"
+"$MNSAFE" person delete beta "$ID_C" >/dev/null 2>"$T_WORK/err"; RC=$?
+check "delete of an acme person through beta: refused" [ "$RC" -ne 0 ]
+expect_contains "delete of an acme person through beta: 404" "404" "$(cat "$T_WORK/err")"
+OUT=$(printf '%s\n' "$N_C" | "$MNSAFE" person find beta)
+expect_eq "beta's find does not see acme's numbers" '[][]' "$(printf '%s' "$OUT" | json_get 'json.dumps(j["persons"]) + json.dumps(j["dependents"])' 2>/dev/null)"
+check "login clerk1 (tenants)" login clerk1 "$CLERK_PW"
+OUT=$("$MNSAFE" person reveal acme "$ID_C" --purpose withholding_slip 2>/dev/null)
+expect_eq "the acme person survived the refused delete (key and dependents intact)" "$N_C|$D_C1" \
+  "$(printf '%s' "$OUT" | json_get 'j["mynumber"] + "|" + "".join(d["mynumber"] for d in j["dependents"])' 2>/dev/null)"
+"$MNSAFE" person list beta >/dev/null 2>&1; RC=$?
+check "clerk1 is not assigned to beta: list refused" [ "$RC" -ne 0 ]
+"$MNSAFE" person reveal beta "$ID_BETA" --purpose payment_record >/dev/null 2>&1; RC=$?
+check "clerk1 is not assigned to beta: reveal refused" [ "$RC" -ne 0 ]
+expect_eq "acme still has $BEFORE persons" "$BEFORE" "$(count_persons)"
+
 # ---- role matrix ----------------------------------------------------------------------------------
 # try_all LABEL: reveal, find, add, list as the logged-in user; sets R_REVEAL R_FIND R_ADD R_LIST
 try_all() {

@@ -580,6 +580,81 @@ static void test_role_matrix(void **state)
     mns_wipe(got, sizeof(got));
 }
 
+/* Tenants, purposes and users as each role sees them. */
+static void test_lists_by_role(void **state)
+{
+    struct vf *f = *state;
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+
+    vf_tenant(f, "beta", "Beta");
+    /* sysadmin and auditor see every tenant, a clerk only its own */
+    const struct mns_actor *all[] = {&f->admin, &f->auditor};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(mns_vault_tenant_list(f->v, all[i], &res, &em), MNS_OK);
+        assert_int_equal(json_array_size(json_object_get(res, "tenants")), 2);
+        json_decref(res);
+    }
+    assert_int_equal(mns_vault_tenant_list(f->v, &f->clerk, &res, &em), MNS_OK);
+    json_t *t = json_object_get(res, "tenants");
+    assert_int_equal(json_array_size(t), 1);
+    assert_string_equal(vf_str(json_array_get(t, 0), "code"), "acme");
+    assert_string_equal(vf_str(json_array_get(t, 0), "name"), "Acme 株式会社");
+    json_decref(res);
+    assert_int_equal(mns_vault_tenant_list(f->v, &f->clerk2, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "tenants")), 0);
+    json_decref(res);
+    res = (json_t *)0x1;
+    assert_int_equal(mns_vault_tenant_list(f->v, &f->anon, &res, &em), MNS_ERR_AUTH);
+    assert_null(res);
+
+    /* the standard purposes; not for a clerk of another tenant */
+    assert_int_equal(mns_vault_purpose_list(f->v, &f->clerk, "acme", &res, &em), MNS_OK);
+    json_t *p = json_object_get(res, "purposes");
+    assert_int_equal(json_array_size(p), 8);
+    bool seen = false;
+    size_t i;
+    json_t *e;
+    json_array_foreach(p, i, e) seen |= strcmp(vf_str(e, "code"), "withholding_slip") == 0;
+    assert_true(seen);
+    json_decref(res);
+    res = (json_t *)0x1;
+    assert_int_equal(mns_vault_purpose_list(f->v, &f->clerk, "beta", &res, &em), MNS_ERR_DENIED);
+    assert_null(res);
+
+    /* users: sysadmin and auditor only */
+    assert_int_equal(mns_vault_user_list(f->v, &f->admin, &res, &em), MNS_OK);
+    json_t *u = json_object_get(res, "users");
+    assert_int_equal(json_array_size(u), 5);
+    json_t *clerk = NULL;
+    json_array_foreach(u, i, e) if (strcmp(vf_str(e, "name"), "clerk") == 0) clerk = e;
+    assert_non_null(clerk);
+    assert_string_equal(vf_str(clerk, "role"), "clerk");
+    assert_string_equal(vf_str(clerk, "tenants"), "acme");
+    assert_true(json_is_true(json_object_get(clerk, "must_change_password")));
+    char *dump = json_dumps(res, JSON_COMPACT);
+    assert_non_null(dump);
+    assert_null(strstr(dump, "argon2")); /* no password hashes */
+    assert_null(strstr(dump, f->pw_clerk));
+    free(dump);
+    json_decref(res);
+    assert_int_equal(mns_vault_user_list(f->v, &f->auditor, &res, &em), MNS_OK);
+    json_decref(res);
+    res = (json_t *)0x1;
+    assert_int_equal(mns_vault_user_list(f->v, &f->clerk, &res, &em), MNS_ERR_DENIED);
+    assert_null(res);
+    assert_int_equal(mns_vault_user_list(f->v, &f->officer, &res, &em), MNS_ERR_DENIED);
+    /* and only a sysadmin makes users and assignments */
+    char pw[40];
+    assert_int_equal(mns_vault_user_create(f->v, &f->clerk, "evil", MNS_ROLE_SYSADMIN, pw, &res, &em),
+                     MNS_ERR_DENIED);
+    assert_int_equal(pw[0], '\0');
+    assert_int_equal(mns_vault_assign(f->v, &f->clerk, "clerk", "beta", &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_tenant_list(f->v, &f->clerk, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "tenants")), 1);
+    json_decref(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -592,6 +667,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_number, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_matrix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lists_by_role, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

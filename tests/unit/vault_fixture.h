@@ -457,8 +457,8 @@ static VF_UNUSED json_t *vf_audit_since(struct vf *f, const struct mns_actor *wh
     return all;
 }
 
-/* The highest seq so far (reading it appends an audit.read entry, which is
- * at or below the returned seq's successor; callers compare with >). */
+/* The highest seq so far, to read only what follows. (The read itself adds
+ * an audit.read entry after it, which callers will see.) */
 static VF_UNUSED int64_t vf_audit_head(struct vf *f)
 {
     json_t *all = vf_audit_since(f, &f->auditor, 0);

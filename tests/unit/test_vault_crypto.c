@@ -1,0 +1,500 @@
+/*
+ * test_vault_crypto.c: the store as a DBA sees it. Numbers are nowhere in
+ * clear (no column of any table, no byte of any file in the data directory),
+ * the blind index is keyed per tenant, a ciphertext moved to another row
+ * does not open, and deleting a person destroys its data key
+ * (crypto-shredding) so that its old rows, put back, open no more.
+ */
+#include "vault_fixture.h"
+
+static int setup(void **state)
+{
+    struct vf *f = vf_new_world("vcrypto");
+    vf_tenant(f, "beta", "Beta");
+    vf_assign(f, "clerk2", "beta");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    vf_free(*state);
+    return 0;
+}
+
+static json_t *with_deps(const char *name, const char *num, const char *d1, const char *d2)
+{
+    json_t *p = json_pack("{s:s, s:s, s:[s], s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}]}", "name", name, "mynumber", num,
+                          "purposes", "withholding_slip", "dependents", "name", "Spouse", "relationship", "配偶者",
+                          "mynumber", d1, "name", "Child", "relationship", "子", "mynumber", d2);
+    assert_non_null(p);
+    return p;
+}
+
+/* ---- scanning ---------------------------------------------------------------- */
+
+/*
+ * Looks for needle in every column of every row of every table, as bytes
+ * (text and blob alike). Returns the number of cells holding it; where (if
+ * non-NULL) gets "table.column" of the first.
+ */
+static size_t scan_tables(sqlite3 *db, const void *needle, size_t nlen, char *where, size_t wsize, size_t *cells)
+{
+    sqlite3_stmt *tables = NULL;
+    size_t hits = 0;
+    if (where != NULL)
+        where[0] = '\0';
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = 'table'", -1, &tables, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        char sql[256];
+        sqlite3_stmt *s = NULL;
+        const char *t = (const char *)sqlite3_column_text(tables, 0);
+        snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"", t);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(s); c++) {
+                const void *b = sqlite3_column_blob(s, c);
+                size_t n = (size_t)sqlite3_column_bytes(s, c);
+                if (cells != NULL)
+                    (*cells)++;
+                if (vf_mem_contains(b, n, needle, nlen)) {
+                    if (hits == 0 && where != NULL)
+                        snprintf(where, wsize, "%s.%s", t, sqlite3_column_name(s, c));
+                    hits++;
+                }
+            }
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_finalize(tables);
+    return hits;
+}
+
+/* Looks for needle in every file of the data directory; where gets the first file. */
+static size_t scan_files(struct vf *f, const void *needle, size_t nlen, char *where, size_t wsize, size_t *bytes)
+{
+    DIR *d = opendir(f->dir);
+    struct dirent *de;
+    size_t hits = 0;
+    assert_non_null(d);
+    if (where != NULL)
+        where[0] = '\0';
+    while ((de = readdir(d)) != NULL) {
+        char path[1024];
+        size_t len;
+        if (de->d_name[0] == '.')
+            continue;
+        vf_join(path, f->dir, de->d_name);
+        uint8_t *buf = vf_read_file(path, &len);
+        if (bytes != NULL)
+            *bytes += len;
+        if (vf_mem_contains(buf, len, needle, nlen)) {
+            if (hits == 0 && where != NULL)
+                snprintf(where, wsize, "%.60s", de->d_name);
+            hits++;
+        }
+        free(buf);
+    }
+    closedir(d);
+    return hits;
+}
+
+/* ---- numbers are nowhere in clear ------------------------------------------------ */
+
+static void test_no_number_in_clear(void **state)
+{
+    struct vf *f = *state;
+    enum { NP = 4 };
+    char num[3 * NP][13], got[13], where[128];
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    int64_t ids[NP];
+
+    for (unsigned i = 0; i < 3 * NP; i++)
+        vf_number(num[i], 1000 + i);
+    json_t *batch = json_array();
+    for (unsigned i = 0; i < NP; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "Marker%u", i);
+        json_array_append_new(batch, with_deps(name, num[3 * i], num[3 * i + 1], num[3 * i + 2]));
+    }
+    assert_int_equal(mns_vault_person_add(f->v, &f->clerk, "acme", batch, &res, &em), MNS_OK);
+    json_decref(batch);
+    for (unsigned i = 0; i < NP; i++)
+        ids[i] = json_integer_value(json_array_get(json_object_get(res, "created"), i));
+    json_decref(res);
+    /* the same numbers in the other tenant, typed full-width */
+    char fw[37];
+    vf_fullwidth(fw, num[0]);
+    vf_add_one(f, &f->clerk2, "beta", vf_person("Beta0", fw, "withholding_slip"));
+
+    /* every path a number travels: find (all forms), reveal, list, refused acts */
+    for (unsigned i = 0; i < NP; i++) {
+        char hy[15];
+        vf_hyphenated(hy, num[3 * i]);
+        assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", hy, &res, &em), MNS_OK);
+        json_decref(res);
+        vf_fullwidth(fw, num[3 * i + 1]);
+        assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", fw, &res, &em), MNS_OK);
+        json_decref(res);
+        vf_reveal_ok(f, &f->clerk, "acme", ids[i], "withholding_slip", got);
+        assert_string_equal(got, num[3 * i]);
+        assert_int_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", ids[i], "health_pension", &res, &em),
+                         MNS_ERR_PURPOSE);
+    }
+    assert_int_equal(mns_vault_person_list(f->v, &f->clerk, "acme", 0, 0, &res, &em), MNS_OK);
+    json_decref(res);
+    batch = json_pack("[o]", vf_person("Dup", num[0], "withholding_slip"));
+    assert_int_equal(mns_vault_person_add(f->v, &f->clerk, "acme", batch, &res, &em), MNS_ERR_EXISTS);
+    json_decref(batch);
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk2, "acme", num[0], &res, &em), MNS_ERR_DENIED);
+
+    sqlite3 *db = vf_db_open(f, true);
+    /* the scanner works: it finds a name it should find */
+    size_t cells = 0;
+    assert_int_equal(scan_tables(db, "Marker2", 7, where, sizeof(where), &cells), 1);
+    assert_string_equal(where, "persons.name");
+    assert_true(cells > 100);
+    int64_t ncts = vf_db_int(db, "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM dependents)", 0, 0, 0);
+    assert_int_equal(ncts, NP + 2 * NP + 1);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE length(number_ct) = 40 AND "
+                                   "length(number_bidx) = 32", 0, 0, 0), NP + 1);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE length(number_ct) = 40 AND "
+                                   "length(number_bidx) = 32", 0, 0, 0), 2 * NP);
+
+    for (unsigned i = 0; i < 3 * NP; i++) {
+        char hy[15];
+        vf_fullwidth(fw, num[i]);
+        vf_hyphenated(hy, num[i]);
+        const char *forms[] = {num[i], fw, hy};
+        for (size_t k = 0; k < 3; k++) {
+            size_t hits = scan_tables(db, forms[k], strlen(forms[k]), where, sizeof(where), NULL);
+            if (hits != 0)
+                fail_msg("number %u (form %zu) in clear in %zu cell(s), first %s", i, k, hits, where);
+        }
+    }
+    sqlite3_close(db);
+
+    /* and in the raw bytes of every file (database, WAL, checkpoints...) */
+    size_t bytes = 0;
+    assert_true(scan_files(f, "Marker2", 7, where, sizeof(where), &bytes) >= 1);
+    assert_true(bytes > 4096);
+    for (unsigned i = 0; i < 3 * NP; i++) {
+        size_t hits = scan_files(f, num[i], 12, where, sizeof(where), NULL);
+        if (hits != 0)
+            fail_msg("number %u in clear in file %s", i, where);
+        vf_fullwidth(fw, num[i]);
+        assert_int_equal(scan_files(f, fw, 36, where, sizeof(where), NULL), 0);
+    }
+    mns_wipe(got, sizeof(got));
+}
+
+/* ---- blind index -------------------------------------------------------------------- */
+
+static void test_blind_index_per_tenant(void **state)
+{
+    struct vf *f = *state;
+    char n[13], d1[13], d2[13];
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+
+    vf_number(n, 2000);
+    vf_number(d1, 2001);
+    vf_number(d2, 2002);
+    int64_t a = vf_add_one(f, &f->clerk, "acme", with_deps("A", n, d1, d2));
+    int64_t b = vf_add_one(f, &f->clerk2, "beta", with_deps("B", n, d1, d2));
+
+    sqlite3 *db = vf_db_open(f, true);
+    uint8_t *ba, *bb, *ca, *cb;
+    size_t la, lb, lca, lcb;
+    vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", a, &ba, &la);
+    vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", b, &bb, &lb);
+    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ca, &lca);
+    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &cb, &lcb);
+    assert_int_equal(la, MNS_HASH_LEN);
+    assert_int_equal(lb, MNS_HASH_LEN);
+    /* same number, different tenants: unrelated index values and ciphertexts */
+    assert_memory_not_equal(ba, bb, MNS_HASH_LEN);
+    assert_int_equal(lca, lcb);
+    assert_memory_not_equal(ca, cb, lca);
+    /* not an unkeyed hash anybody could compute from the number */
+    uint8_t h[MNS_HASH_LEN];
+    assert_int_equal(mns_sha256(h, n, 12), MNS_OK);
+    assert_memory_not_equal(ba, h, MNS_HASH_LEN);
+    uint8_t msg[15 + 12];
+    memcpy(msg, "mnsafe-bidx-v1", 15); /* with its NUL */
+    memcpy(msg + 15, n, 12);
+    assert_int_equal(mns_sha256(h, msg, sizeof(msg)), MNS_OK);
+    assert_memory_not_equal(ba, h, MNS_HASH_LEN);
+    /* the dependents' numbers too: two numbers in two tenants, four index values */
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents", 0, 0, 0), 4);
+    assert_int_equal(vf_db_int(db, "SELECT count(DISTINCT number_bidx) FROM dependents", 0, 0, 0), 4);
+    free(ba);
+    free(bb);
+    free(ca);
+    free(cb);
+    sqlite3_close(db);
+
+    /* each tenant's find sees its own person only */
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk2, "beta", n, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "persons")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(res, "persons"), 0), "id")), b);
+    json_decref(res);
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", d2, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "dependents")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(res, "dependents"), 0), "person_id")), a);
+    json_decref(res);
+}
+
+/* ---- a moved ciphertext does not open -------------------------------------------- */
+
+/* Reveal must fail with no result and nothing of `forbidden` in the message. */
+static void expect_no_reveal(struct vf *f, const struct mns_actor *who, const char *tenant, int64_t id,
+                             const char *forbidden, const char *what)
+{
+    json_t *res = (json_t *)0x1;
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_person_reveal(f->v, who, tenant, id, "withholding_slip", &res, &em);
+    if (err == MNS_OK) {
+        const char *got = json_string_value(json_object_get(res, "mynumber"));
+        bool leaked = got != NULL && strcmp(got, forbidden) == 0;
+        json_decref(res);
+        fail_msg("%s: reveal succeeded%s", what, leaked ? " and returned the other person's number" : "");
+    }
+    assert_null(res);
+    assert_null(strstr(em.text, forbidden));
+    if (err != MNS_ERR_CRYPTO)
+        fail_msg("%s: %s, want crypto", what, mns_err_name(err));
+}
+
+static void test_ciphertext_moved(void **state)
+{
+    struct vf *f = *state;
+    char na[13], nb[13], nc[13], da[2][13], db_[2][13], got[13];
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+
+    vf_number(na, 3000);
+    vf_number(nb, 3001);
+    vf_number(nc, 3002);
+    vf_number(da[0], 3003);
+    vf_number(da[1], 3004);
+    vf_number(db_[0], 3005);
+    vf_number(db_[1], 3006);
+    int64_t a = vf_add_one(f, &f->clerk, "acme", with_deps("A", na, da[0], da[1]));
+    int64_t b = vf_add_one(f, &f->clerk, "acme", with_deps("B", nb, db_[0], db_[1]));
+    int64_t c = vf_add_one(f, &f->clerk2, "beta", vf_person("C", nc, "withholding_slip"));
+
+    sqlite3 *db = vf_db_open(f, false);
+    uint8_t *cta, *ctb, *cto, *wa, *wb, *dca, *dcb;
+    size_t lcta, lctb, lcto, lwa, lwb, ldca, ldcb;
+    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &cta, &lcta);
+    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &ctb, &lctb);
+    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", c, &cto, &lcto);
+    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wa, &lwa);
+    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
+    vf_db_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", a, &dca, &ldca);
+    vf_db_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", b, &dcb, &ldcb);
+    assert_non_null(cta);
+    assert_non_null(wa);
+    assert_non_null(dca);
+    int64_t dep_b = vf_db_int(db, "SELECT id FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", 1, b, 0);
+    int64_t dep_b2 = vf_db_int(db, "SELECT id FROM dependents WHERE person_id = ? ORDER BY id DESC LIMIT 1", 1, b, 0);
+
+    /* 1. A's number ciphertext in B's row */
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", cta, lcta, b), 1);
+    expect_no_reveal(f, &f->clerk, "acme", b, na, "A's ciphertext in B's row");
+    /* the clerk's list must not show A's last four digits for B */
+    mns_err err = mns_vault_person_list(f->v, &f->clerk, "acme", 0, 0, &res, &em);
+    if (err == MNS_OK) {
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(res, "persons"), i, p) {
+            if (json_integer_value(json_object_get(p, "id")) == b)
+                assert_string_not_equal(vf_str(p, "mynumber_masked") + 8, na + 8);
+        }
+        json_decref(res);
+    }
+
+    /* 2. A's ciphertext and A's wrapped key in B's rows */
+    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, b), 1);
+    expect_no_reveal(f, &f->clerk, "acme", b, na, "A's ciphertext and key in B's rows");
+
+    /* 3. B's own ciphertext under A's wrapped key */
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", ctb, lctb, b), 1);
+    expect_no_reveal(f, &f->clerk, "acme", b, nb, "A's key in B's row");
+
+    /* 4. B whole again, but A's dependent's ciphertext in B's dependent */
+    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wb, lwb, b), 1);
+    vf_reveal_ok(f, &f->clerk, "acme", b, "withholding_slip", got);
+    assert_string_equal(got, nb);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dca, ldca, dep_b), 1);
+    expect_no_reveal(f, &f->clerk, "acme", b, da[0], "A's dependent's ciphertext in B's dependent");
+
+    /* 5. one dependent's ciphertext in the other dependent of the same person */
+    assert_int_equal(vf_db_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dcb, ldcb, dep_b2), 1);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dcb, ldcb, dep_b), 1);
+    expect_no_reveal(f, &f->clerk, "acme", b, db_[0], "dependent ciphertext swapped within a person");
+
+    /* 6. across tenants: acme's A ciphertext and key in beta's C */
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", cta, lcta, c), 1);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, c), 1);
+    expect_no_reveal(f, &f->clerk2, "beta", c, na, "acme ciphertext and key in a beta row");
+
+    /* A was never touched and still opens */
+    vf_reveal_ok(f, &f->clerk, "acme", a, "withholding_slip", got);
+    assert_string_equal(got, na);
+    sqlite3_close(db);
+    free(cta);
+    free(ctb);
+    free(cto);
+    free(wa);
+    free(wb);
+    free(dca);
+    free(dcb);
+    mns_wipe(got, sizeof(got));
+}
+
+/* ---- crypto-shredding --------------------------------------------------------------- */
+
+static void test_crypto_shredding(void **state)
+{
+    struct vf *f = *state;
+    char na[13], nb[13], d1[13], d2[13], got[13], where[128];
+    mns_errmsg em = {""};
+    json_t *res;
+
+    vf_number(na, 4000);
+    vf_number(nb, 4001);
+    vf_number(d1, 4002);
+    vf_number(d2, 4003);
+    int64_t a = vf_add_one(f, &f->clerk, "acme", with_deps("Shredded", na, d1, d2));
+    int64_t b = vf_add_one(f, &f->clerk, "acme", vf_person("Kept", nb, "withholding_slip"));
+
+    /* what a backup or a DBA would have kept of A */
+    sqlite3 *db = vf_db_open(f, false);
+    uint8_t *ct, *bidx, *wrapped;
+    size_t lct, lbidx, lw;
+    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ct, &lct);
+    vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", a, &bidx, &lbidx);
+    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
+    int64_t tenant = vf_db_int(db, "SELECT tenant_id FROM persons WHERE id = ?", 1, a, 0);
+    int64_t kver = vf_db_int(db, "SELECT key_version FROM person_keys WHERE person_id = ?", 1, a, 0);
+    assert_int_equal(lw, MNS_KEY_LEN + MNS_AEAD_OVERHEAD);
+    assert_int_equal(lct, 12 + MNS_AEAD_OVERHEAD);
+    assert_int_equal(scan_tables(db, wrapped, lw, NULL, 0, NULL), 1);
+
+    assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", a, "shred", &em), MNS_OK);
+
+    /* the key row is gone, and the key's bytes are nowhere in any table */
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys WHERE person_id = ?", 1, a, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys", 0, 0, 0), 1);
+    assert_int_equal(scan_tables(db, wrapped, lw, where, sizeof(where), NULL), 0);
+    assert_int_equal(scan_tables(db, ct, lct, where, sizeof(where), NULL), 0);
+
+    /* put A's person row back (as from a backup), without its key row */
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO persons (id, tenant_id, kind, name, number_ct, number_bidx, "
+                                        "created_at) VALUES (?, ?, 'employee', 'Shredded', ?, ?, 1)",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_bind_int64(s, 1, a), SQLITE_OK);
+    assert_int_equal(sqlite3_bind_int64(s, 2, tenant), SQLITE_OK);
+    assert_int_equal(sqlite3_bind_blob(s, 3, ct, (int)lct, SQLITE_TRANSIENT), SQLITE_OK);
+    assert_int_equal(sqlite3_bind_blob(s, 4, bidx, (int)lbidx, SQLITE_TRANSIENT), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    assert_int_equal(vf_db_int(db, "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, "
+                                   "'withholding_slip') RETURNING person_id", 1, a, 0), a);
+
+    /* found again by its index, but nothing opens it */
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", na, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "persons")), 1);
+    json_decref(res);
+    res = (json_t *)0x1;
+    mns_err err = mns_vault_person_reveal(f->v, &f->clerk, "acme", a, "withholding_slip", &res, &em);
+    assert_int_not_equal(err, MNS_OK);
+    assert_null(res);
+    /* nor does another person's key, put in as A's */
+    uint8_t *wb;
+    size_t lwb;
+    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
+    assert_non_null(wb);
+    assert_int_equal(vf_db_set_blob(db, "INSERT INTO person_keys (wrapped, person_id, key_version) VALUES (?, ?, 1)",
+                                    wb, lwb, a),
+                     1);
+    res = (json_t *)0x1;
+    assert_int_not_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", a, "withholding_slip", &res, &em), MNS_OK);
+    assert_null(res);
+    /* the other person is fine */
+    vf_reveal_ok(f, &f->clerk, "acme", b, "withholding_slip", got);
+    assert_string_equal(got, nb);
+
+    /*
+     * Control: it is the key, and only the key, that was missing: with the
+     * saved wrapped key put back, the saved row opens. So the key's bytes
+     * must not survive anywhere on disk after the deletion.
+     */
+    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wrapped, lw, a), 1);
+    assert_int_equal(kver, 1);
+    vf_reveal_ok(f, &f->clerk, "acme", a, "withholding_slip", got);
+    assert_string_equal(got, na);
+    sqlite3_close(db);
+    mns_wipe(got, sizeof(got));
+    free(ct);
+    free(bidx);
+    free(wb);
+    free(wrapped);
+}
+
+/*
+ * After a deletion, the person's wrapped data key must be gone from the
+ * files on disk too, not just from the tables: the store runs in WAL mode,
+ * and secure_delete zeroes freed space in the database pages but not the
+ * older page images in the -wal file.
+ */
+static void test_shredded_key_not_on_disk(void **state)
+{
+    struct vf *f = *state;
+    char na[13], where[128];
+    mns_errmsg em = {""};
+
+    vf_number(na, 5000);
+    int64_t a = vf_add_one(f, &f->clerk, "acme", vf_person("Gone", na, "withholding_slip"));
+    sqlite3 *db = vf_db_open(f, true);
+    uint8_t *wrapped;
+    size_t lw;
+    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
+    sqlite3_close(db);
+    assert_int_equal(lw, MNS_KEY_LEN + MNS_AEAD_OVERHEAD);
+    /* the scan sees it while it exists */
+    assert_true(scan_files(f, wrapped, lw, where, sizeof(where), NULL) >= 1);
+
+    assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", a, "shred", &em), MNS_OK);
+    char where_open[128];
+    size_t hits_open = scan_files(f, wrapped, lw, where_open, sizeof(where_open), NULL);
+    /* and once the vault is closed (SQLite checkpoints and removes the WAL) */
+    mns_vault_free(f->v);
+    f->v = NULL;
+    size_t hits_closed = scan_files(f, wrapped, lw, where, sizeof(where), NULL);
+    free(wrapped);
+    if (hits_open != 0 || hits_closed != 0)
+        fail_msg("the deleted person's wrapped data key is still on disk: while the vault is open in %zu file(s) "
+                 "(first %s), after it is closed in %zu file(s) (first %s)",
+                 hits_open, hits_open ? where_open : "-", hits_closed, hits_closed ? where : "-");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_no_number_in_clear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blind_index_per_tenant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ciphertext_moved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crypto_shredding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shredded_key_not_on_disk, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
