@@ -174,6 +174,29 @@ static long proc_status_kb(pid_t pid, const char *key)
     return v;
 }
 
+/* A "key: 123" line of /proc/<pid>/io (rchar, wchar: bytes read and written
+ * through read/write/pread/pwrite, page cache or not); -1 if unreadable. */
+static long long proc_io(pid_t pid, const char *key)
+{
+    char path[64], line[128];
+    long long v = -1;
+    size_t klen = strlen(key);
+    if (pid > 0)
+        snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
+    else
+        snprintf(path, sizeof(path), "/proc/self/io");
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            v = strtoll(line + klen + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
 /* Resets the peak RSS (VmHWM) of a process to its current RSS (Linux >= 4.0). */
 static bool reset_hwm(pid_t pid)
 {
@@ -324,6 +347,7 @@ struct run {
     size_t nlat;
     long rss_before_kb, rss_peak_kb; /* baseline: this process; mnsafe: the daemon */
     double client_cpu_s;             /* mnsafe: this process while importing */
+    long long rchar, wchar;          /* bytes read / written by the importer (-1: unknown) */
 };
 
 static void lat_sort(struct run *r)
@@ -406,6 +430,7 @@ static void baseline_run(const struct person *ps, size_t n, size_t batch, const 
         goto out;
     }
     uint64_t st = seed ^ UINT64_C(0x5DEECE66D);
+    long long rc0 = proc_io(0, "rchar"), wc0 = proc_io(0, "wchar");
     double cpu0 = rusage_cpu_s(), t0 = now_s();
     for (size_t i = 0; i < n;) {
         double b0 = now_s();
@@ -442,6 +467,9 @@ static void baseline_run(const struct person *ps, size_t n, size_t batch, const 
     }
     r->wall_s = now_s() - t0;
     r->cpu_s = rusage_cpu_s() - cpu0;
+    long long rc1 = proc_io(0, "rchar"), wc1 = proc_io(0, "wchar");
+    r->rchar = rc0 >= 0 && rc1 >= 0 ? rc1 - rc0 : -1;
+    r->wchar = wc0 >= 0 && wc1 >= 0 ? wc1 - wc0 : -1;
     /* correctness of the baseline too */
     sqlite3_stmt *cnt = NULL;
     if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM person_purposes)", -1,
@@ -792,6 +820,7 @@ static void mns_import(struct mns_ctx *c, const struct person *ps, size_t n, siz
         usleep(500000); /* let perf attach */
     }
     proc_cpu_s(c->daemon, &u0, &s0);
+    long long rc0 = proc_io(c->daemon, "rchar"), wc0 = proc_io(c->daemon, "wchar");
     double ccpu0 = rusage_cpu_s(), t0 = now_s();
     size_t got = 0;
     for (size_t i = 0; i < n;) {
@@ -825,6 +854,10 @@ static void mns_import(struct mns_ctx *c, const struct person *ps, size_t n, siz
     r->wall_s = now_s() - t0;
     r->client_cpu_s = rusage_cpu_s() - ccpu0;
     proc_cpu_s(c->daemon, &u1, &s1);
+    long long rc1 = proc_io(c->daemon, "rchar"), wc1 = proc_io(c->daemon, "wchar");
+    /* the daemon also reads the requests and writes the answers and its log: small beside the database */
+    r->rchar = rc0 >= 0 && rc1 >= 0 ? rc1 - rc0 : -1;
+    r->wchar = wc0 >= 0 && wc1 >= 0 ? wc1 - wc0 : -1;
     r->cpu_user_s = u1 - u0;
     r->cpu_sys_s = s1 - s0;
     r->cpu_s = r->cpu_user_s + r->cpu_sys_s;
@@ -1107,6 +1140,10 @@ int main(int argc, char **argv)
            base->nlat ? base->lat_ms[base->nlat - 1] : 0);
     printf("  %-28s %20.2f s %20.2f s\n", "CPU time (user+sys)", mns->cpu_s, base->cpu_s);
     printf("  %-28s %12.2f s + %.2f s %22s\n", "  of which user / sys", mns->cpu_user_s, mns->cpu_sys_s, "");
+    printf("  %-28s %17.1f KiB %18.1f KiB\n", "bytes written per person", mns->wchar >= 0 ? (double)mns->wchar / 1024.0 / (double)n : 0,
+           base->wchar >= 0 ? (double)base->wchar / 1024.0 / (double)n : 0);
+    printf("  %-28s %17.1f KiB %18.1f KiB\n", "bytes read per person", mns->rchar >= 0 ? (double)mns->rchar / 1024.0 / (double)n : 0,
+           base->rchar >= 0 ? (double)base->rchar / 1024.0 / (double)n : 0);
     fmt_mib(a, sizeof(a), mns->rss_peak_kb);
     printf("  %-28s %22s %22s\n", "peak RSS in the run (VmHWM)", a, "(in-process: see growth)");
     fmt_mib(a, sizeof(a), mns->rss_peak_kb >= 0 && mns->rss_before_kb >= 0 ? mns->rss_peak_kb - mns->rss_before_kb : -1);

@@ -669,6 +669,8 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
         (err = resolve_tenant(v, actor, tenant_code, &tid, em)) != MNS_OK)
         goto out;
     a.tenant_id = tid;
+    if ((err = require_unsealed(v, em)) != MNS_OK)
+        goto out;
     if (reason != NULL && reason[0] != '\0' && !vault_valid_text(reason, 200)) {
         err = mns_fail(em, MNS_ERR_INVALID, "reason: text of at most 200 bytes / 理由は200バイト以内です");
         goto out;

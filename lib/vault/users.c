@@ -100,8 +100,14 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
 
     token[0] = '\0';
     mns_actor_anonymous(actor, client);
-    if (user == NULL || password == NULL || strlen(password) > MNS_PASSWORD_MAX || strlen(user) > 63)
-        return mns_fail(em, MNS_ERR_AUTH, "wrong user name or password / ユーザー名またはパスワードが違います");
+    if (user == NULL || password == NULL || strlen(password) > MNS_PASSWORD_MAX || strlen(user) > 63) {
+        /* refused before any lookup, but audited like every failed login */
+        pthread_mutex_lock(&v->lock);
+        act_init(&a, v, actor, "auth.login");
+        err = act_end(&a, MNS_ERR_AUTH);
+        pthread_mutex_unlock(&v->lock);
+        return mns_fail(em, err, "wrong user name or password / ユーザー名またはパスワードが違います");
+    }
 
     pthread_mutex_lock(&v->lock);
     lookup = user_load(v, user, 0, &u);
