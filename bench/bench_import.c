@@ -292,12 +292,12 @@ static int check_digit(const char *d11)
 /* N distinct valid numbers (an open-addressing set of their values) */
 static struct person *make_persons(size_t n, uint64_t seed)
 {
-    static const char *const family[] = {"佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村",
-                                         "小林", "加藤", "吉田", "山田", "佐々木", "山口", "松本", "井上",
-                                         "木村", "林", "斎藤", "清水"};
-    static const char *const given[] = {"太郎", "花子", "一郎", "美咲", "翔太", "陽菜", "大輔", "さくら",
-                                        "健太", "結衣", "拓也", "愛", "直樹", "葵", "誠", "彩",
-                                        "浩", "舞", "隆", "恵"};
+    static const char *const family[] = {"佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本",
+                                         "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口",
+                                         "松本", "井上", "木村", "林", "斎藤", "清水"};
+    static const char *const given[] = {"太郎", "花子", "一郎", "美咲", "翔太", "陽菜", "大輔",
+                                        "さくら", "健太", "結衣", "拓也", "愛", "直樹", "葵",
+                                        "誠", "彩", "浩", "舞", "隆", "恵"};
     struct person *ps = xmalloc(n * sizeof(*ps));
     size_t cap = 1;
     while (cap < n * 2 + 16)
@@ -726,7 +726,8 @@ static bool wait_ready(struct mns_ctx *c, struct buf *rbuf)
             c->daemon = 0;
             return false;
         }
-        if (access(c->sock, F_OK) == 0 && http_call(c->sock, "GET", API "/health", NULL, NULL, 0, &out, rbuf) == 200) {
+        if (access(c->sock, F_OK) == 0 &&
+            http_call(c->sock, "GET", API "/health", NULL, NULL, 0, &out, rbuf) == 200) {
             json_decref(out);
             return true;
         }
@@ -734,6 +735,12 @@ static bool wait_ready(struct mns_ctx *c, struct buf *rbuf)
         usleep(50000);
     }
     return false;
+}
+
+static const char *str_of(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v != NULL ? v : "";
 }
 
 static bool mns_setup(struct mns_ctx *c, struct buf *rbuf)
@@ -759,31 +766,31 @@ static bool mns_setup(struct mns_ctx *c, struct buf *rbuf)
         return false;
     }
 
-    json_t *r = api(c->sock, "POST", API "/sessions", NULL, json_pack("{s:s, s:s}", "user", "admin", "password", c->admin_pw),
-                    201, rbuf);
+    json_t *r = api(c->sock, "POST", API "/sessions", NULL,
+                    json_pack("{s:s, s:s}", "user", "admin", "password", c->admin_pw), 201, rbuf);
     if (r == NULL)
         return false;
     char admin_token[128];
-    snprintf(admin_token, sizeof(admin_token), "%s", json_string_value(json_object_get(r, "token")) ?: "");
+    snprintf(admin_token, sizeof(admin_token), "%s", str_of(r, "token"));
     json_decref(r);
     if ((r = api(c->sock, "POST", API "/tenants", admin_token,
                  json_pack("{s:s, s:s}", "code", TENANT, "name", "ベンチマーク株式会社"), 201, rbuf)) == NULL)
         return false;
     json_decref(r);
-    if ((r = api(c->sock, "POST", API "/users", admin_token, json_pack("{s:s, s:s}", "name", "clerk1", "role", "clerk"),
-                 201, rbuf)) == NULL)
+    if ((r = api(c->sock, "POST", API "/users", admin_token,
+                 json_pack("{s:s, s:s}", "name", "clerk1", "role", "clerk"), 201, rbuf)) == NULL)
         return false;
     char clerk_pw[64];
-    snprintf(clerk_pw, sizeof(clerk_pw), "%s", json_string_value(json_object_get(r, "one_time_password")) ?: "");
+    snprintf(clerk_pw, sizeof(clerk_pw), "%s", str_of(r, "one_time_password"));
     json_decref(r);
-    if ((r = api(c->sock, "POST", API "/users/clerk1/assignments", admin_token, json_pack("{s:s}", "tenant", TENANT),
-                 200, rbuf)) == NULL)
+    if ((r = api(c->sock, "POST", API "/users/clerk1/assignments", admin_token,
+                 json_pack("{s:s}", "tenant", TENANT), 200, rbuf)) == NULL)
         return false;
     json_decref(r);
-    if ((r = api(c->sock, "POST", API "/sessions", NULL, json_pack("{s:s, s:s}", "user", "clerk1", "password", clerk_pw),
-                 201, rbuf)) == NULL)
+    if ((r = api(c->sock, "POST", API "/sessions", NULL,
+                 json_pack("{s:s, s:s}", "user", "clerk1", "password", clerk_pw), 201, rbuf)) == NULL)
         return false;
-    snprintf(c->token, sizeof(c->token), "%s", json_string_value(json_object_get(r, "token")) ?: "");
+    snprintf(c->token, sizeof(c->token), "%s", str_of(r, "token"));
     json_decref(r);
     return c->token[0] != '\0';
 }
@@ -939,6 +946,11 @@ static void fmt_mib(char *out, size_t size, long kb)
         snprintf(out, size, "n/a");
     else
         snprintf(out, size, "%.1f MiB", (double)kb / 1024.0);
+}
+
+static double kib_per(long long bytes, size_t n)
+{
+    return bytes >= 0 && n > 0 ? (double)bytes / 1024.0 / (double)n : 0;
 }
 
 static double per_s(size_t n, const struct run *r)
@@ -1125,7 +1137,8 @@ int main(int argc, char **argv)
            batch, (n + batch - 1) / batch, seed);
     printf("            durability: journal_mode=WAL, synchronous=FULL on both; one transaction per batch;\n");
     printf("            mnsafe: dev daemon, HTTP/1.1 over its Unix socket, one request per connection,\n");
-    printf("            requests sent one after the other; baseline ids: %s\n", random_ids ? "random 53-bit" : "1, 2, 3...");
+    printf("            requests sent one after the other; baseline ids: %s\n",
+           random_ids ? "random 53-bit" : "1, 2, 3...");
     printf("            figures: the best of %u run(s) of each side%s\n", nrun,
            nrun > 1 ? "; the ratio's median over the runs is below" : "");
     printf("\n");
@@ -1140,13 +1153,13 @@ int main(int argc, char **argv)
            base->nlat ? base->lat_ms[base->nlat - 1] : 0);
     printf("  %-28s %20.2f s %20.2f s\n", "CPU time (user+sys)", mns->cpu_s, base->cpu_s);
     printf("  %-28s %12.2f s + %.2f s %22s\n", "  of which user / sys", mns->cpu_user_s, mns->cpu_sys_s, "");
-    printf("  %-28s %17.1f KiB %18.1f KiB\n", "bytes written per person", mns->wchar >= 0 ? (double)mns->wchar / 1024.0 / (double)n : 0,
-           base->wchar >= 0 ? (double)base->wchar / 1024.0 / (double)n : 0);
-    printf("  %-28s %17.1f KiB %18.1f KiB\n", "bytes read per person", mns->rchar >= 0 ? (double)mns->rchar / 1024.0 / (double)n : 0,
-           base->rchar >= 0 ? (double)base->rchar / 1024.0 / (double)n : 0);
+    printf("  %-28s %17.1f KiB %18.1f KiB\n", "bytes written per person", kib_per(mns->wchar, n),
+           kib_per(base->wchar, n));
+    printf("  %-28s %17.1f KiB %18.1f KiB\n", "bytes read per person", kib_per(mns->rchar, n), kib_per(base->rchar, n));
     fmt_mib(a, sizeof(a), mns->rss_peak_kb);
     printf("  %-28s %22s %22s\n", "peak RSS in the run (VmHWM)", a, "(in-process: see growth)");
-    fmt_mib(a, sizeof(a), mns->rss_peak_kb >= 0 && mns->rss_before_kb >= 0 ? mns->rss_peak_kb - mns->rss_before_kb : -1);
+    fmt_mib(a, sizeof(a),
+            mns->rss_peak_kb >= 0 && mns->rss_before_kb >= 0 ? mns->rss_peak_kb - mns->rss_before_kb : -1);
     /* the baseline's heap is reused from one run to the next: its largest growth is the first run's */
     long bgrow = -1;
     for (unsigned k = 0; k < nrun; k++)

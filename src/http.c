@@ -450,7 +450,7 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
         setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
 
-    nthreads = cfg->threads ? cfg->threads : 4;
+    nthreads = cfg->threads ? cfg->threads : 16;
     if (nthreads > 64)
         nthreads = 64;
     for (unsigned i = 0; i < nthreads; i++) {

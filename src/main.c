@@ -593,7 +593,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
 {
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
-    unsigned threads = 4, checkpoint_seconds = 60;
+    unsigned threads = 16, checkpoint_seconds = 60;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"no-https", no_argument, NULL, 'n'},

@@ -25,13 +25,103 @@ void act_init(struct act *a, struct mns_vault *v, const struct mns_actor *actor,
     a->action = action;
 }
 
+/*
+ * Group commit. One fsync per act would cap the vault at the disk's commit
+ * rate, so the acts of concurrent threads share one transaction: each act
+ * runs under a savepoint of its own inside the open group (so a failing act
+ * undoes only itself), then waits, without the lock, until the group is
+ * committed. The group is committed by whichever thread holds the lock when
+ * nobody else is queued for it (or the group is big or old enough); every
+ * member learns the outcome, and an act whose group failed to commit reports
+ * MNS_ERR_AUDIT: its audit entry is not durable, so it did not happen.
+ */
+
+void vault_lock(struct mns_vault *v)
+{
+    atomic_fetch_add(&v->queued, 1);
+    pthread_mutex_lock(&v->lock);
+    atomic_fetch_sub(&v->queued, 1);
+}
+
+static bool group_due(struct mns_vault *v)
+{
+    return v->group_open && (atomic_load(&v->queued) == 0 || v->group_acts >= GROUP_MAX_ACTS ||
+                             mns_now_ms() - v->group_started_ms >= GROUP_MAX_MS);
+}
+
+static mns_err group_commit(struct mns_vault *v)
+{
+    mns_err err = MNS_OK;
+    if (!v->group_open)
+        return MNS_OK;
+    if (mns_store_commit(v->store) != MNS_OK) {
+        mns_store_rollback(v->store);
+        mns_audit_abort(v->audit);
+        err = MNS_ERR_AUDIT;
+    }
+    v->group_open = false;
+    v->group_result[v->group % GROUP_RESULTS] = err;
+    v->group_done = v->group;
+    v->group++;
+    v->group_acts = 0;
+    pthread_cond_broadcast(&v->durable);
+    if (err == MNS_OK) {
+        /* a failed checkpoint does not undo committed acts: `audit verify`
+         * sees the gap, and the next checkpoint covers it */
+        ignore_err(mns_audit_commit(v->audit));
+        if (v->purge_pending && mns_store_purge_journal(v->store) == MNS_OK)
+            v->purge_pending = false;
+    }
+    return err;
+}
+
+mns_err vault_flush(struct mns_vault *v)
+{
+    return group_commit(v);
+}
+
+void vault_unlock(struct mns_vault *v)
+{
+    if (group_due(v))
+        ignore_err(group_commit(v));
+    pthread_mutex_unlock(&v->lock);
+}
+
+static mns_err group_join(struct mns_vault *v)
+{
+    if (v->group_open)
+        return MNS_OK;
+    if (mns_store_begin(v->store) != MNS_OK)
+        return MNS_ERR_STORE;
+    v->group_open = true;
+    v->group_started_ms = mns_now_ms();
+    return MNS_OK;
+}
+
+/* Counts the act into the open group and waits for the group's outcome. */
+static mns_err group_wait(struct mns_vault *v)
+{
+    uint64_t mine = v->group;
+    v->group_acts++;
+    for (;;) {
+        if (v->group_done >= mine && !(v->group == mine && v->group_open))
+            return v->group_result[mine % GROUP_RESULTS];
+        if (group_due(v))
+            ignore_err(group_commit(v));
+        else
+            pthread_cond_wait(&v->durable, &v->lock);
+    }
+}
+
 mns_err act_begin(struct act *a)
 {
     if (a->open)
         return MNS_OK;
-    mns_err err = mns_store_begin(a->v->store);
-    if (err != MNS_OK)
+    if (group_join(a->v) != MNS_OK)
         return MNS_ERR_STORE;
+    if (mns_store_savepoint(a->v->store, "act") != MNS_OK)
+        return MNS_ERR_STORE;
+    a->audit_mark = mns_audit_mark(a->v->audit);
     a->open = true;
     return MNS_OK;
 }
@@ -63,62 +153,47 @@ static void result_text(char *buf, size_t size, mns_err err)
         snprintf(buf, size, "error:%s", mns_err_name(err));
 }
 
-static mns_err commit(struct act *a)
+/* Undoes everything the act wrote, its audit entries included. */
+static void act_undo(struct act *a)
 {
-    struct mns_store *st = a->v->store;
-    if (mns_store_commit(st) != MNS_OK) {
-        mns_store_rollback(st);
-        mns_audit_abort(a->v->audit);
-        a->open = false;
-        return MNS_ERR_AUDIT;
-    }
+    if (!a->open)
+        return;
+    mns_store_rollback_to(a->v->store, "act");
+    ignore_err(mns_store_release(a->v->store, "act"));
+    mns_audit_abort_to(a->v->audit, a->audit_mark);
     a->open = false;
-    /* A failed checkpoint write does not undo a committed act; it is seen by
-     * `audit verify` as a missing checkpoint, and retried at the next one. */
-    ignore_err(mns_audit_commit(a->v->audit));
-    return MNS_OK;
 }
 
 mns_err act_end(struct act *a, mns_err err)
 {
-    struct mns_store *st = a->v->store;
+    struct mns_vault *v = a->v;
     if (err == MNS_OK) {
         mns_err e2 = act_begin(a);
         if (e2 == MNS_OK)
             e2 = append(a, a->action, a->subject, "ok");
+        if (e2 == MNS_OK && mns_store_release(v->store, "act") != MNS_OK)
+            e2 = MNS_ERR_AUDIT;
         if (e2 != MNS_OK) {
-            if (a->open) {
-                mns_store_rollback(st);
-                mns_audit_abort(a->v->audit);
-                a->open = false;
-            }
+            act_undo(a);
             return MNS_ERR_AUDIT;
         }
-        return commit(a);
-    }
-    if (a->open) {
-        mns_store_rollback(st);
-        mns_audit_abort(a->v->audit);
         a->open = false;
+        return group_wait(v) == MNS_OK ? MNS_OK : MNS_ERR_AUDIT;
     }
+    act_undo(a);
     char result[48];
     result_text(result, sizeof(result), err);
-    if (act_begin(a) != MNS_OK)
-        return err;
-    if (append(a, a->action, a->subject, result) != MNS_OK) {
-        mns_store_rollback(st);
-        mns_audit_abort(a->v->audit);
-        a->open = false;
-        return err;
-    }
-    (void)commit(a);
+    /* the refusal itself is evidence: written in the group, outside the
+     * undone savepoint; if even that fails, the refusal stands */
+    if (group_join(v) == MNS_OK && append(a, a->action, a->subject, result) == MNS_OK)
+        ignore_err(group_wait(v));
     return err;
 }
 
 mns_err act_end_list(struct act *a, mns_err err, const char *key, json_t *list, json_t **result)
 {
     err = act_end(a, err);
-    pthread_mutex_unlock(&a->v->lock);
+    vault_unlock(a->v);
     if (err != MNS_OK) {
         json_decref(list);
         return err;

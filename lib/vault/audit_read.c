@@ -19,7 +19,7 @@ mns_err mns_vault_audit_list(struct mns_vault *v, const struct mns_actor *actor,
         return MNS_ERR_NOMEM;
     if (limit == 0 || limit > 1000)
         limit = limit == 0 ? 100 : 1000;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "audit.read");
     if ((err = require_role(actor, MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s,
@@ -43,7 +43,7 @@ mns_err mns_vault_audit_list(struct mns_vault *v, const struct mns_actor *actor,
         mns_stmt_reset(s);
     }
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     if (err != MNS_OK) {
         json_decref(list);
         return err;
@@ -78,16 +78,16 @@ mns_err mns_vault_audit_verify(struct mns_vault *v, const struct mns_actor *acto
     mns_err err, verdict = MNS_OK;
 
     memset(report, 0, sizeof(*report));
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "audit.verify");
     if ((err = require_role(actor, MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, em)) == MNS_OK &&
-        (err = read_public_key(v->data_dir, pub, em)) == MNS_OK) {
+        (err = read_public_key(v->data_dir, pub, em)) == MNS_OK && (err = vault_flush(v)) == MNS_OK) {
         verdict = mns_audit_verify(v->store, v->checkpoint_path, pub, MNS_AUDIT_KEY_NAME, report);
         if (verdict != MNS_OK && verdict != MNS_ERR_TAMPERED)
             err = verdict;
     }
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err != MNS_OK ? err : verdict;
 }
 
@@ -115,13 +115,17 @@ mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *
 mns_err mns_vault_audit_tick(struct mns_vault *v)
 {
     mns_err err = MNS_OK;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
+    if ((err = vault_flush(v)) != MNS_OK) {
+        vault_unlock(v);
+        return err;
+    }
     uint64_t n = mns_audit_count(v->audit);
     if (v->unsealed && n != v->ticked_count) {
         err = mns_audit_checkpoint(v->audit, NULL);
         if (err == MNS_OK)
             v->ticked_count = n;
     }
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }

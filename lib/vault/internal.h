@@ -3,6 +3,7 @@
 #define MNS_VAULT_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "mnsafe/audit.h"
 #include "mnsafe/crypto.h"
@@ -29,8 +30,25 @@ struct vault_secrets {
     struct mns_share shares[MNS_SHARES_MAX];
 };
 
+/* Outcomes of the last group commits, by group number modulo this. */
+#define GROUP_RESULTS 256
+/* A group commits at the latest after this many acts or milliseconds. */
+#define GROUP_MAX_ACTS 128
+#define GROUP_MAX_MS 4
+
 struct mns_vault {
+    /* The lock serialises every use of the store and the keys. Acts of
+     * several threads share one transaction (group commit, see act.c). */
     pthread_mutex_t lock;
+    pthread_cond_t durable;      /* broadcast after every group commit */
+    atomic_uint queued;          /* threads waiting in vault_lock */
+    bool group_open;             /* a group transaction is open */
+    uint64_t group;              /* number of the open (or next) group */
+    uint64_t group_done;         /* groups below or equal are committed or failed */
+    unsigned group_acts;         /* acts in the open group */
+    int64_t group_started_ms;
+    bool purge_pending;          /* a committed group deleted data: purge the journal */
+    mns_err group_result[GROUP_RESULTS];
     char data_dir[MNS_PATH_MAX];
     char checkpoint_path[MNS_PATH_MAX];
     struct mns_store *store;
@@ -53,10 +71,20 @@ static inline void ignore_err(mns_err err)
     (void)err;
 }
 
+/* ---- the lock and group commit (act.c) -------------------------------- */
+
+void vault_lock(struct mns_vault *v);
+/* Commits the open group first when nobody else is about to join it. */
+void vault_unlock(struct mns_vault *v);
+/* Commits the open group now (lock held); for work that needs no open
+ * transaction (checkpoints, journal purge, shutdown). */
+mns_err vault_flush(struct mns_vault *v);
+
 /* ---- acts: one transaction + audit entry (act.c) ----------------------- */
 
 struct act {
     struct mns_vault *v;
+    uint64_t audit_mark;  /* audit chain position at the act's savepoint */
     const struct mns_actor *actor;
     const char *action;
     int64_t tenant_id;
@@ -66,15 +94,18 @@ struct act {
 };
 
 void act_init(struct act *a, struct mns_vault *v, const struct mns_actor *actor, const char *action);
-/* Begins the transaction. */
+/* Joins the open group transaction (opening one if needed) under a
+ * savepoint of the act's own. */
 mns_err act_begin(struct act *a);
 /* Appends an extra entry (e.g. one per person in a batch) in the open transaction. */
 mns_err act_audit(struct act *a, const char *action, const char *subject, const char *result);
 /*
- * Ends the act. With err == MNS_OK: appends the "ok" entry and commits; any
- * failure there rolls back and gives MNS_ERR_AUDIT/STORE. With an error:
- * rolls back and writes the failure entry in a transaction of its own.
- * Returns the final error.
+ * Ends the act. With err == MNS_OK: appends the "ok" entry, releases the
+ * savepoint and waits until the group holding it is committed; any failure
+ * on the way undoes the act and gives MNS_ERR_AUDIT. With an error: rolls
+ * the act back to its savepoint and writes the failure entry instead (also
+ * waited for). Returns the final error. The lock is held throughout, except
+ * while waiting, when other threads' acts join the group.
  */
 mns_err act_end(struct act *a, mns_err err);
 

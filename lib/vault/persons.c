@@ -270,7 +270,7 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
     if (ids == NULL)
         return MNS_ERR_NOMEM;
     p = mns_secure_alloc(sizeof(*p));
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "person.create");
     if (p == NULL) {
         err = MNS_ERR_NOMEM;
@@ -317,7 +317,7 @@ out:
     if (err != MNS_OK)
         a.subject[0] = '\0';
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     mns_secure_free(p, sizeof(*p));
     if (err != MNS_OK) {
         json_decref(ids);
@@ -450,7 +450,7 @@ mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor
         free(rows);
         return MNS_ERR_NOMEM;
     }
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "person.list");
     if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK | MNS_ROLE_OFFICER, &tid, &tk, em)) != MNS_OK ||
         (err = act_begin(&a)) != MNS_OK)
@@ -488,7 +488,7 @@ mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor
     }
 out:
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     for (size_t i = 0; i < nrows; i++)
         json_decref(rows[i].obj);
     int64_t last = nrows > 0 ? rows[nrows - 1].id : 0;
@@ -517,7 +517,7 @@ mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor
     mns_err err;
 
     *result = NULL;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "person.find");
     if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK, &tid, &tk, em)) != MNS_OK)
         goto out;
@@ -564,7 +564,7 @@ out:
     mns_wipe(num, sizeof(num));
     mns_wipe(bidx, sizeof(bidx));
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     if (err != MNS_OK) {
         json_decref(persons);
         json_decref(deps);
@@ -588,7 +588,7 @@ mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *act
     mns_err err;
 
     *result = NULL;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "person.reveal");
     snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
     a.purpose = (purpose != NULL && vault_valid_text(purpose, 64)) ? purpose : NULL;
@@ -643,7 +643,7 @@ out:
     mns_wipe(dk, sizeof(dk));
     mns_wipe(num, sizeof(num));
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     if (err != MNS_OK || out_obj == NULL) {
         json_decref(out_obj);
         json_decref(deps);
@@ -662,7 +662,7 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
     int64_t tid = 0;
     mns_err err;
 
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "person.delete");
     snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
     if ((err = require_role(actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER, em)) != MNS_OK ||
@@ -709,10 +709,11 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
         err = run_or_reset(s, err);
     }
 out:
+    /* the old page images in the journal are the last copies of the key:
+     * the commit of this act's group purges them before anyone returns */
+    if (err == MNS_OK)
+        v->purge_pending = true;
     err = act_end(&a, err);
-    /* the old page images in the journal are the last copies of the key */
-    if (err == MNS_OK && mns_store_purge_journal(v->store) != MNS_OK)
-        err = MNS_ERR_STORE;
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }

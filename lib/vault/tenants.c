@@ -66,7 +66,7 @@ mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *act
     mns_err err;
 
     *result = NULL;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "tenant.create");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK || (err = require_unsealed(v, em)) != MNS_OK)
         goto out;
@@ -123,7 +123,7 @@ mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *act
     mns_stmt_reset(s);
 out:
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     if (err != MNS_OK)
         return err;
     *result = json_pack("{s:I, s:s, s:s, s:s*}", "id", (json_int_t)id, "code", code, "name", name,
@@ -142,7 +142,7 @@ mns_err mns_vault_tenant_list(struct mns_vault *v, const struct mns_actor *actor
     *result = NULL;
     if (list == NULL)
         return MNS_ERR_NOMEM;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "tenant.list");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) ==
             MNS_OK &&
@@ -178,7 +178,7 @@ mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *acto
     *result = NULL;
     if (list == NULL)
         return MNS_ERR_NOMEM;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "purpose.list");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) ==
             MNS_OK &&

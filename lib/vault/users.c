@@ -102,16 +102,16 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
     mns_actor_anonymous(actor, client);
     if (user == NULL || password == NULL || strlen(password) > MNS_PASSWORD_MAX || strlen(user) > 63) {
         /* refused before any lookup, but audited like every failed login */
-        pthread_mutex_lock(&v->lock);
+        vault_lock(v);
         act_init(&a, v, actor, "auth.login");
         err = act_end(&a, MNS_ERR_AUTH);
-        pthread_mutex_unlock(&v->lock);
+        vault_unlock(v);
         return mns_fail(em, err, "wrong user name or password / ユーザー名またはパスワードが違います");
     }
 
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     lookup = user_load(v, user, 0, &u);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
 
     /* the slow part, without the lock; an unknown user pays the same price */
     if (lookup == MNS_OK && !u.disabled) {
@@ -123,7 +123,7 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
     }
     mns_wipe(u.pwhash, sizeof(u.pwhash));
 
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     struct mns_actor who;
     mns_actor_anonymous(&who, client);
     snprintf(who.name, sizeof(who.name), "%s", valid_user_name(user) ? user : "-");
@@ -166,7 +166,7 @@ out:
         mns_wipe(token, MNS_TOKEN_LEN + 1);
         mns_actor_anonymous(actor, client);
     }
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }
 
@@ -183,7 +183,7 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
         return MNS_ERR_AUTH;
     if ((err = token_hash(hash, token)) != MNS_OK)
         return err;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     int64_t now = mns_now_ms();
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at "
@@ -230,7 +230,7 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
 out:
     if (err != MNS_OK)
         mns_actor_anonymous(actor, client);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }
 
@@ -243,7 +243,7 @@ mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, con
 
     if (token == NULL || (err = token_hash(hash, token)) != MNS_OK)
         return MNS_ERR_AUTH;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "auth.logout");
     if ((err = act_begin(&a)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s, "DELETE FROM sessions WHERE token_hash = ?")) == MNS_OK) {
@@ -252,7 +252,7 @@ mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, con
         mns_stmt_reset(s);
     }
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }
 
@@ -278,9 +278,9 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) !=
         MNS_OK)
         return err;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     err = user_load(v, NULL, actor->user_id, &u);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     if (err == MNS_OK)
         err = old_password != NULL ? mns_pwhash_verify(u.pwhash, old_password, strlen(old_password)) : MNS_ERR_AUTH;
     if (err != MNS_OK)
@@ -289,7 +289,7 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
         err = check_new_password(new_password, em);
     if (err == MNS_OK)
         err = mns_pwhash(hash, new_password, strlen(new_password));
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "auth.password_change");
     snprintf(a.subject, sizeof(a.subject), "user:%s", actor->name);
     if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK) {
@@ -303,7 +303,7 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
         }
     }
     err = act_end(&a, err == MNS_ERR_AUTH ? MNS_ERR_DENIED : err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     mns_wipe(&u, sizeof(u));
     return err;
 }
@@ -339,7 +339,7 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
     }
     if (err == MNS_OK)
         err = random_id(&id);
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "user.create");
     snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(name) ? name : "-");
     if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK) {
@@ -358,7 +358,7 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
         }
     }
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     if (err != MNS_OK) {
         mns_wipe(password_out, 40);
         return err;
@@ -379,7 +379,7 @@ mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, 
     *result = NULL;
     if (list == NULL)
         return MNS_ERR_NOMEM;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "user.list");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
         (err = act_begin(&a)) == MNS_OK &&
@@ -409,7 +409,7 @@ mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, con
     int64_t tenant_id = 0;
     mns_err err;
 
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "user.assign");
     snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(user) ? user : "-");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK)
@@ -439,7 +439,7 @@ mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, con
     }
 out:
     err = act_end(&a, err);
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     mns_wipe(&u, sizeof(u));
     return err;
 }

@@ -391,6 +391,8 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     if (v == NULL)
         return MNS_ERR_NOMEM;
     pthread_mutex_init(&v->lock, NULL);
+    pthread_cond_init(&v->durable, NULL);
+    v->group = 1;
     snprintf(v->data_dir, sizeof(v->data_dir), "%s", cfg->data_dir);
     v->session_idle_s = cfg->session_idle_s ? cfg->session_idle_s : 1800;
     v->session_max_s = cfg->session_max_s ? cfg->session_max_s : 43200;
@@ -426,6 +428,7 @@ void mns_vault_free(struct mns_vault *v)
 {
     if (v == NULL)
         return;
+    ignore_err(vault_flush(v));
     /* anchor the newest entries outside the database while the key is here */
     if (v->unsealed && mns_audit_count(v->audit) > 0)
         ignore_err(mns_audit_checkpoint(v->audit, NULL));
@@ -433,14 +436,15 @@ void mns_vault_free(struct mns_vault *v)
     mns_audit_free(v->audit);
     mns_store_close(v->store);
     pthread_mutex_destroy(&v->lock);
+    pthread_cond_destroy(&v->durable);
     free(v);
 }
 
 bool mns_vault_is_sealed(struct mns_vault *v)
 {
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     bool sealed = !v->unsealed;
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return sealed;
 }
 
@@ -451,11 +455,11 @@ const char *mns_vault_seal_mode(struct mns_vault *v)
 
 void mns_vault_unseal_status(struct mns_vault *v, struct mns_unseal_status *status)
 {
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     status->sealed = !v->unsealed;
     status->have = (v->sec != NULL && !v->unsealed) ? (unsigned)v->sec->nshares : 0;
     status->threshold = v->threshold;
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
 }
 
 /* With the root key in v->sec->root: check it and load the system keys. */
@@ -487,7 +491,7 @@ mns_err mns_vault_unseal(struct mns_vault *v, const struct mns_actor *actor, con
     mns_err err;
 
     memset(&share, 0, sizeof(share));
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "vault.unseal");
     if (v->unsealed) {
         err = mns_fail(em, MNS_ERR_STATE, "the vault is already unsealed / 既にアンシールされています");
@@ -538,7 +542,7 @@ out:
     }
     if ((err = act_end(&a, err)) != MNS_OK && opened)
         vault_wipe_secrets(v); /* no audit entry, no unseal */
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }
 
@@ -551,10 +555,10 @@ mns_err mns_vault_unseal_dev(struct mns_vault *v, mns_errmsg *em)
 
     mns_actor_anonymous(&system, "local");
     snprintf(system.name, sizeof(system.name), "system");
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, &system, "vault.unseal");
     if (v->unsealed) {
-        pthread_mutex_unlock(&v->lock);
+        vault_unlock(v);
         return MNS_OK;
     }
     if (strcmp(v->seal_mode, "dev") != 0) {
@@ -591,7 +595,7 @@ out:
         vault_wipe_secrets(v);
     if ((err = act_end(&a, err)) != MNS_OK && v->unsealed)
         vault_wipe_secrets(v); /* no audit entry, no unseal */
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }
 
@@ -599,20 +603,20 @@ mns_err mns_vault_seal(struct mns_vault *v, const struct mns_actor *actor, mns_e
 {
     struct act a;
     mns_err err = MNS_OK;
-    pthread_mutex_lock(&v->lock);
+    vault_lock(v);
     act_init(&a, v, actor, "vault.seal");
     if (actor != NULL)
         err = require_role(actor, MNS_ROLE_SYSADMIN, em);
     err = act_end(&a, err);
     if (actor == NULL || actor->role == MNS_ROLE_SYSADMIN) {
         /* the last checkpoint before the key goes: covers the seal entry too */
-        if (v->unsealed)
+        if (v->unsealed && vault_flush(v) == MNS_OK)
             ignore_err(mns_audit_checkpoint(v->audit, NULL));
         /* Sealing happens even if the audit entry failed: wiping keys is
          * always the safe direction. */
         vault_wipe_secrets(v);
         ignore_err(mns_audit_set_signer(v->audit, NULL));
     }
-    pthread_mutex_unlock(&v->lock);
+    vault_unlock(v);
     return err;
 }
