@@ -35,6 +35,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -706,6 +707,7 @@ static pid_t start_perf(const char *out_file, pid_t target)
 
 struct mns_ctx {
     const char *mnsafe, *threads, *perf_file;
+    unsigned connections; /* client connections sending batches at once */
     char dir[4096], data[4200], sock[4300], log[4300];
     pid_t daemon;
     char token[128];
@@ -805,10 +807,73 @@ static void person_json(struct buf *b, const struct person *p)
     buf_add(b, tmp, (size_t)n);
 }
 
-static void mns_import(struct mns_ctx *c, const struct person *ps, size_t n, size_t batch, struct run *r,
-                       int64_t *ids, struct buf *rbuf)
+struct sender {
+    struct mns_ctx *c;
+    const struct person *ps;
+    size_t n, batch;
+    struct run *r;
+    int64_t *ids;
+    const char *path;
+    pthread_mutex_t lock;
+    size_t next, got; /* under lock */
+    bool failed;
+};
+
+/* One client connection's loop: takes batches until none are left. */
+static void *sender_main(void *arg)
 {
-    struct buf body = {0};
+    struct sender *sh = arg;
+    struct buf body = {0}, rbuf = {0};
+    for (;;) {
+        pthread_mutex_lock(&sh->lock);
+        size_t i = sh->next;
+        bool stop = i >= sh->n || sh->failed;
+        if (!stop)
+            sh->next = i + sh->batch < sh->n ? i + sh->batch : sh->n;
+        pthread_mutex_unlock(&sh->lock);
+        if (stop)
+            break;
+        size_t end = i + sh->batch < sh->n ? i + sh->batch : sh->n;
+        body.len = 0;
+        buf_adds(&body, "{\"persons\":[");
+        for (size_t k = i; k < end; k++) {
+            if (k > i)
+                buf_add(&body, ",", 1);
+            person_json(&body, &sh->ps[k]);
+        }
+        buf_adds(&body, "]}");
+        json_t *out = NULL;
+        double b0 = now_s();
+        int st = http_call(sh->c->sock, "POST", sh->path, sh->c->token, body.p, body.len, &out, &rbuf);
+        sh->r->lat_ms[i / sh->batch] = (now_s() - b0) * 1e3;
+        json_t *created = json_object_get(out, "created");
+        if (st != 201 || json_array_size(created) != end - i) {
+            char *e = out ? json_dumps(out, JSON_COMPACT) : NULL;
+            fprintf(stderr, "bench_import: POST %s (persons %zu..%zu): status %d: %.400s\n", sh->path, i, end - 1, st,
+                    e ? e : "(no body)");
+            free(e);
+            json_decref(out);
+            pthread_mutex_lock(&sh->lock);
+            sh->failed = true;
+            pthread_mutex_unlock(&sh->lock);
+            break;
+        }
+        /* each batch owns its slice of ids: the order stays the request order */
+        for (size_t k = 0; k < json_array_size(created); k++)
+            sh->ids[i + k] = (int64_t)json_integer_value(json_array_get(created, k));
+        json_decref(out);
+        pthread_mutex_lock(&sh->lock);
+        sh->got += end - i;
+        pthread_mutex_unlock(&sh->lock);
+    }
+    free(body.p);
+    free(rbuf.p);
+    return NULL;
+}
+
+static void mns_import(struct mns_ctx *c, const struct person *ps, size_t n, size_t batch, struct run *r,
+                       int64_t *ids)
+{
     char path[256];
     double u0 = 0, s0 = 0, u1 = 0, s1 = 0;
     pid_t perf = 0;
@@ -829,35 +894,23 @@ static void mns_import(struct mns_ctx *c, const struct person *ps, size_t n, siz
     proc_cpu_s(c->daemon, &u0, &s0);
     long long rc0 = proc_io(c->daemon, "rchar"), wc0 = proc_io(c->daemon, "wchar");
     double ccpu0 = rusage_cpu_s(), t0 = now_s();
-    size_t got = 0;
-    for (size_t i = 0; i < n;) {
-        size_t end = i + batch < n ? i + batch : n;
-        body.len = 0;
-        buf_adds(&body, "{\"persons\":[");
-        for (size_t k = i; k < end; k++) {
-            if (k > i)
-                buf_add(&body, ",", 1);
-            person_json(&body, &ps[k]);
-        }
-        buf_adds(&body, "]}");
-        json_t *out = NULL;
-        double b0 = now_s();
-        int st = http_call(c->sock, "POST", path, c->token, body.p, body.len, &out, rbuf);
-        r->lat_ms[r->nlat++] = (now_s() - b0) * 1e3;
-        json_t *created = json_object_get(out, "created");
-        if (st != 201 || json_array_size(created) != end - i) {
-            char *e = out ? json_dumps(out, JSON_COMPACT) : NULL;
-            fprintf(stderr, "bench_import: POST %s (persons %zu..%zu): status %d: %.400s\n", path, i, end - 1, st,
-                    e ? e : "(no body)");
-            free(e);
-            json_decref(out);
-            goto out;
-        }
-        for (size_t k = 0; k < json_array_size(created); k++)
-            ids[got++] = (int64_t)json_integer_value(json_array_get(created, k));
-        json_decref(out);
-        i = end;
-    }
+    /* C connections take the next batch in turn: a bulk importer on a
+     * multi-core machine sends in parallel, and the vault seals (encrypts)
+     * outside its lock, so batches overlap on the cores */
+    struct sender sh = {.c = c, .ps = ps, .n = n, .batch = batch, .r = r, .ids = ids, .path = path};
+    pthread_mutex_init(&sh.lock, NULL);
+    unsigned nconn = c->connections ? c->connections : 1;
+    pthread_t th[64];
+    for (unsigned t = 0; t < nconn && t < 64; t++)
+        if (pthread_create(&th[t], NULL, sender_main, &sh) != 0)
+            die("pthread_create");
+    for (unsigned t = 0; t < nconn && t < 64; t++)
+        pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&sh.lock);
+    r->nlat = (n + batch - 1) / batch;
+    size_t got = sh.failed ? 0 : sh.got;
+    if (sh.failed)
+        goto out;
     r->wall_s = now_s() - t0;
     r->client_cpu_s = rusage_cpu_s() - ccpu0;
     proc_cpu_s(c->daemon, &u1, &s1);
@@ -875,7 +928,6 @@ out:
         stop_child(perf, SIGINT, 60);
     r->rss_peak_kb = proc_status_kb(c->daemon, "VmHWM");
     lat_sort(r);
-    free(body.p);
 }
 
 /* Pages through the list; true when it holds exactly the created ids. */
@@ -985,6 +1037,7 @@ static void usage(FILE *f)
             "                     (default 1; use 3 or more on a machine that does other work)\n"
             "  --target X         the ratio baseline/mnsafe to meet (default 3)\n"
             "  --secondary        label the result informational (the target is for batched import)\n"
+            "  --connections C    client connections sending batches at once (default 2, one per core)\n"
             "  --keep             keep the temporary data dirs\n");
 }
 
@@ -995,7 +1048,7 @@ int main(int argc, char **argv)
     double target = 3.0;
     bool keep = false, secondary = false, random_ids = false;
     const char *tmpdir = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
-    unsigned repeat = 1;
+    unsigned repeat = 1, connections = 2;
     const char *mnsafe = MNS_BENCH_MNSAFE, *threads = NULL, *perf_file = NULL;
 
     static const struct option opts[] = {{"persons", required_argument, NULL, 'n'},
@@ -1004,6 +1057,7 @@ int main(int argc, char **argv)
                                          {"mnsafe", required_argument, NULL, 'm'},
                                          {"tmpdir", required_argument, NULL, 'T'},
                                          {"threads", required_argument, NULL, 't'},
+                                         {"connections", required_argument, NULL, 'c'},
                                          {"baseline-ids", required_argument, NULL, 'i'},
                                          {"perf-record", required_argument, NULL, 'p'},
                                          {"target", required_argument, NULL, 'g'},
@@ -1022,6 +1076,7 @@ int main(int argc, char **argv)
         case 'm': mnsafe = optarg; break;
         case 'T': tmpdir = optarg; break;
         case 't': threads = optarg; break;
+        case 'c': connections = (unsigned)strtoul(optarg, &end, 10); break;
         case 'i':
             if (strcmp(optarg, "random") == 0)
                 random_ids = true;
@@ -1043,7 +1098,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc || n == 0 || batch == 0 || batch > 10000 || !(target > 0) || repeat == 0 || repeat > 64) {
+    if (optind != argc || n == 0 || batch == 0 || batch > 10000 || !(target > 0) || repeat == 0 || repeat > 64 ||
+        connections == 0 || connections > 64) {
         usage(stderr);
         return 2;
     }
@@ -1071,6 +1127,7 @@ int main(int argc, char **argv)
         struct mns_ctx *c = &rp->c;
         c->mnsafe = mnsafe;
         c->threads = threads;
+        c->connections = connections;
         c->perf_file = k == 0 ? perf_file : NULL;
         snprintf(rp->bdir, sizeof(rp->bdir), "%s/mnsafe-bench-sqlite.XXXXXX", tmpdir);
         snprintf(c->dir, sizeof(c->dir), "%s/mnsafe-bench.XXXXXX", tmpdir);
@@ -1086,7 +1143,7 @@ int main(int argc, char **argv)
         baseline_run(ps, n, batch, rp->bdir, random_ids, seed, &rp->base);
         rp->setup_ok = mns_setup(c, &rbuf);
         if (rp->setup_ok) {
-            mns_import(c, ps, n, batch, &rp->mns, ids, &rbuf);
+            mns_import(c, ps, n, batch, &rp->mns, ids);
             if (rp->mns.ok)
                 rp->list_ok = mns_check_list(c, ids, n, &rbuf);
         }
@@ -1137,8 +1194,8 @@ int main(int argc, char **argv)
            batch, (n + batch - 1) / batch, seed);
     printf("            durability: journal_mode=WAL, synchronous=FULL on both; one transaction per batch;\n");
     printf("            mnsafe: dev daemon, HTTP/1.1 over its Unix socket, one request per connection,\n");
-    printf("            requests sent one after the other; baseline ids: %s\n",
-           random_ids ? "random 53-bit" : "1, 2, 3...");
+    printf("            %u client connection(s) sending batches at once; baseline: one thread; ids: %s\n",
+           connections, random_ids ? "random 53-bit" : "1, 2, 3...");
     printf("            figures: the best of %u run(s) of each side%s\n", nrun,
            nrun > 1 ? "; the ratio's median over the runs is below" : "");
     printf("\n");

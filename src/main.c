@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -630,6 +631,9 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     snprintf(db, sizeof(db), "%s/%s", c->data_dir, MNS_DB_FILE);
     snprintf(logins, sizeof(logins), "%s/demo-logins.txt", c->data_dir);
 
+    /* glibc gives each worker thread its own arena, and keeps what they freed:
+     * with 16 workers that was ~250 MiB peak for the work of ~30 */
+    mallopt(M_ARENA_MAX, 2);
     if (mns_process_harden() != MNS_OK)
         fprintf(stderr, "mnsafe: warning: could not disable core dumps\n");
     mns_vault_json_wipe_allocator();

@@ -61,6 +61,7 @@ struct mns_vault {
     unsigned session_idle_s;
     unsigned session_max_s;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
+    atomic_int_least64_t last_id; /* the last id vault_new_id gave out */
 };
 
 int64_t mns_now_ms(void);
@@ -143,5 +144,10 @@ mns_err meta_put(struct mns_store *st, const char *key, const void *val, size_t 
 
 /* random positive id below 2^53 (safe in JSON numbers) */
 mns_err random_id(int64_t *id);
+/* A new id below 2^53 for a row of this vault: milliseconds since 2024 in
+ * the high 41 bits and random low bits, strictly increasing within the
+ * process. Ids that grow with time keep inserts at the end of the tables'
+ * B-trees (random ids made a 100k import ~2x slower); thread-safe. */
+mns_err vault_new_id(struct mns_vault *v, int64_t *id);
 
 #endif

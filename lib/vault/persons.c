@@ -151,166 +151,303 @@ static mns_err run_or_reset(struct mns_stmt *s, mns_err err)
     return err;
 }
 
-static mns_err store_person(struct mns_vault *v, const struct tenant_keys *tk, const struct person_in *p,
-                            int64_t *person_id, size_t index, mns_errmsg *em)
+/* The purpose codes of a tenant, read once per batch. */
+#define PURPOSES_MAX 64
+struct purpose_set {
+    size_t n;
+    char code[PURPOSES_MAX][65];
+};
+
+static mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *set)
 {
-    uint8_t dk[MNS_KEY_LEN], wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD];
-    uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD], bidx[MNS_HASH_LEN];
-    char ad[160];
     struct mns_stmt *s;
-    int64_t id, now = mns_now_ms(), tenant = tk->tenant_id;
+    bool row;
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT code FROM purposes WHERE tenant_id = ? ORDER BY code");
+    set->n = 0;
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, tenant)) == MNS_OK)
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row && set->n < PURPOSES_MAX)
+            snprintf(set->code[set->n++], sizeof(set->code[0]), "%s", mns_stmt_text(s, 0));
+    mns_stmt_reset(s);
+    return err;
+}
+
+static bool purpose_known(const struct purpose_set *set, const char *code)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->code[i], code) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Adding persons runs in two phases. Phase 1, without the vault lock (so that
+ * concurrent imports use every core): parse and validate each person, make
+ * its id and data key, and encrypt and index its numbers with a copy of the
+ * tenant keys. Phase 2, under the lock in one act: insert the rows and the
+ * audit entries. Only ciphertexts and blind indexes cross from one phase to
+ * the other; plaintext numbers never leave phase 1's secure buffer.
+ */
+struct sealed_dep {
+    int64_t id;
+    const char *name, *relationship; /* borrowed from the request JSON */
+    uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t bidx[MNS_HASH_LEN];
+};
+
+struct sealed_person {
+    int64_t id;
+    const char *kind, *name, *employee_code; /* borrowed from the request JSON */
+    json_t *purposes;                        /* borrowed */
+    uint8_t wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t bidx[MNS_HASH_LEN];
+    size_t first_dep, ndeps; /* into the batch's sealed_dep array */
+};
+
+struct sealed_batch {
+    size_t n, ndeps;
+    struct sealed_person *persons;
+    struct sealed_dep *deps;
+};
+
+static void sealed_batch_release(struct sealed_batch *b)
+{
+    free(b->persons);
+    free(b->deps);
+    memset(b, 0, sizeof(*b));
+}
+
+/* Phase 1 for one person (p parsed, tk a private copy of the tenant keys). */
+static mns_err seal_person(struct mns_vault *v, const struct tenant_keys *tk, const struct person_in *p,
+                           struct sealed_person *sp, struct sealed_dep *deps)
+{
+    uint8_t dk[MNS_KEY_LEN];
+    char ad[160];
+    int64_t tenant = tk->tenant_id;
     mns_err err;
 
-    if ((err = random_id(&id)) != MNS_OK || (err = mns_random(dk, sizeof(dk))) != MNS_OK)
+    sp->kind = p->kind;
+    sp->name = p->name;
+    sp->employee_code = p->employee_code;
+    sp->purposes = p->purposes;
+    if ((err = vault_new_id(v, &sp->id)) != MNS_OK || (err = mns_random(dk, sizeof(dk))) != MNS_OK)
         goto out;
-    ad_person_key(ad, sizeof(ad), tenant, id, tk->version);
-    if ((err = mns_aead_seal(wrapped, tk->kek, ad, strlen(ad), dk, sizeof(dk))) != MNS_OK)
+    ad_person_key(ad, sizeof(ad), tenant, sp->id, tk->version);
+    if ((err = mns_aead_seal(sp->wrapped, tk->kek, ad, strlen(ad), dk, sizeof(dk))) != MNS_OK)
         goto out;
-    ad_number(ad, sizeof(ad), tenant, "person", id);
-    if ((err = mns_aead_seal(ct, dk, ad, strlen(ad), p->number, MNS_MYNUMBER_LEN)) != MNS_OK ||
-        (err = mns_blind_index(bidx, tk->bidx, p->number, MNS_MYNUMBER_LEN)) != MNS_OK)
+    ad_number(ad, sizeof(ad), tenant, "person", sp->id);
+    if ((err = mns_aead_seal(sp->ct, dk, ad, strlen(ad), p->number, MNS_MYNUMBER_LEN)) != MNS_OK ||
+        (err = mns_blind_index(sp->bidx, tk->bidx, p->number, MNS_MYNUMBER_LEN)) != MNS_OK)
         goto out;
+    for (size_t i = 0; i < p->ndeps; i++) {
+        struct sealed_dep *sd = &deps[i];
+        sd->name = p->deps[i].name;
+        sd->relationship = p->deps[i].relationship;
+        if ((err = vault_new_id(v, &sd->id)) != MNS_OK)
+            goto out;
+        ad_number(ad, sizeof(ad), tenant, "dependent", sd->id);
+        if ((err = mns_aead_seal(sd->ct, dk, ad, strlen(ad), p->deps[i].number, MNS_MYNUMBER_LEN)) != MNS_OK ||
+            (err = mns_blind_index(sd->bidx, tk->bidx, p->deps[i].number, MNS_MYNUMBER_LEN)) != MNS_OK)
+            goto out;
+    }
+out:
+    mns_wipe(dk, sizeof(dk));
+    return err;
+}
+
+/* Phase 1 for the whole batch. The first bad person is named in em. */
+static mns_err seal_batch(struct mns_vault *v, const struct tenant_keys *tk, json_t *persons, struct sealed_batch *b,
+                          mns_errmsg *em)
+{
+    struct person_in *p = mns_secure_alloc(sizeof(*p));
+    size_t n = json_array_size(persons), ndeps = 0;
+    mns_err err = MNS_OK;
+
+    memset(b, 0, sizeof(*b));
+    if (p == NULL)
+        return MNS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        json_t *deps = json_object_get(json_array_get(persons, i), "dependents");
+        ndeps += json_is_array(deps) ? json_array_size(deps) : 0;
+    }
+    b->persons = calloc(n, sizeof(*b->persons));
+    b->deps = calloc(ndeps > 0 ? ndeps : 1, sizeof(*b->deps));
+    if (b->persons == NULL || b->deps == NULL) {
+        err = MNS_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct sealed_person *sp = &b->persons[i];
+        if ((err = parse_person(p, json_array_get(persons, i), i, em)) == MNS_OK) {
+            sp->first_dep = b->ndeps;
+            sp->ndeps = p->ndeps;
+            /* counted above from the same JSON; parse_person bounds ndeps too */
+            if (b->ndeps + p->ndeps > ndeps)
+                err = MNS_ERR_INTERNAL;
+            else
+                err = seal_person(v, tk, p, sp, &b->deps[b->ndeps]);
+            b->ndeps += p->ndeps;
+        }
+        person_in_wipe(p);
+        if (err != MNS_OK)
+            goto out;
+        b->n++;
+    }
+out:
+    mns_secure_free(p, sizeof(*p));
+    if (err != MNS_OK)
+        sealed_batch_release(b);
+    return err;
+}
+
+/* Phase 2 for one person: its rows, in the act's transaction. */
+static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_version,
+                             const struct purpose_set *purposes, const struct sealed_person *sp,
+                             const struct sealed_dep *deps, size_t index, int64_t now, mns_errmsg *em)
+{
+    struct mns_stmt *s;
+    mns_err err;
 
     if ((err = mns_store_prepare(v->store, &s,
                                  "INSERT INTO persons (id, tenant_id, kind, name, employee_code, number_ct, number_bidx, "
                                  "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != MNS_OK)
-        goto out;
-    err = mns_stmt_bind_int64(s, 1, id);
+        return err;
+    err = mns_stmt_bind_int64(s, 1, sp->id);
     if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tenant);
-    if (err == MNS_OK) err = mns_stmt_bind_text(s, 3, p->kind, -1);
-    if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, p->name, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 3, sp->kind, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, sp->name, -1);
     if (err == MNS_OK)
-        err = p->employee_code ? mns_stmt_bind_text(s, 5, p->employee_code, -1) : mns_stmt_bind_null(s, 5);
-    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, ct, sizeof(ct));
-    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, bidx, sizeof(bidx));
+        err = sp->employee_code ? mns_stmt_bind_text(s, 5, sp->employee_code, -1) : mns_stmt_bind_null(s, 5);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, sp->ct, sizeof(sp->ct));
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, sp->bidx, sizeof(sp->bidx));
     if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, now);
     if ((err = run_or_reset(s, err)) != MNS_OK) {
         if (err == MNS_ERR_EXISTS)
             mns_fail(em, err, "persons[%zu].mynumber: this number is already registered for this tenant / "
                      "この番号は既に登録されています", index);
-        goto out;
+        return err;
     }
     if ((err = mns_store_prepare(v->store, &s,
                                  "INSERT INTO person_keys (person_id, key_version, wrapped) VALUES (?, ?, ?)")) != MNS_OK)
-        goto out;
-    err = mns_stmt_bind_int64(s, 1, id);
-    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tk->version);
-    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 3, wrapped, sizeof(wrapped));
+        return err;
+    err = mns_stmt_bind_int64(s, 1, sp->id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, key_version);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 3, sp->wrapped, sizeof(sp->wrapped));
     if ((err = run_or_reset(s, err)) != MNS_OK)
-        goto out;
+        return err;
 
-    for (size_t i = 0; i < json_array_size(p->purposes); i++) {
-        const char *code = json_string_value(json_array_get(p->purposes, i));
-        bool row = false;
-        if ((err = mns_store_prepare(v->store, &s, "SELECT 1 FROM purposes WHERE tenant_id = ? AND code = ?")) != MNS_OK)
-            goto out;
-        if ((err = mns_stmt_bind_int64(s, 1, tenant)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, code, -1)) == MNS_OK)
-            err = mns_stmt_step(s, &row);
-        mns_stmt_reset(s);
-        if (err != MNS_OK)
-            goto out;
-        if (!row) {
-            err = mns_fail(em, MNS_ERR_INVALID, "persons[%zu].purposes[%zu]: unknown purpose \"%.40s\" / "
-                           "登録されていない利用目的です", index, i, code);
-            goto out;
-        }
+    for (size_t i = 0; i < json_array_size(sp->purposes); i++) {
+        const char *code = json_string_value(json_array_get(sp->purposes, i));
+        if (!purpose_known(purposes, code))
+            return mns_fail(em, MNS_ERR_INVALID, "persons[%zu].purposes[%zu]: unknown purpose \"%.40s\" / "
+                            "登録されていない利用目的です", index, i, code);
         if ((err = mns_store_prepare(v->store, &s,
                                      "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, ?)")) != MNS_OK)
-            goto out;
-        err = mns_stmt_bind_int64(s, 1, id);
+            return err;
+        err = mns_stmt_bind_int64(s, 1, sp->id);
         if (err == MNS_OK) err = mns_stmt_bind_text(s, 2, code, -1);
         err = run_or_reset(s, err);
         if (err == MNS_ERR_EXISTS)
             err = MNS_OK; /* a purpose named twice is the same purpose */
         if (err != MNS_OK)
-            goto out;
+            return err;
     }
 
-    for (size_t i = 0; i < p->ndeps; i++) {
-        const struct dep_in *d = &p->deps[i];
-        int64_t did;
-        if ((err = random_id(&did)) != MNS_OK)
-            goto out;
-        ad_number(ad, sizeof(ad), tenant, "dependent", did);
-        if ((err = mns_aead_seal(ct, dk, ad, strlen(ad), d->number, MNS_MYNUMBER_LEN)) != MNS_OK ||
-            (err = mns_blind_index(bidx, tk->bidx, d->number, MNS_MYNUMBER_LEN)) != MNS_OK)
-            goto out;
+    for (size_t i = 0; i < sp->ndeps; i++) {
+        const struct sealed_dep *d = &deps[sp->first_dep + i];
         if ((err = mns_store_prepare(v->store, &s,
                                      "INSERT INTO dependents (id, person_id, tenant_id, name, relationship, number_ct, "
                                      "number_bidx, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != MNS_OK)
-            goto out;
-        err = mns_stmt_bind_int64(s, 1, did);
-        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, id);
+            return err;
+        err = mns_stmt_bind_int64(s, 1, d->id);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, sp->id);
         if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, tenant);
         if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, d->name, -1);
         if (err == MNS_OK) err = mns_stmt_bind_text(s, 5, d->relationship, -1);
-        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, ct, sizeof(ct));
-        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, bidx, sizeof(bidx));
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, d->ct, sizeof(d->ct));
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, d->bidx, sizeof(d->bidx));
         if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, now);
         if ((err = run_or_reset(s, err)) != MNS_OK)
-            goto out;
+            return err;
     }
-    *person_id = id;
-out:
-    mns_wipe(dk, sizeof(dk));
-    return err;
+    return MNS_OK;
+}
+
+/* Checks role, tenant and seal state; *tenant_id set. Lock held. */
+static mns_err add_access(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,
+                          int64_t *tenant_id, mns_errmsg *em)
+{
+    mns_err err;
+    if ((err = require_role(actor, MNS_ROLE_CLERK, em)) != MNS_OK ||
+        (err = resolve_tenant(v, actor, tenant_code, tenant_id, em)) != MNS_OK)
+        return err;
+    a->tenant_id = *tenant_id;
+    return require_unsealed(v, em);
 }
 
 mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                              json_t *persons, json_t **result, mns_errmsg *em)
 {
     struct act a;
-    struct person_in *p = NULL;
-    const struct tenant_keys *tk;
+    struct tenant_keys *keys = NULL; /* a private copy for phase 1 */
+    const struct tenant_keys *tk = NULL;
+    struct sealed_batch batch = {0};
+    struct purpose_set purposes;
     int64_t tid = 0;
+    size_t n = json_array_size(persons);
     json_t *ids = json_array();
     mns_err err;
 
     *result = NULL;
     if (ids == NULL)
         return MNS_ERR_NOMEM;
-    p = mns_secure_alloc(sizeof(*p));
+    keys = mns_secure_alloc(sizeof(*keys));
+
     vault_lock(v);
     act_init(&a, v, actor, "person.create");
-    if (p == NULL) {
+    if (keys == NULL)
         err = MNS_ERR_NOMEM;
-        goto out;
-    }
-    if ((err = require_role(actor, MNS_ROLE_CLERK, em)) != MNS_OK ||
-        (err = resolve_tenant(v, actor, tenant_code, &tid, em)) != MNS_OK)
-        goto out;
-    a.tenant_id = tid;
-    if ((err = require_unsealed(v, em)) != MNS_OK || (err = tenant_keys_get(v, tid, &tk)) != MNS_OK)
-        goto out;
-    size_t n = json_array_size(persons);
-    if (!json_is_array(persons) || n == 0) {
+    else if ((err = add_access(v, &a, actor, tenant_code, &tid, em)) == MNS_OK &&
+             (err = tenant_keys_get(v, tid, &tk)) == MNS_OK)
+        memcpy(keys, tk, sizeof(*keys));
+    if (err == MNS_OK && (!json_is_array(persons) || n == 0))
         err = mns_fail(em, MNS_ERR_INVALID, "persons: a non-empty list is required / 1件以上の一覧が必要です");
-        goto out;
-    }
-    if (n > BATCH_MAX) {
+    if (err == MNS_OK && n > BATCH_MAX)
         err = mns_fail(em, MNS_ERR_LIMIT, "persons: at most %d per request / 1回に%d件までです", BATCH_MAX, BATCH_MAX);
+    if (err != MNS_OK)
+        goto out;
+    vault_unlock(v);
+
+    err = seal_batch(v, keys, persons, &batch, em);
+    int64_t key_version = keys->version;
+    mns_secure_free(keys, sizeof(*keys));
+    keys = NULL;
+
+    vault_lock(v);
+    /* the world may have changed while the lock was free: check again */
+    int64_t sealed_for = tid;
+    if (err != MNS_OK || (err = add_access(v, &a, actor, tenant_code, &tid, em)) != MNS_OK ||
+        (err = load_purposes(v, tid, &purposes)) != MNS_OK)
+        goto out;
+    if (tid != sealed_for) {
+        err = mns_fail(em, MNS_ERR_STATE, "the tenant changed during the import; try again / "
+                       "取込み中に事業者が変更されました。再実行してください");
         goto out;
     }
-    /* every row is checked before anything is written: one bad row, nothing stored */
-    for (size_t i = 0; i < n; i++) {
-        err = parse_person(p, json_array_get(persons, i), i, em);
-        person_in_wipe(p);
-        if (err != MNS_OK)
-            goto out;
-    }
+    /* one bad row undoes the act's savepoint: nothing of the batch is stored */
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        int64_t id = 0;
-        if ((err = parse_person(p, json_array_get(persons, i), i, em)) == MNS_OK)
-            err = store_person(v, tk, p, &id, i, em);
-        person_in_wipe(p);
-        if (err != MNS_OK)
+    int64_t now = mns_now_ms();
+    for (size_t i = 0; i < batch.n; i++) {
+        const struct sealed_person *sp = &batch.persons[i];
+        if ((err = insert_person(v, tid, key_version, &purposes, sp, batch.deps, i, now, em)) != MNS_OK)
             goto out;
-        json_array_append_new(ids, json_integer(id));
-        snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)id);
+        json_array_append_new(ids, json_integer(sp->id));
+        snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)sp->id);
         /* one entry per person; the last one is written by act_end */
-        if (i + 1 < n && (err = act_audit(&a, "person.create", a.subject, "ok")) != MNS_OK)
+        if (i + 1 < batch.n && (err = act_audit(&a, "person.create", a.subject, "ok")) != MNS_OK)
             goto out;
     }
 out:
@@ -318,7 +455,8 @@ out:
         a.subject[0] = '\0';
     err = act_end(&a, err);
     vault_unlock(v);
-    mns_secure_free(p, sizeof(*p));
+    mns_secure_free(keys, sizeof(*keys));
+    sealed_batch_release(&batch);
     if (err != MNS_OK) {
         json_decref(ids);
         return err;

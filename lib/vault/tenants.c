@@ -89,7 +89,7 @@ mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *act
             goto out;
         }
     }
-    if ((err = random_id(&id)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
+    if ((err = vault_new_id(v, &id)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
         goto out;
     a.tenant_id = id;
     if ((err = mns_store_prepare(v->store, &s,

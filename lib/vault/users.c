@@ -338,7 +338,7 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
         }
     }
     if (err == MNS_OK)
-        err = random_id(&id);
+        err = vault_new_id(v, &id);
     vault_lock(v);
     act_init(&a, v, actor, "user.create");
     snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(name) ? name : "-");

@@ -49,6 +49,27 @@ mns_err random_id(int64_t *id)
     return MNS_OK;
 }
 
+#define ID_EPOCH_MS INT64_C(1704067200000) /* 2024-01-01T00:00:00Z */
+
+mns_err vault_new_id(struct mns_vault *v, int64_t *id)
+{
+    uint16_t r;
+    mns_err err = mns_random(&r, sizeof(r));
+    if (err != MNS_OK)
+        return err;
+    int64_t t = ((mns_now_ms() - ID_EPOCH_MS) << 12) | (r & 0xfff);
+    int64_t last = atomic_load(&v->last_id);
+    for (;;) {
+        int64_t next = t > last ? t : last + 1;
+        if (next >= (INT64_C(1) << 53))
+            return MNS_ERR_LIMIT;
+        if (atomic_compare_exchange_weak(&v->last_id, &last, next)) {
+            *id = next;
+            return MNS_OK;
+        }
+    }
+}
+
 mns_err meta_get(struct mns_store *st, const char *key, uint8_t *buf, size_t size, size_t *len)
 {
     struct mns_stmt *s;
