@@ -745,6 +745,27 @@ static const char *str_of(json_t *obj, const char *key)
     return v != NULL ? v : "";
 }
 
+/* First login of a new user: changes the one-time password to pw + "-Changed1". */
+static bool activate(struct mns_ctx *c, const char *user, char *pw, size_t pwsize, struct buf *rbuf)
+{
+    char fresh[64];
+    snprintf(fresh, sizeof(fresh), "%.40s-Changed1", pw);
+    json_t *r = api(c->sock, "POST", API "/sessions", NULL, json_pack("{s:s, s:s}", "user", user, "password", pw), 201,
+                    rbuf);
+    if (r == NULL)
+        return false;
+    char token[128];
+    snprintf(token, sizeof(token), "%s", str_of(r, "token"));
+    json_decref(r);
+    r = api(c->sock, "POST", API "/users/me/password", token,
+            json_pack("{s:s, s:s}", "old_password", pw, "new_password", fresh), 200, rbuf);
+    if (r == NULL)
+        return false;
+    json_decref(r);
+    snprintf(pw, pwsize, "%s", fresh);
+    return true;
+}
+
 static bool mns_setup(struct mns_ctx *c, struct buf *rbuf)
 {
     struct buf out = {0};
@@ -768,6 +789,9 @@ static bool mns_setup(struct mns_ctx *c, struct buf *rbuf)
         return false;
     }
 
+    /* one-time passwords allow nothing but their change: do it first */
+    if (!activate(c, "admin", c->admin_pw, sizeof(c->admin_pw), rbuf))
+        return false;
     json_t *r = api(c->sock, "POST", API "/sessions", NULL,
                     json_pack("{s:s, s:s}", "user", "admin", "password", c->admin_pw), 201, rbuf);
     if (r == NULL)
@@ -789,6 +813,8 @@ static bool mns_setup(struct mns_ctx *c, struct buf *rbuf)
                  json_pack("{s:s}", "tenant", TENANT), 200, rbuf)) == NULL)
         return false;
     json_decref(r);
+    if (!activate(c, "clerk1", clerk_pw, sizeof(clerk_pw), rbuf))
+        return false;
     if ((r = api(c->sock, "POST", API "/sessions", NULL,
                  json_pack("{s:s, s:s}", "user", "clerk1", "password", clerk_pw), 201, rbuf)) == NULL)
         return false;

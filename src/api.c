@@ -104,9 +104,10 @@ static json_t *body_object(const struct api_request *req, struct api_response *r
     }
     json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (v == NULL || !json_is_object(v)) {
+        /* jansson's text quotes the input near the error: never echoed */
         if (v == NULL)
-            mns_fail(&em, MNS_ERR_INVALID, "body: malformed JSON at line %d column %d (%.80s) / JSONの形式が不正です（%d行%d列）",
-                     jerr.line, jerr.column, jerr.text, jerr.line, jerr.column);
+            mns_fail(&em, MNS_ERR_INVALID, "body: malformed JSON at line %d column %d / JSONの形式が不正です（%d行%d列）",
+                     jerr.line, jerr.column, jerr.line, jerr.column);
         else
             mns_fail(&em, MNS_ERR_INVALID, "body: a JSON object is required / JSONオブジェクトが必要です");
         json_decref(v);
@@ -127,7 +128,9 @@ static bool only_fields(json_t *obj, const char *const *known, size_t n, struct 
             ok |= strcmp(key, known[i]) == 0;
         if (!ok) {
             mns_errmsg em;
-            mns_fail(&em, MNS_ERR_INVALID, "%.60s: unknown field / 不明な項目です", key);
+            /* the key is echoed only when it is plainly a field name */
+            bool plain = strlen(key) <= 40 && strspn(key, "abcdefghijklmnopqrstuvwxyz_") == strlen(key);
+            mns_fail(&em, MNS_ERR_INVALID, "%s: unknown field / 不明な項目です", plain ? key : "body");
             respond_error(resp, MNS_ERR_INVALID, &em);
             return false;
         }
@@ -230,8 +233,9 @@ static void h_login(struct mns_vault *v, const struct api_request *req, struct a
         if (err != MNS_OK)
             respond_error(resp, err, &em);
         else
-            respond_json(resp, 201, json_pack("{s:s, s:s, s:s}", "token", token, "user", actor.name, "role",
-                                              mns_role_name(actor.role)));
+            respond_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b}", "token", token, "user", actor.name, "role",
+                                              mns_role_name(actor.role), "must_change_password",
+                                              actor.must_change_password));
         mns_wipe(token, sizeof(token));
     }
     json_decref(b);
@@ -467,7 +471,8 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             return;
         }
         if (IS("GET")) {
-            respond_json(resp, 200, json_pack("{s:s, s:s}", "user", actor.name, "role", mns_role_name(actor.role)));
+            respond_json(resp, 200, json_pack("{s:s, s:s, s:b}", "user", actor.name, "role", mns_role_name(actor.role),
+                                              "must_change_password", actor.must_change_password));
             return;
         }
     }

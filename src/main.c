@@ -307,6 +307,9 @@ static int cmd_login(const struct cli *c, int argc, char **argv)
     }
     printf("Logged in as %s (%s) / ログインしました\n", json_string_value(json_object_get(resp, "user")),
            json_string_value(json_object_get(resp, "role")));
+    if (json_is_true(json_object_get(resp, "must_change_password")))
+        printf("This is a one-time password: change it now with `mnsafe passwd` (nothing else is allowed until then) /\n"
+               "初期パスワードです。mnsafe passwd で変更してください（変更するまで他の操作はできません）\n");
     json_decref(resp);
     return 0;
 }
@@ -337,7 +340,15 @@ static int cmd_passwd(const struct cli *c)
     mns_wipe(oldp, sizeof(oldp));
     mns_wipe(newp, sizeof(newp));
     mns_wipe(again, sizeof(again));
-    return call(c, "POST", API_PREFIX "/users/me/password", body, NULL);
+    json_t *resp = NULL;
+    int rc = call(c, "POST", API_PREFIX "/users/me/password", body, &resp);
+    json_decref(resp);
+    if (rc == 0) {
+        /* the change ended every session of the user, this one too */
+        unlink(c->session_file);
+        printf("Password changed; log in again / パスワードを変更しました。再度ログインしてください\n");
+    }
+    return rc;
 }
 
 static int cmd_user(const struct cli *c, int argc, char **argv)
@@ -404,7 +415,13 @@ static int read_file_json(const char *file, json_t **out)
     json_error_t jerr;
     *out = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
     if (*out == NULL) {
-        fprintf(stderr, "mnsafe: %s: line %d column %d: %s / JSONを読めません\n", file, jerr.line, jerr.column, jerr.text);
+        if (jerr.line < 0) {
+            fprintf(stderr, "mnsafe: cannot read %s / ファイルを読めません\n", file);
+            return -1;
+        }
+        /* jansson's text quotes the input near the error, which may be a number */
+        fprintf(stderr, "mnsafe: %s: malformed JSON at line %d column %d / JSONを読めません（%d行%d列）\n", file,
+                jerr.line, jerr.column, jerr.line, jerr.column);
         return -1;
     }
     return 0;
@@ -517,6 +534,29 @@ static int cmd_audit(const struct cli *c, int argc, char **argv)
 
 /* ---- serve ------------------------------------------------------------------ */
 
+/* The demo's users skip the one-time password: it is replaced by a new
+ * random one (written to demo-logins.txt) through the normal change. */
+static mns_err demo_activate(struct mns_vault *v, const char *user, char pw[40], mns_errmsg *em)
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    char token[MNS_TOKEN_LEN + 1], fresh[40];
+    uint8_t rnd[20];
+    struct mns_actor a;
+    mns_err err = mns_vault_login(v, user, pw, "local", token, &a, em);
+    mns_wipe(token, sizeof(token));
+    if (err != MNS_OK || (err = mns_random(rnd, sizeof(rnd))) != MNS_OK)
+        return err;
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        fresh[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+    fresh[sizeof(rnd)] = '\0';
+    err = mns_vault_password_change(v, &a, pw, fresh, em);
+    if (err == MNS_OK)
+        memcpy(pw, fresh, sizeof(fresh));
+    mns_wipe(fresh, sizeof(fresh));
+    mns_wipe(rnd, sizeof(rnd));
+    return err;
+}
+
 /* Creates, on first start of `serve --dev`, a demo store with a tenant, one
  * user per role and a few persons, and writes the logins to demo-logins.txt. */
 static int demo_setup(const struct cli *c, const char *logins_path)
@@ -537,12 +577,14 @@ static int demo_setup(const struct cli *c, const char *logins_path)
         return 1;
     if ((err = mns_vault_create(&cfg, 0, 0, true, res, &em)) != MNS_OK || (err = mns_vault_open(&v, &cfg, &em)) != MNS_OK ||
         (err = mns_vault_unseal_dev(v, &em)) != MNS_OK ||
+        (err = demo_activate(v, res->admin_name, res->admin_password, &em)) != MNS_OK ||
         (err = mns_vault_login(v, res->admin_name, res->admin_password, "local", token, &admin, &em)) != MNS_OK ||
         (err = mns_vault_tenant_create(v, &admin, "demo", "デモ株式会社", "7000012050002", &r, &em)) != MNS_OK)
         goto out;
     json_decref(r);
     for (int i = 0; i < 3; i++) {
-        if ((err = mns_vault_user_create(v, &admin, names[i], roles[i], pw[i], &r, &em)) != MNS_OK)
+        if ((err = mns_vault_user_create(v, &admin, names[i], roles[i], pw[i], &r, &em)) != MNS_OK ||
+            (err = demo_activate(v, names[i], pw[i], &em)) != MNS_OK)
             goto out;
         json_decref(r);
         if (i < 2 && (err = mns_vault_assign(v, &admin, names[i], "demo", &em)) != MNS_OK)

@@ -61,6 +61,11 @@ mns_err mns_number_parse(char out[MNS_CORPORATE_NUMBER_LEN + 1], mns_number_kind
 mns_err mns_mynumber_parse(char out[MNS_MYNUMBER_LEN + 1], const char *in, size_t inlen,
                            mns_errmsg *em) MNS_WUR;
 
+/* True when free text (a name, a reason, a code) holds something that is a
+ * valid My Number: such text is refused wherever it would be stored or
+ * logged in clear. text must be UTF-8; invalid bytes count as non-digits. */
+bool mns_text_contains_mynumber(const char *text, size_t len);
+
 /*
  * Masking for display. With show_last4 false every digit becomes '*'
  * ("************"), for anybody who may not reveal; with show_last4 true the

@@ -51,6 +51,10 @@ mns_err mns_store_begin(struct mns_store *st) MNS_WUR;
 mns_err mns_store_commit(struct mns_store *st) MNS_WUR;
 /* Never fails from the caller's point of view; safe without a transaction. */
 void mns_store_rollback(struct mns_store *st);
+/* Whether a transaction is open. A backend may end one by itself after a
+ * severe error (SQLite does on a full disk or I/O error), which callers
+ * holding a transaction open across calls must notice. */
+bool mns_store_in_transaction(struct mns_store *st);
 /* Nested points inside a transaction, by name ([a-z_]+). */
 mns_err mns_store_savepoint(struct mns_store *st, const char *name) MNS_WUR;
 mns_err mns_store_release(struct mns_store *st, const char *name) MNS_WUR;

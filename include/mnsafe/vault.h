@@ -50,6 +50,7 @@ struct mns_actor {
     int64_t user_id;   /* 0: nobody logged in */
     char name[64];
     mns_role role;
+    bool must_change_password; /* one-time password in use: nothing but a change is allowed */
     char client[64];   /* "unix", "127.0.0.1", ... */
 };
 
@@ -134,6 +135,8 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
 mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,
                                struct mns_actor *actor) MNS_WUR;
 mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, const char *token) MNS_WUR;
+/* Changes the actor's password and ends every session of the user (the
+ * caller logs in again). The only act a user with a one-time password may do. */
 mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *actor,
                                   const char *old_password, const char *new_password,
                                   mns_errmsg *em) MNS_WUR;

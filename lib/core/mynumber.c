@@ -164,6 +164,20 @@ static bool is_digit_like(uint32_t cp)
     return false;
 }
 
+/*
+ * Whether naming a character's code point in an error is safe: only in the
+ * blocks without decimal digits of their own beyond those is_digit_like
+ * knows (Latin to Armenian, general punctuation, CJK symbols and kana, CJK
+ * ideographs, full-width forms). Other
+ * scripts (Tamil, Myanmar, Khmer...) have digits we do not list, and their
+ * code point would reveal a digit of the input.
+ */
+static bool code_point_is_safe_to_show(uint32_t cp)
+{
+    return cp < 0x0590 || (cp >= 0x2000 && cp <= 0x206F) || (cp >= 0x3000 && cp <= 0x30FF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xFF00 && cp <= 0xFFEF);
+}
+
 static void wipe(void *p, size_t n)
 {
     if (p != NULL && n > 0)
@@ -247,11 +261,15 @@ mns_err mns_number_normalize(char *out, size_t outsize, size_t *outlen,
                          "数字の文字です（半角または全角の数字を使ってください）",
                          pos, pos);
             goto out;
-        } else {
+        } else if (code_point_is_safe_to_show(cp)) {
             r = mns_fail(em, MNS_ERR_INVALID,
                          "character %zu is not a digit (U+%04X) / "
                          "%zu文字目が数字ではありません (U+%04X)",
                          pos, (unsigned)cp, pos, (unsigned)cp);
+            goto out;
+        } else {
+            r = mns_fail(em, MNS_ERR_INVALID,
+                         "character %zu is not a digit / %zu文字目が数字ではありません", pos, pos);
             goto out;
         }
         off += n;
@@ -449,4 +467,49 @@ void mns_number_mask(char *out, const char *digits, size_t len, bool show_last4)
     for (size_t i = 0; i < len; i++)
         out[i] = i < keep_from ? '*' : digits[i];
     out[len] = '\0';
+}
+
+/*
+ * A 12-digit run that passes the check digit, in free text. Digits are
+ * ASCII or full-width; within a run, the hyphen family and spaces between
+ * digits are skipped, as mns_number_normalize does. Runs of any other
+ * length do not count (a 13-digit Corporate Number, a phone number).
+ */
+bool mns_text_contains_mynumber(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    char run[MNS_MYNUMBER_LEN + 1];
+    size_t off = 0, nrun = 0;
+    bool found = false, pending_sep = false;
+
+    while (off <= len && !found) {
+        uint32_t cp = 0;
+        size_t n = 0;
+        if (off < len) {
+            n = utf8_decode(s + off, len - off, &cp);
+            if (n == 0) {
+                n = 1;
+                cp = 0xFFFD;
+            }
+        }
+        int d = off < len ? digit_value(cp) : -1;
+        if (d >= 0) {
+            if (nrun < sizeof(run))
+                run[nrun] = (char)('0' + d);
+            nrun++;
+            pending_sep = false;
+        } else if (off < len && nrun > 0 && !pending_sep && (is_hyphen(cp) || is_dropped_space(cp))) {
+            pending_sep = true; /* one separator between digits keeps the run */
+        } else {
+            if (nrun == MNS_MYNUMBER_LEN && mns_mynumber_check_digit(run) == run[11] - '0')
+                found = true;
+            nrun = 0;
+            pending_sep = false;
+        }
+        if (off == len)
+            break;
+        off += n;
+    }
+    wipe(run, sizeof(run));
+    return found;
 }

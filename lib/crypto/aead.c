@@ -8,6 +8,9 @@
  * out must not overlap the input (in-place sealing is not supported: the
  * ciphertext is shifted by the nonce). Lengths are limited to what OpenSSL's
  * int-based interface takes in one call.
+ *
+ * The cipher is fetched once and the context is this thread's (evp_cache.c);
+ * it is reset, wiping the key schedule, before either function returns.
  */
 #include <limits.h>
 
@@ -15,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/aead_internal.h"
+#include "crypto/evp_cache_internal.h"
 #include "mnsafe/crypto.h"
 
 #define AEAD_MAX_LEN ((size_t)INT_MAX - MNS_AEAD_OVERHEAD)
@@ -23,6 +27,7 @@ mns_err mns_aead_seal_with_nonce(uint8_t *out, const uint8_t key[MNS_KEY_LEN],
                                  const uint8_t nonce[MNS_AEAD_NONCE_LEN], const void *ad,
                                  size_t adlen, const void *pt, size_t ptlen)
 {
+    const EVP_CIPHER *cipher;
     EVP_CIPHER_CTX *ctx = NULL;
     uint8_t *ct;
     int len = 0;
@@ -35,13 +40,14 @@ mns_err mns_aead_seal_with_nonce(uint8_t *out, const uint8_t key[MNS_KEY_LEN],
         return MNS_ERR_LIMIT;
     ct = out + MNS_AEAD_NONCE_LEN;
 
-    if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+    if ((cipher = mns_evp_aes256gcm()) == NULL)
+        goto out;
+    if ((ctx = mns_evp_cipher_ctx_get()) == NULL) {
         r = MNS_ERR_NOMEM;
         goto out;
     }
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, MNS_AEAD_NONCE_LEN, NULL) != 1 ||
-        EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1)
+    /* 12 bytes is the cipher's default nonce length (checked when fetched) */
+    if (EVP_EncryptInit_ex2(ctx, cipher, key, nonce, NULL) != 1)
         goto out;
     if (adlen > 0 && EVP_EncryptUpdate(ctx, NULL, &len, ad, (int)adlen) != 1)
         goto out;
@@ -59,7 +65,7 @@ out:
         ERR_clear_error();
         mns_wipe(out, ptlen + MNS_AEAD_OVERHEAD);
     }
-    EVP_CIPHER_CTX_free(ctx); /* cleanses the key schedule */
+    mns_evp_cipher_ctx_put(ctx); /* cleanses the key schedule */
     return r;
 }
 
@@ -77,6 +83,7 @@ mns_err mns_aead_seal(uint8_t *out, const uint8_t key[MNS_KEY_LEN], const void *
 mns_err mns_aead_open(uint8_t *out, size_t *outlen, const uint8_t key[MNS_KEY_LEN],
                       const void *ad, size_t adlen, const uint8_t *in, size_t inlen)
 {
+    const EVP_CIPHER *cipher;
     EVP_CIPHER_CTX *ctx = NULL;
     const uint8_t *nonce, *ct;
     uint8_t tag[MNS_AEAD_TAG_LEN];
@@ -99,13 +106,13 @@ mns_err mns_aead_open(uint8_t *out, size_t *outlen, const uint8_t key[MNS_KEY_LE
     ct = in + MNS_AEAD_NONCE_LEN;
     memcpy(tag, ct + ctlen, sizeof(tag)); /* OpenSSL wants a non-const tag */
 
-    if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+    if ((cipher = mns_evp_aes256gcm()) == NULL)
+        goto out;
+    if ((ctx = mns_evp_cipher_ctx_get()) == NULL) {
         r = MNS_ERR_NOMEM;
         goto out;
     }
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, MNS_AEAD_NONCE_LEN, NULL) != 1 ||
-        EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1)
+    if (EVP_DecryptInit_ex2(ctx, cipher, key, nonce, NULL) != 1)
         goto out;
     if (adlen > 0 && EVP_DecryptUpdate(ctx, NULL, &len, ad, (int)adlen) != 1)
         goto out;
@@ -125,6 +132,6 @@ out:
         if (out != NULL)
             mns_wipe(out, ctlen);
     }
-    EVP_CIPHER_CTX_free(ctx);
+    mns_evp_cipher_ctx_put(ctx);
     return r;
 }

@@ -3,12 +3,13 @@
  *
  * HMAC goes through EVP_MAC so that a message in several parts (the blind
  * index's domain tag and the digits) is never copied into one buffer.
+ * The algorithms are fetched once (evp_cache.c); each MAC still gets a context
+ * of its own, freed (and so wiped) before returning.
  */
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
+#include "crypto/evp_cache_internal.h"
 #include "crypto/hash_internal.h"
 #include "mnsafe/crypto.h"
 
@@ -17,11 +18,13 @@ static const unsigned char empty[1];
 
 mns_err mns_sha256(uint8_t out[MNS_HASH_LEN], const void *data, size_t len)
 {
+    const EVP_MD *md;
     unsigned int outlen = 0;
 
     if (out == NULL || (data == NULL && len > 0))
         return MNS_ERR_INVALID;
-    if (EVP_Digest(len > 0 ? data : empty, len, out, &outlen, EVP_sha256(), NULL) != 1 ||
+    if ((md = mns_evp_sha256()) == NULL ||
+        EVP_Digest(len > 0 ? data : empty, len, out, &outlen, md, NULL) != 1 ||
         outlen != MNS_HASH_LEN) {
         ERR_clear_error();
         mns_wipe(out, MNS_HASH_LEN);
@@ -33,9 +36,7 @@ mns_err mns_sha256(uint8_t out[MNS_HASH_LEN], const void *data, size_t len)
 mns_err mns_hmac_sha256_parts(uint8_t out[MNS_HASH_LEN], const uint8_t key[MNS_KEY_LEN],
                               const struct mns_hash_part *parts, size_t count)
 {
-    EVP_MAC *mac = NULL;
     EVP_MAC_CTX *ctx = NULL;
-    OSSL_PARAM params[2];
     size_t outlen = 0;
     mns_err r = MNS_ERR_CRYPTO;
 
@@ -45,15 +46,13 @@ mns_err mns_hmac_sha256_parts(uint8_t out[MNS_HASH_LEN], const uint8_t key[MNS_K
         if (parts[i].data == NULL && parts[i].len > 0)
             return MNS_ERR_INVALID;
 
-    if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+    if (mns_evp_sha256() == NULL) /* the algorithms are fetched together */
         goto out;
-    if ((ctx = EVP_MAC_CTX_new(mac)) == NULL) {
+    if ((ctx = mns_evp_hmac_sha256_new()) == NULL) {
         r = MNS_ERR_NOMEM;
         goto out;
     }
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (EVP_MAC_init(ctx, key, MNS_KEY_LEN, params) != 1)
+    if (EVP_MAC_init(ctx, key, MNS_KEY_LEN, NULL) != 1)
         goto out;
     for (size_t i = 0; i < count; i++)
         if (parts[i].len > 0 && EVP_MAC_update(ctx, parts[i].data, parts[i].len) != 1)
@@ -66,8 +65,7 @@ out:
         ERR_clear_error();
         mns_wipe(out, MNS_HASH_LEN);
     }
-    EVP_MAC_CTX_free(ctx); /* OpenSSL cleanses the key schedule */
-    EVP_MAC_free(mac);
+    EVP_MAC_CTX_free(ctx); /* OpenSSL cleanses the keyed state */
     return r;
 }
 

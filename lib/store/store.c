@@ -225,6 +225,11 @@ mns_err mns_store_exec(struct mns_store *st, const char *sql, mns_errmsg *em)
     return MNS_OK;
 }
 
+bool mns_store_in_transaction(struct mns_store *st)
+{
+    return st != NULL && st->ops->in_transaction(st);
+}
+
 mns_err mns_store_purge_journal(struct mns_store *st)
 {
     if (st == NULL)

@@ -8,7 +8,7 @@
 
 #include "vault/internal.h"
 
-static const struct mns_actor system_actor = {0, "system", MNS_ROLE_NONE, "local"};
+static const struct mns_actor system_actor = {.user_id = 0, .name = "system", .role = MNS_ROLE_NONE, .client = "local"};
 
 void mns_actor_anonymous(struct mns_actor *actor, const char *client)
 {
@@ -45,26 +45,35 @@ void vault_lock(struct mns_vault *v)
 
 static bool group_due(struct mns_vault *v)
 {
-    return v->group_open && (atomic_load(&v->queued) == 0 || v->group_acts >= GROUP_MAX_ACTS ||
-                             mns_now_ms() - v->group_started_ms >= GROUP_MAX_MS);
+    return v->group != NULL && (atomic_load(&v->queued) == 0 || v->group_acts >= GROUP_MAX_ACTS ||
+                                mns_now_ms() - v->group_started_ms >= GROUP_MAX_MS);
+}
+
+/* Ends the open group with result and wakes its members. */
+static void group_finish(struct mns_vault *v, mns_err result)
+{
+    struct group *g = v->group;
+    v->group = NULL;
+    v->group_acts = 0;
+    g->done = true;
+    g->result = result;
+    if (g->waiters == 0)
+        free(g);
+    pthread_cond_broadcast(&v->durable);
 }
 
 static mns_err group_commit(struct mns_vault *v)
 {
     mns_err err = MNS_OK;
-    if (!v->group_open)
+    if (v->group == NULL)
         return MNS_OK;
-    if (mns_store_commit(v->store) != MNS_OK) {
+    /* a transaction the database ended by itself cannot be committed */
+    if (!mns_store_in_transaction(v->store) || mns_store_commit(v->store) != MNS_OK) {
         mns_store_rollback(v->store);
         mns_audit_abort(v->audit);
         err = MNS_ERR_AUDIT;
     }
-    v->group_open = false;
-    v->group_result[v->group % GROUP_RESULTS] = err;
-    v->group_done = v->group;
-    v->group++;
-    v->group_acts = 0;
-    pthread_cond_broadcast(&v->durable);
+    group_finish(v, err);
     if (err == MNS_OK) {
         /* a failed checkpoint does not undo committed acts: `audit verify`
          * sees the gap, and the next checkpoint covers it */
@@ -89,11 +98,21 @@ void vault_unlock(struct mns_vault *v)
 
 static mns_err group_join(struct mns_vault *v)
 {
-    if (v->group_open)
+    if (v->group != NULL && !mns_store_in_transaction(v->store)) {
+        /* the database rolled the group back after an error: its acts fail */
+        mns_audit_abort(v->audit);
+        group_finish(v, MNS_ERR_AUDIT);
+    }
+    if (v->group != NULL)
         return MNS_OK;
-    if (mns_store_begin(v->store) != MNS_OK)
+    struct group *g = calloc(1, sizeof(*g));
+    if (g == NULL)
+        return MNS_ERR_NOMEM;
+    if (mns_store_begin(v->store) != MNS_OK) {
+        free(g);
         return MNS_ERR_STORE;
-    v->group_open = true;
+    }
+    v->group = g;
     v->group_started_ms = mns_now_ms();
     return MNS_OK;
 }
@@ -101,16 +120,21 @@ static mns_err group_join(struct mns_vault *v)
 /* Counts the act into the open group and waits for the group's outcome. */
 static mns_err group_wait(struct mns_vault *v)
 {
-    uint64_t mine = v->group;
+    struct group *g = v->group;
+    if (g == NULL)
+        return MNS_ERR_AUDIT;
+    g->waiters++;
     v->group_acts++;
-    for (;;) {
-        if (v->group_done >= mine && !(v->group == mine && v->group_open))
-            return v->group_result[mine % GROUP_RESULTS];
-        if (group_due(v))
+    while (!g->done) {
+        if (v->group == g && group_due(v))
             ignore_err(group_commit(v));
         else
             pthread_cond_wait(&v->durable, &v->lock);
     }
+    mns_err result = g->result;
+    if (--g->waiters == 0)
+        free(g);
+    return result;
 }
 
 mns_err act_begin(struct act *a)
@@ -128,6 +152,10 @@ mns_err act_begin(struct act *a)
 
 static mns_err append(struct act *a, const char *action, const char *subject, const char *result)
 {
+    /* an entry outside a transaction would be durable at once, whatever
+     * became of the act: never */
+    if (!mns_store_in_transaction(a->v->store))
+        return MNS_ERR_AUDIT;
     struct mns_audit_entry e = {
         .actor = a->actor->name[0] ? a->actor->name : "-",
         .action = action,
@@ -185,8 +213,16 @@ mns_err act_end(struct act *a, mns_err err)
     result_text(result, sizeof(result), err);
     /* the refusal itself is evidence: written in the group, outside the
      * undone savepoint; if even that fails, the refusal stands */
-    if (group_join(v) == MNS_OK && append(a, a->action, a->subject, result) == MNS_OK)
-        ignore_err(group_wait(v));
+    if (group_join(v) != MNS_OK)
+        return err;
+    if (append(a, a->action, a->subject, result) != MNS_OK) {
+        /* a field the log refuses (too long, odd characters) must not hide
+         * the refusal: record it without the caller-supplied parts */
+        a->purpose = NULL;
+        if (append(a, a->action, NULL, "error:audit_field") != MNS_OK)
+            return err;
+    }
+    ignore_err(group_wait(v));
     return err;
 }
 
@@ -206,6 +242,9 @@ mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *
 {
     if (actor == NULL || actor->user_id == 0)
         return mns_fail(em, MNS_ERR_AUTH, "login required / ログインが必要です");
+    if (actor->must_change_password)
+        return mns_fail(em, MNS_ERR_DENIED, "change your one-time password first (mnsafe passwd) / "
+                        "先に初期パスワードを変更してください（mnsafe passwd）");
     if ((actor->role & roles) == 0)
         return mns_fail(em, MNS_ERR_DENIED, "your role (%s) may not do this / このロール（%s）では実行できません",
                         mns_role_name(actor->role), mns_role_name(actor->role));
@@ -219,7 +258,7 @@ mns_err require_unsealed(struct mns_vault *v, mns_errmsg *em)
     return MNS_OK;
 }
 
-mns_err resolve_tenant(struct mns_vault *v, const struct mns_actor *actor, const char *code,
+mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *code,
                        int64_t *tenant_id, mns_errmsg *em)
 {
     struct mns_stmt *s;
@@ -240,6 +279,9 @@ mns_err resolve_tenant(struct mns_vault *v, const struct mns_actor *actor, const
         return err;
     if (*tenant_id == 0)
         return mns_fail(em, MNS_ERR_NOT_FOUND, "no such tenant / 事業者が見つかりません");
+    /* recorded before the assignment check: a refused probe names its tenant */
+    if (a != NULL)
+        a->tenant_id = *tenant_id;
     if (actor->role == MNS_ROLE_SYSADMIN || actor->role == MNS_ROLE_AUDITOR)
         return MNS_OK;
     /* clerks and officers work only on the tenants they are assigned to */

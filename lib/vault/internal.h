@@ -30,8 +30,14 @@ struct vault_secrets {
     struct mns_share shares[MNS_SHARES_MAX];
 };
 
-/* Outcomes of the last group commits, by group number modulo this. */
-#define GROUP_RESULTS 256
+/* One group transaction, shared by the acts in it. Freed by the last of
+ * them to read its outcome (or at commit, when nobody waits). */
+struct group {
+    unsigned waiters;
+    bool done;
+    mns_err result;
+};
+
 /* A group commits at the latest after this many acts or milliseconds. */
 #define GROUP_MAX_ACTS 128
 #define GROUP_MAX_MS 4
@@ -42,13 +48,10 @@ struct mns_vault {
     pthread_mutex_t lock;
     pthread_cond_t durable;      /* broadcast after every group commit */
     atomic_uint queued;          /* threads waiting in vault_lock */
-    bool group_open;             /* a group transaction is open */
-    uint64_t group;              /* number of the open (or next) group */
-    uint64_t group_done;         /* groups below or equal are committed or failed */
+    struct group *group;         /* the open group transaction, or NULL */
     unsigned group_acts;         /* acts in the open group */
     int64_t group_started_ms;
     bool purge_pending;          /* a committed group deleted data: purge the journal */
-    mns_err group_result[GROUP_RESULTS];
     char data_dir[MNS_PATH_MAX];
     char checkpoint_path[MNS_PATH_MAX];
     struct mns_store *store;
@@ -117,8 +120,8 @@ mns_err act_end_list(struct act *a, mns_err err, const char *key, json_t *list, 
 /* Authorisation (deny by default). */
 mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *em);
 /* Resolves a tenant code visible to the actor; clerks and officers must be
- * assigned. */
-mns_err resolve_tenant(struct mns_vault *v, const struct mns_actor *actor, const char *code,
+ * assigned. The tenant's id goes into the act (if any) even when refused. */
+mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *code,
                        int64_t *tenant_id, mns_errmsg *em);
 mns_err require_unsealed(struct mns_vault *v, mns_errmsg *em);
 
@@ -137,6 +140,14 @@ mns_err vault_secrets_ensure(struct mns_vault *v);
 
 /* Associated data strings for the AEAD, binding every ciphertext to its place. */
 int ad_format(char *buf, size_t size, const char *fmt, ...) MNS_PRINTF(3, 4);
+
+/* ---- text that is stored or logged in clear (text.c) -------------------- */
+
+/* 1..max bytes of valid UTF-8 without control, line-separator or bidi
+ * override characters, and without a valid My Number in it. */
+bool vault_valid_text(const char *s, size_t max);
+/* A code (tenant, purpose): 1..32 of a-z 0-9 _ -, and not a My Number. */
+bool vault_valid_code(const char *s);
 
 /* meta table access */
 mns_err meta_get(struct mns_store *st, const char *key, uint8_t *buf, size_t size, size_t *len);

@@ -19,6 +19,7 @@ mns_err vault_secrets_ensure(struct mns_vault *v)
 
 void vault_wipe_secrets(struct mns_vault *v)
 {
+    ignore_err(mns_audit_set_signer(v->audit, NULL));
     mns_secure_free(v->sec, sizeof(*v->sec));
     v->sec = NULL;
     v->unsealed = false;

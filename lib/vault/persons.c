@@ -20,7 +20,6 @@
 #define DEPENDENTS_MAX 32
 #define LIST_MAX 1000
 
-bool vault_valid_text(const char *s, size_t max);
 
 static int ad_person_key(char *buf, size_t n, int64_t tenant, int64_t person, int64_t kver)
 {
@@ -64,7 +63,9 @@ static mns_err unknown_field(json_t *obj, const char *const *known, size_t nknow
         for (size_t i = 0; i < nknown; i++)
             ok |= strcmp(key, known[i]) == 0;
         if (!ok)
-            return mns_fail(em, MNS_ERR_INVALID, "%s: unknown field \"%.40s\" / 不明な項目です", where, key);
+            return vault_valid_code(key)
+                       ? mns_fail(em, MNS_ERR_INVALID, "%s: unknown field \"%s\" / 不明な項目です", where, key)
+                       : mns_fail(em, MNS_ERR_INVALID, "%s: unknown field / 不明な項目です", where);
     }
     return MNS_OK;
 }
@@ -341,8 +342,9 @@ static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_ve
     for (size_t i = 0; i < json_array_size(sp->purposes); i++) {
         const char *code = json_string_value(json_array_get(sp->purposes, i));
         if (!purpose_known(purposes, code))
-            return mns_fail(em, MNS_ERR_INVALID, "persons[%zu].purposes[%zu]: unknown purpose \"%.40s\" / "
-                            "登録されていない利用目的です", index, i, code);
+            return mns_fail(em, MNS_ERR_INVALID, "persons[%zu].purposes[%zu]: unknown purpose%s%s%s / "
+                            "登録されていない利用目的です", index, i, vault_valid_code(code) ? " \"" : "",
+                            vault_valid_code(code) ? code : "", vault_valid_code(code) ? "\"" : "");
         if ((err = mns_store_prepare(v->store, &s,
                                      "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, ?)")) != MNS_OK)
             return err;
@@ -381,7 +383,7 @@ static mns_err add_access(struct mns_vault *v, struct act *a, const struct mns_a
 {
     mns_err err;
     if ((err = require_role(actor, MNS_ROLE_CLERK, em)) != MNS_OK ||
-        (err = resolve_tenant(v, actor, tenant_code, tenant_id, em)) != MNS_OK)
+        (err = resolve_tenant(v, a, actor, tenant_code, tenant_id, em)) != MNS_OK)
         return err;
     a->tenant_id = *tenant_id;
     return require_unsealed(v, em);
@@ -549,7 +551,7 @@ static mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_
     mns_err err;
     *tk = NULL;
     if ((err = require_role(actor, roles, em)) != MNS_OK ||
-        (err = resolve_tenant(v, actor, tenant_code, tid, em)) != MNS_OK)
+        (err = resolve_tenant(v, a, actor, tenant_code, tid, em)) != MNS_OK)
         return err;
     a->tenant_id = *tid;
     if ((err = require_unsealed(v, em)) != MNS_OK)
@@ -729,11 +731,14 @@ mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *act
     vault_lock(v);
     act_init(&a, v, actor, "person.reveal");
     snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
-    a.purpose = (purpose != NULL && vault_valid_text(purpose, 64)) ? purpose : NULL;
+    /* only a well-formed code is recorded or echoed: free text here could
+     * carry a number into the audit log */
+    a.purpose = vault_valid_code(purpose) ? purpose : NULL;
     if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK, &tid, &tk, em)) != MNS_OK)
         goto out;
     if (a.purpose == NULL) {
-        err = mns_fail(em, MNS_ERR_PURPOSE, "purpose: required to reveal a number / 番号の表示には利用目的が必要です");
+        err = mns_fail(em, MNS_ERR_PURPOSE, "purpose: a purpose code (a-z 0-9 _ -) is required to reveal a number / "
+                       "番号の表示には利用目的コードが必要です");
         goto out;
     }
     if ((err = act_begin(&a)) != MNS_OK)
@@ -804,7 +809,7 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
     act_init(&a, v, actor, "person.delete");
     snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
     if ((err = require_role(actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER, em)) != MNS_OK ||
-        (err = resolve_tenant(v, actor, tenant_code, &tid, em)) != MNS_OK)
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK)
         goto out;
     a.tenant_id = tid;
     if ((err = require_unsealed(v, em)) != MNS_OK)

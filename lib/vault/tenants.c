@@ -30,32 +30,6 @@ static const struct std_purpose std_purposes[] = {
      "Workers' accident compensation claims"},
 };
 
-static bool valid_code(const char *code)
-{
-    size_t n = code != NULL ? strlen(code) : 0;
-    if (n == 0 || n > 32)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)code[i];
-        if (!(islower(c) || isdigit(c) || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
-/* Printable UTF-8 text without control characters, 1..max bytes. */
-bool vault_valid_text(const char *s, size_t max);
-bool vault_valid_text(const char *s, size_t max)
-{
-    size_t n = s != NULL ? strlen(s) : 0;
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return false;
-    return true;
-}
-
 mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *actor, const char *code,
                                 const char *name, const char *corporate_number, json_t **result, mns_errmsg *em)
 {
@@ -70,7 +44,7 @@ mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *act
     act_init(&a, v, actor, "tenant.create");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK || (err = require_unsealed(v, em)) != MNS_OK)
         goto out;
-    if (!valid_code(code)) {
+    if (!vault_valid_code(code)) {
         err = mns_fail(em, MNS_ERR_INVALID, "code: 1-32 of a-z 0-9 _ - / コードは英小文字・数字・_-で32文字以内");
         goto out;
     }
@@ -182,7 +156,7 @@ mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *acto
     act_init(&a, v, actor, "purpose.list");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) ==
             MNS_OK &&
-        (err = resolve_tenant(v, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s,
                                  "SELECT code, affair, name_ja, name_en FROM purposes WHERE tenant_id = ? ORDER BY code")) ==
             MNS_OK) {

@@ -47,13 +47,14 @@ static bool valid_user_name(const char *name)
         if (!(islower(c) || isdigit(c) || c == '.' || c == '_' || c == '-'))
             return false;
     }
-    return true;
+    return !mns_text_contains_mynumber(name, n);
 }
 
 struct user_row {
     int64_t id;
     mns_role role;
     bool disabled;
+    bool must_change;
     char name[64];
     char pwhash[MNS_PWHASH_STR_MAX];
 };
@@ -65,9 +66,11 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
     mns_err err;
     memset(u, 0, sizeof(*u));
     if (name != NULL)
-        err = mns_store_prepare(v->store, &s, "SELECT id, name, role, pwhash, disabled FROM users WHERE name = ?");
+        err = mns_store_prepare(v->store, &s,
+                                "SELECT id, name, role, pwhash, disabled, must_change FROM users WHERE name = ?");
     else
-        err = mns_store_prepare(v->store, &s, "SELECT id, name, role, pwhash, disabled FROM users WHERE id = ?");
+        err = mns_store_prepare(v->store, &s,
+                                "SELECT id, name, role, pwhash, disabled, must_change FROM users WHERE id = ?");
     if (err != MNS_OK)
         return err;
     err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
@@ -79,6 +82,7 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
         u->role = mns_role_parse(mns_stmt_text(s, 2));
         snprintf(u->pwhash, sizeof(u->pwhash), "%s", mns_stmt_text(s, 3));
         u->disabled = mns_stmt_int64(s, 4) != 0;
+        u->must_change = mns_stmt_int64(s, 5) != 0;
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -154,6 +158,15 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
         mns_stmt_reset(s);
         actor->user_id = u.id;
         actor->role = u.role;
+        actor->must_change_password = u.must_change;
+        /* sessions that ran out are removed for good, not just ignored */
+        if (err == MNS_OK && (err = mns_store_prepare(v->store, &s,
+                                                      "DELETE FROM sessions WHERE expires_at < ? OR last_seen < ?")) == MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, now)) == MNS_OK &&
+                (err = mns_stmt_bind_int64(s, 2, now - (int64_t)v->session_idle_s * 1000)) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+        }
         snprintf(actor->name, sizeof(actor->name), "%s", u.name);
         snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
     } else {
@@ -186,7 +199,7 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
     vault_lock(v);
     int64_t now = mns_now_ms();
     if ((err = mns_store_prepare(v->store, &s,
-                                 "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at "
+                                 "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change "
                                  "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")) != MNS_OK)
         goto out;
     if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK)
@@ -201,6 +214,7 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
             actor->user_id = mns_stmt_int64(s, 0);
             snprintf(actor->name, sizeof(actor->name), "%s", mns_stmt_text(s, 1));
             actor->role = mns_role_parse(mns_stmt_text(s, 2));
+            actor->must_change_password = mns_stmt_int64(s, 6) != 0;
         }
     }
     mns_stmt_reset(s);
@@ -275,9 +289,8 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
     char hash[MNS_PWHASH_STR_MAX];
     mns_err err;
 
-    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) !=
-        MNS_OK)
-        return err;
+    if (actor == NULL || actor->user_id == 0)
+        return mns_fail(em, MNS_ERR_AUTH, "login required / ログインが必要です");
     vault_lock(v);
     err = user_load(v, NULL, actor->user_id, &u);
     vault_unlock(v);
@@ -298,6 +311,12 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
             MNS_OK) {
             if ((err = mns_stmt_bind_text(s, 1, hash, -1)) == MNS_OK &&
                 (err = mns_stmt_bind_int64(s, 2, actor->user_id)) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+        }
+        /* whoever knew the old password may hold a session: all of them end */
+        if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "DELETE FROM sessions WHERE user_id = ?")) == MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK)
                 err = mns_stmt_run(s);
             mns_stmt_reset(s);
         }
@@ -414,7 +433,7 @@ mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, con
     snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(user) ? user : "-");
     if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK)
         goto out;
-    if ((err = resolve_tenant(v, actor, tenant_code, &tenant_id, em)) != MNS_OK)
+    if ((err = resolve_tenant(v, &a, actor, tenant_code, &tenant_id, em)) != MNS_OK)
         goto out;
     a.tenant_id = tenant_id;
     if ((err = user_load(v, user, 0, &u)) != MNS_OK) {

@@ -413,7 +413,6 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
         return MNS_ERR_NOMEM;
     pthread_mutex_init(&v->lock, NULL);
     pthread_cond_init(&v->durable, NULL);
-    v->group = 1;
     snprintf(v->data_dir, sizeof(v->data_dir), "%s", cfg->data_dir);
     v->session_idle_s = cfg->session_idle_s ? cfg->session_idle_s : 1800;
     v->session_max_s = cfg->session_max_s ? cfg->session_max_s : 43200;
@@ -489,10 +488,9 @@ static mns_err finish_unseal(struct mns_vault *v)
     mns_err err = vault_check_root(v, v->sec->root);
     if (err != MNS_OK)
         return err;
-    if ((err = vault_load_system_keys(v)) != MNS_OK)
-        return err;
-    v->unsealed = true;
-    return MNS_OK;
+    /* v->unsealed is set by the caller, once the unseal's audit entry is
+     * durable: until then no act may use the keys */
+    return vault_load_system_keys(v);
 }
 
 static void drop_pending_shares(struct mns_vault *v)
@@ -561,8 +559,14 @@ out:
         status->have = (v->sec != NULL && !v->unsealed) ? (unsigned)v->sec->nshares : 0;
         status->threshold = v->threshold;
     }
-    if ((err = act_end(&a, err)) != MNS_OK && opened)
+    if ((err = act_end(&a, err)) == MNS_OK && opened)
+        v->unsealed = true;
+    else if (opened)
         vault_wipe_secrets(v); /* no audit entry, no unseal */
+    if (status != NULL) {
+        status->sealed = !v->unsealed;
+        status->have = (v->sec != NULL && !v->unsealed) ? (unsigned)v->sec->nshares : 0;
+    }
     vault_unlock(v);
     return err;
 }
@@ -614,7 +618,9 @@ out:
     mns_wipe(text, sizeof(text));
     if (err != MNS_OK)
         vault_wipe_secrets(v);
-    if ((err = act_end(&a, err)) != MNS_OK && v->unsealed)
+    if ((err = act_end(&a, err)) == MNS_OK)
+        v->unsealed = true;
+    else
         vault_wipe_secrets(v); /* no audit entry, no unseal */
     vault_unlock(v);
     return err;

@@ -60,6 +60,17 @@ stop_daemon() {
 # login USER PASSWORD
 login() { printf '%s\n' "$2" | "$MNSAFE" login "$1" >/dev/null; }
 
+# activate USER ONE_TIME_PASSWORD: the first login of a new user, whose
+# one-time password allows nothing but its change; changes it (which ends
+# the session), logs in again and prints the new password
+activate() {
+  local new="$2-Changed1"
+  login "$1" "$2" || return 1
+  printf '%s\n%s\n%s\n' "$2" "$new" "$new" | "$MNSAFE" passwd >/dev/null || return 1
+  login "$1" "$new" || return 1
+  printf '%s\n' "$new"
+}
+
 # valid_mynumber PREFIX11: prints PREFIX11 plus its check digit
 valid_mynumber() {
   python3 - "$1" <<'PY'
@@ -96,7 +107,7 @@ init_dev() {
 # setup_tenant: as admin, makes tenant "acme" and users clerk1, clerk2 (not
 # assigned), officer1, auditor1; sets CLERK_PW CLERK2_PW OFFICER_PW AUDITOR_PW
 setup_tenant() {
-  login admin "$ADMIN_PW" || return 1
+  ADMIN_PW=$(activate admin "$ADMIN_PW") || return 1
   "$MNSAFE" tenant create acme "株式会社アクメ" >/dev/null || return 1
   CLERK_PW=$("$MNSAFE" user create clerk1 --role clerk | python3 -c 'import json,sys; print(json.load(sys.stdin)["one_time_password"])')
   CLERK2_PW=$("$MNSAFE" user create clerk2 --role clerk | python3 -c 'import json,sys; print(json.load(sys.stdin)["one_time_password"])')
@@ -104,6 +115,11 @@ setup_tenant() {
   AUDITOR_PW=$("$MNSAFE" user create auditor1 --role auditor | python3 -c 'import json,sys; print(json.load(sys.stdin)["one_time_password"])')
   "$MNSAFE" user assign clerk1 acme >/dev/null || return 1
   "$MNSAFE" user assign officer1 acme >/dev/null || return 1
+  CLERK_PW=$(activate clerk1 "$CLERK_PW") || return 1
+  CLERK2_PW=$(activate clerk2 "$CLERK2_PW") || return 1
+  OFFICER_PW=$(activate officer1 "$OFFICER_PW") || return 1
+  AUDITOR_PW=$(activate auditor1 "$AUDITOR_PW") || return 1
+  login admin "$ADMIN_PW" || return 1
 }
 
 # json_get EXPR: reads JSON on stdin, prints python expression on it (j)

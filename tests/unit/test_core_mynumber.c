@@ -659,6 +659,46 @@ static void test_mask(void **state)
     assert_string_equal(out, "");
 }
 
+static bool contains(const char *s)
+{
+    return mns_text_contains_mynumber(s, strlen(s));
+}
+
+/* Free text is refused when it carries a valid My Number in any typed form. */
+static void test_text_contains_mynumber(void **state)
+{
+    (void)state;
+    /* 123456789018 is valid (see the vectors above); 123456789019 is not */
+    assert_true(contains("123456789018"));
+    assert_true(contains("reason: 123456789018 retired"));
+    assert_true(contains("1234-5678-9018"));
+    assert_true(contains("1234 5678 9018"));
+    assert_true(contains("１２３４５６７８９０１８"));
+    assert_true(contains("山田123456789018様"));
+    assert_false(contains("123456789019"));         /* wrong check digit */
+    assert_false(contains("1234567890180"));        /* 13 digits: a Corporate Number length */
+    assert_false(contains("12345678901"));          /* 11 digits */
+    assert_false(contains("1234--5678-9018"));      /* two separators break the run */
+    assert_false(contains("Yamada Taro, employee E-1024"));
+    assert_false(contains(""));
+    /* invalid UTF-8 around a number neither hides it nor crashes */
+    assert_true(contains("\xff" "123456789018" "\xfe"));
+}
+
+/* Digits of scripts we do not list (Tamil five, U+0BEB) are not named by
+ * code point: that would reveal the digit. */
+static void test_other_script_digit_not_named(void **state)
+{
+    (void)state;
+    char out[MNS_CORPORATE_NUMBER_LEN + 1];
+    mns_number_kind kind;
+    mns_errmsg em = {""};
+    assert_int_equal(mns_number_parse(out, &kind, "12345678901\u0BEB", strlen("12345678901\u0BEB"), &em),
+                     MNS_ERR_INVALID);
+    assert_non_null(strstr(em.text, "character 12"));
+    assert_null(strstr(em.text, "0BEB"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -684,6 +724,8 @@ int main(void)
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_messages_never_leak),
         cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_text_contains_mynumber),
+        cmocka_unit_test(test_other_script_digit_not_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,6 +102,7 @@ static void test_create_dev(void **state)
     expect_status(f->v, true, 0, 0);
 
     /* sealed: no keys, so no tenant can be made (login works, it needs none) */
+    vf_activate(f, "admin", f->init.admin_password);
     vf_login(f, "admin", f->init.admin_password, &f->admin);
     json_t *res = (json_t *)0x1;
     assert_int_equal(mns_vault_tenant_create(f->v, &f->admin, "acme", "Acme", NULL, &res, &em), MNS_ERR_SEALED);
@@ -304,6 +305,7 @@ static void test_shamir_any_subset(void **state)
     assert_int_equal(offer(s->v, s->text[1], &st), MNS_OK);
     assert_int_equal(offer(s->v, s->text[2], &st), MNS_OK);
     assert_false(mns_vault_is_sealed(s->v));
+    vf_activate(f, "admin", s->init.admin_password);
     vf_login(f, "admin", s->init.admin_password, &f->admin);
     vf_tenant(f, "acme", "Acme");
     vf_user(f, "clerk", MNS_ROLE_CLERK, f->pw_clerk);

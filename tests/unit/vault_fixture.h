@@ -206,6 +206,22 @@ static VF_UNUSED void vf_login(struct vf *f, const char *user, const char *pw, s
     assert_true(out->user_id != 0);
 }
 
+/* First login of a new user: the one-time password allows nothing but its
+ * change (checked here), which ends the session. pw gets the new password. */
+static VF_UNUSED void vf_activate(struct vf *f, const char *user, char pw[40])
+{
+    struct mns_actor a;
+    mns_errmsg em = {""};
+    char newpw[40];
+    vf_login(f, user, pw, &a);
+    assert_true(a.must_change_password);
+    snprintf(newpw, sizeof(newpw), "%.20s-Changed1", pw);
+    mns_err err = mns_vault_password_change(f->v, &a, pw, newpw, &em);
+    if (err != MNS_OK)
+        fail_msg("password_change %s: %s (%s)", user, mns_err_name(err), em.text);
+    snprintf(pw, 40, "%s", newpw);
+}
+
 /* Dev store created, opened, unsealed, admin logged in. */
 static VF_UNUSED struct vf *vf_new_dev(const char *tag)
 {
@@ -225,8 +241,10 @@ static VF_UNUSED struct vf *vf_new_dev(const char *tag)
     if (err != MNS_OK)
         fail_msg("unseal_dev: %s (%s)", mns_err_name(err), em.text);
     assert_false(mns_vault_is_sealed(f->v));
+    vf_activate(f, f->init.admin_name, f->init.admin_password);
     vf_login(f, f->init.admin_name, f->init.admin_password, &f->admin);
     assert_int_equal(f->admin.role, MNS_ROLE_SYSADMIN);
+    assert_false(f->admin.must_change_password);
     mns_actor_anonymous(&f->anon, "unix");
     return f;
 }
@@ -252,6 +270,7 @@ static VF_UNUSED void vf_user(struct vf *f, const char *name, mns_role role, cha
     assert_non_null(res);
     assert_true(strlen(pw) >= 10);
     json_decref(res);
+    vf_activate(f, name, pw);
 }
 
 static VF_UNUSED void vf_assign(struct vf *f, const char *user, const char *tenant)

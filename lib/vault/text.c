@@ -1,0 +1,74 @@
+/*
+ * text.c: the rules for text the vault keeps in clear (names, codes,
+ * reasons) or writes into the audit log. Such text must not smuggle in a My
+ * Number, nor characters that make a log or a list show something other than
+ * what is stored (controls, line separators, bidi overrides).
+ */
+#include <string.h>
+
+#include "mnsafe/mynumber.h"
+#include "vault/internal.h"
+
+/* Decodes one UTF-8 sequence (shortest form, no surrogates); 0 if invalid. */
+static size_t utf8_next(const unsigned char *s, size_t avail, unsigned long *cp)
+{
+    unsigned char c = s[0];
+    size_t n;
+    unsigned long v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) { n = 2; v = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { n = 3; v = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 4; v = c & 0x07; min = 0x10000; }
+    else return 0;
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+static bool forbidden(unsigned long cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||     /* C0, DEL, C1 */
+           cp == 0x200E || cp == 0x200F ||                 /* LRM, RLM */
+           (cp >= 0x2028 && cp <= 0x202E) ||               /* line/paragraph separators, bidi embeddings */
+           (cp >= 0x2066 && cp <= 0x2069) ||               /* bidi isolates */
+           cp == 0xFEFF;                                   /* zero-width no-break space / BOM */
+}
+
+bool vault_valid_text(const char *s, size_t max)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    if (n == 0 || n > max)
+        return false;
+    for (size_t off = 0; off < n;) {
+        unsigned long cp;
+        size_t k = utf8_next((const unsigned char *)s + off, n - off, &cp);
+        if (k == 0 || forbidden(cp))
+            return false;
+        off += k;
+    }
+    return !mns_text_contains_mynumber(s, n);
+}
+
+bool vault_valid_code(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    if (n == 0 || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return !mns_text_contains_mynumber(s, n);
+}
