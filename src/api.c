@@ -17,6 +17,8 @@
 #include "server.h"
 
 #define SEG_MAX 8
+/* Login and unseal are open to anyone: their bodies are small. */
+#define ANON_BODY_MAX 4096
 
 static int http_status(mns_err err)
 {
@@ -438,7 +440,14 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         return;
     }
 
-    /* endpoints without a session */
+    /* endpoints without a session: small bodies only, since anyone may call them */
+    bool anonymous_post = IS("POST") && ((n == 2 && SEG(0, "sys") && SEG(1, "unseal")) || (n == 1 && SEG(0, "sessions")));
+    if (anonymous_post && req->body_len > ANON_BODY_MAX) {
+        mns_fail(&em, MNS_ERR_LIMIT, "body: at most %d bytes here / 本文は%dバイト以内にしてください", ANON_BODY_MAX,
+                 ANON_BODY_MAX);
+        respond_error(resp, MNS_ERR_LIMIT, &em);
+        return;
+    }
     if (n == 1 && SEG(0, "health") && IS("GET")) {
         respond_json(resp, 200, json_pack("{s:s, s:b}", "status", "ok", "sealed", mns_vault_is_sealed(v)));
         return;

@@ -33,7 +33,11 @@
 #include <openssl/ssl.h>
 
 #include "mnsafe/crypto.h"
+#include "mnsafe/vault.h"
 #include "server.h"
+
+/* Requests waiting for a worker; past this, new ones get 503 at once. */
+#define QUEUE_MAX 1024
 
 struct job {
     struct job *next;
@@ -63,6 +67,7 @@ struct server {
     pthread_cond_t cond;
     struct job *todo_head, *todo_tail;
     struct job *done_head;
+    unsigned queued; /* jobs in todo */
     bool stopping;
     SSL_CTX *ssl_ctx;
 };
@@ -71,7 +76,7 @@ static void job_free(struct job *j)
 {
     if (j == NULL)
         return;
-    free(j->path);
+    mns_wipe_free(j->path); /* from evhttp_uridecode: libevent's (our wiping) allocator */
     free(j->query);
     if (j->body != NULL) {
         mns_wipe(j->body, j->body_len);
@@ -92,7 +97,9 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&srv->lock);
         while (srv->todo_head == NULL && !srv->stopping)
             pthread_cond_wait(&srv->cond, &srv->lock);
-        if (srv->todo_head == NULL && srv->stopping) {
+        /* once stopping, queued work is not started: its clients are gone
+         * with the loop, and an act nobody hears of should not happen */
+        if (srv->stopping) {
             pthread_mutex_unlock(&srv->lock);
             return NULL;
         }
@@ -100,6 +107,7 @@ static void *worker_main(void *arg)
         srv->todo_head = j->next;
         if (srv->todo_head == NULL)
             srv->todo_tail = NULL;
+        srv->queued--;
         pthread_mutex_unlock(&srv->lock);
 
         if (j->tick) {
@@ -147,6 +155,28 @@ static double elapsed_ms(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/*
+ * The path as it may go into a log line: runs of digits become "{n}" (a
+ * person id is in the audit log; a number typed into a URL must not reach
+ * the log), and anything outside printable ASCII or JSON-special becomes "?".
+ */
+static void log_path(char *out, size_t size, const char *path)
+{
+    size_t o = 0;
+    for (const char *p = path; *p != '\0' && o + 4 < size; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= '0' && c <= '9') {
+            while (p[1] >= '0' && p[1] <= '9')
+                p++;
+            memcpy(out + o, "{n}", 3);
+            o += 3;
+        } else {
+            out[o++] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+        }
+    }
+    out[o] = '\0';
+}
+
 static void send_job(struct job *j)
 {
     struct evhttp_request *req = j->req;
@@ -162,8 +192,10 @@ static void send_job(struct job *j)
     evhttp_send_reply(req, j->resp.status, NULL, out);
     if (out != NULL)
         evbuffer_free(out);
-    log_line("info", "request", "\"method\":\"%s\",\"path\":\"%.200s\",\"status\":%d,\"ms\":%.2f,\"client\":\"%s\"",
-             j->method, j->path, j->resp.status, elapsed_ms(&j->started), j->client);
+    char path[256];
+    log_path(path, sizeof(path), j->path);
+    log_line("info", "request", "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"ms\":%.2f,\"client\":\"%s\"",
+             j->method, path, j->resp.status, elapsed_ms(&j->started), j->client);
 }
 
 static void on_done(evutil_socket_t fd, short what, void *arg)
@@ -233,9 +265,15 @@ struct listener_ctx {
     bool is_unix;
 };
 
-static void enqueue(struct server *srv, struct job *j)
+/* Queues a job; false when the queue is full (the caller answers 503). */
+static bool enqueue(struct server *srv, struct job *j)
 {
     pthread_mutex_lock(&srv->lock);
+    if (!j->tick && srv->queued >= QUEUE_MAX) {
+        pthread_mutex_unlock(&srv->lock);
+        return false;
+    }
+    srv->queued++;
     if (srv->todo_tail != NULL)
         srv->todo_tail->next = j;
     else
@@ -243,6 +281,7 @@ static void enqueue(struct server *srv, struct job *j)
     srv->todo_tail = j;
     pthread_cond_signal(&srv->cond);
     pthread_mutex_unlock(&srv->lock);
+    return true;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -315,7 +354,12 @@ static void on_request(struct evhttp_request *req, void *arg)
         j->body_len = len;
     }
     evhttp_connection_set_closecb(j->conn, on_conn_close, j);
-    enqueue(srv, j);
+    if (!enqueue(srv, j)) {
+        evhttp_connection_set_closecb(j->conn, NULL, NULL);
+        job_free(j);
+        reply_error(req, !lc->is_unix, 503, "busy", "too many requests waiting; try again",
+                    "処理待ちの要求が多すぎます。しばらくしてから再試行してください");
+    }
 }
 
 /* Timed checkpoints run on a worker: they take the vault lock and fsync. */
@@ -329,7 +373,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         return;
     j->tick = true;
     j->srv = srv;
-    enqueue(srv, j);
+    if (!enqueue(srv, j))
+        free(j);
 }
 
 static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
@@ -406,6 +451,9 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
     pthread_mutex_init(&srv.lock, NULL);
     pthread_cond_init(&srv.cond, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* libevent's buffers hold request bodies (numbers, passwords, shares):
+     * every block is wiped when freed. Must precede any other libevent call. */
+    event_set_mem_functions(mns_wipe_malloc, mns_wipe_realloc, mns_wipe_free);
     if (evthread_use_pthreads() != 0 || (srv.base = event_base_new()) == NULL) {
         log_line("error", "cannot start the event loop", NULL);
         goto out;
@@ -471,7 +519,12 @@ out:
     pthread_mutex_unlock(&srv.lock);
     for (unsigned i = 0; i < nthreads; i++)
         pthread_join(threads[i], NULL);
-    /* replies still pending are dropped with their connections */
+    /* the connections go first: freeing them calls the close callbacks,
+     * which still point at the jobs; then the unsent replies are dropped */
+    if (http_unix != NULL)
+        evhttp_free(http_unix);
+    if (http_tls != NULL)
+        evhttp_free(http_tls);
     while (srv.done_head != NULL) {
         struct job *j = srv.done_head;
         srv.done_head = j->next;
@@ -482,10 +535,6 @@ out:
         srv.todo_head = j->next;
         job_free(j);
     }
-    if (http_unix != NULL)
-        evhttp_free(http_unix);
-    if (http_tls != NULL)
-        evhttp_free(http_tls);
     if (ufd >= 0)
         close(ufd);
     if (cfg->socket_path != NULL)

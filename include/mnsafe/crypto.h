@@ -10,7 +10,8 @@
  *  - signatures: Ed25519 (OpenSSL).
  * Key wrapping is AEAD with associated data naming the key's place (lib/vault/keys.c).
  *
- * All functions are thread-safe (no shared state). Secrets passed in are never
+ * All functions are thread-safe (the only shared state, the fetched OpenSSL
+ * algorithms, is set up once and never changes). Secrets passed in are never
  * copied into non-secure memory by these functions, and anything secret they
  * produce in a buffer of their own is wiped before it is freed.
  */

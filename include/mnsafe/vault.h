@@ -219,6 +219,13 @@ mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *
  * once at start, before any JSON is made. */
 void mns_vault_json_wipe_allocator(void);
 
+/* malloc / realloc / free that wipe every block before it is freed (and
+ * never grow a block in place), for libraries whose buffers hold request
+ * text, e.g. libevent's event_set_mem_functions. Thread-safe. */
+void *mns_wipe_malloc(size_t n);
+void *mns_wipe_realloc(void *ptr, size_t n);
+void mns_wipe_free(void *ptr);
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,8 +22,8 @@ const EVP_MD *mns_evp_sha256(void);
 
 /*
  * This thread's cipher context, in the state of a new one; NULL on failure.
- * Every successful call must be followed by mns_evp_cipher_ctx_put, on every
- * path, before the thread calls this again.
+ * Give it back with mns_evp_cipher_ctx_put on every path. (A get while the
+ * thread's context is out returns a new context, which put frees.)
  */
 EVP_CIPHER_CTX *mns_evp_cipher_ctx_get(void);
 /* Resets ctx (OpenSSL cleanses the key schedule) for the next borrower. */

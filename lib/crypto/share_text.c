@@ -77,6 +77,7 @@ void mns_share_format(char out[MNS_SHARE_TEXT_MAX], const struct mns_share *shar
     }
     out[len] = '-';
     mns_hex_encode(out + len + 1, sum, SHARE_CHECKSUM_LEN);
+    mns_wipe(sum, sizeof(sum));
 }
 
 static bool is_space(unsigned char c)
@@ -303,5 +304,7 @@ out:
     mns_wipe(buf, sizeof(buf));
     mns_wipe(body, sizeof(body));
     mns_wipe(&s, sizeof(s));
+    mns_wipe(sum, sizeof(sum));
+    mns_wipe(want, sizeof(want));
     return r;
 }

@@ -336,7 +336,11 @@ static mns_err sqlite_table_exists(struct mns_store *st, const char *name, bool 
 static mns_err sqlite_purge_journal(struct mns_store *st)
 {
     int frames = -1, done = -1;
+    /* never wait for an outside reader here: the vault lock is held; a busy
+     * journal is purged at a later commit or timer tick instead */
+    sqlite3_busy_timeout(db_of(st), 0);
     int rc = sqlite3_wal_checkpoint_v2(db_of(st), NULL, SQLITE_CHECKPOINT_TRUNCATE, &frames, &done);
+    sqlite3_busy_timeout(db_of(st), BUSY_TIMEOUT_MS);
     if (rc != SQLITE_OK)
         return sqlite_fail(st, last_rc(st, rc), "wal checkpoint");
     if (frames != 0 || done != 0) {

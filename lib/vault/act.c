@@ -164,6 +164,7 @@ static mns_err append(struct act *a, const char *action, const char *subject, co
         .purpose = a->purpose,
         .result = result,
         .client = a->actor->client[0] ? a->actor->client : NULL,
+        .detail = (action == a->action && a->detail[0]) ? a->detail : NULL,
     };
     return mns_audit_append(a->v->audit, &e) == MNS_OK ? MNS_OK : MNS_ERR_AUDIT;
 }
@@ -209,6 +210,7 @@ mns_err act_end(struct act *a, mns_err err)
         return group_wait(v) == MNS_OK ? MNS_OK : MNS_ERR_AUDIT;
     }
     act_undo(a);
+    a->detail[0] = '\0'; /* it described what the act did; it did nothing */
     char result[48];
     result_text(result, sizeof(result), err);
     /* the refusal itself is evidence: written in the group, outside the

@@ -93,6 +93,7 @@ struct act {
     const char *action;
     int64_t tenant_id;
     char subject[96];
+    char detail[1000];    /* for the act's own ok entry; empty: none */
     const char *purpose;
     bool open;
 };

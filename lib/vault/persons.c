@@ -775,6 +775,10 @@ mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *act
                 size_t ctlen = 0;
                 int64_t did = mns_stmt_int64(s, 0);
                 const uint8_t *ct = mns_stmt_blob(s, 3, &ctlen);
+                /* the entry names every record whose number is shown */
+                size_t used = strlen(a.detail);
+                snprintf(a.detail + used, sizeof(a.detail) - used, "%sdependent:%lld", used ? "," : "",
+                         (long long)did);
                 if ((err = open_number(num, dk, tid, "dependent", did, ct, ctlen)) == MNS_OK)
                     json_array_append_new(deps, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)did, "name",
                                                           mns_stmt_text(s, 1), "relationship", mns_stmt_text(s, 2),

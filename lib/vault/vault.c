@@ -169,6 +169,36 @@ static mns_err write_new_file(const char *path, const void *data, size_t len, mn
     return MNS_OK;
 }
 
+/* The files `init` makes in a data directory (the TLS files are the CLI's). */
+static void remove_store_files(const char *dir)
+{
+    static const char *const files[] = {MNS_DB_FILE, MNS_DB_FILE "-wal", MNS_DB_FILE "-shm", MNS_AUDIT_PUB_FILE,
+                                        MNS_DEV_KEY_FILE, MNS_CHECKPOINT_FILE};
+    char path[MNS_PATH_MAX];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        int n = snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        if (n > 0 && (size_t)n < sizeof(path))
+            unlink(path);
+    }
+}
+
+/* Files of another store (its audit evidence above all) are never replaced:
+ * init refuses to run beside them. */
+static mns_err check_no_store_files(const char *dir, mns_errmsg *em)
+{
+    static const char *const files[] = {MNS_DB_FILE "-wal", MNS_AUDIT_PUB_FILE, MNS_DEV_KEY_FILE, MNS_CHECKPOINT_FILE};
+    char path[MNS_PATH_MAX];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        int n = snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        if (n > 0 && (size_t)n < sizeof(path) && access(path, F_OK) == 0)
+            return mns_fail(em, MNS_ERR_STATE,
+                            "the data directory holds %s of another store: move it away first / "
+                            "データディレクトリに別のストアのファイル（%s）があります。先に移動してください",
+                            files[i], files[i]);
+    }
+    return MNS_OK;
+}
+
 static void make_password(char out[40])
 {
     /* 20 characters from an alphabet without look-alikes: ~114 bits */
@@ -193,7 +223,7 @@ mns_err mns_vault_create(const struct mns_vault_config *cfg, unsigned n, unsigne
     uint8_t *root = NULL;
     uint8_t seed[MNS_ED25519_SEED_LEN];
     char url[MNS_PATH_MAX + 16], path[MNS_PATH_MAX];
-    bool in_txn = false;
+    bool in_txn = false, made_store = false;
     mns_err err;
 
     memset(res, 0, sizeof(*res));
@@ -214,8 +244,11 @@ mns_err mns_vault_create(const struct mns_vault_config *cfg, unsigned n, unsigne
                         "the data directory already holds a store / データディレクトリには既にストアがあります");
     if ((err = store_url(url, sizeof(url), cfg, em)) != MNS_OK)
         return err;
+    if (cfg->store_url == NULL && (err = check_no_store_files(cfg->data_dir, em)) != MNS_OK)
+        return err;
     if ((err = mns_store_open(&st, url, em)) != MNS_OK)
         return err;
+    made_store = cfg->store_url == NULL;
     if ((err = mns_store_migrate(st, NULL, em)) != MNS_OK)
         goto out;
     {
@@ -386,8 +419,13 @@ out:
     mns_secure_free(root, MNS_KEY_LEN);
     mns_audit_free(audit);
     mns_store_close(st);
-    if (err != MNS_OK)
+    if (err != MNS_OK) {
         mns_wipe(res, sizeof(*res));
+        /* a half-made store could neither be opened nor made again: remove
+         * what this call made, so that `init` can simply be run again */
+        if (made_store)
+            remove_store_files(cfg->data_dir);
+    }
     return err;
 }
 

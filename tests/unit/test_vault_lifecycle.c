@@ -125,6 +125,34 @@ static void test_create_dev(void **state)
     vf_rm_tree(f->root);
 }
 
+/* A store's audit evidence is never replaced: with only the checkpoint file
+ * of an earlier store left (its database deleted), init refuses, and the
+ * file stays as it was. */
+static void test_create_refuses_foreign_evidence(void **state)
+{
+    (void)state;
+    struct vf f0 = {0}, *f = &f0;
+    mns_errmsg em = {""};
+    char cp[1024];
+    size_t len = 0;
+
+    vf_paths(f, "vlife-evidence");
+    assert_int_equal(mkdir(f->dir, 0700), 0);
+    vf_join(cp, f->dir, MNS_CHECKPOINT_FILE);
+    FILE *out = fopen(cp, "w");
+    assert_non_null(out);
+    fputs("mnsafe.local/audit\n7\nAAAA\n\n", out);
+    fclose(out);
+    assert_int_equal(mns_vault_create(&f->cfg, 0, 0, true, &f->init, &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, MNS_CHECKPOINT_FILE));
+    assert_false(vf_file_exists(f->db));
+    uint8_t *kept = vf_read_file(cp, &len);
+    assert_non_null(kept);
+    assert_int_equal(len, strlen("mnsafe.local/audit\n7\nAAAA\n\n"));
+    free(kept);
+    vf_rm_tree(f->root);
+}
+
 static void test_create_refuses_existing_store(void **state)
 {
     (void)state;
@@ -594,6 +622,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_dev),
         cmocka_unit_test(test_create_refuses_existing_store),
+        cmocka_unit_test(test_create_refuses_foreign_evidence),
         cmocka_unit_test(test_create_bad_parameters),
         cmocka_unit_test(test_open_missing),
         cmocka_unit_test(test_shamir_create),
