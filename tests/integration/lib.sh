@@ -13,7 +13,7 @@ DAEMON_PID=""
 DAEMON_LOG="$T_WORK/daemon.log"
 
 cleanup() {
-  stop_daemon
+  stop_daemon >/dev/null
   rm -rf "$T_WORK"
 }
 trap cleanup EXIT
@@ -49,12 +49,21 @@ start_daemon() {
   return 1
 }
 
+# stop_daemon: SIGTERM, then the daemon must exit 0 by itself; under the
+# sanitizers a leak or memory error makes that exit status non-zero, and
+# the test fails with the daemon's report
 stop_daemon() {
+  local rc=0
   if [ -n "$DAEMON_PID" ]; then
     kill "$DAEMON_PID" 2>/dev/null
-    wait "$DAEMON_PID" 2>/dev/null
+    wait "$DAEMON_PID" 2>/dev/null; rc=$?
     DAEMON_PID=""
+    if [ "$rc" -ne 0 ]; then
+      fail "the daemon exited with status $rc"
+      grep -v '"level":"info"' "$DAEMON_LOG" | tail -40
+    fi
   fi
+  return "$rc"
 }
 
 # login USER PASSWORD
