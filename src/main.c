@@ -538,22 +538,16 @@ static int cmd_audit(const struct cli *c, int argc, char **argv)
  * random one (written to demo-logins.txt) through the normal change. */
 static mns_err demo_activate(struct mns_vault *v, const char *user, char pw[40], mns_errmsg *em)
 {
-    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    char token[MNS_TOKEN_LEN + 1], fresh[40];
-    uint8_t rnd[20];
+    char token[MNS_TOKEN_LEN + 1], fresh[MNS_PASSWORD_GEN_LEN + 1];
     struct mns_actor a;
     mns_err err = mns_vault_login(v, user, pw, "local", token, &a, em);
     mns_wipe(token, sizeof(token));
-    if (err != MNS_OK || (err = mns_random(rnd, sizeof(rnd))) != MNS_OK)
+    if (err != MNS_OK || (err = mns_password_generate(fresh)) != MNS_OK)
         return err;
-    for (size_t i = 0; i < sizeof(rnd); i++)
-        fresh[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
-    fresh[sizeof(rnd)] = '\0';
     err = mns_vault_password_change(v, &a, pw, fresh, em);
     if (err == MNS_OK)
         memcpy(pw, fresh, sizeof(fresh));
     mns_wipe(fresh, sizeof(fresh));
-    mns_wipe(rnd, sizeof(rnd));
     return err;
 }
 

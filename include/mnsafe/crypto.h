@@ -127,6 +127,11 @@ mns_err mns_pwhash(char out[MNS_PWHASH_STR_MAX], const char *password, size_t le
 /* MNS_OK if it matches, MNS_ERR_AUTH if not. */
 mns_err mns_pwhash_verify(const char *hash, const char *password, size_t len) MNS_WUR;
 
+/* A new password of MNS_PASSWORD_GEN_LEN characters from an alphabet without
+ * look-alikes (56 symbols, ~116 bits), uniformly drawn; out holds len + 1. */
+#define MNS_PASSWORD_GEN_LEN 20
+mns_err mns_password_generate(char out[MNS_PASSWORD_GEN_LEN + 1]) MNS_WUR;
+
 /* ---- Ed25519 ------------------------------------------------------------ */
 
 mns_err mns_ed25519_public(uint8_t pub[MNS_ED25519_PUB_LEN],

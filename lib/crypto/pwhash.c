@@ -52,3 +52,31 @@ mns_err mns_pwhash_verify(const char *hash, const char *password, size_t len)
         return MNS_ERR_AUTH;
     return MNS_OK;
 }
+
+mns_err mns_password_generate(char out[MNS_PASSWORD_GEN_LEN + 1])
+{
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    const unsigned n = sizeof(alphabet) - 1;
+    const unsigned limit = 256 - 256 % n; /* bytes at or over it are redrawn: no bias */
+    uint8_t rnd[64];
+    size_t have = 0, used = sizeof(rnd);
+    mns_err err = MNS_OK;
+
+    while (have < MNS_PASSWORD_GEN_LEN) {
+        if (used == sizeof(rnd)) {
+            if ((err = mns_random(rnd, sizeof(rnd))) != MNS_OK)
+                break;
+            used = 0;
+        }
+        uint8_t b = rnd[used++];
+        if (b < limit)
+            out[have++] = alphabet[b % n];
+    }
+    mns_wipe(rnd, sizeof(rnd));
+    if (err != MNS_OK) {
+        mns_wipe(out, MNS_PASSWORD_GEN_LEN + 1);
+        return err;
+    }
+    out[MNS_PASSWORD_GEN_LEN] = '\0';
+    return MNS_OK;
+}

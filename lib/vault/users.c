@@ -344,18 +344,8 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
             err = mns_fail(em, MNS_ERR_INVALID, "role must be sysadmin, officer, clerk or auditor / "
                            "ロールは sysadmin, officer, clerk, auditor のいずれかです");
     }
-    if (err == MNS_OK) {
-        /* 20 characters without look-alikes */
-        static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        uint8_t rnd[20];
-        if ((err = mns_random(rnd, sizeof(rnd))) == MNS_OK) {
-            for (size_t i = 0; i < sizeof(rnd); i++)
-                password_out[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
-            password_out[sizeof(rnd)] = '\0';
-            mns_wipe(rnd, sizeof(rnd));
-            err = mns_pwhash(hash, password_out, strlen(password_out));
-        }
-    }
+    if (err == MNS_OK && (err = mns_password_generate(password_out)) == MNS_OK)
+        err = mns_pwhash(hash, password_out, strlen(password_out));
     if (err == MNS_OK)
         err = vault_new_id(v, &id);
     vault_lock(v);

@@ -199,22 +199,6 @@ static mns_err check_no_store_files(const char *dir, mns_errmsg *em)
     return MNS_OK;
 }
 
-static void make_password(char out[40])
-{
-    /* 20 characters from an alphabet without look-alikes: ~114 bits */
-    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    uint8_t rnd[20];
-    if (mns_random(rnd, sizeof(rnd)) != MNS_OK) {
-        out[0] = '\0';
-        return;
-    }
-    size_t i;
-    for (i = 0; i < sizeof(rnd); i++)
-        out[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
-    out[i] = '\0';
-    mns_wipe(rnd, sizeof(rnd));
-}
-
 mns_err mns_vault_create(const struct mns_vault_config *cfg, unsigned n, unsigned k, bool dev,
                          struct mns_vault_init_result *res, mns_errmsg *em)
 {
@@ -338,11 +322,8 @@ mns_err mns_vault_create(const struct mns_vault_config *cfg, unsigned n, unsigne
         int64_t uid;
         struct mns_stmt *s;
         snprintf(res->admin_name, sizeof(res->admin_name), "admin");
-        make_password(res->admin_password);
-        if (res->admin_password[0] == '\0') {
-            err = MNS_ERR_CRYPTO;
+        if ((err = mns_password_generate(res->admin_password)) != MNS_OK)
             goto out;
-        }
         if ((err = mns_pwhash(hash, res->admin_password, strlen(res->admin_password))) != MNS_OK ||
             (err = random_id(&uid)) != MNS_OK)
             goto out;

@@ -68,9 +68,45 @@ static void test_empty_password_and_bad_input(void **state)
     assert_int_equal(mns_pwhash(h, NULL, 3), MNS_ERR_INVALID);
 }
 
+/* Generated passwords: 20 characters of the look-alike-free alphabet, each
+ * symbol about equally often. */
+static void test_password_generate(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    unsigned counts[56] = {0};
+    char prev[MNS_PASSWORD_GEN_LEN + 1] = "";
+    for (int k = 0; k < 1000; k++) {
+        char pw[MNS_PASSWORD_GEN_LEN + 1];
+        assert_int_equal(mns_password_generate(pw), MNS_OK);
+        assert_int_equal(strlen(pw), MNS_PASSWORD_GEN_LEN);
+        assert_string_not_equal(pw, prev);
+        for (size_t i = 0; i < MNS_PASSWORD_GEN_LEN; i++) {
+            const char *at = strchr(alphabet, pw[i]);
+            assert_non_null(at);
+            counts[at - alphabet]++;
+        }
+        memcpy(prev, pw, sizeof(prev));
+    }
+    /* 20000 draws over 56 symbols: ~357 each */
+    double first = 0, rest = 0;
+    for (size_t i = 0; i < 56; i++) {
+        assert_in_range(counts[i], 260, 460);
+        if (i < 32)
+            first += counts[i];
+        else
+            rest += counts[i];
+    }
+    /* byte % 56 would give the first 32 symbols 5/256 and the others 4/256:
+     * a 25% gap between the two groups' means; unbiased they agree within ~5% */
+    double ratio = (first / 32) / (rest / 24);
+    assert_true(ratio > 0.95 && ratio < 1.05);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_password_generate),
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_wrong_password),
         cmocka_unit_test(test_salted_and_embedded_nul),
