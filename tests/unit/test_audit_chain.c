@@ -3,88 +3,14 @@
  * (recomputed here from the documented format, independently of chain.c),
  * transactions, savepoints, validation and failing closed.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "audit_fixture.h"
 
-#include <cmocka.h>
-
-#include "mnsafe/audit.h"
-
-/* ---- fixture: a migrated store in a fresh temp dir ---------------------- */
-
-struct fx {
-    char dir[512];
-    char db[600];
-    char cp[600];
-    struct mns_store *st;
-    struct mns_audit *a;
-};
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char p[1024];
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
+/* ---- fixture: a migrated store in a fresh temp dir (audit_fixture.h) ---- */
 
 static int fx_setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    const char *base = getenv("MNS_TEST_TMP");
-    char url[700];
-
-    assert_non_null(f);
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/audit-chain-XXXXXX", base);
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-    snprintf(f->cp, sizeof(f->cp), "%s/checkpoints", f->dir);
-    snprintf(url, sizeof(url), "sqlite:%s", f->db);
-    assert_int_equal(mns_global_init(), MNS_OK);
-    assert_int_equal(mns_store_open(&f->st, url, NULL), MNS_OK);
-    assert_int_equal(mns_store_migrate(f->st, NULL, NULL), MNS_OK);
-    *state = f;
+    *state = af_new("audit-chain");
     return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    mns_audit_free(f->a);
-    mns_store_close(f->st);
-    rm_tree(f->dir);
-    free(f);
-    return 0;
-}
-
-static void open_audit(struct fx *f, unsigned every)
-{
-    struct mns_audit_config cfg = {f->cp, "mnsafe-audit", every};
-    mns_audit_free(f->a);
-    f->a = NULL;
-    assert_int_equal(mns_audit_open(&f->a, f->st, &cfg, NULL), MNS_OK);
 }
 
 static struct mns_audit_entry entry(const char *action)
@@ -105,18 +31,6 @@ static void append_txn(struct fx *f, unsigned n)
     }
     assert_int_equal(mns_store_commit(f->st), MNS_OK);
     assert_int_equal(mns_audit_commit(f->a), MNS_OK);
-}
-
-static int64_t query_int(struct fx *f, const char *sql)
-{
-    struct mns_stmt *s;
-    bool row = false;
-    assert_int_equal(mns_store_prepare(f->st, &s, sql), MNS_OK);
-    assert_int_equal(mns_stmt_step(s, &row), MNS_OK);
-    assert_true(row);
-    int64_t v = mns_stmt_int64(s, 0);
-    mns_stmt_reset(s);
-    return v;
 }
 
 static mns_err verify(struct fx *f, struct mns_audit_report *r)
@@ -203,7 +117,7 @@ static void test_append_and_verify(void **state)
     struct fx *f = *state;
     struct mns_audit_report r;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     assert_int_equal(mns_audit_count(f->a), 0);
     append_txn(f, 4);
     append_txn(f, 1);
@@ -224,7 +138,7 @@ static void test_encoding_matches_spec(void **state)
     uint8_t zero[32] = {0}, prev[32], hash[32], want[32], prev2[32], hash2[32];
     int64_t ts, ts2;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     /* All fields, including a Japanese subject and empty (present) purpose. */
     struct mns_audit_entry e1 = {.time_ms = 1700000000123, .actor = "alice", .action = "person.create",
                                  .tenant_id = 42, .subject = "person:9", .purpose = "",
@@ -266,7 +180,7 @@ static void test_abort_forgets(void **state)
     uint8_t prev[32], hash3[32], hash4[32], p4[32];
     int64_t ts;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     append_txn(f, 3);
     read_row(f, 3, &ts, prev, hash3);
 
@@ -296,7 +210,7 @@ static void test_savepoint(void **state)
     uint8_t prev[32], h2[32], p3[32], h3[32];
     int64_t ts;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     append_txn(f, 1);
     assert_int_equal(mns_store_begin(f->st), MNS_OK);
     struct mns_audit_entry a = entry("a"), b = entry("b"), d = entry("d");
@@ -341,7 +255,7 @@ static void test_validation(void **state)
     memset(longdetail, 'y', sizeof(longdetail) - 1);
     longdetail[sizeof(longdetail) - 1] = '\0';
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     assert_int_equal(mns_store_begin(f->st), MNS_OK);
     struct mns_audit_entry e;
 #define BAD(field, value)                                                                          \
@@ -388,7 +302,7 @@ static void test_fail_closed_no_table(void **state)
 {
     struct fx *f = *state;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     append_txn(f, 2);
     assert_int_equal(mns_store_exec(f->st, "DROP TABLE audit_log", NULL), MNS_OK);
     assert_int_equal(mns_store_begin(f->st), MNS_OK);
@@ -404,7 +318,7 @@ static void test_fail_closed_other_writer(void **state)
 {
     struct fx *f = *state;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     append_txn(f, 1);
     /* Someone else wrote seq 2 behind our back: the insert must fail, not
      * fork the chain. */
@@ -428,7 +342,7 @@ static void test_fail_closed_read_only(void **state)
     struct mns_store *ro = NULL;
     struct mns_audit *a = NULL;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     append_txn(f, 1);
     /* A trigger stands in for a store that refuses writes. */
     assert_int_equal(mns_store_exec(f->st,
@@ -454,9 +368,9 @@ static void test_reopen_continues(void **state)
     struct fx *f = *state;
     struct mns_audit_report r;
 
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     append_txn(f, 5);
-    open_audit(f, 0); /* frees and opens again */
+    af_open_audit(f, f->cp, 0, false); /* frees and opens again */
     assert_int_equal(mns_audit_count(f->a), 5);
     append_txn(f, 2);
     assert_int_equal(query_int(f, "SELECT MAX(seq) FROM audit_log"), 7);
@@ -503,7 +417,7 @@ static void test_signer(void **state)
 
     memset(seed, 0x11, sizeof(seed));
     memset(seed2, 0x22, sizeof(seed2));
-    open_audit(f, 0);
+    af_open_audit(f, f->cp, 0, false);
     append_txn(f, 1);
     assert_int_equal(mns_audit_checkpoint(f->a, &em), MNS_ERR_STATE); /* no key */
     assert_true(em.text[0] != '\0');

@@ -3,101 +3,22 @@
  * byte for byte against C2SP signed-note, key id recomputed here), the
  * checkpoint file, checkpoints every N entries, and write failures.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cmocka.h>
-
-#include "mnsafe/audit.h"
+#include "audit_fixture.h"
 
 #define EM_DASH "\xE2\x80\x94"
 
-/* ---- fixture ------------------------------------------------------------ */
-
-struct fx {
-    char dir[512];
-    char db[600];
-    char cp[600];
-    struct mns_store *st;
-    struct mns_audit *a;
-    uint8_t seed[32];
-    uint8_t pub[32];
-};
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char p[1024];
-    struct stat sb;
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
+/* ---- fixture (audit_fixture.h) ----------------------------------------- */
 
 static int fx_setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    const char *base = getenv("MNS_TEST_TMP");
-    char url[700];
-
-    assert_non_null(f);
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/audit-cp-XXXXXX", base);
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-    snprintf(f->cp, sizeof(f->cp), "%s/checkpoints", f->dir);
-    snprintf(url, sizeof(url), "sqlite:%s", f->db);
-    assert_int_equal(mns_global_init(), MNS_OK);
-    assert_int_equal(mns_store_open(&f->st, url, NULL), MNS_OK);
-    assert_int_equal(mns_store_migrate(f->st, NULL, NULL), MNS_OK);
+    struct fx *f = af_new("audit-cp");
     for (int i = 0; i < 32; i++)
         f->seed[i] = (uint8_t)(i * 7 + 1);
     assert_int_equal(mns_ed25519_public(f->pub, f->seed), MNS_OK);
     *state = f;
     return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    mns_audit_free(f->a);
-    mns_store_close(f->st);
-    rm_tree(f->dir);
-    free(f);
-    return 0;
-}
-
-static void open_audit(struct fx *f, const char *path, unsigned every, bool signer)
-{
-    struct mns_audit_config cfg = {path, "mnsafe-audit", every};
-    mns_audit_free(f->a);
-    f->a = NULL;
-    assert_int_equal(mns_audit_open(&f->a, f->st, &cfg, NULL), MNS_OK);
-    if (signer)
-        assert_int_equal(mns_audit_set_signer(f->a, f->seed), MNS_OK);
 }
 
 /* Appends n entries in one transaction; returns what commit said. */
@@ -109,35 +30,6 @@ static mns_err append_txn(struct fx *f, unsigned n)
         assert_int_equal(mns_audit_append(f->a, &e), MNS_OK);
     assert_int_equal(mns_store_commit(f->st), MNS_OK);
     return mns_audit_commit(f->a);
-}
-
-static int64_t query_int(struct fx *f, const char *sql)
-{
-    struct mns_stmt *s;
-    bool row = false;
-    assert_int_equal(mns_store_prepare(f->st, &s, sql), MNS_OK);
-    assert_int_equal(mns_stmt_step(s, &row), MNS_OK);
-    assert_true(row);
-    int64_t v = mns_stmt_int64(s, 0);
-    mns_stmt_reset(s);
-    return v;
-}
-
-/* Whole file into a NUL-terminated heap buffer. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    size_t n;
-
-    if (fp == NULL)
-        return NULL;
-    buf = calloc(1, 65536);
-    assert_non_null(buf);
-    n = fread(buf, 1, 65535, fp);
-    fclose(fp);
-    *len = n;
-    return buf;
 }
 
 static size_t count_substr(const char *hay, const char *needle)
@@ -187,12 +79,12 @@ static void test_note_format(void **state)
     struct stat sb;
     struct mns_audit_report r;
 
-    open_audit(f, f->cp, 1000, true);
+    af_open_audit(f, f->cp, 1000, true);
     assert_int_equal(append_txn(f, 3), MNS_OK);
     assert_int_equal(query_int(f, "SELECT COUNT(*) FROM audit_checkpoints"), 0); /* not due */
     assert_int_equal(mns_audit_checkpoint(f->a, NULL), MNS_OK);
 
-    char *file = slurp(f->cp, &len);
+    char *file = tu_read_file(f->cp, &len);
     assert_non_null(file);
     assert_int_equal(stat(f->cp, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -257,7 +149,7 @@ static void test_every_n(void **state)
     struct mns_audit_report r;
     size_t len;
 
-    open_audit(f, f->cp, 4, true);
+    af_open_audit(f, f->cp, 4, true);
     for (int i = 0; i < 10; i++)
         assert_int_equal(append_txn(f, 1), MNS_OK);
     assert_int_equal(query_int(f, "SELECT COUNT(*) FROM audit_checkpoints"), 2);
@@ -268,7 +160,7 @@ static void test_every_n(void **state)
     assert_int_equal(query_int(f, "SELECT MAX(entries) FROM audit_checkpoints"), 15);
     assert_int_equal(query_int(f, "SELECT COUNT(*) FROM audit_checkpoints"), 3);
 
-    char *file = slurp(f->cp, &len);
+    char *file = tu_read_file(f->cp, &len);
     assert_non_null(file);
     assert_int_equal(count_substr(file, "mnsafe.local/audit\n"), 3);
     assert_int_equal(count_substr(file, "\n" EM_DASH " mnsafe-audit "), 3);
@@ -278,7 +170,7 @@ static void test_every_n(void **state)
     free(file);
 
     /* reopening knows the last checkpoint: the next is due at 19 */
-    open_audit(f, f->cp, 4, true);
+    af_open_audit(f, f->cp, 4, true);
     assert_int_equal(append_txn(f, 3), MNS_OK);
     assert_int_equal(query_int(f, "SELECT COUNT(*) FROM audit_checkpoints"), 3);
     assert_int_equal(append_txn(f, 1), MNS_OK);
@@ -294,7 +186,7 @@ static void test_no_signer_no_checkpoint(void **state)
     struct fx *f = *state;
     struct stat sb;
 
-    open_audit(f, f->cp, 1, false);
+    af_open_audit(f, f->cp, 1, false);
     assert_int_equal(append_txn(f, 3), MNS_OK);
     assert_int_equal(query_int(f, "SELECT COUNT(*) FROM audit_checkpoints"), 0);
     assert_int_equal(stat(f->cp, &sb), -1);
@@ -310,13 +202,13 @@ static void test_checkpoint_idempotent(void **state)
     struct fx *f = *state;
     size_t len;
 
-    open_audit(f, f->cp, 1000, true);
+    af_open_audit(f, f->cp, 1000, true);
     assert_int_equal(mns_audit_checkpoint(f->a, NULL), MNS_ERR_STATE); /* empty log */
     assert_int_equal(append_txn(f, 2), MNS_OK);
     assert_int_equal(mns_audit_checkpoint(f->a, NULL), MNS_OK);
     assert_int_equal(mns_audit_checkpoint(f->a, NULL), MNS_OK);
     assert_int_equal(query_int(f, "SELECT COUNT(*) FROM audit_checkpoints"), 1);
-    char *file = slurp(f->cp, &len);
+    char *file = tu_read_file(f->cp, &len);
     assert_non_null(file);
     assert_int_equal(count_substr(file, "mnsafe.local/audit\n"), 1);
     free(file);
@@ -332,7 +224,7 @@ static void test_file_failure_then_retry(void **state)
 
     snprintf(sub, sizeof(sub), "%s/later", f->dir);
     snprintf(path, sizeof(path), "%s/checkpoints", sub);
-    open_audit(f, path, 2, true);
+    af_open_audit(f, path, 2, true);
     /* The directory does not exist: the act is committed, the error said. */
     assert_int_equal(append_txn(f, 2), MNS_ERR_IO);
     assert_int_equal(mns_audit_count(f->a), 2);
@@ -347,7 +239,7 @@ static void test_file_failure_then_retry(void **state)
     assert_int_equal(mkdir(sub, 0700), 0);
     assert_int_equal(append_txn(f, 1), MNS_OK);
     assert_int_equal(mns_audit_count(f->a), 3);
-    char *file = slurp(path, &len);
+    char *file = tu_read_file(path, &len);
     assert_non_null(file);
     assert_non_null(strstr(file, "mnsafe.local/audit\n2\n"));
     free(file);
@@ -365,7 +257,7 @@ static void test_store_failure(void **state)
     struct stat sb;
     mns_errmsg em = {""};
 
-    open_audit(f, f->cp, 1000, true);
+    af_open_audit(f, f->cp, 1000, true);
     assert_int_equal(append_txn(f, 2), MNS_OK);
     assert_int_equal(mns_store_exec(f->st, "DROP TABLE audit_checkpoints", NULL), MNS_OK);
     assert_int_equal(mns_audit_checkpoint(f->a, &em), MNS_ERR_STORE);

@@ -5,52 +5,10 @@
  * Each test starts from 20 entries with a checkpoint every 5 (at 5, 10, 15,
  * 20), in the database and in the file, and an intact verification.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
+#include "audit_fixture.h"
 #include "audit/internal.h" /* audit_entry_hash, for the rewritten-chain test */
-#include "mnsafe/audit.h"
 
 #define KEY "mnsafe-audit"
-
-struct fx {
-    char dir[512];
-    char db[600];
-    char cp[600];
-    struct mns_store *st;
-    struct mns_audit *a;
-    uint8_t seed[32], pub[32];
-    struct mns_audit_report r;
-};
-
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char p[1024];
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static void append_txn(struct fx *f, unsigned n)
 {
@@ -69,44 +27,17 @@ static void append_txn(struct fx *f, unsigned n)
 
 static int fx_setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    const char *base = getenv("MNS_TEST_TMP");
-    char url[700];
-
-    assert_non_null(f);
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    snprintf(f->dir, sizeof(f->dir), "%s/audit-verify-XXXXXX", base);
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-    snprintf(f->cp, sizeof(f->cp), "%s/checkpoints", f->dir);
-    snprintf(url, sizeof(url), "sqlite:%s", f->db);
-    assert_int_equal(mns_global_init(), MNS_OK);
-    assert_int_equal(mns_store_open(&f->st, url, NULL), MNS_OK);
-    assert_int_equal(mns_store_migrate(f->st, NULL, NULL), MNS_OK);
+    struct fx *f = af_new("audit-verify");
     memset(f->seed, 0x5a, sizeof(f->seed));
     assert_int_equal(mns_ed25519_public(f->pub, f->seed), MNS_OK);
 
-    struct mns_audit_config cfg = {f->cp, KEY, 5};
-    assert_int_equal(mns_audit_open(&f->a, f->st, &cfg, NULL), MNS_OK);
-    assert_int_equal(mns_audit_set_signer(f->a, f->seed), MNS_OK);
+    af_open_audit(f, f->cp, 5, true);
     for (int i = 0; i < 4; i++)
         append_txn(f, 5);
     assert_int_equal(mns_audit_verify(f->st, f->cp, f->pub, KEY, &f->r), MNS_OK);
     assert_int_equal(f->r.entries, 20);
     assert_int_equal(f->r.checkpoints, 8);
     *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    mns_audit_free(f->a);
-    mns_store_close(f->st);
-    rm_tree(f->dir);
-    free(f);
     return 0;
 }
 

@@ -3,7 +3,6 @@
  * database files in a temporary directory ($MNS_TEST_TMP or /tmp), removed
  * after each test.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "mnsafe/store.h"
 #include "store/migrations.h"
 #include "store/store_internal.h" /* MNS_STORE_STMT_CACHE_MAX */
@@ -35,17 +36,11 @@ struct fx {
 
 static int setup(void **state)
 {
-    const char *base = getenv("MNS_TEST_TMP");
     struct fx *fx = calloc(1, sizeof(*fx));
 
     if (fx == NULL)
         return -1;
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    else if (mkdir(base, 0700) != 0 && errno != EEXIST)
-        goto fail;
-    if ((size_t)snprintf(fx->dir, sizeof(fx->dir), "%s/store-XXXXXX", base) >= sizeof(fx->dir) ||
-        mkdtemp(fx->dir) == NULL)
+    if (tu_mkdtemp_try(fx->dir, sizeof(fx->dir), "store") != 0)
         goto fail;
     snprintf(fx->path, sizeof(fx->path), "%s/mnsafe.db", fx->dir);
     snprintf(fx->url, sizeof(fx->url), "sqlite:%s", fx->path);
@@ -59,17 +54,9 @@ fail:
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    struct dirent *de;
-    DIR *d;
 
     mns_store_close(fx->st);
-    if ((d = opendir(fx->dir)) != NULL) {
-        while ((de = readdir(d)) != NULL)
-            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                unlinkat(dirfd(d), de->d_name, 0);
-        closedir(d);
-    }
-    rmdir(fx->dir);
+    tu_rm_tree(fx->dir);
     free(fx);
     return 0;
 }

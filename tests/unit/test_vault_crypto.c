@@ -86,7 +86,7 @@ static size_t scan_files(struct vf *f, const void *needle, size_t nlen, char *wh
         if (de->d_name[0] == '.')
             continue;
         vf_join(path, f->dir, de->d_name);
-        uint8_t *buf = vf_read_file(path, &len);
+        uint8_t *buf = tu_read_file(path, &len);
         if (bytes != NULL)
             *bytes += len;
         if (vf_mem_contains(buf, len, needle, nlen)) {

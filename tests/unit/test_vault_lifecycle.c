@@ -20,7 +20,7 @@ static struct sh *sh_new(const char *tag, unsigned n, unsigned k)
     struct sh *s = calloc(1, sizeof(*s));
     mns_errmsg em = {""};
     assert_non_null(s);
-    vf_mkdtemp(s->root, sizeof(s->root), tag);
+    tu_mkdtemp(s->root, sizeof(s->root), tag);
     snprintf(s->dir, sizeof(s->dir), "%s/data", s->root);
     s->cfg.data_dir = s->dir;
     mns_err err = mns_vault_create(&s->cfg, n, k, false, &s->init, &em);
@@ -45,7 +45,7 @@ static void sh_free(struct sh *s)
     mns_vault_free(s->v);
     mns_wipe(&s->init, sizeof(s->init));
     mns_wipe(s->text, sizeof(s->text));
-    vf_rm_tree(s->root);
+    tu_rm_tree(s->root);
     free(s);
 }
 
@@ -122,7 +122,7 @@ static void test_create_dev(void **state)
     mns_vault_free(f->v);
     f->v = NULL;
     mns_wipe(&f->init, sizeof(f->init));
-    vf_rm_tree(f->root);
+    tu_rm_tree(f->root);
 }
 
 /* A store's audit evidence is never replaced: with only the checkpoint file
@@ -146,11 +146,11 @@ static void test_create_refuses_foreign_evidence(void **state)
     assert_int_equal(mns_vault_create(&f->cfg, 0, 0, true, &f->init, &em), MNS_ERR_STATE);
     assert_non_null(strstr(em.text, MNS_CHECKPOINT_FILE));
     assert_false(vf_file_exists(f->db));
-    uint8_t *kept = vf_read_file(cp, &len);
+    uint8_t *kept = tu_read_file(cp, &len);
     assert_non_null(kept);
     assert_int_equal(len, strlen("mnsafe.local/audit\n7\nAAAA\n\n"));
     free(kept);
-    vf_rm_tree(f->root);
+    tu_rm_tree(f->root);
 }
 
 static void test_create_refuses_existing_store(void **state)
@@ -165,8 +165,8 @@ static void test_create_refuses_existing_store(void **state)
     vf_paths(f, "vlife-exist");
     assert_int_equal(mns_vault_create(&f->cfg, 0, 0, true, &f->init, &em), MNS_OK);
     vf_join(keypath, f->dir, MNS_DEV_KEY_FILE);
-    uint8_t *key1 = vf_read_file(keypath, &len1);
-    uint8_t *db1 = vf_read_file(f->db, &len2);
+    uint8_t *key1 = tu_read_file(keypath, &len1);
+    uint8_t *db1 = tu_read_file(f->db, &len2);
     assert_non_null(key1);
     assert_non_null(db1);
     free(db1);
@@ -179,7 +179,7 @@ static void test_create_refuses_existing_store(void **state)
     assert_int_equal(again.nshares, 0);
 
     /* the first store is untouched: same key file, its admin still logs in */
-    uint8_t *key2 = vf_read_file(keypath, &len2);
+    uint8_t *key2 = tu_read_file(keypath, &len2);
     assert_non_null(key2);
     assert_int_equal(len1, len2);
     assert_memory_equal(key1, key2, len1);
@@ -194,7 +194,7 @@ static void test_create_refuses_existing_store(void **state)
 
     mns_vault_free(f->v);
     mns_wipe(&f->init, sizeof(f->init));
-    vf_rm_tree(f->root);
+    tu_rm_tree(f->root);
 }
 
 static void test_create_bad_parameters(void **state)
@@ -211,7 +211,7 @@ static void test_create_bad_parameters(void **state)
     struct mns_vault_config none = {0};
     assert_int_equal(mns_vault_create(&none, 0, 0, true, &res, &em), MNS_ERR_INVALID);
     assert_false(vf_file_exists(f->db));
-    vf_rm_tree(f->root);
+    tu_rm_tree(f->root);
 }
 
 static void test_open_missing(void **state)
@@ -221,7 +221,7 @@ static void test_open_missing(void **state)
     struct mns_vault *v = (struct mns_vault *)0x1;
     mns_errmsg em = {""};
 
-    vf_mkdtemp(root, sizeof(root), "vlife-missing");
+    tu_mkdtemp(root, sizeof(root), "vlife-missing");
     snprintf(dir, sizeof(dir), "%s/nope", root);
     struct mns_vault_config cfg = {.data_dir = dir};
     assert_int_equal(mns_vault_open(&v, &cfg, &em), MNS_ERR_NOT_FOUND);
@@ -235,7 +235,7 @@ static void test_open_missing(void **state)
     v = (struct mns_vault *)0x1;
     assert_int_equal(mns_vault_open(&v, &cfg, &em), MNS_ERR_NOT_FOUND);
     assert_null(v);
-    vf_rm_tree(root);
+    tu_rm_tree(root);
 }
 
 /* ---- Shamir unseal ---------------------------------------------------------- */

@@ -33,48 +33,15 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "test_util.h"
+
 #include "mnsafe/crypto.h"
 #include "mnsafe/error.h"
 #include "mnsafe/vault.h"
 
 #define VF_UNUSED __attribute__((unused))
 
-/* ---- temp directories ----------------------------------------------------- */
-
-/* Removes a directory tree (files and subdirectories). */
-static VF_UNUSED void vf_rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    char p[1200];
-    struct stat sb;
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            vf_rm_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-/* mkdtemp under $MNS_TEST_TMP (or /tmp); out gets the new directory. */
-static VF_UNUSED void vf_mkdtemp(char *out, size_t size, const char *tag)
-{
-    const char *base = getenv("MNS_TEST_TMP");
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    (void)mkdir(base, 0700);
-    int n = snprintf(out, size, "%s/%s-XXXXXX", base, tag);
-    assert_true(n > 0 && (size_t)n < size);
-    assert_non_null(mkdtemp(out));
-}
+/* ---- paths and bytes (temp dirs and file reading: test_util.h) ---------- */
 
 /* out = dir/name (out holds 1024). */
 static VF_UNUSED void vf_join(char out[1024], const char *dir, const char *name)
@@ -86,33 +53,6 @@ static VF_UNUSED void vf_join(char out[1024], const char *dir, const char *name)
 static VF_UNUSED bool vf_file_exists(const char *path)
 {
     return access(path, F_OK) == 0;
-}
-
-/* Reads a whole file into a malloc'ed buffer (NULL, 0 if it does not exist). */
-static VF_UNUSED uint8_t *vf_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-
-    *len = 0;
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            assert_non_null(nb);
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
 }
 
 /* Whether needle occurs in hay. */
@@ -188,7 +128,7 @@ struct vf {
 
 static VF_UNUSED void vf_paths(struct vf *f, const char *tag)
 {
-    vf_mkdtemp(f->root, sizeof(f->root), tag);
+    tu_mkdtemp(f->root, sizeof(f->root), tag);
     snprintf(f->dir, sizeof(f->dir), "%s/data", f->root);
     snprintf(f->db, sizeof(f->db), "%s/%s", f->dir, MNS_DB_FILE);
     memset(&f->cfg, 0, sizeof(f->cfg));
@@ -308,7 +248,7 @@ static VF_UNUSED void vf_free(struct vf *f)
         return;
     mns_vault_free(f->v);
     mns_wipe(&f->init, sizeof(f->init));
-    vf_rm_tree(f->root);
+    tu_rm_tree(f->root);
     free(f);
 }
 
