@@ -121,10 +121,12 @@ static int save_token(const struct cli *c, const char *token)
 {
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s", c->session_file);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = '\0';
-        mkdir(dir, 0700); /* ~/.config/mnsafe; an existing one is fine */
+    /* make the missing folders (~/.config, ~/.config/mnsafe) owner-only;
+     * existing ones are left as they are */
+    for (char *p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        mkdir(dir, 0700);
+        *p = '/';
     }
     int fd = open(c->session_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)

@@ -221,6 +221,10 @@ mns_err mns_vault_create(const struct mns_vault_config *cfg, unsigned n, unsigne
     if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
         return mns_fail(em, MNS_ERR_IO, "cannot create data directory: %s / データディレクトリを作成できません",
                         strerror(errno));
+    /* an existing directory becomes owner-only too: it will hold the store */
+    if (chmod(cfg->data_dir, 0700) != 0)
+        return mns_fail(em, MNS_ERR_IO, "cannot make the data directory owner-only: %s / "
+                        "データディレクトリの権限を設定できません", strerror(errno));
     if ((err = path_join(path, sizeof(path), cfg->data_dir, MNS_DB_FILE, em)) != MNS_OK)
         return err;
     if (cfg->store_url == NULL && access(path, F_OK) == 0)
