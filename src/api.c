@@ -35,6 +35,7 @@ static int http_status(mns_err err)
     case MNS_ERR_STATE: return 409;
     case MNS_ERR_LIMIT: return 413;
     case MNS_ERR_SEALED: return 503;
+    case MNS_ERR_FULL: return 507;
     default: return 500;
     }
 }

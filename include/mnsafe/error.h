@@ -43,6 +43,7 @@ typedef enum mns_err {
     MNS_ERR_LIMIT,         /* a size or count limit was exceeded */
     MNS_ERR_STATE,         /* the call does not fit the current state (already init, not sealed...) */
     MNS_ERR_INTERNAL,
+    MNS_ERR_FULL,          /* the disk is full: nothing was written */
     MNS_ERR__COUNT
 } mns_err;
 

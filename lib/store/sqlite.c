@@ -74,7 +74,7 @@ static mns_err sqlite_fail(struct mns_store *st, int rc, const char *what)
     switch (rc & 0xff) {
     case SQLITE_FULL:
         mns_store_set_error(st, "%s: disk full or database too large: %s", what, msg);
-        return MNS_ERR_IO;
+        return MNS_ERR_FULL;
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
         return MNS_ERR_IO;

@@ -68,10 +68,12 @@ static mns_err group_commit(struct mns_vault *v)
     if (v->group == NULL)
         return MNS_OK;
     /* a transaction the database ended by itself cannot be committed */
-    if (!mns_store_in_transaction(v->store) || mns_store_commit(v->store) != MNS_OK) {
+    mns_err c = mns_store_in_transaction(v->store) ? mns_store_commit(v->store) : MNS_ERR_STORE;
+    if (c != MNS_OK) {
         mns_store_rollback(v->store);
         mns_audit_abort(v->audit);
-        err = MNS_ERR_AUDIT;
+        /* either way the acts did not happen; a full disk is worth naming */
+        err = c == MNS_ERR_FULL ? MNS_ERR_FULL : MNS_ERR_AUDIT;
     }
     group_finish(v, err);
     if (err == MNS_OK) {
@@ -207,7 +209,8 @@ mns_err act_end(struct act *a, mns_err err)
             return MNS_ERR_AUDIT;
         }
         a->open = false;
-        return group_wait(v) == MNS_OK ? MNS_OK : MNS_ERR_AUDIT;
+        mns_err r = group_wait(v);
+        return r == MNS_OK || r == MNS_ERR_FULL ? r : MNS_ERR_AUDIT;
     }
     act_undo(a);
     a->detail[0] = '\0'; /* it described what the act did; it did nothing */

@@ -609,7 +609,7 @@ static void test_foreign_key_violation(void **state)
     assert_int_equal(query_int(fx->st, "SELECT COUNT(*) FROM sessions", NULL), 0);
 }
 
-static void test_disk_full_is_io(void **state)
+static void test_disk_full_is_named(void **state)
 {
     struct fx *fx = *state;
     static unsigned char big[256 * 1024];
@@ -623,7 +623,7 @@ static void test_disk_full_is_io(void **state)
     exec_ok(fx->st, sql);
     assert_int_equal(mns_store_prepare(fx->st, &s, "INSERT INTO big (b) VALUES (?)"), MNS_OK);
     assert_int_equal(mns_stmt_bind_blob(s, 1, big, sizeof(big)), MNS_OK);
-    assert_int_equal(mns_stmt_run(s), MNS_ERR_IO);
+    assert_int_equal(mns_stmt_run(s), MNS_ERR_FULL);
     assert_non_null(strstr(mns_store_errmsg(fx->st), "full"));
 }
 
@@ -892,7 +892,7 @@ int main(void)
         T(test_returning),
         T(test_unique_violation_and_savepoint),
         T(test_foreign_key_violation),
-        T(test_disk_full_is_io),
+        T(test_disk_full_is_named),
         T(test_busy_is_store_error),
         T(test_prepare_and_exec_errors),
         T(test_rollback_discards),
