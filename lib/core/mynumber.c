@@ -133,6 +133,7 @@ static bool is_digit_like(uint32_t cp)
         {0x2776, 0x2793},   /* dingbat circled digits */
         {0x3007, 0x3007},   /* 〇 */
         {0x3021, 0x3029},   /* Hangzhou numerals */
+        {0x3038, 0x303A},   /* 〸 〹 〺 */
         {0x3220, 0x3229},   /* ㈠..㈩ */
         {0x3248, 0x324F},   /* circled numbers on black squares */
         {0x3251, 0x325F},   /* circled 21..35 */
@@ -154,6 +155,18 @@ static bool is_digit_like(uint32_t cp)
         {0x5F10, 0x5F10},   /* 弐 */
         {0x62FE, 0x62FE},   /* 拾 */
         {0x96F6, 0x96F6},   /* 零 */
+        {0x767E, 0x767E},   /* 百 */
+        {0x5343, 0x5343},   /* 千 */
+        {0x5EFF, 0x5EFF},   /* 廿 */
+        {0x58F9, 0x58F9},   /* 壹 */
+        {0x8CB3, 0x8CB3},   /* 貳 */
+        {0x53C3, 0x53C3},   /* 參 */
+        {0x8086, 0x8086},   /* 肆 */
+        {0x4F0D, 0x4F0D},   /* 伍 */
+        {0x9678, 0x9678},   /* 陸 */
+        {0x67D2, 0x67D2},   /* 柒 */
+        {0x634C, 0x634C},   /* 捌 */
+        {0x7396, 0x7396},   /* 玖 */
         {0x1D7CE, 0x1D7FF}, /* mathematical digits */
         {0x1FBF0, 0x1FBF9}, /* segmented digits */
     };
@@ -480,33 +493,39 @@ bool mns_text_contains_mynumber(const char *text, size_t len)
     const unsigned char *s = (const unsigned char *)text;
     char run[MNS_MYNUMBER_LEN + 1];
     size_t off = 0, nrun = 0;
-    bool found = false, pending_sep = false;
+    bool found = false, after_hyphen = false;
 
-    while (off <= len && !found) {
+    /* Wider than mns_number_normalize on purpose: any number of spaces, and
+     * one hyphen (with spaces around it) between two digits, keep a run
+     * going, so that whatever normalize would accept is caught here. */
+    for (;;) {
         uint32_t cp = 0;
         size_t n = 0;
-        if (off < len) {
+        bool end = off >= len;
+        if (!end) {
             n = utf8_decode(s + off, len - off, &cp);
             if (n == 0) {
                 n = 1;
                 cp = 0xFFFD;
             }
         }
-        int d = off < len ? digit_value(cp) : -1;
+        int d = end ? -1 : digit_value(cp);
         if (d >= 0) {
             if (nrun < sizeof(run))
                 run[nrun] = (char)('0' + d);
             nrun++;
-            pending_sep = false;
-        } else if (off < len && nrun > 0 && !pending_sep && (is_hyphen(cp) || is_dropped_space(cp))) {
-            pending_sep = true; /* one separator between digits keeps the run */
+            after_hyphen = false;
+        } else if (!end && is_dropped_space(cp)) {
+            /* spaces never end a run */
+        } else if (!end && is_hyphen(cp) && nrun > 0 && !after_hyphen) {
+            after_hyphen = true;
         } else {
             if (nrun == MNS_MYNUMBER_LEN && mns_mynumber_check_digit(run) == run[11] - '0')
                 found = true;
             nrun = 0;
-            pending_sep = false;
+            after_hyphen = false;
         }
-        if (off == len)
+        if (end || found)
             break;
         off += n;
     }
