@@ -506,6 +506,11 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             return;
         }
     }
+    if (n == 3 && SEG(0, "users") && SEG(2, "unlock") && IS("POST")) {
+        err = mns_vault_user_unlock(v, &actor, seg[1], &em);
+        respond_result(resp, err, json_pack("{s:s, s:b}", "user", seg[1], "unlocked", 1), &em, 200);
+        return;
+    }
     if (n == 3 && SEG(0, "users") && SEG(2, "assignments") && IS("POST")) {
         h_assign(v, req, &actor, seg[1], resp);
         return;

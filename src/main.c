@@ -32,9 +32,12 @@ static const char usage_text[] =
     "                                             one-time password. --dev: key file instead\n"
     "                                             of shares (demos and tests only)\n"
     "  serve [--dev] [--listen HOST:PORT] [--no-https] [--cert F --key F] [--threads N]\n"
-    "        [--checkpoint-seconds T]             (audit checkpoints also every T s, default 60)\n"
+    "        [--checkpoint-seconds T] [--sessions end|refuse]\n"
+    "        [--lockout-failures N] [--lockout-seconds S]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
-    "                                             and unseals a demo store)\n"
+    "                                             and unseals a demo store); audit checkpoints\n"
+    "                                             also every T s (60); a second login of an ID\n"
+    "                                             ends the first (end, default) or is refused\n"
     "  status                                     seal state of the daemon\n"
     "  unseal                                     give one unseal share (asked without echo)\n"
     "  seal                                       wipe the keys from the daemon (sysadmin)\n"
@@ -46,6 +49,8 @@ static const char usage_text[] =
     "  user create NAME --role sysadmin|officer|clerk|auditor\n"
     "  user list\n"
     "  user assign NAME TENANT\n"
+    "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
+    "                      network address lock the address, for 15 minutes)\n"
     "\n"
     "Tenants and numbers (clerks; numbers are read from stdin or asked, never taken\n"
     "from the command line, so they stay out of shell history and ps):\n"
@@ -369,12 +374,17 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
         }
         return call(c, "POST", API_PREFIX "/users", json_pack("{s:s, s:s}", "name", argv[2], "role", role), NULL);
     }
+    if (argc == 3 && strcmp(argv[1], "unlock") == 0) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/unlock", NULL) != 0)
+            return 2;
+        return call(c, "POST", path, NULL, NULL);
+    }
     if (argc == 4 && strcmp(argv[1], "assign") == 0) {
         if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/assignments", NULL) != 0)
             return 2;
         return call(c, "POST", path, json_pack("{s:s}", "tenant", argv[3]), NULL);
     }
-    fprintf(stderr, "usage: mnsafe user create NAME --role ROLE | user list | user assign NAME TENANT\n");
+    fprintf(stderr, "usage: mnsafe user create NAME --role ROLE | user list | user assign NAME TENANT | user unlock NAME\n");
     return 2;
 }
 
@@ -632,7 +642,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
 {
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
-    unsigned threads = 16, checkpoint_seconds = 60;
+    unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
+    bool sessions_refuse = false;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"no-https", no_argument, NULL, 'n'},
@@ -640,6 +651,9 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"key", required_argument, NULL, 'k'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"checkpoint-seconds", required_argument, NULL, 's'},
+                                         {"sessions", required_argument, NULL, 'S'},
+                                         {"lockout-failures", required_argument, NULL, 'F'},
+                                         {"lockout-seconds", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -652,6 +666,15 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'k': key = optarg; break;
         case 't': threads = (unsigned)strtoul(optarg, NULL, 10); break;
         case 's': checkpoint_seconds = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'S':
+            if (strcmp(optarg, "end") != 0 && strcmp(optarg, "refuse") != 0) {
+                fprintf(stderr, "mnsafe: --sessions is end or refuse\n");
+                return 2;
+            }
+            sessions_refuse = strcmp(optarg, "refuse") == 0;
+            break;
+        case 'F': lockout_failures = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'L': lockout_seconds = (unsigned)strtoul(optarg, NULL, 10); break;
         default: return 2;
         }
     }
@@ -683,7 +706,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         if ((mkdir(tls_dir, 0700) != 0 && errno != EEXIST) || tls_make_self_signed(certbuf, keybuf, terr, sizeof(terr)) != 0)
             fprintf(stderr, "mnsafe: warning: no certificate: %s\n", terr);
     }
-    struct mns_vault_config cfg = {.data_dir = c->data_dir};
+    struct mns_vault_config cfg = {.data_dir = c->data_dir, .sessions_refuse = sessions_refuse,
+                                   .lockout_failures = lockout_failures, .lockout_s = lockout_seconds};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
     mns_err err = mns_vault_open(&v, &cfg, &em);

@@ -154,6 +154,100 @@ mns_err mns_base64_decode(uint8_t *out, size_t outsize, size_t *outlen, const ch
 void mns_hex_encode(char *out, const uint8_t *in, size_t n);
 mns_err mns_hex_decode(uint8_t *out, size_t n, const char *in, size_t inlen) MNS_WUR;
 
+/* ---- one-time passwords: HOTP (RFC 4226), TOTP (RFC 6238) ------------------
+ *
+ * Second factor for the people who use mnsafe: the daemon keeps each user's
+ * shared secret (a key, stored like any other secret), the user's
+ * authenticator app shows the codes. T0 is 0; HMAC through OpenSSL.
+ * Keys are 16..128 bytes (RFC 4226 asks for at least 128 bits; 128 bytes is
+ * SHA-512's block size); recommended MNS_TOTP_KEY_SHA1/256/512. Codes have 6
+ * or 8 digits; a time step is 1..86400 s (30 s usual). Stateless, thread-safe.
+ * The dynamic truncation and the comparison of codes do not branch on or
+ * index memory by secret values; HMAC output and codes on the stack are wiped.
+ */
+#define MNS_TOTP_KEY_MIN 16
+#define MNS_TOTP_KEY_MAX 128
+#define MNS_TOTP_KEY_SHA1 20
+#define MNS_TOTP_KEY_SHA256 32
+#define MNS_TOTP_KEY_SHA512 64
+#define MNS_TOTP_STEP_MAX 86400u
+/* A code as typed: at most this many bytes are looked at (digits and spaces). */
+#define MNS_TOTP_CODE_TEXT_MAX 32
+
+typedef enum { MNS_TOTP_SHA1 = 1, MNS_TOTP_SHA256 = 2, MNS_TOTP_SHA512 = 3 } mns_totp_alg;
+
+/* HOTP: *code = Truncate(HMAC-alg(key, counter as 8 bytes big-endian)) mod
+ * 10^digits (print it zero-padded to `digits`). MNS_ERR_INVALID for a NULL
+ * pointer, a key length outside MNS_TOTP_KEY_MIN..MAX, an unknown alg or
+ * digits other than 6 or 8 (*code is then 0); MNS_ERR_CRYPTO if HMAC failed. */
+mns_err mns_hotp(uint32_t *code, const uint8_t *key, size_t keylen, uint64_t counter,
+                 mns_totp_alg alg, unsigned digits) MNS_WUR;
+
+/* TOTP: HOTP with counter floor(unix_time / step_s). unix_time must be >= 0
+ * and step_s 1..MNS_TOTP_STEP_MAX, else MNS_ERR_INVALID; otherwise as mns_hotp. */
+mns_err mns_totp_at(uint32_t *code, const uint8_t *key, size_t keylen, int64_t unix_time,
+                    unsigned step_s, mns_totp_alg alg, unsigned digits) MNS_WUR;
+
+/*
+ * Checks a code typed by the user against the steps t-1, t and t+1 around
+ * t = floor(unix_time / step_s) (one step of clock drift either way), never
+ * accepting a step <= last_used_step: a code is good once only. Pass -1 for
+ * last_used_step if the key has never been used; on MNS_OK store *matched_step
+ * (the step the code belongs to; the latest one should two steps share the
+ * code) as the new last_used_step, atomically with the check if several
+ * requests can race (the caller's job: the step is the only state).
+ *
+ * code_text: a NUL-terminated string of exactly `digits` ASCII digits;
+ * ASCII spaces anywhere in it are ignored ("123 456", as apps show it, is
+ * fine). Anything else, including tabs, other lengths, signs and full-width
+ * digits (normalise IME input first), and texts longer than
+ * MNS_TOTP_CODE_TEXT_MAX bytes, is MNS_ERR_INVALID, as are the argument errors
+ * of mns_totp_at. A wrong code and a replayed one are both MNS_ERR_AUTH, with
+ * nothing telling them apart; the candidates are all computed and compared in
+ * constant time. *matched_step is written on MNS_OK only.
+ */
+mns_err mns_totp_verify(const uint8_t *key, size_t keylen, const char *code_text,
+                        int64_t unix_time, unsigned step_s, mns_totp_alg alg, unsigned digits,
+                        int64_t last_used_step, int64_t *matched_step) MNS_WUR;
+
+/* A new random shared secret of len bytes (MNS_TOTP_KEY_MIN..MAX; use
+ * MNS_TOTP_KEY_SHA1/256/512 for the algorithm). Wipe it after use. */
+mns_err mns_totp_secret_new(uint8_t *key, size_t len) MNS_WUR;
+
+/* Base32 (RFC 4648 section 6, alphabet A-Z 2-7) for shared secrets.
+ * MNS_BASE32_LEN(n): characters for n bytes, without padding. */
+#define MNS_BASE32_LEN(n) (((n) * 8 + 4) / 5)
+/* Upper case, no '=' padding, NUL-terminated; outsize must be at least
+ * MNS_BASE32_LEN(n) + 1, else MNS_ERR_LIMIT (and out is emptied). */
+mns_err mns_base32_encode(char *out, size_t outsize, const uint8_t *in, size_t n) MNS_WUR;
+/* Decodes n characters: either case, '=' padding optional but, if present,
+ * complete (to a multiple of 8 characters). Strict otherwise: no whitespace or
+ * separators, no impossible lengths (1, 3 or 6 characters left over), and
+ * unused trailing bits must be zero, so a value has one text. MNS_ERR_INVALID
+ * on bad input or if the result does not fit in outsize (out is then wiped and
+ * *outlen 0). */
+mns_err mns_base32_decode(uint8_t *out, size_t outsize, size_t *outlen, const char *in,
+                          size_t n) MNS_WUR;
+
+/*
+ * The key URI an authenticator app reads from a QR code (Google Authenticator
+ * "Key Uri Format"):
+ *   otpauth://totp/<issuer>:<account>?secret=<base32>&issuer=<issuer>
+ *       &algorithm=SHA1|SHA256|SHA512&digits=6|8&period=<step_s>
+ * issuer and account are UTF-8 (e.g. a 事業者 name), 1..MNS_TOTP_NAME_MAX
+ * bytes, percent-encoded (everything but A-Z a-z 0-9 - . _ ~, upper-case hex);
+ * they may not contain ':' (it splits the label), control characters or
+ * ill-formed UTF-8. The secret is base32 without padding. Errors:
+ * MNS_ERR_INVALID for bad arguments, MNS_ERR_LIMIT if outsize is too small
+ * (MNS_TOTP_URI_MAX always fits). out holds the secret: wipe it after use; on
+ * failure it is wiped here.
+ */
+#define MNS_TOTP_NAME_MAX 256
+#define MNS_TOTP_URI_MAX 3072
+mns_err mns_totp_uri(char *out, size_t outsize, const char *issuer, const char *account,
+                     const uint8_t *key, size_t keylen, mns_totp_alg alg, unsigned digits,
+                     unsigned step_s) MNS_WUR;
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,11 @@ struct mns_vault_config {
     unsigned checkpoint_every;   /* audit checkpoint interval in entries; 0: 1000 */
     unsigned session_idle_s;     /* 0: 1800 */
     unsigned session_max_s;      /* 0: 43200 */
+    unsigned lockout_failures;   /* failed logins in a row that lock a user; 0: 5 */
+    unsigned address_failures;   /* failed logins from one address (per lockout_s) that lock it; 0: 20 */
+    unsigned lockout_s;          /* how long a lock lasts; 0: 900 */
+    bool sessions_refuse;        /* one live session per ID: a second login is refused (true)
+                                  * or ends the first (false, the default) */
 };
 
 /* Files inside the data directory. */
@@ -126,8 +131,12 @@ void mns_vault_unseal_status(struct mns_vault *v, struct mns_unseal_status *stat
 /* ---- users and sessions -------------------------------------------------- */
 
 /* Checks the password (Argon2id, outside the vault lock) and opens a
- * session. token gets the bearer token. One error for unknown user and
- * wrong password (MNS_ERR_AUTH). Audited. */
+ * session. token gets the bearer token. One error for unknown user, wrong
+ * password and a locked user or address (MNS_ERR_AUTH; the audit entry
+ * says which). Repeated failures lock the user, and (except on the local
+ * socket) the source address, for a while. One live session per ID: a new
+ * login ends the user's other sessions, or is refused (MNS_ERR_STATE) when
+ * the vault is configured so. Audited. */
 mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *password,
                         const char *client, char token[MNS_TOKEN_LEN + 1],
                         struct mns_actor *actor, mns_errmsg *em) MNS_WUR;
@@ -147,6 +156,9 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
                               mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
                             mns_errmsg *em) MNS_WUR;
+/* sysadmin: lifts a user's lockout (after too many failed logins). Audited. */
+mns_err mns_vault_user_unlock(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                              mns_errmsg *em) MNS_WUR;
 /* sysadmin: assign a clerk or officer to a tenant. */
 mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, const char *user,
                          const char *tenant_code, mns_errmsg *em) MNS_WUR;

@@ -137,6 +137,16 @@ const struct mns_migration mns_migrations[] = {
      "  head_hash BLOB NOT NULL,\n"
      "  note TEXT NOT NULL\n"
      ");\n"},
+    {2, "lockout",
+     /* failed logins per user and per source address, for lockout */
+     "ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;\n"
+     "ALTER TABLE users ADD COLUMN locked_until INTEGER NOT NULL DEFAULT 0;\n"
+     "CREATE TABLE address_failures (\n"
+     "  client TEXT PRIMARY KEY,\n"
+     "  failures INTEGER NOT NULL,\n"
+     "  window_start INTEGER NOT NULL,\n"
+     "  locked_until INTEGER NOT NULL DEFAULT 0\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -139,6 +139,11 @@ static mns_err group_wait(struct mns_vault *v)
     return result;
 }
 
+mns_err act_group_join(struct act *a)
+{
+    return group_join(a->v);
+}
+
 mns_err act_begin(struct act *a)
 {
     if (a->open)
@@ -213,7 +218,8 @@ mns_err act_end(struct act *a, mns_err err)
         return r == MNS_OK || r == MNS_ERR_FULL ? r : MNS_ERR_AUDIT;
     }
     act_undo(a);
-    a->detail[0] = '\0'; /* it described what the act did; it did nothing */
+    /* the ok detail described what the act did; it did nothing */
+    snprintf(a->detail, sizeof(a->detail), "%s", a->failure_detail != NULL ? a->failure_detail : "");
     char result[48];
     result_text(result, sizeof(result), err);
     /* the refusal itself is evidence: written in the group, outside the

@@ -63,6 +63,8 @@ struct mns_vault {
     unsigned threshold;
     unsigned session_idle_s;
     unsigned session_max_s;
+    unsigned lockout_failures, address_failures, lockout_s;
+    bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */
 };
@@ -94,6 +96,7 @@ struct act {
     int64_t tenant_id;
     char subject[96];
     char detail[1000];    /* for the act's own ok entry; empty: none */
+    const char *failure_detail; /* for its refusal entry instead; NULL: none */
     const char *purpose;
     bool open;
 };
@@ -102,6 +105,9 @@ void act_init(struct act *a, struct mns_vault *v, const struct mns_actor *actor,
 /* Joins the open group transaction (opening one if needed) under a
  * savepoint of the act's own. */
 mns_err act_begin(struct act *a);
+/* Joins the open group without a savepoint of the act's own: what is written
+ * now stays even if the act is refused (e.g. failed-login counters). */
+mns_err act_group_join(struct act *a);
 /* Appends an extra entry (e.g. one per person in a batch) in the open transaction. */
 mns_err act_audit(struct act *a, const char *action, const char *subject, const char *result);
 /*

@@ -55,6 +55,7 @@ struct user_row {
     mns_role role;
     bool disabled;
     bool must_change;
+    int64_t locked_until;
     char name[64];
     char pwhash[MNS_PWHASH_STR_MAX];
 };
@@ -67,10 +68,10 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
     memset(u, 0, sizeof(*u));
     if (name != NULL)
         err = mns_store_prepare(v->store, &s,
-                                "SELECT id, name, role, pwhash, disabled, must_change FROM users WHERE name = ?");
+                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until FROM users WHERE name = ?");
     else
         err = mns_store_prepare(v->store, &s,
-                                "SELECT id, name, role, pwhash, disabled, must_change FROM users WHERE id = ?");
+                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until FROM users WHERE id = ?");
     if (err != MNS_OK)
         return err;
     err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
@@ -83,6 +84,7 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
         snprintf(u->pwhash, sizeof(u->pwhash), "%s", mns_stmt_text(s, 3));
         u->disabled = mns_stmt_int64(s, 4) != 0;
         u->must_change = mns_stmt_int64(s, 5) != 0;
+        u->locked_until = mns_stmt_int64(s, 6);
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -95,14 +97,138 @@ static mns_err token_hash(uint8_t out[MNS_HASH_LEN], const char *token)
     return mns_sha256(out, token, strlen(token));
 }
 
+/* The local socket is one OS user's: an address lock there would lock out
+ * the operator, so only network addresses are counted. */
+static bool counts_address(const char *client)
+{
+    return client != NULL && strcmp(client, "unix") != 0 && strcmp(client, "local") != 0;
+}
+
+static mns_err address_locked(struct mns_vault *v, const char *client, int64_t now, bool *locked)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    *locked = false;
+    if (!counts_address(client))
+        return MNS_OK;
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT locked_until FROM address_failures WHERE client = ?");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_text(s, 1, client, -1)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+        *locked = mns_stmt_int64(s, 0) > now;
+    mns_stmt_reset(s);
+    return err;
+}
+
+/* Counts a failed login against the user (if known) and the address, in the
+ * group but outside the refused act, so that the counts stay. Sets
+ * *user_now_locked when this failure locked the user. */
+static mns_err count_failure(struct mns_vault *v, struct act *a, const struct user_row *u, const char *client,
+                             int64_t now, bool *user_now_locked)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    mns_err err;
+    int64_t until = now + (int64_t)v->lockout_s * 1000;
+
+    *user_now_locked = false;
+    if ((err = act_group_join(a)) != MNS_OK)
+        return err;
+    if (u != NULL) {
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? "
+                                     "RETURNING failed_logins")) != MNS_OK)
+            return err;
+        if ((err = mns_stmt_bind_int64(s, 1, u->id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+            *user_now_locked = mns_stmt_int64(s, 0) >= (int64_t)v->lockout_failures && u->locked_until <= now;
+        mns_stmt_reset(s);
+        if (err == MNS_OK && *user_now_locked &&
+            (err = mns_store_prepare(v->store, &s, "UPDATE users SET locked_until = ? WHERE id = ?")) == MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, until)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, u->id)) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+        }
+        if (err != MNS_OK)
+            return err;
+    }
+    if (!counts_address(client))
+        return MNS_OK;
+    int64_t failures = 0, window_start = now, locked_until = 0;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT failures, window_start, locked_until FROM address_failures WHERE client = ?")) !=
+        MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_text(s, 1, client, -1)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        failures = mns_stmt_int64(s, 0);
+        window_start = mns_stmt_int64(s, 1);
+        locked_until = mns_stmt_int64(s, 2);
+    }
+    mns_stmt_reset(s);
+    if (err != MNS_OK)
+        return err;
+    if (now - window_start > (int64_t)v->lockout_s * 1000) {
+        failures = 0; /* a new window */
+        window_start = now;
+    }
+    failures++;
+    if (failures >= (int64_t)v->address_failures && locked_until <= now)
+        locked_until = until;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO address_failures (client, failures, window_start, locked_until) "
+                                 "VALUES (?, ?, ?, ?) ON CONFLICT (client) DO UPDATE SET failures = excluded.failures, "
+                                 "window_start = excluded.window_start, locked_until = excluded.locked_until")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_text(s, 1, client, -1)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, failures)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, window_start)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 4, locked_until)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    return err;
+}
+
+/* One live session per ID: ends the user's other sessions, or refuses. */
+static mns_err one_session(struct mns_vault *v, struct act *a, int64_t user_id, int64_t now, mns_errmsg *em)
+{
+    struct mns_stmt *s;
+    mns_err err;
+    if (v->sessions_refuse) {
+        bool row = false;
+        int64_t live = 0;
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "SELECT count(*) FROM sessions WHERE user_id = ? AND expires_at > ? AND last_seen > ?")) !=
+            MNS_OK)
+            return err;
+        if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, now)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 3, now - (int64_t)v->session_idle_s * 1000)) == MNS_OK &&
+            (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+            live = mns_stmt_int64(s, 0);
+        mns_stmt_reset(s);
+        if (err == MNS_OK && live > 0) {
+            a->failure_detail = "id in use in another session";
+            return mns_fail(em, MNS_ERR_STATE, "this ID is in use in another session: log out there first / "
+                            "このIDは別のセッションで使用中です。先にそちらでログアウトしてください");
+        }
+        return err;
+    }
+    if ((err = mns_store_prepare(v->store, &s, "DELETE FROM sessions WHERE user_id = ?")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK && (err = mns_stmt_run(s)) == MNS_OK &&
+        mns_stmt_changes(s) > 0)
+        snprintf(a->detail, sizeof(a->detail), "ended %lld other session(s)", (long long)mns_stmt_changes(s));
+    mns_stmt_reset(s);
+    return err;
+}
+
 mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *password, const char *client,
                         char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em)
 {
     struct user_row u;
     struct act a;
     mns_err err, lookup;
+    bool user_locked = false, addr_locked = false;
 
     token[0] = '\0';
+    memset(&u, 0, sizeof(u));
     mns_actor_anonymous(actor, client);
     if (user == NULL || password == NULL || strlen(password) > MNS_PASSWORD_MAX || strlen(user) > 63) {
         /* refused before any lookup, but audited like every failed login */
@@ -114,11 +240,17 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
     }
 
     vault_lock(v);
+    int64_t now = mns_now_ms();
     lookup = user_load(v, user, 0, &u);
+    if (lookup == MNS_OK)
+        user_locked = u.locked_until > now;
+    if (lookup == MNS_OK || lookup == MNS_ERR_NOT_FOUND)
+        lookup = address_locked(v, client, now, &addr_locked) == MNS_OK ? lookup : MNS_ERR_STORE;
     vault_unlock(v);
 
-    /* the slow part, without the lock; an unknown user pays the same price */
-    if (lookup == MNS_OK && !u.disabled) {
+    /* the slow part, without the lock; an unknown or locked user pays the
+     * same price, so that timing tells nothing */
+    if (lookup == MNS_OK && !u.disabled && !user_locked && !addr_locked) {
         err = mns_pwhash_verify(u.pwhash, password, strlen(password));
     } else {
         char dummy[MNS_PWHASH_STR_MAX];
@@ -128,22 +260,25 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
     mns_wipe(u.pwhash, sizeof(u.pwhash));
 
     vault_lock(v);
+    now = mns_now_ms();
     struct mns_actor who;
     mns_actor_anonymous(&who, client);
     snprintf(who.name, sizeof(who.name), "%s", valid_user_name(user) ? user : "-");
     act_init(&a, v, &who, "auth.login");
+    if (valid_user_name(user))
+        snprintf(a.subject, sizeof(a.subject), "user:%s", user);
     if (err == MNS_OK) {
         uint8_t raw[32], hash[MNS_HASH_LEN];
         char hex[65];
         struct mns_stmt *s;
-        int64_t now = mns_now_ms();
         if ((err = mns_random(raw, sizeof(raw))) != MNS_OK)
             goto out;
         mns_hex_encode(hex, raw, sizeof(raw));
         snprintf(token, MNS_TOKEN_LEN + 1, "mns_%s", hex);
         mns_wipe(raw, sizeof(raw));
         mns_wipe(hex, sizeof(hex));
-        if ((err = token_hash(hash, token)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
+        if ((err = token_hash(hash, token)) != MNS_OK || (err = act_begin(&a)) != MNS_OK ||
+            (err = one_session(v, &a, u.id, now, em)) != MNS_OK)
             goto out;
         if ((err = mns_store_prepare(v->store, &s,
                                      "INSERT INTO sessions (token_hash, user_id, created_at, last_seen, expires_at, client) "
@@ -156,10 +291,13 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
             (err = mns_stmt_bind_text(s, 6, client != NULL ? client : "-", -1)) == MNS_OK)
             err = mns_stmt_run(s);
         mns_stmt_reset(s);
-        actor->user_id = u.id;
-        actor->role = u.role;
-        actor->must_change_password = u.must_change;
-        /* sessions that ran out are removed for good, not just ignored */
+        /* a success ends the run of failures; sessions that ran out go for good */
+        if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "UPDATE users SET failed_logins = 0 WHERE id = ?")) ==
+                                 MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, u.id)) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+        }
         if (err == MNS_OK && (err = mns_store_prepare(v->store, &s,
                                                       "DELETE FROM sessions WHERE expires_at < ? OR last_seen < ?")) == MNS_OK) {
             if ((err = mns_stmt_bind_int64(s, 1, now)) == MNS_OK &&
@@ -167,11 +305,18 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
                 err = mns_stmt_run(s);
             mns_stmt_reset(s);
         }
+        actor->user_id = u.id;
+        actor->role = u.role;
+        actor->must_change_password = u.must_change;
         snprintf(actor->name, sizeof(actor->name), "%s", u.name);
-        snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
-    } else {
+    } else if (err == MNS_ERR_AUTH) {
+        bool now_locked = false;
+        a.failure_detail = addr_locked ? "address locked" : user_locked ? "user locked" : NULL;
+        /* a locked attempt is not counted again: the lock runs out as set */
+        if (!user_locked && !addr_locked &&
+            count_failure(v, &a, lookup == MNS_OK ? &u : NULL, client, now, &now_locked) == MNS_OK && now_locked)
+            ignore_err(act_audit(&a, "auth.lockout", a.subject, "ok"));
         mns_fail(em, MNS_ERR_AUTH, "wrong user name or password / ユーザー名またはパスワードが違います");
-        err = MNS_ERR_AUTH;
     }
 out:
     err = act_end(&a, err);
@@ -180,6 +325,37 @@ out:
         mns_actor_anonymous(actor, client);
     }
     vault_unlock(v);
+    return err;
+}
+
+mns_err mns_vault_user_unlock(struct mns_vault *v, const struct mns_actor *actor, const char *user, mns_errmsg *em)
+{
+    struct act a;
+    struct user_row u;
+    struct mns_stmt *s;
+    mns_err err;
+
+    memset(&u, 0, sizeof(u));
+    vault_lock(v);
+    act_init(&a, v, actor, "user.unlock");
+    snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(user) ? user : "-");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK)
+        goto out;
+    if ((err = user_load(v, user, 0, &u)) != MNS_OK) {
+        mns_fail(em, err, "no such user / ユーザーが見つかりません");
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s, "UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?")) !=
+            MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, u.id)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+out:
+    err = act_end(&a, err);
+    vault_unlock(v);
+    mns_wipe(&u, sizeof(u));
     return err;
 }
 

@@ -439,6 +439,10 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     snprintf(v->data_dir, sizeof(v->data_dir), "%s", cfg->data_dir);
     v->session_idle_s = cfg->session_idle_s ? cfg->session_idle_s : 1800;
     v->session_max_s = cfg->session_max_s ? cfg->session_max_s : 43200;
+    v->lockout_failures = cfg->lockout_failures ? cfg->lockout_failures : 5;
+    v->address_failures = cfg->address_failures ? cfg->address_failures : 20;
+    v->lockout_s = cfg->lockout_s ? cfg->lockout_s : 900;
+    v->sessions_refuse = cfg->sessions_refuse;
     if ((err = path_join(v->checkpoint_path, sizeof(v->checkpoint_path), cfg->data_dir, MNS_CHECKPOINT_FILE,
                          em)) != MNS_OK ||
         (err = store_url(url, sizeof(url), cfg, em)) != MNS_OK || (err = mns_store_open(&v->store, url, em)) != MNS_OK ||

@@ -1,0 +1,159 @@
+/*
+ * test_vault_auth.c: lockout after failed logins (per user and per network
+ * address, audited, lifted by a sysadmin or by time) and one live session
+ * per ID (a new login ends the old session, or is refused).
+ */
+#include "vault_fixture.h"
+
+/* Reopens the world's vault with cfg changed by the caller. */
+static void reopen(struct vf *f, const struct mns_vault_config *cfg)
+{
+    mns_errmsg em = {""};
+    mns_vault_free(f->v);
+    f->v = NULL;
+    /* the world's sessions end with the old vault (as at a restart after
+     * the operator cleared them): the new configuration starts clean */
+    sqlite3 *db = vf_db_open(f, false);
+    vf_db_exec(db, "DELETE FROM sessions");
+    sqlite3_close(db);
+    f->cfg = *cfg;
+    f->cfg.data_dir = f->dir;
+    assert_int_equal(mns_vault_open(&f->v, &f->cfg, &em), MNS_OK);
+    assert_int_equal(mns_vault_unseal_dev(f->v, &em), MNS_OK);
+    vf_login(f, "admin", f->init.admin_password, &f->admin);
+    vf_login(f, "auditor", f->pw_auditor, &f->auditor);
+}
+
+static mns_err try_login(struct vf *f, const char *user, const char *pw, const char *client, char tok[MNS_TOKEN_LEN + 1],
+                         mns_errmsg *em)
+{
+    struct mns_actor a;
+    return mns_vault_login(f->v, user, pw, client, tok, &a, em);
+}
+
+static void test_user_lockout(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vauth-user");
+    struct mns_vault_config cfg = {.lockout_failures = 3, .lockout_s = 1};
+    char tok[MNS_TOKEN_LEN + 1];
+    mns_errmsg em = {""}, em_wrong = {""};
+    reopen(f, &cfg);
+    int64_t head = vf_audit_head(f);
+
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(try_login(f, "clerk", "wrong password!", "unix", tok, &em_wrong), MNS_ERR_AUTH);
+    /* locked: the right password is refused, with the very same error */
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "unix", tok, &em), MNS_ERR_AUTH);
+    assert_string_equal(em.text, em_wrong.text);
+    /* other users are not affected */
+    assert_int_equal(try_login(f, "officer", f->pw_officer, "unix", tok, &em), MNS_OK);
+
+    json_t *log = vf_audit_since(f, &f->auditor, head);
+    json_t *e = NULL;
+    assert_int_equal(vf_audit_count(log, NULL, "auth.lockout", "user:clerk", NULL, "ok", NULL), 1);
+    assert_int_equal(vf_audit_count(log, NULL, "auth.login", "user:clerk", NULL, "denied:auth", NULL), 4);
+    size_t i;
+    json_t *x;
+    json_array_foreach(log, i, x) if (strcmp(vf_str(x, "detail"), "user locked") == 0) e = x;
+    assert_non_null(e); /* the refused right password says why */
+    json_decref(log);
+
+    /* only a sysadmin lifts it, and that is audited */
+    assert_int_equal(mns_vault_user_unlock(f->v, &f->auditor, "clerk", &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_user_unlock(f->v, &f->admin, "clerk", &em), MNS_OK);
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "unix", tok, &em), MNS_OK);
+    log = vf_audit_since(f, &f->auditor, head);
+    assert_int_equal(vf_audit_count(log, "admin", "user.unlock", "user:clerk", NULL, "ok", NULL), 1);
+    assert_int_equal(vf_audit_count(log, "auditor", "user.unlock", "user:clerk", NULL, "denied:denied", NULL), 1);
+    json_decref(log);
+
+    /* a lock also runs out by itself */
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(try_login(f, "clerk2", "wrong password!", "unix", tok, &em), MNS_ERR_AUTH);
+    assert_int_equal(try_login(f, "clerk2", f->pw_clerk2, "unix", tok, &em), MNS_ERR_AUTH);
+    usleep(1200 * 1000);
+    assert_int_equal(try_login(f, "clerk2", f->pw_clerk2, "unix", tok, &em), MNS_OK);
+    /* and a success resets the count: two more failures do not lock */
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(try_login(f, "clerk2", "wrong password!", "unix", tok, &em), MNS_ERR_AUTH);
+    assert_int_equal(try_login(f, "clerk2", f->pw_clerk2, "unix", tok, &em), MNS_OK);
+    vf_free(f);
+}
+
+static void test_address_lockout(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vauth-addr");
+    struct mns_vault_config cfg = {.address_failures = 4, .lockout_failures = 100};
+    char tok[MNS_TOKEN_LEN + 1];
+    mns_errmsg em = {""};
+    reopen(f, &cfg);
+
+    /* guessing names from one address locks the address, not the users */
+    const char *names[] = {"alice", "bob", "carol", "dave"};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(try_login(f, names[i], "guess guess", "192.0.2.7", tok, &em), MNS_ERR_AUTH);
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "192.0.2.7", tok, &em), MNS_ERR_AUTH);
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "192.0.2.8", tok, &em), MNS_OK);
+    /* the local socket is never locked: it is the operator's */
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(try_login(f, names[i % 4], "guess guess", "unix", tok, &em), MNS_ERR_AUTH);
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "unix", tok, &em), MNS_OK);
+    vf_free(f);
+}
+
+static void test_one_session_ends_the_first(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vauth-end");
+    char tok1[MNS_TOKEN_LEN + 1], tok2[MNS_TOKEN_LEN + 1];
+    struct mns_actor a;
+    mns_errmsg em = {""};
+
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "unix", tok1, &em), MNS_OK);
+    assert_int_equal(mns_vault_authenticate(f->v, tok1, "unix", &a), MNS_OK);
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "192.0.2.9", tok2, &em), MNS_OK);
+    assert_int_equal(mns_vault_authenticate(f->v, tok1, "unix", &a), MNS_ERR_AUTH);
+    assert_int_equal(mns_vault_authenticate(f->v, tok2, "192.0.2.9", &a), MNS_OK);
+    assert_string_equal(a.name, "clerk");
+    json_t *log = vf_audit_since(f, &f->auditor, 0);
+    json_t *e = NULL;
+    assert_true(vf_audit_count(log, "clerk", "auth.login", "user:clerk", NULL, "ok", NULL) >= 2);
+    size_t i;
+    json_t *x;
+    json_array_foreach(log, i, x) if (strncmp(vf_str(x, "detail"), "ended ", 6) == 0) e = x;
+    assert_non_null(e);
+    json_decref(log);
+    vf_free(f);
+}
+
+static void test_one_session_refuses_the_second(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vauth-refuse");
+    struct mns_vault_config cfg = {.sessions_refuse = true};
+    char tok1[MNS_TOKEN_LEN + 1], tok2[MNS_TOKEN_LEN + 1];
+    struct mns_actor a;
+    mns_errmsg em = {""};
+    reopen(f, &cfg);
+
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "unix", tok1, &em), MNS_OK);
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "192.0.2.9", tok2, &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, "another session"));
+    assert_int_equal(mns_vault_authenticate(f->v, tok1, "unix", &a), MNS_OK); /* the first lives on */
+    assert_int_equal(mns_vault_logout(f->v, &a, tok1), MNS_OK);
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "192.0.2.9", tok2, &em), MNS_OK);
+    vf_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_user_lockout),
+        cmocka_unit_test(test_address_lockout),
+        cmocka_unit_test(test_one_session_ends_the_first),
+        cmocka_unit_test(test_one_session_refuses_the_second),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
