@@ -34,6 +34,8 @@ static const char usage_text[] =
     "  serve [--dev] [--listen HOST:PORT] [--no-https] [--cert F --key F] [--threads N]\n"
     "        [--checkpoint-seconds T] [--sessions end|refuse]\n"
     "        [--lockout-failures N] [--lockout-seconds S]\n"
+    "        [--password-min-length N] [--password-classes N] [--password-history N]\n"
+    "        [--password-expiry-days D] [--password-blocklist FILE]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -644,6 +646,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
     bool sessions_refuse = false;
+    unsigned pw_min = 0, pw_classes = 0, pw_history = 0, pw_expiry = 0;
+    const char *pw_blocklist = NULL;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"no-https", no_argument, NULL, 'n'},
@@ -654,6 +658,11 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"sessions", required_argument, NULL, 'S'},
                                          {"lockout-failures", required_argument, NULL, 'F'},
                                          {"lockout-seconds", required_argument, NULL, 'L'},
+                                         {"password-min-length", required_argument, NULL, 'P'},
+                                         {"password-classes", required_argument, NULL, 'C'},
+                                         {"password-history", required_argument, NULL, 'H'},
+                                         {"password-expiry-days", required_argument, NULL, 'E'},
+                                         {"password-blocklist", required_argument, NULL, 'B'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -675,6 +684,11 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
             break;
         case 'F': lockout_failures = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'L': lockout_seconds = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'P': pw_min = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'C': pw_classes = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'H': pw_history = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'E': pw_expiry = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'B': pw_blocklist = optarg; break;
         default: return 2;
         }
     }
@@ -707,7 +721,10 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
             fprintf(stderr, "mnsafe: warning: no certificate: %s\n", terr);
     }
     struct mns_vault_config cfg = {.data_dir = c->data_dir, .sessions_refuse = sessions_refuse,
-                                   .lockout_failures = lockout_failures, .lockout_s = lockout_seconds};
+                                   .lockout_failures = lockout_failures, .lockout_s = lockout_seconds,
+                                   .password_min_length = pw_min, .password_classes = pw_classes,
+                                   .password_history = pw_history, .password_expiry_days = pw_expiry,
+                                   .password_blocklist = pw_blocklist};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
     mns_err err = mns_vault_open(&v, &cfg, &em);

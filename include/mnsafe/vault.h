@@ -68,6 +68,14 @@ struct mns_vault_config {
     unsigned lockout_s;          /* how long a lock lasts; 0: 900 */
     bool sessions_refuse;        /* one live session per ID: a second login is refused (true)
                                   * or ends the first (false, the default) */
+    /* password policy (NIST SP 800-63B-4 defaults; the JNSA sheet's
+     * complexity, expiry and history can be turned on) */
+    unsigned password_min_length;   /* characters; 0: 12 */
+    unsigned password_classes;      /* of lower/upper/digit/other required; 0: no rule */
+    unsigned password_history;      /* earlier passwords refused; 0: no rule */
+    unsigned password_expiry_days;  /* 0: no expiry */
+    const char *password_blocklist; /* common passwords, one a line; NULL: john-data's list
+                                     * if installed, else a short built-in one */
 };
 
 /* Files inside the data directory. */

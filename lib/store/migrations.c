@@ -147,6 +147,16 @@ const struct mns_migration mns_migrations[] = {
      "  window_start INTEGER NOT NULL,\n"
      "  locked_until INTEGER NOT NULL DEFAULT 0\n"
      ");\n"},
+    {3, "password policy",
+     /* when the password was set (expiry) and the hashes of earlier ones
+      * (history), for the password policy */
+     "ALTER TABLE users ADD COLUMN password_changed_at INTEGER NOT NULL DEFAULT 0;\n"
+     "CREATE TABLE password_history (\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+     "  changed_at INTEGER NOT NULL,\n"
+     "  pwhash TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX password_history_user ON password_history (user_id, changed_at);\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -42,6 +42,23 @@ struct group {
 #define GROUP_MAX_ACTS 128
 #define GROUP_MAX_MS 4
 
+/* The rules for new passwords (password_policy.c). */
+struct password_policy {
+    unsigned min_length;   /* characters */
+    unsigned classes;      /* of lower, upper, digit, other; 0/1: no rule */
+    unsigned history;      /* earlier passwords that may not come back; 0: no rule */
+    unsigned expiry_days;  /* 0: passwords do not expire */
+    char **block;          /* sorted, lower case */
+    size_t nblock;
+    char source[256];      /* the blocklist file, or "builtin" */
+};
+
+mns_err password_policy_init(struct password_policy *p, const struct mns_vault_config *cfg, mns_errmsg *em);
+void password_policy_release(struct password_policy *p);
+/* Length, classes, blocklist, user name, no My Number. History is checked
+ * by the caller (it needs the store). */
+mns_err password_policy_check(const struct password_policy *p, const char *user, const char *pw, mns_errmsg *em);
+
 struct mns_vault {
     /* The lock serialises every use of the store and the keys. Acts of
      * several threads share one transaction (group commit, see act.c). */
@@ -64,6 +81,7 @@ struct mns_vault {
     unsigned session_idle_s;
     unsigned session_max_s;
     unsigned lockout_failures, address_failures, lockout_s;
+    struct password_policy pw_policy;
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */

@@ -13,7 +13,6 @@
 #include "mnsafe/mynumber.h"
 #include "vault/internal.h"
 
-#define PASSWORD_MIN 10
 
 static const char *const role_names[] = {"sysadmin", "officer", "clerk", "auditor"};
 
@@ -56,6 +55,7 @@ struct user_row {
     bool disabled;
     bool must_change;
     int64_t locked_until;
+    int64_t password_changed_at;
     char name[64];
     char pwhash[MNS_PWHASH_STR_MAX];
 };
@@ -68,10 +68,12 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
     memset(u, 0, sizeof(*u));
     if (name != NULL)
         err = mns_store_prepare(v->store, &s,
-                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until FROM users WHERE name = ?");
+                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at "
+                                "FROM users WHERE name = ?");
     else
         err = mns_store_prepare(v->store, &s,
-                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until FROM users WHERE id = ?");
+                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at "
+                                "FROM users WHERE id = ?");
     if (err != MNS_OK)
         return err;
     err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
@@ -85,6 +87,7 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
         u->disabled = mns_stmt_int64(s, 4) != 0;
         u->must_change = mns_stmt_int64(s, 5) != 0;
         u->locked_until = mns_stmt_int64(s, 6);
+        u->password_changed_at = mns_stmt_int64(s, 7);
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -307,7 +310,21 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
         }
         actor->user_id = u.id;
         actor->role = u.role;
-        actor->must_change_password = u.must_change;
+        /* an expired password (when the policy sets an expiry) is like a
+         * one-time password: nothing but its change until it is changed */
+        bool expired = v->pw_policy.expiry_days > 0 && u.password_changed_at > 0 &&
+                       now - u.password_changed_at > (int64_t)v->pw_policy.expiry_days * 86400 * 1000;
+        if (expired) {
+            struct mns_stmt *s2;
+            if (err == MNS_OK && (err = mns_store_prepare(v->store, &s2, "UPDATE users SET must_change = 1 WHERE id = ?")) ==
+                                     MNS_OK) {
+                if ((err = mns_stmt_bind_int64(s2, 1, u.id)) == MNS_OK)
+                    err = mns_stmt_run(s2);
+                mns_stmt_reset(s2);
+            }
+            snprintf(a.detail, sizeof(a.detail), "password expired");
+        }
+        actor->must_change_password = u.must_change || expired;
         snprintf(actor->name, sizeof(actor->name), "%s", u.name);
     } else if (err == MNS_ERR_AUTH) {
         bool now_locked = false;
@@ -446,15 +463,63 @@ mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, con
     return err;
 }
 
-static mns_err check_new_password(const char *pw, mns_errmsg *em)
+/* History rule: the new password may not be the current one nor one of the
+ * last `history` ones. Argon2id per hash, so outside the vault lock. */
+static mns_err check_history(struct mns_vault *v, const struct user_row *u, const char *pw, mns_errmsg *em)
 {
-    size_t n = pw != NULL ? strlen(pw) : 0;
-    if (n < PASSWORD_MIN)
-        return mns_fail(em, MNS_ERR_INVALID, "the new password must have at least %d characters / "
-                        "新しいパスワードは%d文字以上にしてください", PASSWORD_MIN, PASSWORD_MIN);
-    if (n > MNS_PASSWORD_MAX)
-        return mns_fail(em, MNS_ERR_LIMIT, "the new password is too long / 新しいパスワードが長すぎます");
-    return MNS_OK;
+    char hashes[16][MNS_PWHASH_STR_MAX];
+    size_t n = 0;
+    struct mns_stmt *s;
+    bool row;
+    mns_err err = MNS_OK;
+    unsigned keep = v->pw_policy.history > 16 ? 16 : v->pw_policy.history;
+
+    if (keep == 0)
+        return MNS_OK;
+    snprintf(hashes[n++], sizeof(hashes[0]), "%s", u->pwhash);
+    vault_lock(v);
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT pwhash FROM password_history WHERE user_id = ? ORDER BY changed_at DESC LIMIT ?")) ==
+        MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, u->id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, keep - 1)) == MNS_OK)
+            while (n < keep && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+                snprintf(hashes[n++], sizeof(hashes[0]), "%s", mns_stmt_text(s, 0));
+        mns_stmt_reset(s);
+    }
+    vault_unlock(v);
+    for (size_t i = 0; err == MNS_OK && i < n; i++)
+        if (mns_pwhash_verify(hashes[i], pw, strlen(pw)) == MNS_OK)
+            err = mns_fail(em, MNS_ERR_INVALID, "the new password was used before (the last %u may not come back) / "
+                           "以前に使ったパスワードです（直近%u個は使えません）", keep, keep);
+    mns_wipe(hashes, sizeof(hashes));
+    return err;
+}
+
+/* Keeps the replaced hash for the history rule, trimmed to its length. */
+static mns_err remember_password(struct mns_vault *v, const struct user_row *u, int64_t now)
+{
+    struct mns_stmt *s;
+    mns_err err;
+    if (v->pw_policy.history == 0)
+        return MNS_OK;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO password_history (user_id, changed_at, pwhash) VALUES (?, ?, ?)")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, u->id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, now)) == MNS_OK &&
+        (err = mns_stmt_bind_text(s, 3, u->pwhash, -1)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    if (err != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "DELETE FROM password_history WHERE user_id = ? AND changed_at NOT IN "
+                                 "(SELECT changed_at FROM password_history WHERE user_id = ? ORDER BY changed_at DESC LIMIT ?)")) !=
+            MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, u->id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, u->id)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, v->pw_policy.history)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    return err;
 }
 
 mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *actor, const char *old_password,
@@ -475,7 +540,9 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
     if (err != MNS_OK)
         mns_fail(em, MNS_ERR_AUTH, "the current password is wrong / 現在のパスワードが違います");
     if (err == MNS_OK)
-        err = check_new_password(new_password, em);
+        err = password_policy_check(&v->pw_policy, u.name, new_password, em);
+    if (err == MNS_OK)
+        err = check_history(v, &u, new_password, em);
     if (err == MNS_OK)
         err = mns_pwhash(hash, new_password, strlen(new_password));
     vault_lock(v);
@@ -483,13 +550,17 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
     snprintf(a.subject, sizeof(a.subject), "user:%s", actor->name);
     if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK) {
         struct mns_stmt *s;
-        if ((err = mns_store_prepare(v->store, &s, "UPDATE users SET pwhash = ?, must_change = 0 WHERE id = ?")) ==
+        int64_t now = mns_now_ms();
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "UPDATE users SET pwhash = ?, must_change = 0, password_changed_at = ? WHERE id = ?")) ==
             MNS_OK) {
-            if ((err = mns_stmt_bind_text(s, 1, hash, -1)) == MNS_OK &&
-                (err = mns_stmt_bind_int64(s, 2, actor->user_id)) == MNS_OK)
+            if ((err = mns_stmt_bind_text(s, 1, hash, -1)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, now)) == MNS_OK &&
+                (err = mns_stmt_bind_int64(s, 3, actor->user_id)) == MNS_OK)
                 err = mns_stmt_run(s);
             mns_stmt_reset(s);
         }
+        if (err == MNS_OK && !u.must_change)
+            err = remember_password(v, &u, now); /* a one-time password is not worth keeping */
         /* whoever knew the old password may hold a session: all of them end */
         if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "DELETE FROM sessions WHERE user_id = ?")) == MNS_OK) {
             if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK)

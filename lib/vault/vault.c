@@ -443,6 +443,8 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     v->address_failures = cfg->address_failures ? cfg->address_failures : 20;
     v->lockout_s = cfg->lockout_s ? cfg->lockout_s : 900;
     v->sessions_refuse = cfg->sessions_refuse;
+    if ((err = password_policy_init(&v->pw_policy, cfg, em)) != MNS_OK)
+        goto fail;
     if ((err = path_join(v->checkpoint_path, sizeof(v->checkpoint_path), cfg->data_dir, MNS_CHECKPOINT_FILE,
                          em)) != MNS_OK ||
         (err = store_url(url, sizeof(url), cfg, em)) != MNS_OK || (err = mns_store_open(&v->store, url, em)) != MNS_OK ||
@@ -482,6 +484,7 @@ void mns_vault_free(struct mns_vault *v)
     vault_wipe_secrets(v);
     mns_audit_free(v->audit);
     mns_store_close(v->store);
+    password_policy_release(&v->pw_policy);
     pthread_mutex_destroy(&v->lock);
     pthread_cond_destroy(&v->durable);
     free(v);
