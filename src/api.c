@@ -27,7 +27,8 @@ static int http_status(mns_err err)
     case MNS_ERR_INVALID:
     case MNS_ERR_CHECK_DIGIT:
     case MNS_ERR_BAD_SHARE: return 400;
-    case MNS_ERR_AUTH: return 401;
+    case MNS_ERR_AUTH:
+    case MNS_ERR_MFA: return 401;
     case MNS_ERR_DENIED:
     case MNS_ERR_PURPOSE: return 403;
     case MNS_ERR_NOT_FOUND: return 404;
@@ -222,17 +223,17 @@ static void h_unseal(struct mns_vault *v, const struct api_request *req, const s
 
 static void h_login(struct mns_vault *v, const struct api_request *req, struct api_response *resp)
 {
-    static const char *const fields[] = {"user", "password"};
+    static const char *const fields[] = {"user", "password", "otp"};
     const char *user, *password;
     json_t *b = body_object(req, resp);
     if (b == NULL)
         return;
-    if (only_fields(b, fields, 2, resp) && require_str(b, "user", resp, &user) &&
+    if (only_fields(b, fields, 3, resp) && require_str(b, "user", resp, &user) &&
         require_str(b, "password", resp, &password)) {
         char token[MNS_TOKEN_LEN + 1];
         struct mns_actor actor;
         mns_errmsg em = {""};
-        mns_err err = mns_vault_login(v, user, password, req->client, token, &actor, &em);
+        mns_err err = mns_vault_login_mfa(v, user, password, str_field(b, "otp"), req->client, token, &actor, &em);
         if (err != MNS_OK)
             respond_error(resp, err, &em);
         else
@@ -257,6 +258,30 @@ static void h_password(struct mns_vault *v, const struct api_request *req, const
         mns_errmsg em = {""};
         mns_err err = mns_vault_password_change(v, actor, oldp, newp, &em);
         respond_result(resp, err, json_pack("{s:b}", "changed", 1), &em, 200);
+    }
+    json_decref(b);
+}
+
+static void h_totp_confirm(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
+                           struct api_response *resp)
+{
+    static const char *const fields[] = {"code"};
+    const char *code;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 1, resp) && require_str(b, "code", resp, &code)) {
+        char codes[MNS_RECOVERY_CODES][MNS_RECOVERY_CODE_LEN + 1];
+        mns_errmsg em = {""};
+        mns_err err = mns_vault_totp_confirm(v, actor, code, codes, &em);
+        json_t *list = json_array();
+        for (int i = 0; err == MNS_OK && i < MNS_RECOVERY_CODES; i++)
+            json_array_append_new(list, json_string(codes[i]));
+        mns_wipe(codes, sizeof(codes));
+        if (err != MNS_OK)
+            json_decref(list);
+        respond_result(resp, err, err == MNS_OK ? json_pack("{s:b, s:o}", "enabled", 1, "recovery_codes", list) : NULL,
+                       &em, 200);
     }
     json_decref(b);
 }
@@ -489,6 +514,20 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     if (n == 2 && SEG(0, "sys") && SEG(1, "seal") && IS("POST")) {
         err = mns_vault_seal(v, &actor, &em);
         respond_result(resp, err, json_pack("{s:b}", "sealed", 1), &em, 200);
+        return;
+    }
+    if (n == 3 && SEG(0, "users") && SEG(1, "me") && SEG(2, "totp") && IS("POST")) {
+        char *uri = malloc(MNS_TOTP_URI_MAX);
+        err = uri != NULL ? mns_vault_totp_begin(v, &actor, uri, &em) : MNS_ERR_NOMEM;
+        respond_result(resp, err, err == MNS_OK ? json_pack("{s:s}", "uri", uri) : NULL, &em, 200);
+        if (uri != NULL) {
+            mns_wipe(uri, MNS_TOTP_URI_MAX);
+            free(uri);
+        }
+        return;
+    }
+    if (n == 4 && SEG(0, "users") && SEG(1, "me") && SEG(2, "totp") && SEG(3, "confirm") && IS("POST")) {
+        h_totp_confirm(v, req, &actor, resp);
         return;
     }
     if (n == 3 && SEG(0, "users") && SEG(1, "me") && SEG(2, "password") && IS("POST")) {

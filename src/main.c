@@ -48,6 +48,7 @@ static const char usage_text[] =
     "  login [USER]        log in (password asked without echo); the session token is\n"
     "                      kept in a 0600 file ($MNSAFE_SESSION or ~/.config/mnsafe/session)\n"
     "  logout | whoami | passwd\n"
+    "  mfa enroll          turn on two-factor login (TOTP app; prints recovery codes)\n"
     "  user create NAME --role sysadmin|officer|clerk|auditor\n"
     "  user list\n"
     "  user assign NAME TENANT\n"
@@ -300,8 +301,23 @@ static int cmd_login(const struct cli *c, int argc, char **argv)
     if (read_secret("Password / パスワード: ", password, sizeof(password)) < 0)
         return 1;
     json_t *body = json_pack("{s:s, s:s}", "user", user, "password", password);
-    mns_wipe(password, sizeof(password));
     int status = client_call(c, "POST", API_PREFIX "/sessions", NULL, body, &resp, err, sizeof(err));
+    const char *code = json_string_value(json_object_get(json_object_get(resp, "error"), "code"));
+    if (status == 401 && code != NULL && strcmp(code, "mfa") == 0) {
+        /* the password was right; the second factor is asked for */
+        char otp[64];
+        json_decref(resp);
+        resp = NULL;
+        if (read_secret("One-time code (or a recovery code) / ワンタイムコード: ", otp, sizeof(otp)) <= 0) {
+            json_decref(body);
+            mns_wipe(password, sizeof(password));
+            return 1;
+        }
+        json_object_set_new(body, "otp", json_string(otp));
+        mns_wipe(otp, sizeof(otp));
+        status = client_call(c, "POST", API_PREFIX "/sessions", NULL, body, &resp, err, sizeof(err));
+    }
+    mns_wipe(password, sizeof(password));
     json_decref(body);
     if (status != 201) {
         int rc = print_api_error(status, resp, err);
@@ -358,6 +374,43 @@ static int cmd_passwd(const struct cli *c)
         printf("Password changed; log in again / パスワードを変更しました。再度ログインしてください\n");
     }
     return rc;
+}
+
+/* Two-factor enrolment: shows the otpauth URI (and a QR code when the
+ * qrencode tool is installed), asks for a current code, prints the recovery codes. */
+static int cmd_mfa(const struct cli *c, int argc, char **argv)
+{
+    json_t *resp = NULL;
+    if (argc < 2 || strcmp(argv[1], "enroll") != 0) {
+        fprintf(stderr, "usage: mnsafe mfa enroll\n");
+        return 2;
+    }
+    if (call(c, "POST", API_PREFIX "/users/me/totp", json_object(), &resp) != 0)
+        return 1;
+    const char *uri = json_string_value(json_object_get(resp, "uri"));
+    printf("Add this to your authenticator app / 認証アプリに登録してください:\n%s\n", uri ? uri : "");
+    fflush(stdout);
+    if (uri != NULL && access("/usr/bin/qrencode", X_OK) == 0) {
+        FILE *q = popen("/usr/bin/qrencode -t UTF8", "w");
+        if (q != NULL) {
+            fputs(uri, q);
+            pclose(q);
+        }
+    }
+    json_decref(resp);
+    char code[64];
+    if (read_line("Code shown by the app / アプリのコード: ", code, sizeof(code)) <= 0)
+        return 1;
+    resp = NULL;
+    if (call(c, "POST", API_PREFIX "/users/me/totp/confirm", json_pack("{s:s}", "code", code), &resp) != 0)
+        return 1;
+    printf("Two-factor login is on. Recovery codes (each works once; keep them apart from the device) /\n"
+           "二要素認証を設定しました。リカバリーコード（各1回のみ有効）:\n");
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(resp, "recovery_codes"), i, e) printf("  %s\n", json_string_value(e));
+    json_decref(resp);
+    return 0;
 }
 
 static int cmd_user(const struct cli *c, int argc, char **argv)
@@ -854,6 +907,8 @@ int main(int argc, char **argv)
         return cmd_passwd(&c);
     if (strcmp(verb, "user") == 0)
         return cmd_user(&c, vargc, vargv);
+    if (strcmp(verb, "mfa") == 0)
+        return cmd_mfa(&c, vargc, vargv);
     if (strcmp(verb, "tenant") == 0)
         return cmd_tenant(&c, vargc, vargv);
     if (strcmp(verb, "purposes") == 0 && vargc == 2) {

@@ -44,6 +44,7 @@ typedef enum mns_err {
     MNS_ERR_STATE,         /* the call does not fit the current state (already init, not sealed...) */
     MNS_ERR_INTERNAL,
     MNS_ERR_FULL,          /* the disk is full: nothing was written */
+    MNS_ERR_MFA,           /* the password was right; a (right) one-time code is needed */
     MNS_ERR__COUNT
 } mns_err;
 

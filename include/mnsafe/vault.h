@@ -51,6 +51,7 @@ struct mns_actor {
     char name[64];
     mns_role role;
     bool must_change_password; /* one-time password in use: nothing but a change is allowed */
+    bool totp_enabled;         /* logs in with a second factor */
     char client[64];   /* "unix", "127.0.0.1", ... */
 };
 
@@ -148,6 +149,27 @@ void mns_vault_unseal_status(struct mns_vault *v, struct mns_unseal_status *stat
 mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *password,
                         const char *client, char token[MNS_TOKEN_LEN + 1],
                         struct mns_actor *actor, mns_errmsg *em) MNS_WUR;
+/* Login with a second factor: otp is the 6-digit code of the user's
+ * authenticator app, or one of their recovery codes (each works once); NULL
+ * when none was asked for yet. A user with TOTP enabled gets MNS_ERR_MFA
+ * for a right password without (or with a wrong) code; a code is accepted
+ * once only. Needs the vault unsealed (the secret is wrapped by the root key). */
+mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *password, const char *otp,
+                            const char *client, char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor,
+                            mns_errmsg *em) MNS_WUR;
+
+/* TOTP enrolment of the actor: a new secret (kept wrapped, not yet in force)
+ * and its otpauth:// URI for authenticator apps (uri holds MNS_TOTP_URI_MAX;
+ * it carries the secret: wipe it after showing). Audited. */
+mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor, char *uri, mns_errmsg *em) MNS_WUR;
+/* Confirms the enrolment with a current code; TOTP is then required at each
+ * login of the actor. codes gets MNS_RECOVERY_CODES one-time recovery codes
+ * (shown once; stored as hashes). Audited. */
+#define MNS_RECOVERY_CODES 10
+#define MNS_RECOVERY_CODE_LEN 20
+mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *actor, const char *code,
+                               char codes[MNS_RECOVERY_CODES][MNS_RECOVERY_CODE_LEN + 1], mns_errmsg *em) MNS_WUR;
+
 /* Resolves a bearer token to its actor; expired/unknown: MNS_ERR_AUTH. */
 mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,
                                struct mns_actor *actor) MNS_WUR;

@@ -35,6 +35,8 @@ static const struct {
     [MNS_ERR_LIMIT] = {"limit", "limit exceeded", "上限を超えています"},
     [MNS_ERR_STATE] = {"state", "not possible in the current state", "現在の状態では実行できません"},
     [MNS_ERR_INTERNAL] = {"internal", "internal error", "内部エラー"},
+    [MNS_ERR_MFA] = {"mfa", "a one-time code from the authenticator app is required",
+                     "認証アプリのワンタイムコードが必要です"},
     [MNS_ERR_FULL] = {"disk_full", "the disk is full; nothing was done",
                       "ディスクの空きがありません。処理は行われていません"},
 };

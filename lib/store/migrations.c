@@ -157,6 +157,18 @@ const struct mns_migration mns_migrations[] = {
      "  pwhash TEXT NOT NULL\n"
      ");\n"
      "CREATE INDEX password_history_user ON password_history (user_id, changed_at);\n"},
+    {4, "totp",
+     /* the TOTP secret, wrapped by the root key (AD names the user), and the
+      * last step used (replay); recovery codes by SHA-256 */
+     "ALTER TABLE users ADD COLUMN totp_wrapped BLOB;\n"
+     "ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0;\n"
+     "ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT -1;\n"
+     "CREATE TABLE recovery_codes (\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+     "  code_hash BLOB NOT NULL,\n"
+     "  used_at INTEGER,\n"
+     "  PRIMARY KEY (user_id, code_hash)\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

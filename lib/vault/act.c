@@ -183,7 +183,8 @@ mns_err act_audit(struct act *a, const char *action, const char *subject, const 
 
 static void result_text(char *buf, size_t size, mns_err err)
 {
-    if (err == MNS_ERR_DENIED || err == MNS_ERR_AUTH || err == MNS_ERR_PURPOSE || err == MNS_ERR_SEALED)
+    if (err == MNS_ERR_DENIED || err == MNS_ERR_AUTH || err == MNS_ERR_PURPOSE || err == MNS_ERR_SEALED ||
+        err == MNS_ERR_MFA)
         snprintf(buf, size, "denied:%s", mns_err_name(err));
     else
         snprintf(buf, size, "error:%s", mns_err_name(err));

@@ -56,6 +56,10 @@ struct user_row {
     bool must_change;
     int64_t locked_until;
     int64_t password_changed_at;
+    bool totp_enabled;
+    int64_t totp_last_step;
+    uint8_t totp_wrapped[MNS_TOTP_KEY_SHA1 + MNS_AEAD_OVERHEAD];
+    size_t totp_wrapped_len;
     char name[64];
     char pwhash[MNS_PWHASH_STR_MAX];
 };
@@ -68,12 +72,12 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
     memset(u, 0, sizeof(*u));
     if (name != NULL)
         err = mns_store_prepare(v->store, &s,
-                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at "
-                                "FROM users WHERE name = ?");
+                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
+                                "totp_enabled, totp_last_step, totp_wrapped FROM users WHERE name = ?");
     else
         err = mns_store_prepare(v->store, &s,
-                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at "
-                                "FROM users WHERE id = ?");
+                                "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
+                                "totp_enabled, totp_last_step, totp_wrapped FROM users WHERE id = ?");
     if (err != MNS_OK)
         return err;
     err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
@@ -88,6 +92,14 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
         u->must_change = mns_stmt_int64(s, 5) != 0;
         u->locked_until = mns_stmt_int64(s, 6);
         u->password_changed_at = mns_stmt_int64(s, 7);
+        u->totp_enabled = mns_stmt_int64(s, 8) != 0;
+        u->totp_last_step = mns_stmt_int64(s, 9);
+        size_t wl = 0;
+        const void *w = mns_stmt_blob(s, 10, &wl);
+        if (w != NULL && wl <= sizeof(u->totp_wrapped)) {
+            memcpy(u->totp_wrapped, w, wl);
+            u->totp_wrapped_len = wl;
+        }
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -222,8 +234,193 @@ static mns_err one_session(struct mns_vault *v, struct act *a, int64_t user_id, 
     return err;
 }
 
+/* ---- second factor (TOTP, recovery codes) ------------------------------ */
+
+#define TOTP_STEP 30
+#define TOTP_DIGITS 6
+
+static int totp_ad(char *buf, size_t size, int64_t user_id)
+{
+    return ad_format(buf, size, "totp|v1|%lld", (long long)user_id);
+}
+
+/* Runs sql with one or two integer parameters (a2 < 0 with one "?" only). */
+static mns_err run1(struct mns_vault *v, const char *sql, int64_t a1, int64_t a2)
+{
+    struct mns_stmt *s;
+    mns_err err = mns_store_prepare(v->store, &s, sql);
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, a1)) == MNS_OK && (a2 < 0 || (err = mns_stmt_bind_int64(s, 2, a2)) == MNS_OK))
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    return err;
+}
+
+/* Checks otp against the user's TOTP secret, then recovery codes; records
+ * the step (or the code) as used inside the act. Lock held. */
+static mns_err second_factor(struct mns_vault *v, struct act *a, const struct user_row *u, const char *otp,
+                             int64_t now, mns_errmsg *em)
+{
+    uint8_t key[MNS_TOTP_KEY_SHA1 + 16];
+    size_t keylen = 0;
+    char ad[64];
+    int64_t step = -1;
+    mns_err err;
+
+    a->failure_detail = "second factor";
+    if (otp == NULL)
+        return mns_fail(em, MNS_ERR_MFA, "a one-time code from the authenticator app is required / "
+                        "認証アプリのワンタイムコードが必要です");
+    if (!v->unsealed)
+        return mns_fail(em, MNS_ERR_SEALED, "the vault is sealed: codes cannot be checked / 封印中のためコードを確認できません");
+    totp_ad(ad, sizeof(ad), u->id);
+    if ((err = mns_aead_open(key, &keylen, v->sec->root, ad, strlen(ad), u->totp_wrapped, u->totp_wrapped_len)) !=
+        MNS_OK)
+        return MNS_ERR_CRYPTO;
+    err = mns_totp_verify(key, keylen, otp, now / 1000, TOTP_STEP, MNS_TOTP_SHA1, TOTP_DIGITS, u->totp_last_step, &step);
+    mns_wipe(key, sizeof(key));
+    if ((err == MNS_OK) && (err = act_begin(a)) == MNS_OK)
+        return run1(v, "UPDATE users SET totp_last_step = ? WHERE id = ?", step, u->id);
+    /* not a current code: perhaps one of the recovery codes */
+    uint8_t hash[MNS_HASH_LEN];
+    if (strlen(otp) == MNS_RECOVERY_CODE_LEN && mns_sha256(hash, otp, strlen(otp)) == MNS_OK &&
+        act_begin(a) == MNS_OK) {
+        struct mns_stmt *s;
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? "
+                                     "AND used_at IS NULL")) == MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, now)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, u->id)) == MNS_OK &&
+                (err = mns_stmt_bind_blob(s, 3, hash, sizeof(hash))) == MNS_OK)
+                err = mns_stmt_run(s);
+            bool used = err == MNS_OK && mns_stmt_changes(s) == 1;
+            mns_stmt_reset(s);
+            if (used) {
+                snprintf(a->detail, sizeof(a->detail), "recovery code used");
+                return MNS_OK;
+            }
+        }
+    }
+    return mns_fail(em, MNS_ERR_MFA, "the one-time code is wrong or was already used / "
+                    "ワンタイムコードが違うか、使用済みです");
+}
+
+mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor, char *uri, mns_errmsg *em)
+{
+    struct act a;
+    struct user_row u;
+    uint8_t key[MNS_TOTP_KEY_SHA1], wrapped[MNS_TOTP_KEY_SHA1 + MNS_AEAD_OVERHEAD];
+    char ad[64];
+    struct mns_stmt *s;
+    mns_err err;
+
+    uri[0] = '\0';
+    memset(&u, 0, sizeof(u));
+    vault_lock(v);
+    act_init(&a, v, actor, "auth.totp_begin");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) !=
+            MNS_OK ||
+        (err = require_unsealed(v, em)) != MNS_OK || (err = user_load(v, NULL, actor->user_id, &u)) != MNS_OK)
+        goto out;
+    snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
+    if (u.totp_enabled) {
+        err = mns_fail(em, MNS_ERR_STATE, "two-factor login is already on / 二要素認証は設定済みです");
+        goto out;
+    }
+    totp_ad(ad, sizeof(ad), u.id);
+    if ((err = mns_totp_secret_new(key, sizeof(key))) != MNS_OK ||
+        (err = mns_aead_seal(wrapped, v->sec->root, ad, strlen(ad), key, sizeof(key))) != MNS_OK ||
+        (err = mns_totp_uri(uri, MNS_TOTP_URI_MAX, "mnsafe", u.name, key, sizeof(key), MNS_TOTP_SHA1, TOTP_DIGITS,
+                            TOTP_STEP)) != MNS_OK ||
+        (err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "UPDATE users SET totp_wrapped = ?, totp_enabled = 0, totp_last_step = -1 WHERE id = ?")) ==
+        MNS_OK) {
+        if ((err = mns_stmt_bind_blob(s, 1, wrapped, sizeof(wrapped))) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 2, u.id)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
+out:
+    mns_wipe(key, sizeof(key));
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK)
+        mns_wipe(uri, MNS_TOTP_URI_MAX);
+    mns_wipe(&u, sizeof(u));
+    return err;
+}
+
+mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *actor, const char *code,
+                               char codes[MNS_RECOVERY_CODES][MNS_RECOVERY_CODE_LEN + 1], mns_errmsg *em)
+{
+    struct act a;
+    struct user_row u;
+    uint8_t key[MNS_TOTP_KEY_SHA1 + 16];
+    size_t keylen = 0;
+    int64_t step = -1;
+    char ad[64];
+    struct mns_stmt *s;
+    mns_err err;
+
+    memset(&u, 0, sizeof(u));
+    memset(codes, 0, MNS_RECOVERY_CODES * (MNS_RECOVERY_CODE_LEN + 1));
+    vault_lock(v);
+    act_init(&a, v, actor, "auth.totp_enable");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) !=
+            MNS_OK ||
+        (err = require_unsealed(v, em)) != MNS_OK || (err = user_load(v, NULL, actor->user_id, &u)) != MNS_OK)
+        goto out;
+    snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
+    if (u.totp_enabled || u.totp_wrapped_len == 0) {
+        err = mns_fail(em, MNS_ERR_STATE, "no enrolment is waiting: start one first / 登録手続きが開始されていません");
+        goto out;
+    }
+    totp_ad(ad, sizeof(ad), u.id);
+    if ((err = mns_aead_open(key, &keylen, v->sec->root, ad, strlen(ad), u.totp_wrapped, u.totp_wrapped_len)) !=
+        MNS_OK)
+        goto out;
+    if (code == NULL ||
+        mns_totp_verify(key, keylen, code, mns_now_ms() / 1000, TOTP_STEP, MNS_TOTP_SHA1, TOTP_DIGITS, -1, &step) !=
+            MNS_OK) {
+        err = mns_fail(em, MNS_ERR_MFA, "the code does not match: check the app's clock and try again / "
+                       "コードが一致しません。アプリの時刻を確認して再度入力してください");
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK ||
+        (err = run1(v, "UPDATE users SET totp_enabled = 1, totp_last_step = ? WHERE id = ?", step, u.id)) != MNS_OK ||
+        (err = run1(v, "DELETE FROM recovery_codes WHERE user_id = ?", u.id, -1)) != MNS_OK)
+        goto out;
+    for (int i = 0; err == MNS_OK && i < MNS_RECOVERY_CODES; i++) {
+        uint8_t hash[MNS_HASH_LEN];
+        if ((err = mns_password_generate(codes[i])) != MNS_OK || (err = mns_sha256(hash, codes[i], strlen(codes[i]))) != MNS_OK ||
+            (err = mns_store_prepare(v->store, &s, "INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)")) !=
+                MNS_OK)
+            break;
+        if ((err = mns_stmt_bind_int64(s, 1, u.id)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, hash, sizeof(hash))) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
+out:
+    mns_wipe(key, sizeof(key));
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK)
+        mns_wipe(codes, MNS_RECOVERY_CODES * (MNS_RECOVERY_CODE_LEN + 1));
+    mns_wipe(&u, sizeof(u));
+    return err;
+}
+
 mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *password, const char *client,
                         char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em)
+{
+    return mns_vault_login_mfa(v, user, password, NULL, client, token, actor, em);
+}
+
+mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *password, const char *otp,
+                            const char *client, char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor,
+                            mns_errmsg *em)
 {
     struct user_row u;
     struct act a;
@@ -270,6 +467,15 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
     act_init(&a, v, &who, "auth.login");
     if (valid_user_name(user))
         snprintf(a.subject, sizeof(a.subject), "user:%s", user);
+    if (err == MNS_OK && u.totp_enabled) {
+        err = second_factor(v, &a, &u, otp, now, em);
+        if (err == MNS_ERR_MFA && otp != NULL) {
+            /* a wrong code counts like a wrong password */
+            bool now_locked = false;
+            if (count_failure(v, &a, &u, client, now, &now_locked) == MNS_OK && now_locked)
+                ignore_err(act_audit(&a, "auth.lockout", a.subject, "ok"));
+        }
+    }
     if (err == MNS_OK) {
         uint8_t raw[32], hash[MNS_HASH_LEN];
         char hex[65];
@@ -325,6 +531,7 @@ mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *passw
             snprintf(a.detail, sizeof(a.detail), "password expired");
         }
         actor->must_change_password = u.must_change || expired;
+        actor->totp_enabled = u.totp_enabled;
         snprintf(actor->name, sizeof(actor->name), "%s", u.name);
     } else if (err == MNS_ERR_AUTH) {
         bool now_locked = false;
