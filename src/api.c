@@ -493,7 +493,14 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     }
 
     /* everything else needs a live session */
-    if (mns_vault_authenticate(v, req->token, req->client, &actor) != MNS_OK) {
+    mns_err auth = mns_vault_authenticate(v, req->token, req->client, &actor);
+    if (auth == MNS_ERR_DENIED) {
+        mns_fail(&em, MNS_ERR_DENIED, "your role may not work from this address or at this time / "
+                 "このロールはこのアドレス・時間帯には利用できません");
+        respond_error(resp, MNS_ERR_DENIED, &em);
+        return;
+    }
+    if (auth != MNS_OK) {
         mns_fail(&em, MNS_ERR_AUTH, "login required or session expired / ログインが必要か、セッションの有効期限が切れています");
         respond_error(resp, MNS_ERR_AUTH, &em);
         return;

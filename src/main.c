@@ -36,6 +36,7 @@ static const char usage_text[] =
     "        [--lockout-failures N] [--lockout-seconds S]\n"
     "        [--password-min-length N] [--password-classes N] [--password-history N]\n"
     "        [--password-expiry-days D] [--password-blocklist FILE]\n"
+    "        [--allow-network ROLE=CIDR[,CIDR]]... [--allow-hours ROLE=HH-HH[@day-day]]...\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -701,6 +702,9 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     bool sessions_refuse = false;
     unsigned pw_min = 0, pw_classes = 0, pw_history = 0, pw_expiry = 0;
     const char *pw_blocklist = NULL;
+    enum { RULES_MAX = 17 };
+    const char *allow_networks[RULES_MAX] = {NULL}, *allow_hours[RULES_MAX] = {NULL};
+    size_t nnetworks = 0, nhours = 0;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"no-https", no_argument, NULL, 'n'},
@@ -716,6 +720,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"password-history", required_argument, NULL, 'H'},
                                          {"password-expiry-days", required_argument, NULL, 'E'},
                                          {"password-blocklist", required_argument, NULL, 'B'},
+                                         {"allow-network", required_argument, NULL, 'N'},
+                                         {"allow-hours", required_argument, NULL, 'O'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -742,6 +748,17 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'H': pw_history = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'E': pw_expiry = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'B': pw_blocklist = optarg; break;
+        case 'N':
+        case 'O': {
+            const char **list = ch == 'N' ? allow_networks : allow_hours;
+            size_t *count = ch == 'N' ? &nnetworks : &nhours;
+            if (*count + 1 >= RULES_MAX) {
+                fprintf(stderr, "mnsafe: at most %d --allow-network / --allow-hours rules each\n", RULES_MAX - 1);
+                return 2;
+            }
+            list[(*count)++] = optarg;
+            break;
+        }
         default: return 2;
         }
     }
@@ -777,7 +794,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                    .lockout_failures = lockout_failures, .lockout_s = lockout_seconds,
                                    .password_min_length = pw_min, .password_classes = pw_classes,
                                    .password_history = pw_history, .password_expiry_days = pw_expiry,
-                                   .password_blocklist = pw_blocklist};
+                                   .password_blocklist = pw_blocklist, .allow_networks = allow_networks,
+                                   .allow_hours = allow_hours};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
     mns_err err = mns_vault_open(&v, &cfg, &em);

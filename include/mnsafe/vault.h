@@ -77,6 +77,12 @@ struct mns_vault_config {
     unsigned password_expiry_days;  /* 0: no expiry */
     const char *password_blocklist; /* common passwords, one a line; NULL: john-data's list
                                      * if installed, else a short built-in one */
+    /* where and when roles may work (F-a 2); NULL-terminated lists of
+     * "ROLE=CIDR[,CIDR...]" and "ROLE=HH-HH[@day-day]" (local time); a role
+     * without rules is not limited; the local socket is not subject to
+     * network rules */
+    const char *const *allow_networks;
+    const char *const *allow_hours;
 };
 
 /* Files inside the data directory. */
@@ -170,7 +176,8 @@ mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor,
 mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *actor, const char *code,
                                char codes[MNS_RECOVERY_CODES][MNS_RECOVERY_CODE_LEN + 1], mns_errmsg *em) MNS_WUR;
 
-/* Resolves a bearer token to its actor; expired/unknown: MNS_ERR_AUTH. */
+/* Resolves a bearer token to its actor; expired/unknown: MNS_ERR_AUTH; a
+ * role's network or hours rule not met: MNS_ERR_DENIED (audited). */
 mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,
                                struct mns_actor *actor) MNS_WUR;
 mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, const char *token) MNS_WUR;

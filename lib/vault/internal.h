@@ -59,6 +59,32 @@ void password_policy_release(struct password_policy *p);
  * by the caller (it needs the store). */
 mns_err password_policy_check(const struct password_policy *p, const char *user, const char *pw, mns_errmsg *em);
 
+/* Where and when roles may work (access_rules.c). */
+#define ACCESS_NETS_MAX 32
+struct access_net {
+    uint8_t addr[16];
+    unsigned len; /* 4 or 16 */
+    unsigned prefix;
+};
+struct access_time {
+    bool set;
+    unsigned from_hour, to_hour; /* [from, to), local time */
+    unsigned days;               /* bit 0 Sunday .. bit 6 Saturday */
+};
+struct access_role {
+    size_t nnets;
+    struct access_net nets[ACCESS_NETS_MAX];
+    struct access_time hours;
+};
+struct access_rules {
+    struct access_role role[4]; /* sysadmin, officer, clerk, auditor */
+};
+mns_err access_rules_init(struct access_rules *r, const struct mns_vault_config *cfg, mns_errmsg *em);
+/* MNS_OK, or MNS_ERR_DENIED with *why ("network not allowed", "outside
+ * allowed hours") for the audit entry. */
+mns_err access_rules_check(const struct access_rules *r, mns_role role, const char *client, int64_t now_ms,
+                           const char **why, mns_errmsg *em);
+
 struct mns_vault {
     /* The lock serialises every use of the store and the keys. Acts of
      * several threads share one transaction (group commit, see act.c). */
@@ -82,6 +108,7 @@ struct mns_vault {
     unsigned session_max_s;
     unsigned lockout_failures, address_failures, lockout_s;
     struct password_policy pw_policy;
+    struct access_rules access;
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */

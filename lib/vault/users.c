@@ -477,6 +477,11 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
         }
     }
     if (err == MNS_OK) {
+        const char *why = NULL;
+        if ((err = access_rules_check(&v->access, u.role, client, now, &why, em)) != MNS_OK)
+            a.failure_detail = why;
+    }
+    if (err == MNS_OK) {
         uint8_t raw[32], hash[MNS_HASH_LEN];
         char hex[65];
         struct mns_stmt *s;
@@ -633,6 +638,20 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
         }
         err = MNS_ERR_AUTH;
         goto out;
+    }
+    /* where and when: a session used from a network or at an hour the role
+     * may not work from is refused, and that is audited */
+    {
+        const char *why = NULL;
+        if (access_rules_check(&v->access, actor->role, client, now, &why, NULL) != MNS_OK) {
+            struct act a;
+            struct mns_actor who = *actor;
+            act_init(&a, v, &who, "auth.session");
+            snprintf(a.subject, sizeof(a.subject), "user:%s", actor->name);
+            a.failure_detail = why;
+            err = act_end(&a, MNS_ERR_DENIED);
+            goto out;
+        }
     }
     /* idle time is tracked to the minute, to spare a write per request */
     if (now - last_seen > 60000 &&

@@ -443,7 +443,8 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     v->address_failures = cfg->address_failures ? cfg->address_failures : 20;
     v->lockout_s = cfg->lockout_s ? cfg->lockout_s : 900;
     v->sessions_refuse = cfg->sessions_refuse;
-    if ((err = password_policy_init(&v->pw_policy, cfg, em)) != MNS_OK)
+    if ((err = password_policy_init(&v->pw_policy, cfg, em)) != MNS_OK ||
+        (err = access_rules_init(&v->access, cfg, em)) != MNS_OK)
         goto fail;
     if ((err = path_join(v->checkpoint_path, sizeof(v->checkpoint_path), cfg->data_dir, MNS_CHECKPOINT_FILE,
                          em)) != MNS_OK ||
