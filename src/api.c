@@ -552,6 +552,29 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             return;
         }
     }
+    if (n == 1 && SEG(0, "access-review") && IS("GET")) {
+        err = mns_vault_access_review(v, &actor, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if (n == 2 && SEG(0, "access-review") && SEG(1, "confirm") && IS("POST")) {
+        static const char *const fields[] = {"report_sha256"};
+        const char *hash;
+        json_t *b = body_object(req, resp);
+        if (b == NULL)
+            return;
+        if (only_fields(b, fields, 1, resp) && require_str(b, "report_sha256", resp, &hash)) {
+            err = mns_vault_access_review_confirm(v, &actor, hash, &em);
+            respond_result(resp, err, json_pack("{s:b}", "confirmed", 1), &em, 200);
+        }
+        json_decref(b);
+        return;
+    }
+    if (n == 4 && SEG(0, "users") && SEG(2, "assignments") && IS("DELETE")) {
+        err = mns_vault_unassign(v, &actor, seg[1], seg[3], &em);
+        respond_result(resp, err, json_pack("{s:s, s:s, s:b}", "user", seg[1], "tenant", seg[3], "revoked", 1), &em, 200);
+        return;
+    }
     if (n == 3 && SEG(0, "users") && SEG(2, "unlock") && IS("POST")) {
         err = mns_vault_user_unlock(v, &actor, seg[1], &em);
         respond_result(resp, err, json_pack("{s:s, s:b}", "user", seg[1], "unlocked", 1), &em, 200);

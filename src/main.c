@@ -53,6 +53,9 @@ static const char usage_text[] =
     "  user create NAME --role sysadmin|officer|clerk|auditor\n"
     "  user list\n"
     "  user assign NAME TENANT\n"
+    "  user unassign NAME TENANT   revoke an assignment (officer, sysadmin)\n"
+    "  access review       who can reach what, last login and act (officer, auditor)\n"
+    "  access confirm HASH the officer confirms the review read (its report_sha256)\n"
     "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
     "                      network address lock the address, for 15 minutes)\n"
     "\n"
@@ -414,6 +417,18 @@ static int cmd_mfa(const struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* `access review` prints the report; `access confirm` confirms the report
+ * as it stands now (the officer has just read it). */
+static int cmd_access(const struct cli *c, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "review") == 0)
+        return call(c, "GET", API_PREFIX "/access-review", NULL, NULL);
+    if (argc >= 3 && strcmp(argv[1], "confirm") == 0)
+        return call(c, "POST", API_PREFIX "/access-review/confirm", json_pack("{s:s}", "report_sha256", argv[2]), NULL);
+    fprintf(stderr, "usage: mnsafe access review | access confirm REPORT_SHA256\n");
+    return 2;
+}
+
 static int cmd_user(const struct cli *c, int argc, char **argv)
 {
     char path[512];
@@ -429,6 +444,13 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
             return 2;
         }
         return call(c, "POST", API_PREFIX "/users", json_pack("{s:s, s:s}", "name", argv[2], "role", role), NULL);
+    }
+    if (argc == 4 && strcmp(argv[1], "unassign") == 0) {
+        char tail[128];
+        snprintf(tail, sizeof(tail), "/assignments/%s", argv[3]);
+        if (strchr(argv[3], '/') != NULL || path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], tail, NULL) != 0)
+            return 2;
+        return call(c, "DELETE", path, NULL, NULL);
     }
     if (argc == 3 && strcmp(argv[1], "unlock") == 0) {
         if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/unlock", NULL) != 0)
@@ -927,6 +949,8 @@ int main(int argc, char **argv)
         return cmd_user(&c, vargc, vargv);
     if (strcmp(verb, "mfa") == 0)
         return cmd_mfa(&c, vargc, vargv);
+    if (strcmp(verb, "access") == 0)
+        return cmd_access(&c, vargc, vargv);
     if (strcmp(verb, "tenant") == 0)
         return cmd_tenant(&c, vargc, vargv);
     if (strcmp(verb, "purposes") == 0 && vargc == 2) {

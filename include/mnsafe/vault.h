@@ -200,6 +200,20 @@ mns_err mns_vault_user_unlock(struct mns_vault *v, const struct mns_actor *actor
 mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, const char *user,
                          const char *tenant_code, mns_errmsg *em) MNS_WUR;
 
+/* ---- access review (F-a optional 5) ----------------------------------------- */
+
+/* officer, sysadmin, auditor: who can reach what, with last login and last
+ * act; result carries "report_sha256". Audited. */
+mns_err mns_vault_access_review(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
+                                mns_errmsg *em) MNS_WUR;
+/* officer: confirms the report read (by its hash; MNS_ERR_STATE if access
+ * changed since). The audit entry records the hash. */
+mns_err mns_vault_access_review_confirm(struct mns_vault *v, const struct mns_actor *actor,
+                                        const char *report_sha256, mns_errmsg *em) MNS_WUR;
+/* officer or sysadmin: revokes a user's assignment to a tenant. Audited. */
+mns_err mns_vault_unassign(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                           const char *tenant_code, mns_errmsg *em) MNS_WUR;
+
 /* ---- tenants and purposes ------------------------------------------------ */
 
 /* sysadmin: create a tenant with its keys and the standard purposes. */
