@@ -317,8 +317,16 @@ static void h_assign(struct mns_vault *v, const struct api_request *req, const s
         return;
     if (only_fields(b, fields, 1, resp) && require_str(b, "tenant", resp, &tenant)) {
         mns_errmsg em = {""};
-        mns_err err = mns_vault_assign(v, actor, user, tenant, &em);
-        respond_result(resp, err, json_pack("{s:s, s:s}", "user", user, "tenant", tenant), &em, 200);
+        int64_t request_id = 0;
+        mns_err err = mns_vault_assign_ex(v, actor, user, tenant, &request_id, &em);
+        if (err == MNS_OK && request_id > 0)
+            respond_result(resp, err,
+                           json_pack("{s:s, s:s, s:s, s:I}", "user", user, "tenant", tenant, "status", "pending",
+                                     "request_id", (json_int_t)request_id),
+                           &em, 202);
+        else
+            respond_result(resp, err, json_pack("{s:s, s:s, s:s}", "user", user, "tenant", tenant, "status", "assigned"),
+                           &em, 200);
     }
     json_decref(b);
 }
@@ -551,6 +559,19 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             h_user_create(v, req, &actor, resp);
             return;
         }
+    }
+    if (n == 1 && SEG(0, "grant-requests") && IS("GET")) {
+        err = mns_vault_grant_list(v, &actor, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if (n == 3 && SEG(0, "grant-requests") && (SEG(2, "approve") || SEG(2, "reject")) && IS("POST") &&
+        parse_id(seg[1], &id)) {
+        bool approve = SEG(2, "approve");
+        err = mns_vault_grant_decide(v, &actor, id, approve, &em);
+        respond_result(resp, err, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", approve ? "approved" : "rejected"),
+                       &em, 200);
+        return;
     }
     if (n == 1 && SEG(0, "access-review") && IS("GET")) {
         err = mns_vault_access_review(v, &actor, &res, &em);

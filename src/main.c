@@ -37,6 +37,7 @@ static const char usage_text[] =
     "        [--password-min-length N] [--password-classes N] [--password-history N]\n"
     "        [--password-expiry-days D] [--password-blocklist FILE]\n"
     "        [--allow-network ROLE=CIDR[,CIDR]]... [--allow-hours ROLE=HH-HH[@day-day]]...\n"
+    "        [--separation-of-duties]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -56,6 +57,8 @@ static const char usage_text[] =
     "  user unassign NAME TENANT   revoke an assignment (officer, sysadmin)\n"
     "  access review       who can reach what, last login and act (officer, auditor)\n"
     "  access confirm HASH the officer confirms the review read (its report_sha256)\n"
+    "  access requests | approve ID | reject ID   assignment requests, when the daemon\n"
+    "                      runs with --separation-of-duties (another officer decides)\n"
     "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
     "                      network address lock the address, for 15 minutes)\n"
     "\n"
@@ -421,11 +424,21 @@ static int cmd_mfa(const struct cli *c, int argc, char **argv)
  * as it stands now (the officer has just read it). */
 static int cmd_access(const struct cli *c, int argc, char **argv)
 {
+    char path[128];
+    if (argc >= 2 && strcmp(argv[1], "requests") == 0)
+        return call(c, "GET", API_PREFIX "/grant-requests", NULL, NULL);
+    if (argc >= 3 && (strcmp(argv[1], "approve") == 0 || strcmp(argv[1], "reject") == 0)) {
+        for (const char *p = argv[2]; *p; p++)
+            if (*p < '0' || *p > '9')
+                return 2;
+        snprintf(path, sizeof(path), API_PREFIX "/grant-requests/%.20s/%s", argv[2], argv[1]);
+        return call(c, "POST", path, NULL, NULL);
+    }
     if (argc >= 2 && strcmp(argv[1], "review") == 0)
         return call(c, "GET", API_PREFIX "/access-review", NULL, NULL);
     if (argc >= 3 && strcmp(argv[1], "confirm") == 0)
         return call(c, "POST", API_PREFIX "/access-review/confirm", json_pack("{s:s}", "report_sha256", argv[2]), NULL);
-    fprintf(stderr, "usage: mnsafe access review | access confirm REPORT_SHA256\n");
+    fprintf(stderr, "usage: mnsafe access review | confirm HASH | requests | approve ID | reject ID\n");
     return 2;
 }
 
@@ -721,7 +734,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
-    bool sessions_refuse = false;
+    bool sessions_refuse = false, separation = false;
     unsigned pw_min = 0, pw_classes = 0, pw_history = 0, pw_expiry = 0;
     const char *pw_blocklist = NULL;
     enum { RULES_MAX = 17 };
@@ -744,6 +757,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"password-blocklist", required_argument, NULL, 'B'},
                                          {"allow-network", required_argument, NULL, 'N'},
                                          {"allow-hours", required_argument, NULL, 'O'},
+                                         {"separation-of-duties", no_argument, NULL, 'D'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -770,6 +784,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'H': pw_history = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'E': pw_expiry = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'B': pw_blocklist = optarg; break;
+        case 'D': separation = true; break;
         case 'N':
         case 'O': {
             const char **list = ch == 'N' ? allow_networks : allow_hours;
@@ -817,7 +832,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                    .password_min_length = pw_min, .password_classes = pw_classes,
                                    .password_history = pw_history, .password_expiry_days = pw_expiry,
                                    .password_blocklist = pw_blocklist, .allow_networks = allow_networks,
-                                   .allow_hours = allow_hours};
+                                   .allow_hours = allow_hours, .separation_of_duties = separation};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
     mns_err err = mns_vault_open(&v, &cfg, &em);

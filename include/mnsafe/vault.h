@@ -83,6 +83,10 @@ struct mns_vault_config {
      * network rules */
     const char *const *allow_networks;
     const char *const *allow_hours;
+    /* separation of duties (F-b optional 3): an assignment is a request that
+     * an officer other than the requester (and than the user concerned)
+     * approves */
+    bool separation_of_duties;
 };
 
 /* Files inside the data directory. */
@@ -193,6 +197,17 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
                               mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
                             mns_errmsg *em) MNS_WUR;
+/* Like mns_vault_assign; with separation of duties on, records a request
+ * instead and sets *request_id (0 when assigned at once). sysadmin or officer. */
+mns_err mns_vault_assign_ex(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                            const char *tenant_code, int64_t *request_id, mns_errmsg *em) MNS_WUR;
+/* officer (not the requester, not the user concerned): approves (assigns)
+ * or rejects a pending request. Audited. */
+mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *actor, int64_t request_id, bool approve,
+                               mns_errmsg *em) MNS_WUR;
+/* officer, sysadmin, auditor: the requests, newest first. */
+mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
+                             mns_errmsg *em) MNS_WUR;
 /* sysadmin: lifts a user's lockout (after too many failed logins). Audited. */
 mns_err mns_vault_user_unlock(struct mns_vault *v, const struct mns_actor *actor, const char *user,
                               mns_errmsg *em) MNS_WUR;

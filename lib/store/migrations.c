@@ -169,6 +169,18 @@ const struct mns_migration mns_migrations[] = {
      "  used_at INTEGER,\n"
      "  PRIMARY KEY (user_id, code_hash)\n"
      ");\n"},
+    {5, "separation of duties",
+     /* assignments asked for by one user and decided by another */
+     "CREATE TABLE grant_requests (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+     "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),\n"
+     "  requested_by TEXT NOT NULL,\n"
+     "  requested_at INTEGER NOT NULL,\n"
+     "  status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected')),\n"
+     "  decided_by TEXT,\n"
+     "  decided_at INTEGER\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

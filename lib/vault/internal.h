@@ -109,6 +109,7 @@ struct mns_vault {
     unsigned lockout_failures, address_failures, lockout_s;
     struct password_policy pw_policy;
     struct access_rules access;
+    bool separation_of_duties;
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */

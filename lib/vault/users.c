@@ -883,22 +883,44 @@ mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, 
     return act_end_list(&a, err, "users", list, result);
 }
 
+static mns_err insert_assignment(struct mns_vault *v, int64_t user_id, int64_t tenant_id)
+{
+    struct mns_stmt *s;
+    mns_err err = mns_store_prepare(v->store, &s, "INSERT INTO assignments (user_id, tenant_id) VALUES (?, ?)");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tenant_id)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    return err == MNS_ERR_EXISTS ? MNS_OK : err; /* assigning twice changes nothing */
+}
+
 mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, const char *user, const char *tenant_code,
                          mns_errmsg *em)
+{
+    int64_t request_id = 0;
+    return mns_vault_assign_ex(v, actor, user, tenant_code, &request_id, em);
+}
+
+mns_err mns_vault_assign_ex(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                            const char *tenant_code, int64_t *request_id, mns_errmsg *em)
 {
     struct act a;
     struct user_row u;
     int64_t tenant_id = 0;
     mns_err err;
 
+    *request_id = 0;
+    memset(&u, 0, sizeof(u));
     vault_lock(v);
-    act_init(&a, v, actor, "user.assign");
+    act_init(&a, v, actor, v->separation_of_duties ? "user.assign_request" : "user.assign");
     snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(user) ? user : "-");
-    if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK)
+    /* with separation of duties an officer may ask too; without, only a sysadmin assigns */
+    if ((err = require_role(actor, v->separation_of_duties ? MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER : MNS_ROLE_SYSADMIN,
+                            em)) != MNS_OK)
         goto out;
     if ((err = resolve_tenant(v, &a, actor, tenant_code, &tenant_id, em)) != MNS_OK)
         goto out;
-    a.tenant_id = tenant_id;
     if ((err = user_load(v, user, 0, &u)) != MNS_OK) {
         mns_fail(em, err, "no such user / ユーザーが見つかりません");
         goto out;
@@ -908,20 +930,124 @@ mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, con
                        "事業者に割り当てられるのは事務取扱担当者と責任者だけです");
         goto out;
     }
-    if ((err = act_begin(&a)) == MNS_OK) {
-        struct mns_stmt *s;
-        if ((err = mns_store_prepare(v->store, &s, "INSERT INTO assignments (user_id, tenant_id) VALUES (?, ?)")) ==
-            MNS_OK) {
-            if ((err = mns_stmt_bind_int64(s, 1, u.id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tenant_id)) == MNS_OK)
-                err = mns_stmt_run(s);
-            mns_stmt_reset(s);
-            if (err == MNS_ERR_EXISTS)
-                err = MNS_OK; /* assigning twice changes nothing */
-        }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if (!v->separation_of_duties) {
+        err = insert_assignment(v, u.id, tenant_id);
+        goto out;
+    }
+    struct mns_stmt *s;
+    int64_t id = 0;
+    if ((err = vault_new_id(v, &id)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO grant_requests (id, user_id, tenant_id, requested_by, requested_at, status) "
+                                 "VALUES (?, ?, ?, ?, ?, 'pending')")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, u.id)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, tenant_id)) == MNS_OK && (err = mns_stmt_bind_text(s, 4, actor->name, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 5, mns_now_ms())) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    if (err == MNS_OK) {
+        *request_id = id;
+        snprintf(a.detail, sizeof(a.detail), "request:%lld", (long long)id);
+    }
+out:
+    err = act_end(&a, err);
+    if (err != MNS_OK)
+        *request_id = 0;
+    vault_unlock(v);
+    mns_wipe(&u, sizeof(u));
+    return err;
+}
+
+mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *actor, int64_t request_id, bool approve,
+                               mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    bool row = false;
+    int64_t user_id = 0, tenant_id = 0;
+    char requested_by[64] = "", status[16] = "";
+    mns_err err;
+
+    vault_lock(v);
+    act_init(&a, v, actor, approve ? "user.assign_approve" : "user.assign_reject");
+    snprintf(a.detail, sizeof(a.detail), "request:%lld", (long long)request_id);
+    if ((err = require_role(actor, MNS_ROLE_OFFICER, em)) != MNS_OK)
+        goto out;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT r.user_id, r.tenant_id, r.requested_by, r.status, u.name FROM grant_requests r "
+                                 "JOIN users u ON u.id = r.user_id WHERE r.id = ?")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, request_id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        user_id = mns_stmt_int64(s, 0);
+        tenant_id = mns_stmt_int64(s, 1);
+        snprintf(requested_by, sizeof(requested_by), "%s", mns_stmt_text(s, 2));
+        snprintf(status, sizeof(status), "%s", mns_stmt_text(s, 3));
+        snprintf(a.subject, sizeof(a.subject), "user:%s", mns_stmt_text(s, 4));
+    }
+    mns_stmt_reset(s);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such request / 申請が見つかりません");
+    if (err != MNS_OK)
+        goto out;
+    a.tenant_id = tenant_id;
+    if (strcmp(status, "pending") != 0) {
+        err = mns_fail(em, MNS_ERR_STATE, "the request was already decided / この申請は処理済みです");
+        goto out;
+    }
+    /* nobody decides their own request, nor a grant to themselves */
+    if (strcmp(requested_by, actor->name) == 0 || user_id == actor->user_id) {
+        err = mns_fail(em, MNS_ERR_DENIED, "a request is decided by another officer than the one who asked and "
+                       "the one it concerns / 申請者本人・対象者本人は承認できません");
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if (approve && (err = insert_assignment(v, user_id, tenant_id)) != MNS_OK)
+        goto out;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "UPDATE grant_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?")) ==
+        MNS_OK) {
+        if ((err = mns_stmt_bind_text(s, 1, approve ? "approved" : "rejected", -1)) == MNS_OK &&
+            (err = mns_stmt_bind_text(s, 2, actor->name, -1)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 3, mns_now_ms())) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, request_id)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
     }
 out:
     err = act_end(&a, err);
     vault_unlock(v);
-    mns_wipe(&u, sizeof(u));
     return err;
+}
+
+mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    bool row;
+    mns_err err;
+    json_t *list = json_array();
+
+    *result = NULL;
+    if (list == NULL)
+        return MNS_ERR_NOMEM;
+    vault_lock(v);
+    act_init(&a, v, actor, "user.assign_requests");
+    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_SYSADMIN | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
+        (err = act_begin(&a)) == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT r.id, u.name, t.code, r.requested_by, r.requested_at, r.status, r.decided_by "
+                                 "FROM grant_requests r JOIN users u ON u.id = r.user_id JOIN tenants t ON t.id = r.tenant_id "
+                                 "ORDER BY r.id DESC LIMIT 1000")) == MNS_OK) {
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s*}", "id",
+                                                  (json_int_t)mns_stmt_int64(s, 0), "user", mns_stmt_text(s, 1),
+                                                  "tenant", mns_stmt_text(s, 2), "requested_by", mns_stmt_text(s, 3),
+                                                  "requested_at_ms", (json_int_t)mns_stmt_int64(s, 4), "status",
+                                                  mns_stmt_text(s, 5), "decided_by", mns_stmt_text(s, 6)));
+        mns_stmt_reset(s);
+    }
+    return act_end_list(&a, err, "requests", list, result);
 }

@@ -443,6 +443,7 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     v->address_failures = cfg->address_failures ? cfg->address_failures : 20;
     v->lockout_s = cfg->lockout_s ? cfg->lockout_s : 900;
     v->sessions_refuse = cfg->sessions_refuse;
+    v->separation_of_duties = cfg->separation_of_duties;
     if ((err = password_policy_init(&v->pw_policy, cfg, em)) != MNS_OK ||
         (err = access_rules_init(&v->access, cfg, em)) != MNS_OK)
         goto fail;

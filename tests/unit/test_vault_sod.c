@@ -1,0 +1,92 @@
+/*
+ * test_vault_sod.c: separation of duties (F-b optional 3): with it on, an
+ * assignment is a request; only an officer who neither asked nor is the user
+ * concerned decides it; until approved it gives no reach; all audited.
+ */
+#include "vault_fixture.h"
+
+static void reopen_sod(struct vf *f)
+{
+    mns_errmsg em = {""};
+    mns_vault_free(f->v);
+    f->v = NULL;
+    sqlite3 *db = vf_db_open(f, false);
+    vf_db_exec(db, "DELETE FROM sessions");
+    sqlite3_close(db);
+    memset(&f->cfg, 0, sizeof(f->cfg));
+    f->cfg.data_dir = f->dir;
+    f->cfg.separation_of_duties = true;
+    assert_int_equal(mns_vault_open(&f->v, &f->cfg, &em), MNS_OK);
+    assert_int_equal(mns_vault_unseal_dev(f->v, &em), MNS_OK);
+    vf_login(f, "admin", f->init.admin_password, &f->admin);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    vf_login(f, "clerk2", f->pw_clerk2, &f->clerk2);
+    vf_login(f, "officer", f->pw_officer, &f->officer);
+    vf_login(f, "auditor", f->pw_auditor, &f->auditor);
+}
+
+static void test_requests_and_approvals(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vsod");
+    char pw_officer2[40];
+    struct mns_actor officer2;
+    int64_t req = 0, req2 = 0;
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    vf_user(f, "officer2", MNS_ROLE_OFFICER, pw_officer2);
+    reopen_sod(f);
+    vf_login(f, "officer2", pw_officer2, &officer2);
+
+    /* the sysadmin asks; nothing changes yet */
+    assert_int_equal(mns_vault_assign_ex(f->v, &f->admin, "clerk2", "acme", &req, &em), MNS_OK);
+    assert_true(req > 0);
+    assert_int_equal(mns_vault_person_list(f->v, &f->clerk2, "acme", 0, 10, &res, &em), MNS_ERR_DENIED);
+    /* a sysadmin cannot decide, and a decision needs a real request */
+    assert_int_equal(mns_vault_grant_decide(f->v, &f->admin, req, true, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_grant_decide(f->v, &f->officer, 12345, true, &em), MNS_ERR_NOT_FOUND);
+    /* an officer approves: the clerk now reaches the tenant */
+    assert_int_equal(mns_vault_grant_decide(f->v, &f->officer, req, true, &em), MNS_OK);
+    assert_int_equal(mns_vault_person_list(f->v, &f->clerk2, "acme", 0, 10, &res, &em), MNS_OK);
+    json_decref(res);
+    res = NULL;
+    assert_int_equal(mns_vault_grant_decide(f->v, &officer2, req, false, &em), MNS_ERR_STATE);
+
+    /* nobody decides their own request */
+    assert_int_equal(mns_vault_assign_ex(f->v, &f->officer, "clerk2", "acme", &req2, &em), MNS_OK);
+    assert_int_equal(mns_vault_grant_decide(f->v, &f->officer, req2, true, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_grant_decide(f->v, &officer2, req2, false, &em), MNS_OK);
+    /* nor a grant to themselves */
+    assert_int_equal(mns_vault_assign_ex(f->v, &f->admin, "officer2", "acme", &req2, &em), MNS_OK);
+    assert_int_equal(mns_vault_grant_decide(f->v, &officer2, req2, true, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_grant_decide(f->v, &f->officer, req2, true, &em), MNS_OK);
+
+    assert_int_equal(mns_vault_grant_list(f->v, &f->auditor, &res, &em), MNS_OK);
+    json_t *list = json_object_get(res, "requests");
+    assert_int_equal(json_array_size(list), 3);
+    size_t approved = 0, rejected = 0, i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        approved += strcmp(vf_str(e, "status"), "approved") == 0;
+        rejected += strcmp(vf_str(e, "status"), "rejected") == 0;
+    }
+    assert_int_equal(approved, 2);
+    assert_int_equal(rejected, 1);
+    json_decref(res);
+
+    json_t *log = vf_audit_since(f, &f->auditor, 0);
+    assert_int_equal(vf_audit_count(log, "admin", "user.assign_request", "user:clerk2", NULL, "ok", NULL), 1);
+    assert_int_equal(vf_audit_count(log, "officer", "user.assign_approve", "user:clerk2", NULL, "ok", NULL), 1);
+    assert_int_equal(vf_audit_count(log, "officer", "user.assign_approve", NULL, NULL, "denied:denied", NULL), 1);
+    assert_int_equal(vf_audit_count(log, "officer2", "user.assign_reject", "user:clerk2", NULL, "ok", NULL), 1);
+    json_decref(log);
+    vf_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_requests_and_approvals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
