@@ -8,22 +8,6 @@
 
 #include "vault_fixture.h"
 
-static mns_err reopen(struct vf *f, const struct mns_vault_config *cfg, mns_errmsg *em)
-{
-    mns_vault_free(f->v);
-    f->v = NULL;
-    sqlite3 *db = vf_db_open(f, false);
-    vf_db_exec(db, "DELETE FROM sessions");
-    sqlite3_close(db);
-    f->cfg = *cfg;
-    f->cfg.data_dir = f->dir;
-    mns_err err = mns_vault_open(&f->v, &f->cfg, em);
-    if (err != MNS_OK)
-        return err;
-    assert_int_equal(mns_vault_unseal_dev(f->v, em), MNS_OK);
-    vf_login(f, "auditor", f->pw_auditor, &f->auditor);
-    return MNS_OK;
-}
 
 static mns_err login_from(struct vf *f, const char *client, char tok[MNS_TOKEN_LEN + 1], struct mns_actor *a)
 {
@@ -40,7 +24,7 @@ static void test_networks(void **state)
     char tok[MNS_TOKEN_LEN + 1];
     struct mns_actor a;
     mns_errmsg em = {""};
-    assert_int_equal(reopen(f, &cfg, &em), MNS_OK);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
 
     assert_int_equal(login_from(f, "192.0.2.77", tok, &a), MNS_OK);
     assert_int_equal(login_from(f, "2001:db8:1:ff::1", tok, &a), MNS_OK);
@@ -86,18 +70,18 @@ static void test_hours(void **state)
 
     const char *in[] = {inside, NULL};
     struct mns_vault_config cfg = {.allow_hours = in};
-    assert_int_equal(reopen(f, &cfg, &em), MNS_OK);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
     if (time(NULL) / 3600 == t / 3600) /* unless the hour turned meanwhile */
         assert_int_equal(login_from(f, "unix", tok, &a), MNS_OK);
 
     const char *out[] = {outside, NULL};
     cfg.allow_hours = out;
-    assert_int_equal(reopen(f, &cfg, &em), MNS_OK);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
     assert_int_equal(login_from(f, "unix", tok, &a), MNS_ERR_DENIED);
 
     const char *od[] = {otherday, NULL};
     cfg.allow_hours = od;
-    assert_int_equal(reopen(f, &cfg, &em), MNS_OK);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
     assert_int_equal(login_from(f, "unix", tok, &a), MNS_ERR_DENIED);
     json_t *log = vf_audit_since(f, &f->auditor, 0), *e = NULL;
     assert_true(vf_audit_count(log, "clerk", "auth.login", "user:clerk", NULL, "denied:denied", &e) >= 2);
@@ -115,16 +99,16 @@ static void test_malformed_rules(void **state)
     const char *bad_cidr[] = {"clerk=10.0.0.0/33", NULL};
     const char *bad_hours[] = {"clerk=18-09", NULL};
     struct mns_vault_config cfg = {.allow_networks = bad_role};
-    assert_int_equal(reopen(f, &cfg, &em), MNS_ERR_INVALID);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_ERR_INVALID);
     assert_non_null(strstr(em.text, "role"));
     cfg.allow_networks = bad_cidr;
-    assert_int_equal(reopen(f, &cfg, &em), MNS_ERR_INVALID);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_ERR_INVALID);
     cfg.allow_networks = NULL;
     cfg.allow_hours = bad_hours;
-    assert_int_equal(reopen(f, &cfg, &em), MNS_ERR_INVALID);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_ERR_INVALID);
     assert_non_null(strstr(em.text, "HH-HH"));
     struct mns_vault_config good = {0};
-    assert_int_equal(reopen(f, &good, &em), MNS_OK);
+    assert_int_equal(vf_reopen(f, &good, &em), MNS_OK);
     vf_free(f);
 }
 

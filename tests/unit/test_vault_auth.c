@@ -5,24 +5,6 @@
  */
 #include "vault_fixture.h"
 
-/* Reopens the world's vault with cfg changed by the caller. */
-static void reopen(struct vf *f, const struct mns_vault_config *cfg)
-{
-    mns_errmsg em = {""};
-    mns_vault_free(f->v);
-    f->v = NULL;
-    /* the world's sessions end with the old vault (as at a restart after
-     * the operator cleared them): the new configuration starts clean */
-    sqlite3 *db = vf_db_open(f, false);
-    vf_db_exec(db, "DELETE FROM sessions");
-    sqlite3_close(db);
-    f->cfg = *cfg;
-    f->cfg.data_dir = f->dir;
-    assert_int_equal(mns_vault_open(&f->v, &f->cfg, &em), MNS_OK);
-    assert_int_equal(mns_vault_unseal_dev(f->v, &em), MNS_OK);
-    vf_login(f, "admin", f->init.admin_password, &f->admin);
-    vf_login(f, "auditor", f->pw_auditor, &f->auditor);
-}
 
 static mns_err try_login(struct vf *f, const char *user, const char *pw, const char *client, char tok[MNS_TOKEN_LEN + 1],
                          mns_errmsg *em)
@@ -38,7 +20,7 @@ static void test_user_lockout(void **state)
     struct mns_vault_config cfg = {.lockout_failures = 3, .lockout_s = 1};
     char tok[MNS_TOKEN_LEN + 1];
     mns_errmsg em = {""}, em_wrong = {""};
-    reopen(f, &cfg);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
     int64_t head = vf_audit_head(f);
 
     for (int i = 0; i < 3; i++)
@@ -88,7 +70,7 @@ static void test_address_lockout(void **state)
     struct mns_vault_config cfg = {.address_failures = 4, .lockout_failures = 100};
     char tok[MNS_TOKEN_LEN + 1];
     mns_errmsg em = {""};
-    reopen(f, &cfg);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
 
     /* guessing names from one address locks the address, not the users */
     const char *names[] = {"alice", "bob", "carol", "dave"};
@@ -136,7 +118,7 @@ static void test_one_session_refuses_the_second(void **state)
     char tok1[MNS_TOKEN_LEN + 1], tok2[MNS_TOKEN_LEN + 1];
     struct mns_actor a;
     mns_errmsg em = {""};
-    reopen(f, &cfg);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
 
     assert_int_equal(try_login(f, "clerk", f->pw_clerk, "unix", tok1, &em), MNS_OK);
     assert_int_equal(try_login(f, "clerk", f->pw_clerk, "192.0.2.9", tok2, &em), MNS_ERR_STATE);

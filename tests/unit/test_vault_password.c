@@ -5,23 +5,6 @@
  */
 #include "vault_fixture.h"
 
-static void reopen(struct vf *f, const struct mns_vault_config *cfg)
-{
-    mns_errmsg em = {""};
-    mns_vault_free(f->v);
-    f->v = NULL;
-    sqlite3 *db = vf_db_open(f, false);
-    vf_db_exec(db, "DELETE FROM sessions");
-    sqlite3_close(db);
-    f->cfg = *cfg;
-    f->cfg.data_dir = f->dir;
-    mns_err err = mns_vault_open(&f->v, &f->cfg, &em);
-    if (err != MNS_OK)
-        fail_msg("open: %s (%s)", mns_err_name(err), em.text);
-    assert_int_equal(mns_vault_unseal_dev(f->v, &em), MNS_OK);
-    vf_login(f, "admin", f->init.admin_password, &f->admin);
-    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
-}
 
 /* Changes clerk's password from *cur to next; on success *cur becomes next
  * and the clerk logs in again (a change ends the sessions). */
@@ -47,7 +30,8 @@ static void test_length_blocklist_name_number(void **state)
     fputs("#!comment: test list\ncorrecthorsebatterystaple\nshoganaishoganai\n", out);
     fclose(out);
     struct mns_vault_config cfg = {.password_blocklist = blocklist};
-    reopen(f, &cfg);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
     snprintf(cur, sizeof(cur), "%s", f->pw_clerk);
 
     assert_int_equal(change(f, cur, "elevenchars", &em), MNS_ERR_INVALID);
@@ -86,7 +70,8 @@ static void test_classes_and_history(void **state)
     struct mns_vault_config cfg = {.password_classes = 3, .password_history = 2};
     char cur[64], first[64];
     mns_errmsg em = {""};
-    reopen(f, &cfg);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
     snprintf(cur, sizeof(cur), "%s", f->pw_clerk);
 
     assert_int_equal(change(f, cur, "onlylowercaseletters", &em), MNS_ERR_INVALID);
@@ -113,7 +98,8 @@ static void test_expiry(void **state)
     struct mns_actor a;
     char tok[MNS_TOKEN_LEN + 1];
     mns_errmsg em = {""};
-    reopen(f, &cfg);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
     assert_int_equal(mns_vault_login(f->v, "clerk", f->pw_clerk, "unix", tok, &a, &em), MNS_OK);
     assert_false(a.must_change_password);
     /* the password was set 91 days ago */

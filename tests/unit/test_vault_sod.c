@@ -5,25 +5,6 @@
  */
 #include "vault_fixture.h"
 
-static void reopen_sod(struct vf *f)
-{
-    mns_errmsg em = {""};
-    mns_vault_free(f->v);
-    f->v = NULL;
-    sqlite3 *db = vf_db_open(f, false);
-    vf_db_exec(db, "DELETE FROM sessions");
-    sqlite3_close(db);
-    memset(&f->cfg, 0, sizeof(f->cfg));
-    f->cfg.data_dir = f->dir;
-    f->cfg.separation_of_duties = true;
-    assert_int_equal(mns_vault_open(&f->v, &f->cfg, &em), MNS_OK);
-    assert_int_equal(mns_vault_unseal_dev(f->v, &em), MNS_OK);
-    vf_login(f, "admin", f->init.admin_password, &f->admin);
-    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
-    vf_login(f, "clerk2", f->pw_clerk2, &f->clerk2);
-    vf_login(f, "officer", f->pw_officer, &f->officer);
-    vf_login(f, "auditor", f->pw_auditor, &f->auditor);
-}
 
 static void test_requests_and_approvals(void **state)
 {
@@ -35,7 +16,11 @@ static void test_requests_and_approvals(void **state)
     json_t *res = NULL;
     mns_errmsg em = {""};
     vf_user(f, "officer2", MNS_ROLE_OFFICER, pw_officer2);
-    reopen_sod(f);
+    struct mns_vault_config cfg = {.separation_of_duties = true};
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    vf_login(f, "clerk2", f->pw_clerk2, &f->clerk2);
+    vf_login(f, "officer", f->pw_officer, &f->officer);
     vf_login(f, "officer2", pw_officer2, &officer2);
 
     /* the sysadmin asks; nothing changes yet */

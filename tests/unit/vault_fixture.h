@@ -242,6 +242,14 @@ static VF_UNUSED struct vf *vf_new_world(const char *tag)
     return f;
 }
 
+/*
+ * Reopens the world's vault with another configuration (as at a restart):
+ * the old sessions are cleared behind the vault's back, the vault opened
+ * with cfg (returned error, em filled) and unsealed, and admin and auditor
+ * logged in again; other users log in as each test needs.
+ */
+static VF_UNUSED mns_err vf_reopen(struct vf *f, const struct mns_vault_config *cfg, mns_errmsg *em);
+
 static VF_UNUSED void vf_free(struct vf *f)
 {
     if (f == NULL)
@@ -250,6 +258,27 @@ static VF_UNUSED void vf_free(struct vf *f)
     mns_wipe(&f->init, sizeof(f->init));
     tu_rm_tree(f->root);
     free(f);
+}
+
+static VF_UNUSED sqlite3 *vf_db_open(struct vf *f, bool readonly);
+static VF_UNUSED void vf_db_exec(sqlite3 *db, const char *sql);
+
+static VF_UNUSED mns_err vf_reopen(struct vf *f, const struct mns_vault_config *cfg, mns_errmsg *em)
+{
+    mns_vault_free(f->v);
+    f->v = NULL;
+    sqlite3 *db = vf_db_open(f, false);
+    vf_db_exec(db, "DELETE FROM sessions");
+    sqlite3_close(db);
+    f->cfg = *cfg;
+    f->cfg.data_dir = f->dir;
+    mns_err err = mns_vault_open(&f->v, &f->cfg, em);
+    if (err != MNS_OK)
+        return err;
+    assert_int_equal(mns_vault_unseal_dev(f->v, em), MNS_OK);
+    vf_login(f, "admin", f->init.admin_password, &f->admin);
+    vf_login(f, "auditor", f->pw_auditor, &f->auditor);
+    return MNS_OK;
 }
 
 /* ---- persons ------------------------------------------------------------------ */
