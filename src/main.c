@@ -37,7 +37,7 @@ static const char usage_text[] =
     "        [--password-min-length N] [--password-classes N] [--password-history N]\n"
     "        [--password-expiry-days D] [--password-blocklist FILE]\n"
     "        [--allow-network ROLE=CIDR[,CIDR]]... [--allow-hours ROLE=HH-HH[@day-day]]...\n"
-    "        [--separation-of-duties]\n"
+    "        [--separation-of-duties] [--require-mfa ROLE[,ROLE]]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -735,6 +735,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
     bool sessions_refuse = false, separation = false;
+    unsigned require_mfa = 0;
     unsigned pw_min = 0, pw_classes = 0, pw_history = 0, pw_expiry = 0;
     const char *pw_blocklist = NULL;
     enum { RULES_MAX = 17 };
@@ -758,6 +759,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"allow-network", required_argument, NULL, 'N'},
                                          {"allow-hours", required_argument, NULL, 'O'},
                                          {"separation-of-duties", no_argument, NULL, 'D'},
+                                         {"require-mfa", required_argument, NULL, 'M'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -785,6 +787,20 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'E': pw_expiry = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'B': pw_blocklist = optarg; break;
         case 'D': separation = true; break;
+        case 'M': {
+            char roles[128];
+            char *save = NULL;
+            snprintf(roles, sizeof(roles), "%s", optarg);
+            for (char *r = strtok_r(roles, ",", &save); r != NULL; r = strtok_r(NULL, ",", &save)) {
+                mns_role role = mns_role_parse(r);
+                if (role == MNS_ROLE_NONE) {
+                    fprintf(stderr, "mnsafe: --require-mfa takes roles: sysadmin,officer,clerk,auditor\n");
+                    return 2;
+                }
+                require_mfa |= (unsigned)role;
+            }
+            break;
+        }
         case 'N':
         case 'O': {
             const char **list = ch == 'N' ? allow_networks : allow_hours;
@@ -832,7 +848,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                    .password_min_length = pw_min, .password_classes = pw_classes,
                                    .password_history = pw_history, .password_expiry_days = pw_expiry,
                                    .password_blocklist = pw_blocklist, .allow_networks = allow_networks,
-                                   .allow_hours = allow_hours, .separation_of_duties = separation};
+                                   .allow_hours = allow_hours, .separation_of_duties = separation,
+                                   .require_mfa_roles = require_mfa};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
     mns_err err = mns_vault_open(&v, &cfg, &em);

@@ -52,6 +52,8 @@ struct mns_actor {
     mns_role role;
     bool must_change_password; /* one-time password in use: nothing but a change is allowed */
     bool totp_enabled;         /* logs in with a second factor */
+    bool must_enroll_mfa;      /* the role needs two-factor login and it is not set up:
+                                * nothing but enrolment is allowed */
     char client[64];   /* "unix", "127.0.0.1", ... */
 };
 
@@ -87,6 +89,10 @@ struct mns_vault_config {
      * an officer other than the requester (and than the user concerned)
      * approves */
     bool separation_of_duties;
+    /* roles (MNS_ROLE_* bits) that must log in with two factors; a user of
+     * such a role without TOTP may only enrol (e.g. every role that can
+     * see numbers: MNS_ROLE_CLERK | MNS_ROLE_OFFICER) */
+    unsigned require_mfa_roles;
 };
 
 /* Files inside the data directory. */

@@ -257,6 +257,9 @@ mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *
     if (actor->must_change_password)
         return mns_fail(em, MNS_ERR_DENIED, "change your one-time password first (mnsafe passwd) / "
                         "先に初期パスワードを変更してください（mnsafe passwd）");
+    if (actor->must_enroll_mfa)
+        return mns_fail(em, MNS_ERR_DENIED, "your role needs two-factor login: set it up first (mnsafe mfa enroll) / "
+                        "このロールには二要素認証が必要です。先に設定してください（mnsafe mfa enroll）");
     if ((actor->role & roles) == 0)
         return mns_fail(em, MNS_ERR_DENIED, "your role (%s) may not do this / このロール（%s）では実行できません",
                         mns_role_name(actor->role), mns_role_name(actor->role));

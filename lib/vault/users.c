@@ -305,6 +305,18 @@ static mns_err second_factor(struct mns_vault *v, struct act *a, const struct us
                     "ワンタイムコードが違うか、使用済みです");
 }
 
+/* Enrolment is what a user whose role needs two factors may do before
+ * anything else (after changing a one-time password). */
+static mns_err require_enrolment(const struct mns_actor *actor, mns_errmsg *em)
+{
+    if (actor == NULL || actor->user_id == 0)
+        return mns_fail(em, MNS_ERR_AUTH, "login required / ログインが必要です");
+    if (actor->must_change_password)
+        return mns_fail(em, MNS_ERR_DENIED, "change your one-time password first (mnsafe passwd) / "
+                        "先に初期パスワードを変更してください（mnsafe passwd）");
+    return MNS_OK;
+}
+
 mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor, char *uri, mns_errmsg *em)
 {
     struct act a;
@@ -318,9 +330,8 @@ mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor,
     memset(&u, 0, sizeof(u));
     vault_lock(v);
     act_init(&a, v, actor, "auth.totp_begin");
-    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) !=
-            MNS_OK ||
-        (err = require_unsealed(v, em)) != MNS_OK || (err = user_load(v, NULL, actor->user_id, &u)) != MNS_OK)
+    if ((err = require_enrolment(actor, em)) != MNS_OK || (err = require_unsealed(v, em)) != MNS_OK ||
+        (err = user_load(v, NULL, actor->user_id, &u)) != MNS_OK)
         goto out;
     snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
     if (u.totp_enabled) {
@@ -368,9 +379,8 @@ mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *acto
     memset(codes, 0, MNS_RECOVERY_CODES * (MNS_RECOVERY_CODE_LEN + 1));
     vault_lock(v);
     act_init(&a, v, actor, "auth.totp_enable");
-    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) !=
-            MNS_OK ||
-        (err = require_unsealed(v, em)) != MNS_OK || (err = user_load(v, NULL, actor->user_id, &u)) != MNS_OK)
+    if ((err = require_enrolment(actor, em)) != MNS_OK || (err = require_unsealed(v, em)) != MNS_OK ||
+        (err = user_load(v, NULL, actor->user_id, &u)) != MNS_OK)
         goto out;
     snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
     if (u.totp_enabled || u.totp_wrapped_len == 0) {
@@ -537,6 +547,7 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
         }
         actor->must_change_password = u.must_change || expired;
         actor->totp_enabled = u.totp_enabled;
+        actor->must_enroll_mfa = (v->require_mfa_roles & u.role) != 0 && !u.totp_enabled;
         snprintf(actor->name, sizeof(actor->name), "%s", u.name);
     } else if (err == MNS_ERR_AUTH) {
         bool now_locked = false;
@@ -604,7 +615,8 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
     vault_lock(v);
     int64_t now = mns_now_ms();
     if ((err = mns_store_prepare(v->store, &s,
-                                 "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change "
+                                 "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change, "
+                                 "u.totp_enabled "
                                  "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")) != MNS_OK)
         goto out;
     if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK)
@@ -620,6 +632,8 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
             snprintf(actor->name, sizeof(actor->name), "%s", mns_stmt_text(s, 1));
             actor->role = mns_role_parse(mns_stmt_text(s, 2));
             actor->must_change_password = mns_stmt_int64(s, 6) != 0;
+            actor->totp_enabled = mns_stmt_int64(s, 7) != 0;
+            actor->must_enroll_mfa = (v->require_mfa_roles & actor->role) != 0 && !actor->totp_enabled;
         }
     }
     mns_stmt_reset(s);

@@ -122,11 +122,53 @@ static void test_wrong_codes_lock(void **state)
     vf_free(f);
 }
 
+/* A tenant of clerks that must log in with two factors: until enrolled, a
+ * clerk may do nothing else; other roles are not affected. */
+static void test_required_for_role(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vmfa-req");
+    struct mns_vault_config cfg = {.require_mfa_roles = MNS_ROLE_CLERK};
+    char *uri = malloc(MNS_TOTP_URI_MAX), code[8], codes[MNS_RECOVERY_CODES][MNS_RECOVERY_CODE_LEN + 1];
+    uint8_t key[64];
+    struct mns_actor a;
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    assert_non_null(uri);
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+
+    assert_int_equal(login(f, NULL, &a, &em), MNS_OK);
+    assert_true(a.must_enroll_mfa);
+    assert_int_equal(mns_vault_person_list(f->v, &a, "acme", 0, 10, &res, &em), MNS_ERR_DENIED);
+    assert_non_null(strstr(em.text, "two-factor"));
+    assert_null(res);
+    vf_login(f, "officer", f->pw_officer, &f->officer);
+    assert_false(f->officer.must_enroll_mfa);
+    assert_int_equal(mns_vault_person_list(f->v, &f->officer, "acme", 0, 10, &res, &em), MNS_OK);
+    json_decref(res);
+    res = NULL;
+
+    assert_int_equal(mns_vault_totp_begin(f->v, &a, uri, &em), MNS_OK);
+    size_t len = uri_secret(uri, key, sizeof(key));
+    int64_t now = (int64_t)time(NULL);
+    code_at(code, key, len, now);
+    assert_int_equal(mns_vault_totp_confirm(f->v, &a, code, codes, &em), MNS_OK);
+    code_at(code, key, len, now + 30);
+    assert_int_equal(login(f, code, &a, &em), MNS_OK);
+    assert_false(a.must_enroll_mfa);
+    assert_int_equal(mns_vault_person_list(f->v, &a, "acme", 0, 10, &res, &em), MNS_OK);
+    json_decref(res);
+    mns_wipe(codes, sizeof(codes));
+    free(uri);
+    vf_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_totp_login),
         cmocka_unit_test(test_wrong_codes_lock),
+        cmocka_unit_test(test_required_for_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
