@@ -14,6 +14,7 @@
 #include "mnsafe/crypto.h"
 #include "mnsafe/mynumber.h"
 #include "mnsafe/vault.h"
+#include "qr.h"
 #include "server.h"
 
 #define SEG_MAX 8
@@ -534,7 +535,17 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     if (n == 3 && SEG(0, "users") && SEG(1, "me") && SEG(2, "totp") && IS("POST")) {
         char *uri = malloc(MNS_TOTP_URI_MAX);
         err = uri != NULL ? mns_vault_totp_begin(v, &actor, uri, &em) : MNS_ERR_NOMEM;
-        respond_result(resp, err, err == MNS_OK ? json_pack("{s:s}", "uri", uri) : NULL, &em, 200);
+        json_t *out = NULL;
+        if (err == MNS_OK) {
+            /* the QR image for the app, beside the URI it encodes */
+            char *svg = qr_svg(uri);
+            out = json_pack("{s:s, s:s*}", "uri", uri, "qr_svg", svg);
+            if (svg != NULL) {
+                mns_wipe(svg, strlen(svg));
+                free(svg);
+            }
+        }
+        respond_result(resp, err, out, &em, 200);
         if (uri != NULL) {
             mns_wipe(uri, MNS_TOTP_URI_MAX);
             free(uri);

@@ -17,6 +17,7 @@
 #include "mnsafe/crypto.h"
 #include "mnsafe/mynumber.h"
 #include "mnsafe/vault.h"
+#include "qr.h"
 #include "server.h"
 
 #define DEFAULT_DATA_DIR "/var/lib/mnsafe"
@@ -383,8 +384,8 @@ static int cmd_passwd(const struct cli *c)
     return rc;
 }
 
-/* Two-factor enrolment: shows the otpauth URI (and a QR code when the
- * qrencode tool is installed), asks for a current code, prints the recovery codes. */
+/* Two-factor enrolment: shows the otpauth URI and its QR code, asks for a
+ * current code, prints the recovery codes. */
 static int cmd_mfa(const struct cli *c, int argc, char **argv)
 {
     json_t *resp = NULL;
@@ -397,13 +398,8 @@ static int cmd_mfa(const struct cli *c, int argc, char **argv)
     const char *uri = json_string_value(json_object_get(resp, "uri"));
     printf("Add this to your authenticator app / 認証アプリに登録してください:\n%s\n", uri ? uri : "");
     fflush(stdout);
-    if (uri != NULL && access("/usr/bin/qrencode", X_OK) == 0) {
-        FILE *q = popen("/usr/bin/qrencode -t UTF8", "w");
-        if (q != NULL) {
-            fputs(uri, q);
-            pclose(q);
-        }
-    }
+    if (uri != NULL && qr_print_text(stdout, uri) != 0)
+        fprintf(stderr, "mnsafe: cannot draw the QR code; enter the URI's secret by hand\n");
     json_decref(resp);
     char code[64];
     if (read_line("Code shown by the app / アプリのコード: ", code, sizeof(code)) <= 0)

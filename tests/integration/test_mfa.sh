@@ -15,6 +15,10 @@ expect_eq "enrolment starts" 200 "$ST"
 URI=$(json_get 'j["uri"]' <"$T_WORK/api.body")
 expect_contains "otpauth URI" "otpauth://totp/mnsafe:clerk1?secret=" "$URI"
 SECRET=$(printf '%s' "$URI" | sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p')
+# the QR image decodes (zbarimg, an independent reader) to exactly the URI
+json_get 'j["qr_svg"]' <"$T_WORK/api.body" >"$T_WORK/qr.svg"
+rsvg-convert -w 400 -b white "$T_WORK/qr.svg" -o "$T_WORK/qr.png" && ok "the QR SVG renders" || fail "the QR SVG renders"
+expect_eq "the QR code holds the URI" "$URI" "$(zbarimg -q --raw "$T_WORK/qr.png" 2>/dev/null)"
 NOW=$(date +%s)
 CODE=$(oathtool --totp -b -N "@$NOW" "$SECRET")
 ST=$(api POST /api/v1/users/me/totp/confirm "{\"code\":\"$CODE\"}")
