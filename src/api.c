@@ -502,10 +502,10 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     }
 
     /* everything else needs a live session */
-    mns_err auth = mns_vault_authenticate(v, req->token, req->client, &actor);
+    mns_err auth = mns_vault_authenticate_cert(v, req->token, req->client, req->client_cert_cn, &actor);
     if (auth == MNS_ERR_DENIED) {
-        mns_fail(&em, MNS_ERR_DENIED, "your role may not work from this address or at this time / "
-                 "このロールはこのアドレス・時間帯には利用できません");
+        mns_fail(&em, MNS_ERR_DENIED, "your role may not work from this address, at this time or without its "
+                 "client certificate / このロールはこのアドレス・時間帯・クライアント証明書なしでは利用できません");
         respond_error(resp, MNS_ERR_DENIED, &em);
         return;
     }

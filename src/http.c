@@ -53,6 +53,7 @@ struct job {
     char *body;
     size_t body_len;
     char client[64];
+    char cert_cn[96];
     char token[96];
     struct timespec started;
     struct api_response resp;
@@ -117,6 +118,7 @@ static void *worker_main(void *arg)
             struct api_request ar = {
             .method = j->method, .path = j->path, .query = j->query, .body = j->body,
                 .body_len = j->body_len, .client = j->client, .token = j->token[0] ? j->token : NULL,
+                .client_cert_cn = j->cert_cn[0] ? j->cert_cn : NULL,
             };
             api_handle(srv->vault, &ar, &j->resp);
         }
@@ -127,6 +129,11 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&srv->lock);
         event_active(srv->done_ev, EV_READ, 0);
     }
+}
+
+static void ignore_bool(bool b)
+{
+    (void)b;
 }
 
 static void wipe_cleanup(const void *data, size_t len, void *arg)
@@ -332,6 +339,10 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     peer_name(req, lc->is_unix, j->client, sizeof(j->client));
+    if (!lc->is_unix) {
+        struct bufferevent *bev = evhttp_connection_get_bufferevent(j->conn);
+        ignore_bool(tls_peer_cn(bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL, j->cert_cn, sizeof(j->cert_cn)));
+    }
     const char *auth = evhttp_find_header(in, "Authorization");
     if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
         snprintf(j->token, sizeof(j->token), "%s", auth + 7);
@@ -478,7 +489,7 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
         ufd = -1; /* evhttp owns it now */
     }
     if (cfg->listen_host != NULL) {
-        srv.ssl_ctx = tls_server_ctx(cfg->cert_file, cfg->key_file, err, sizeof(err));
+        srv.ssl_ctx = tls_server_ctx(cfg->cert_file, cfg->key_file, cfg->client_ca, err, sizeof(err));
         if (srv.ssl_ctx == NULL) {
             log_line("error", "cannot set up TLS", "\"detail\":\"%s\"", err);
             goto out;

@@ -39,6 +39,7 @@ static const char usage_text[] =
     "        [--password-expiry-days D] [--password-blocklist FILE]\n"
     "        [--allow-network ROLE=CIDR[,CIDR]]... [--allow-hours ROLE=HH-HH[@day-day]]...\n"
     "        [--separation-of-duties] [--require-mfa ROLE[,ROLE]]\n"
+    "        [--client-ca FILE] [--require-client-cert ROLE[,ROLE]]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -731,7 +732,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
     bool sessions_refuse = false, separation = false;
-    unsigned require_mfa = 0;
+    unsigned require_mfa = 0, require_cert = 0;
+    const char *client_ca = NULL;
     unsigned pw_min = 0, pw_classes = 0, pw_history = 0, pw_expiry = 0;
     const char *pw_blocklist = NULL;
     enum { RULES_MAX = 17 };
@@ -756,6 +758,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"allow-hours", required_argument, NULL, 'O'},
                                          {"separation-of-duties", no_argument, NULL, 'D'},
                                          {"require-mfa", required_argument, NULL, 'M'},
+                                         {"client-ca", required_argument, NULL, 'A'},
+                                         {"require-client-cert", required_argument, NULL, 'R'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -783,17 +787,21 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'E': pw_expiry = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'B': pw_blocklist = optarg; break;
         case 'D': separation = true; break;
+        case 'A': client_ca = optarg; break;
+        case 'R':
         case 'M': {
+            unsigned *mask = ch == 'M' ? &require_mfa : &require_cert;
             char roles[128];
             char *save = NULL;
             snprintf(roles, sizeof(roles), "%s", optarg);
             for (char *r = strtok_r(roles, ",", &save); r != NULL; r = strtok_r(NULL, ",", &save)) {
                 mns_role role = mns_role_parse(r);
                 if (role == MNS_ROLE_NONE) {
-                    fprintf(stderr, "mnsafe: --require-mfa takes roles: sysadmin,officer,clerk,auditor\n");
+                    fprintf(stderr, "mnsafe: --require-mfa / --require-client-cert take roles: "
+                                    "sysadmin,officer,clerk,auditor\n");
                     return 2;
                 }
-                require_mfa |= (unsigned)role;
+                *mask |= (unsigned)role;
             }
             break;
         }
@@ -810,6 +818,10 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         }
         default: return 2;
         }
+    }
+    if (require_cert != 0 && client_ca == NULL) {
+        fprintf(stderr, "mnsafe: --require-client-cert needs --client-ca (the CA that signs them)\n");
+        return 2;
     }
     char host[256], certbuf[1100], keybuf[1100], db[1100], logins[1100];
     int port = 0;
@@ -845,7 +857,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                    .password_history = pw_history, .password_expiry_days = pw_expiry,
                                    .password_blocklist = pw_blocklist, .allow_networks = allow_networks,
                                    .allow_hours = allow_hours, .separation_of_duties = separation,
-                                   .require_mfa_roles = require_mfa};
+                                   .require_mfa_roles = require_mfa, .require_client_cert_roles = require_cert};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
     mns_err err = mns_vault_open(&v, &cfg, &em);
@@ -868,7 +880,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     struct server_config sc = {
         .data_dir = c->data_dir, .socket_path = c->socket_path, .listen_host = https ? host : NULL,
         .listen_port = port, .cert_file = cert ? cert : certbuf, .key_file = key ? key : keybuf, .threads = threads,
-        .checkpoint_seconds = checkpoint_seconds,
+        .checkpoint_seconds = checkpoint_seconds, .client_ca = client_ca,
     };
     printf("mnsafe is running%s / mnsafe を起動しました\n", dev ? " (DEV MODE: demo data, auto-unsealed)" : "");
     if (https)

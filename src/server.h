@@ -23,6 +23,7 @@ struct api_request {
     size_t body_len;
     const char *client; /* "unix" or the peer address */
     const char *token;  /* bearer token or NULL */
+    const char *client_cert_cn; /* CN of a verified HTTPS client certificate, or NULL */
 };
 
 struct api_response {
@@ -42,6 +43,7 @@ struct server_config {
     const char *key_file;
     unsigned threads;
     unsigned checkpoint_seconds; /* timed audit checkpoints; 0: 60 */
+    const char *client_ca;       /* CA file: HTTPS clients may present certificates it signed */
 };
 
 /* Runs the event loop until SIGINT/SIGTERM. Returns a process exit code. */
@@ -52,7 +54,9 @@ void log_line(const char *level, const char *msg, const char *fmt_kv, ...) MNS_P
 
 /* tls.c */
 int tls_make_self_signed(const char *cert_path, const char *key_path, char *err, size_t errlen);
-void *tls_server_ctx(const char *cert_path, const char *key_path, char *err, size_t errlen);
+void *tls_server_ctx(const char *cert_path, const char *key_path, const char *client_ca, char *err, size_t errlen);
+/* CN of the peer's certificate if it was presented and verified; false if not. */
+bool tls_peer_cn(void *ssl, char *cn, size_t size);
 void tls_free_ctx(void *ctx);
 
 #endif

@@ -114,7 +114,7 @@ out:
     return rc;
 }
 
-void *tls_server_ctx(const char *cert_path, const char *key_path, char *err, size_t errlen)
+void *tls_server_ctx(const char *cert_path, const char *key_path, const char *client_ca, char *err, size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == NULL) {
@@ -135,7 +135,36 @@ void *tls_server_ctx(const char *cert_path, const char *key_path, char *err, siz
         SSL_CTX_free(ctx);
         return NULL;
     }
+    if (client_ca != NULL) {
+        /* certificates are asked for, not demanded: the roles that need one
+         * are refused later, by name, and audited */
+        if (SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1) {
+            openssl_error(err, errlen, "cannot load the client CA");
+            SSL_CTX_free(ctx);
+            return NULL;
+        }
+        SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(client_ca));
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        SSL_CTX_set_verify_depth(ctx, 4);
+    }
     return ctx;
+}
+
+bool tls_peer_cn(void *ssl, char *cn, size_t size)
+{
+    cn[0] = '\0';
+    if (ssl == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+        return false;
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    if (peer == NULL)
+        return false;
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, (int)size);
+    X509_free(peer);
+    if (n <= 0 || (size_t)n >= size || memchr(cn, '\0', (size_t)n) != NULL) {
+        cn[0] = '\0';
+        return false;
+    }
+    return true;
 }
 
 void tls_free_ctx(void *ctx)

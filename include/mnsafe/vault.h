@@ -93,6 +93,9 @@ struct mns_vault_config {
      * such a role without TOTP may only enrol (e.g. every role that can
      * see numbers: MNS_ROLE_CLERK | MNS_ROLE_OFFICER) */
     unsigned require_mfa_roles;
+    /* roles (MNS_ROLE_* bits) whose sessions, used over the network, need a
+     * verified HTTPS client certificate whose CN is the user name */
+    unsigned require_client_cert_roles;
 };
 
 /* Files inside the data directory. */
@@ -186,6 +189,10 @@ mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor,
 mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *actor, const char *code,
                                char codes[MNS_RECOVERY_CODES][MNS_RECOVERY_CODE_LEN + 1], mns_errmsg *em) MNS_WUR;
 
+/* As mns_vault_authenticate, with the CN of the verified HTTPS client
+ * certificate (NULL: none), for the roles that require one. */
+mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, const char *client, const char *cert_cn,
+                                    struct mns_actor *actor) MNS_WUR;
 /* Resolves a bearer token to its actor; expired/unknown: MNS_ERR_AUTH; a
  * role's network or hours rule not met: MNS_ERR_DENIED (audited). */
 mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,

@@ -111,6 +111,7 @@ struct mns_vault {
     struct access_rules access;
     bool separation_of_duties;
     unsigned require_mfa_roles;
+    unsigned require_client_cert_roles;
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */

@@ -602,6 +602,12 @@ out:
 mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,
                                struct mns_actor *actor)
 {
+    return mns_vault_authenticate_cert(v, token, client, NULL, actor);
+}
+
+mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, const char *client, const char *cert_cn,
+                                    struct mns_actor *actor)
+{
     uint8_t hash[MNS_HASH_LEN];
     struct mns_stmt *s;
     bool row = false;
@@ -657,7 +663,11 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
      * may not work from is refused, and that is audited */
     {
         const char *why = NULL;
-        if (access_rules_check(&v->access, actor->role, client, now, &why, NULL) != MNS_OK) {
+        bool network = client != NULL && strcmp(client, "unix") != 0 && strcmp(client, "local") != 0;
+        if ((v->require_client_cert_roles & actor->role) != 0 && network &&
+            (cert_cn == NULL || strcmp(cert_cn, actor->name) != 0))
+            why = "client certificate required";
+        if (why != NULL || access_rules_check(&v->access, actor->role, client, now, &why, NULL) != MNS_OK) {
             struct act a;
             struct mns_actor who = *actor;
             act_init(&a, v, &who, "auth.session");

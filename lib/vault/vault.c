@@ -445,6 +445,7 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     v->sessions_refuse = cfg->sessions_refuse;
     v->separation_of_duties = cfg->separation_of_duties;
     v->require_mfa_roles = cfg->require_mfa_roles;
+    v->require_client_cert_roles = cfg->require_client_cert_roles;
     if ((err = password_policy_init(&v->pw_policy, cfg, em)) != MNS_OK ||
         (err = access_rules_init(&v->access, cfg, em)) != MNS_OK)
         goto fail;
