@@ -40,6 +40,7 @@ static const char usage_text[] =
     "        [--allow-network ROLE=CIDR[,CIDR]]... [--allow-hours ROLE=HH-HH[@day-day]]...\n"
     "        [--separation-of-duties] [--require-mfa ROLE[,ROLE]]\n"
     "        [--client-ca FILE] [--require-client-cert ROLE[,ROLE]]\n"
+    "        [--refuse-new-address] [--place NAME=CIDR[,CIDR]]... [--travel-minutes N]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -651,6 +652,22 @@ static mns_err demo_activate(struct mns_vault *v, const char *user, char pw[40],
     return err;
 }
 
+/* A whole number flag value: digits only, at most max; says which flag is
+ * wrong otherwise (strtoul alone would take "10x" as 10 and "-1" as huge). */
+static bool flag_number(const char *flag, const char *text, unsigned long max, unsigned *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = strtoul(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || n > max) {
+        fprintf(stderr, "mnsafe: --%s takes a whole number up to %lu / --%s には%lu以下の整数を指定してください\n", flag,
+                max, flag, max);
+        return false;
+    }
+    *out = (unsigned)n;
+    return true;
+}
+
 /* Creates, on first start of `serve --dev`, a demo store with a tenant, one
  * user per role and a few persons, and writes the logins to demo-logins.txt. */
 static int demo_setup(const struct cli *c, const char *logins_path)
@@ -737,8 +754,10 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     unsigned pw_min = 0, pw_classes = 0, pw_history = 0, pw_expiry = 0;
     const char *pw_blocklist = NULL;
     enum { RULES_MAX = 17 };
-    const char *allow_networks[RULES_MAX] = {NULL}, *allow_hours[RULES_MAX] = {NULL};
-    size_t nnetworks = 0, nhours = 0;
+    const char *allow_networks[RULES_MAX] = {NULL}, *allow_hours[RULES_MAX] = {NULL}, *places[RULES_MAX] = {NULL};
+    size_t nnetworks = 0, nhours = 0, nplaces = 0;
+    bool refuse_new_address = false;
+    unsigned travel_minutes = 0;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
                                          {"no-https", no_argument, NULL, 'n'},
@@ -760,6 +779,9 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"require-mfa", required_argument, NULL, 'M'},
                                          {"client-ca", required_argument, NULL, 'A'},
                                          {"require-client-cert", required_argument, NULL, 'R'},
+                                         {"refuse-new-address", no_argument, NULL, 'W'},
+                                         {"place", required_argument, NULL, 'Q'},
+                                         {"travel-minutes", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -770,8 +792,14 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'n': https = false; break;
         case 'c': cert = optarg; break;
         case 'k': key = optarg; break;
-        case 't': threads = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 's': checkpoint_seconds = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 't':
+            if (!flag_number("threads", optarg, 64, &threads))
+                return 2;
+            break;
+        case 's':
+            if (!flag_number("checkpoint-seconds", optarg, 86400, &checkpoint_seconds))
+                return 2;
+            break;
         case 'S':
             if (strcmp(optarg, "end") != 0 && strcmp(optarg, "refuse") != 0) {
                 fprintf(stderr, "mnsafe: --sessions is end or refuse\n");
@@ -779,15 +807,38 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
             }
             sessions_refuse = strcmp(optarg, "refuse") == 0;
             break;
-        case 'F': lockout_failures = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'L': lockout_seconds = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'P': pw_min = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'C': pw_classes = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'H': pw_history = (unsigned)strtoul(optarg, NULL, 10); break;
-        case 'E': pw_expiry = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'F':
+            if (!flag_number("lockout-failures", optarg, 1000, &lockout_failures))
+                return 2;
+            break;
+        case 'L':
+            if (!flag_number("lockout-seconds", optarg, 604800, &lockout_seconds))
+                return 2;
+            break;
+        case 'P':
+            if (!flag_number("password-min-length", optarg, 256, &pw_min))
+                return 2;
+            break;
+        case 'C':
+            if (!flag_number("password-classes", optarg, 4, &pw_classes))
+                return 2;
+            break;
+        case 'H':
+            if (!flag_number("password-history", optarg, 100, &pw_history))
+                return 2;
+            break;
+        case 'E':
+            if (!flag_number("password-expiry-days", optarg, 3650, &pw_expiry))
+                return 2;
+            break;
         case 'B': pw_blocklist = optarg; break;
         case 'D': separation = true; break;
         case 'A': client_ca = optarg; break;
+        case 'W': refuse_new_address = true; break;
+        case 'T':
+            if (!flag_number("travel-minutes", optarg, 10080, &travel_minutes))
+                return 2;
+            break;
         case 'R':
         case 'M': {
             unsigned *mask = ch == 'M' ? &require_mfa : &require_cert;
@@ -806,11 +857,12 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
             break;
         }
         case 'N':
-        case 'O': {
-            const char **list = ch == 'N' ? allow_networks : allow_hours;
-            size_t *count = ch == 'N' ? &nnetworks : &nhours;
+        case 'O':
+        case 'Q': {
+            const char **list = ch == 'N' ? allow_networks : ch == 'O' ? allow_hours : places;
+            size_t *count = ch == 'N' ? &nnetworks : ch == 'O' ? &nhours : &nplaces;
             if (*count + 1 >= RULES_MAX) {
-                fprintf(stderr, "mnsafe: at most %d --allow-network / --allow-hours rules each\n", RULES_MAX - 1);
+                fprintf(stderr, "mnsafe: at most %d --allow-network / --allow-hours / --place each\n", RULES_MAX - 1);
                 return 2;
             }
             list[(*count)++] = optarg;
@@ -857,7 +909,9 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                    .password_history = pw_history, .password_expiry_days = pw_expiry,
                                    .password_blocklist = pw_blocklist, .allow_networks = allow_networks,
                                    .allow_hours = allow_hours, .separation_of_duties = separation,
-                                   .require_mfa_roles = require_mfa, .require_client_cert_roles = require_cert};
+                                   .require_mfa_roles = require_mfa, .require_client_cert_roles = require_cert,
+                                   .refuse_new_address = refuse_new_address, .places = places,
+                                   .travel_minutes = travel_minutes};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
     mns_err err = mns_vault_open(&v, &cfg, &em);

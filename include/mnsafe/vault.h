@@ -96,6 +96,14 @@ struct mns_vault_config {
     /* roles (MNS_ROLE_* bits) whose sessions, used over the network, need a
      * verified HTTPS client certificate whose CN is the user name */
     unsigned require_client_cert_roles;
+    /* login risk (F-b optional 2): a login from a network address the user
+     * never logged in from is refused unless the user logs in with two
+     * factors (the first login of a user is allowed); places are named
+     * networks ("NAME=CIDR[,CIDR]"), and two logins of one user from
+     * different places within travel_minutes are refused (0: no rule) */
+    bool refuse_new_address;
+    const char *const *places;
+    unsigned travel_minutes;
 };
 
 /* Files inside the data directory. */

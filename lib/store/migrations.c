@@ -181,6 +181,17 @@ const struct mns_migration mns_migrations[] = {
      "  decided_by TEXT,\n"
      "  decided_at INTEGER\n"
      ");\n"},
+    {6, "login risk",
+     /* addresses each user logged in from, and the place of the last login */
+     "CREATE TABLE user_addresses (\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+     "  client TEXT NOT NULL,\n"
+     "  first_seen INTEGER NOT NULL,\n"
+     "  last_seen INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (user_id, client)\n"
+     ");\n"
+     "ALTER TABLE users ADD COLUMN last_place TEXT;\n"
+     "ALTER TABLE users ADD COLUMN last_place_at INTEGER NOT NULL DEFAULT 0;\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

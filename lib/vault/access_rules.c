@@ -137,6 +137,28 @@ mns_err access_rules_init(struct access_rules *r, const struct mns_vault_config 
                 return err;
         }
     }
+    for (size_t i = 0; cfg->places != NULL && cfg->places[i] != NULL; i++) {
+        const char *eq = strchr(cfg->places[i], '=');
+        if (r->nplaces == PLACES_MAX)
+            return mns_fail(em, MNS_ERR_LIMIT, "at most %d places / 場所は%d件までです", PLACES_MAX, PLACES_MAX);
+        struct access_place *pl = &r->places[r->nplaces];
+        if (eq == NULL || eq == cfg->places[i] || (size_t)(eq - cfg->places[i]) >= sizeof(pl->name))
+            return mns_fail(em, MNS_ERR_INVALID, "place \"%.60s\": NAME=CIDR[,CIDR] expected / 場所の指定が不正です",
+                            cfg->places[i]);
+        memcpy(pl->name, cfg->places[i], (size_t)(eq - cfg->places[i]));
+        pl->name[eq - cfg->places[i]] = '\0';
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s", eq + 1);
+        char *save = NULL;
+        for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+            if (pl->nnets == ACCESS_NETS_MAX)
+                return mns_fail(em, MNS_ERR_LIMIT, "at most %d networks per place / 場所ごとに%d件までです",
+                                ACCESS_NETS_MAX, ACCESS_NETS_MAX);
+            if ((err = parse_cidr(&pl->nets[pl->nnets++], t, em)) != MNS_OK)
+                return err;
+        }
+        r->nplaces++;
+    }
     for (size_t i = 0; cfg->allow_hours != NULL && cfg->allow_hours[i] != NULL; i++) {
         mns_role role;
         const char *spec;
@@ -197,4 +219,21 @@ mns_err access_rules_check(const struct access_rules *r, mns_role role, const ch
         }
     }
     return MNS_OK;
+}
+
+const char *access_place_of(const struct access_rules *r, const char *client)
+{
+    uint8_t addr[16];
+    unsigned len = 0;
+    if (client == NULL)
+        return NULL;
+    if (inet_pton(AF_INET, client, addr) == 1)
+        len = 4;
+    else if (inet_pton(AF_INET6, client, addr) == 1)
+        len = 16;
+    for (size_t p = 0; len > 0 && p < r->nplaces; p++)
+        for (size_t i = 0; i < r->places[p].nnets; i++)
+            if (net_contains(&r->places[p].nets[i], addr, len))
+                return r->places[p].name;
+    return NULL;
 }

@@ -3,6 +3,7 @@
  * and its audit entry, so neither exists without the other. A refused or
  * failed act leaves no rows, only its own audit entry.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -179,6 +180,19 @@ static mns_err append(struct act *a, const char *action, const char *subject, co
 mns_err act_audit(struct act *a, const char *action, const char *subject, const char *result)
 {
     return append(a, action, subject, result);
+}
+
+void act_note(struct act *a, const char *fmt, ...)
+{
+    size_t used = strlen(a->detail);
+    if (used > 0 && used + 2 < sizeof(a->detail)) {
+        memcpy(a->detail + used, "; ", 3);
+        used += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->detail + used, sizeof(a->detail) - used, fmt, ap);
+    va_end(ap);
 }
 
 static void result_text(char *buf, size_t size, mns_err err)

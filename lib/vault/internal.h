@@ -76,9 +76,19 @@ struct access_role {
     struct access_net nets[ACCESS_NETS_MAX];
     struct access_time hours;
 };
+#define PLACES_MAX 32
+struct access_place {
+    char name[32];
+    size_t nnets;
+    struct access_net nets[ACCESS_NETS_MAX];
+};
 struct access_rules {
     struct access_role role[4]; /* sysadmin, officer, clerk, auditor */
+    size_t nplaces;
+    struct access_place places[PLACES_MAX];
 };
+/* The name of the configured place client's address belongs to, or NULL. */
+const char *access_place_of(const struct access_rules *r, const char *client);
 mns_err access_rules_init(struct access_rules *r, const struct mns_vault_config *cfg, mns_errmsg *em);
 /* MNS_OK, or MNS_ERR_DENIED with *why ("network not allowed", "outside
  * allowed hours") for the audit entry. */
@@ -112,6 +122,8 @@ struct mns_vault {
     bool separation_of_duties;
     unsigned require_mfa_roles;
     unsigned require_client_cert_roles;
+    bool refuse_new_address;
+    unsigned travel_minutes;
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */
@@ -158,6 +170,10 @@ mns_err act_begin(struct act *a);
 mns_err act_group_join(struct act *a);
 /* Appends an extra entry (e.g. one per person in a batch) in the open transaction. */
 mns_err act_audit(struct act *a, const char *action, const char *subject, const char *result);
+
+/* Appends a note ("; "-separated) to the act's ok detail: one act (a login)
+ * can have several things worth recording. */
+void act_note(struct act *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
  * Ends the act. With err == MNS_OK: appends the "ok" entry, releases the
  * savepoint and waits until the group holding it is committed; any failure

@@ -60,6 +60,8 @@ struct user_row {
     int64_t totp_last_step;
     uint8_t totp_wrapped[MNS_TOTP_KEY_SHA1 + MNS_AEAD_OVERHEAD];
     size_t totp_wrapped_len;
+    char last_place[32];
+    int64_t last_place_at;
     char name[64];
     char pwhash[MNS_PWHASH_STR_MAX];
 };
@@ -73,11 +75,11 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
     if (name != NULL)
         err = mns_store_prepare(v->store, &s,
                                 "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
-                                "totp_enabled, totp_last_step, totp_wrapped FROM users WHERE name = ?");
+                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at FROM users WHERE name = ?");
     else
         err = mns_store_prepare(v->store, &s,
                                 "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
-                                "totp_enabled, totp_last_step, totp_wrapped FROM users WHERE id = ?");
+                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at FROM users WHERE id = ?");
     if (err != MNS_OK)
         return err;
     err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
@@ -100,6 +102,8 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
             memcpy(u->totp_wrapped, w, wl);
             u->totp_wrapped_len = wl;
         }
+        snprintf(u->last_place, sizeof(u->last_place), "%s", mns_stmt_text(s, 11) ? mns_stmt_text(s, 11) : "");
+        u->last_place_at = mns_stmt_int64(s, 12);
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -229,7 +233,7 @@ static mns_err one_session(struct mns_vault *v, struct act *a, int64_t user_id, 
         return err;
     if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK && (err = mns_stmt_run(s)) == MNS_OK &&
         mns_stmt_changes(s) > 0)
-        snprintf(a->detail, sizeof(a->detail), "ended %lld other session(s)", (long long)mns_stmt_changes(s));
+        act_note(a, "ended %lld other session(s)", (long long)mns_stmt_changes(s));
     mns_stmt_reset(s);
     return err;
 }
@@ -296,7 +300,7 @@ static mns_err second_factor(struct mns_vault *v, struct act *a, const struct us
             bool used = err == MNS_OK && mns_stmt_changes(s) == 1;
             mns_stmt_reset(s);
             if (used) {
-                snprintf(a->detail, sizeof(a->detail), "recovery code used");
+                act_note(a, "recovery code used");
                 return MNS_OK;
             }
         }
@@ -422,6 +426,81 @@ out:
     return err;
 }
 
+/* ---- login risk (F-b optional 2) --------------------------------------- */
+
+static bool network_client(const char *client)
+{
+    return client != NULL && strcmp(client, "unix") != 0 && strcmp(client, "local") != 0;
+}
+
+/* A new address needs the second factor (users without one are refused
+ * when the vault is configured so); two places too far apart in too short a
+ * time are refused. Only reads; login_risk_record writes after success. */
+static mns_err login_risk_check(struct mns_vault *v, struct act *a, const struct user_row *u, const char *client,
+                                int64_t now, mns_errmsg *em)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    int64_t known = 0, any = 0;
+    mns_err err;
+    if (!network_client(client))
+        return MNS_OK;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT count(*), sum(CASE WHEN client = ? THEN 1 ELSE 0 END) FROM user_addresses "
+                                 "WHERE user_id = ?")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_text(s, 1, client, -1)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, u->id)) == MNS_OK &&
+        (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        any = mns_stmt_int64(s, 0);
+        known = mns_stmt_is_null(s, 1) ? 0 : mns_stmt_int64(s, 1);
+    }
+    mns_stmt_reset(s);
+    if (err != MNS_OK)
+        return err;
+    if (known == 0 && any > 0) {
+        if (v->refuse_new_address && !u->totp_enabled) {
+            a->failure_detail = "new address without a second factor";
+            return mns_fail(em, MNS_ERR_DENIED, "login from a new address needs two-factor login / "
+                            "新しいアドレスからのログインには二要素認証が必要です");
+        }
+        act_note(a, "new address");
+    }
+    const char *place = access_place_of(&v->access, client);
+    if (v->travel_minutes > 0 && place != NULL && u->last_place[0] != '\0' && strcmp(place, u->last_place) != 0 &&
+        now - u->last_place_at < (int64_t)v->travel_minutes * 60000) {
+        a->failure_detail = "impossible travel";
+        return mns_fail(em, MNS_ERR_DENIED, "login from %s too soon after one from %s / "
+                        "%s からのログインの直後に %s からはログインできません", place, u->last_place, u->last_place, place);
+    }
+    return MNS_OK;
+}
+
+static mns_err login_risk_record(struct mns_vault *v, const struct user_row *u, const char *client, int64_t now)
+{
+    struct mns_stmt *s;
+    mns_err err;
+    if (!network_client(client))
+        return MNS_OK;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO user_addresses (user_id, client, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                                 "ON CONFLICT (user_id, client) DO UPDATE SET last_seen = excluded.last_seen")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, u->id)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, client, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, now)) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, now)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    const char *place = access_place_of(&v->access, client);
+    if (err == MNS_OK && place != NULL &&
+        (err = mns_store_prepare(v->store, &s, "UPDATE users SET last_place = ?, last_place_at = ? WHERE id = ?")) ==
+            MNS_OK) {
+        if ((err = mns_stmt_bind_text(s, 1, place, -1)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, now)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 3, u->id)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
+    return err;
+}
+
 mns_err mns_vault_login(struct mns_vault *v, const char *user, const char *password, const char *client,
                         char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em)
 {
@@ -491,6 +570,8 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
         if ((err = access_rules_check(&v->access, u.role, client, now, &why, em)) != MNS_OK)
             a.failure_detail = why;
     }
+    if (err == MNS_OK)
+        err = login_risk_check(v, &a, &u, client, now, em);
     if (err == MNS_OK) {
         uint8_t raw[32], hash[MNS_HASH_LEN];
         char hex[65];
@@ -515,6 +596,8 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
             (err = mns_stmt_bind_text(s, 6, client != NULL ? client : "-", -1)) == MNS_OK)
             err = mns_stmt_run(s);
         mns_stmt_reset(s);
+        if (err == MNS_OK)
+            err = login_risk_record(v, &u, client, now);
         /* a success ends the run of failures; sessions that ran out go for good */
         if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "UPDATE users SET failed_logins = 0 WHERE id = ?")) ==
                                  MNS_OK) {
@@ -543,7 +626,7 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
                     err = mns_stmt_run(s2);
                 mns_stmt_reset(s2);
             }
-            snprintf(a.detail, sizeof(a.detail), "password expired");
+            act_note(&a, "password expired");
         }
         actor->must_change_password = u.must_change || expired;
         actor->totp_enabled = u.totp_enabled;
