@@ -224,24 +224,28 @@ static void h_unseal(struct mns_vault *v, const struct api_request *req, const s
 
 static void h_login(struct mns_vault *v, const struct api_request *req, struct api_response *resp)
 {
-    static const char *const fields[] = {"user", "password", "otp"};
+    static const char *const fields[] = {"user", "password", "otp", "device"};
     const char *user, *password;
     json_t *b = body_object(req, resp);
     if (b == NULL)
         return;
-    if (only_fields(b, fields, 3, resp) && require_str(b, "user", resp, &user) &&
+    if (only_fields(b, fields, 4, resp) && require_str(b, "user", resp, &user) &&
         require_str(b, "password", resp, &password)) {
-        char token[MNS_TOKEN_LEN + 1];
+        char token[MNS_TOKEN_LEN + 1], device[MNS_DEVICE_TOKEN_LEN + 1];
         struct mns_actor actor;
         mns_errmsg em = {""};
-        mns_err err = mns_vault_login_mfa(v, user, password, str_field(b, "otp"), req->client, token, &actor, &em);
+        mns_err err = mns_vault_login_device(v, user, password, str_field(b, "otp"), req->client, str_field(b, "device"),
+                                             device, token, &actor, &em);
         if (err != MNS_OK)
             respond_error(resp, err, &em);
         else
-            respond_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b}", "token", token, "user", actor.name, "role",
-                                              mns_role_name(actor.role), "must_change_password",
-                                              actor.must_change_password));
+            /* device: the token to present at the next login from this device */
+            respond_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s*}", "token", token, "user", actor.name,
+                                              "role", mns_role_name(actor.role), "must_change_password",
+                                              actor.must_change_password, "role_pending", actor.role_pending, "device",
+                                              device[0] ? device : NULL));
         mns_wipe(token, sizeof(token));
+        mns_wipe(device, sizeof(device));
     }
     json_decref(b);
 }
@@ -311,22 +315,43 @@ static void h_user_create(struct mns_vault *v, const struct api_request *req, co
 static void h_assign(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
                      const char *user, struct api_response *resp)
 {
-    static const char *const fields[] = {"tenant"};
+    static const char *const fields[] = {"tenant", "files"};
     const char *tenant;
     json_t *b = body_object(req, resp);
     if (b == NULL)
         return;
-    if (only_fields(b, fields, 1, resp) && require_str(b, "tenant", resp, &tenant)) {
+    if (only_fields(b, fields, 2, resp) && require_str(b, "tenant", resp, &tenant)) {
         mns_errmsg em = {""};
         int64_t request_id = 0;
-        mns_err err = mns_vault_assign_ex(v, actor, user, tenant, &request_id, &em);
+        /* files: a list of SPI file names ("employees", "payees"); absent: all */
+        json_t *fl = json_object_get(b, "files"), *f;
+        unsigned files = fl == NULL ? MNS_FILES_ALL : 0;
+        size_t i;
+        bool files_ok = fl == NULL || (json_is_array(fl) && json_array_size(fl) > 0);
+        json_array_foreach(fl, i, f) {
+            unsigned one = json_is_string(f) ? mns_files_parse(json_string_value(f)) : 0;
+            files_ok = files_ok && one != 0;
+            files |= one;
+        }
+        if (!files_ok) {
+            mns_fail(&em, MNS_ERR_INVALID, "files: a list of \"employees\" and/or \"payees\" / "
+                     "files には employees と payees の一覧を指定してください");
+            respond_error(resp, MNS_ERR_INVALID, &em);
+            json_decref(b);
+            return;
+        }
+        char fname[32];
+        mns_err err = mns_vault_assign_ex(v, actor, user, tenant, files, &request_id, &em);
         if (err == MNS_OK && request_id > 0)
             respond_result(resp, err,
-                           json_pack("{s:s, s:s, s:s, s:I}", "user", user, "tenant", tenant, "status", "pending",
-                                     "request_id", (json_int_t)request_id),
+                           json_pack("{s:s, s:s, s:s, s:s, s:I}", "user", user, "tenant", tenant, "files",
+                                     mns_files_name(files, fname), "status", "pending", "request_id",
+                                     (json_int_t)request_id),
                            &em, 202);
         else
-            respond_result(resp, err, json_pack("{s:s, s:s, s:s}", "user", user, "tenant", tenant, "status", "assigned"),
+            respond_result(resp, err,
+                           json_pack("{s:s, s:s, s:s, s:s}", "user", user, "tenant", tenant, "files",
+                                     mns_files_name(files, fname), "status", "assigned"),
                            &em, 200);
     }
     json_decref(b);
@@ -605,6 +630,40 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     if (n == 4 && SEG(0, "users") && SEG(2, "assignments") && IS("DELETE")) {
         err = mns_vault_unassign(v, &actor, seg[1], seg[3], &em);
         respond_result(resp, err, json_pack("{s:s, s:s, s:b}", "user", seg[1], "tenant", seg[3], "revoked", 1), &em, 200);
+        return;
+    }
+    if (n == 3 && SEG(0, "users") && SEG(2, "role") && IS("PUT")) {
+        static const char *const fields[] = {"role"};
+        const char *role;
+        json_t *b = body_object(req, resp);
+        if (b == NULL)
+            return;
+        if (only_fields(b, fields, 1, resp) && require_str(b, "role", resp, &role)) {
+            int64_t request_id = 0;
+            err = mns_vault_user_role(v, &actor, seg[1], mns_role_parse(role), &request_id, &em);
+            if (err == MNS_OK && request_id > 0)
+                respond_result(resp, err,
+                               json_pack("{s:s, s:s, s:s, s:I}", "user", seg[1], "role", role, "status", "pending",
+                                         "request_id", (json_int_t)request_id),
+                               &em, 202);
+            else
+                respond_result(resp, err, json_pack("{s:s, s:s, s:s}", "user", seg[1], "role", role, "status", "granted"),
+                               &em, 200);
+        }
+        json_decref(b);
+        return;
+    }
+    if (n == 3 && SEG(0, "tenants") && SEG(2, "policy") && (IS("GET") || IS("PUT"))) {
+        if (IS("GET")) {
+            err = mns_vault_tenant_policy_get(v, &actor, seg[1], &res, &em);
+        } else {
+            json_t *b = body_object(req, resp);
+            if (b == NULL)
+                return;
+            err = mns_vault_tenant_policy_set(v, &actor, seg[1], b, &res, &em);
+            json_decref(b);
+        }
+        respond_result(resp, err, res, &em, 200);
         return;
     }
     if (n == 3 && SEG(0, "users") && SEG(2, "unlock") && IS("POST")) {

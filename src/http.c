@@ -302,6 +302,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     case EVHTTP_REQ_GET: method = "GET"; break;
     case EVHTTP_REQ_POST: method = "POST"; break;
     case EVHTTP_REQ_DELETE: method = "DELETE"; break;
+    case EVHTTP_REQ_PUT: method = "PUT"; break;
     default:
         reply_error(req, !lc->is_unix, 405, "method", "method not allowed", "許可されていないメソッドです");
         return;

@@ -40,7 +40,8 @@ static const char usage_text[] =
     "        [--allow-network ROLE=CIDR[,CIDR]]... [--allow-hours ROLE=HH-HH[@day-day]]...\n"
     "        [--separation-of-duties] [--require-mfa ROLE[,ROLE]]\n"
     "        [--client-ca FILE] [--require-client-cert ROLE[,ROLE]]\n"
-    "        [--refuse-new-address] [--place NAME=CIDR[,CIDR]]... [--travel-minutes N]\n"
+    "        [--refuse-new-address] [--refuse-new-device]\n"
+    "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -56,12 +57,15 @@ static const char usage_text[] =
     "  mfa enroll          turn on two-factor login (TOTP app; prints recovery codes)\n"
     "  user create NAME --role sysadmin|officer|clerk|auditor\n"
     "  user list\n"
-    "  user assign NAME TENANT\n"
+    "  user assign NAME TENANT [--files employees,payees]\n"
+    "                      assign to a tenant, limited to its SPI files (default: all)\n"
+    "  user role NAME ROLE give another role (with separation of duties: a request)\n"
     "  user unassign NAME TENANT   revoke an assignment (officer, sysadmin)\n"
     "  access review       who can reach what, last login and act (officer, auditor)\n"
     "  access confirm HASH the officer confirms the review read (its report_sha256)\n"
-    "  access requests | approve ID | reject ID   assignment requests, when the daemon\n"
-    "                      runs with --separation-of-duties (another officer decides)\n"
+    "  access requests | approve ID | reject ID   role and assignment requests, when the\n"
+    "                      daemon runs with --separation-of-duties (another person decides:\n"
+    "                      an officer for assignments, an officer or sysadmin for roles)\n"
     "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
     "                      network address lock the address, for 15 minutes)\n"
     "\n"
@@ -69,6 +73,9 @@ static const char usage_text[] =
     "from the command line, so they stay out of shell history and ps):\n"
     "  tenant create CODE NAME [--corporate-number N]\n"
     "  tenant list\n"
+    "  tenant policy CODE [--require-mfa on|off] [--allow-networks CIDR,...|none]\n"
+    "                [--allow-hours HH-HH[@day-day]|none]\n"
+    "                      the tenant's own rules (sysadmin, assigned officer); no option: show\n"
     "  purposes TENANT\n"
     "  person add TENANT --name NAME --purpose P[,P...] [--kind employee|payee]\n"
     "                    [--employee-code C]      (the number is asked for)\n"
@@ -440,6 +447,25 @@ static int cmd_access(const struct cli *c, int argc, char **argv)
     return 2;
 }
 
+static const char *opt_value(int argc, char **argv, int from, const char *name)
+{
+    for (int i = from; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return NULL;
+}
+
+static json_t *split_list(const char *csv)
+{
+    json_t *a = json_array();
+    char buf[512];
+    char *save = NULL;
+    snprintf(buf, sizeof(buf), "%s", csv);
+    for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(a, json_string(t));
+    return a;
+}
+
 static int cmd_user(const struct cli *c, int argc, char **argv)
 {
     char path[512];
@@ -468,12 +494,23 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
             return 2;
         return call(c, "POST", path, NULL, NULL);
     }
-    if (argc == 4 && strcmp(argv[1], "assign") == 0) {
-        if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/assignments", NULL) != 0)
+    if ((argc == 4 || argc == 6) && strcmp(argv[1], "assign") == 0) {
+        const char *files = opt_value(argc, argv, 4, "--files");
+        if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/assignments", NULL) != 0 ||
+            (argc == 6 && files == NULL))
             return 2;
-        return call(c, "POST", path, json_pack("{s:s}", "tenant", argv[3]), NULL);
+        json_t *body = json_pack("{s:s}", "tenant", argv[3]);
+        if (files != NULL)
+            json_object_set_new(body, "files", split_list(files));
+        return call(c, "POST", path, body, NULL);
     }
-    fprintf(stderr, "usage: mnsafe user create NAME --role ROLE | user list | user assign NAME TENANT | user unlock NAME\n");
+    if (argc == 4 && strcmp(argv[1], "role") == 0) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/role", NULL) != 0)
+            return 2;
+        return call(c, "PUT", path, json_pack("{s:s}", "role", argv[3]), NULL);
+    }
+    fprintf(stderr, "usage: mnsafe user create NAME --role ROLE | user list | user assign NAME TENANT [--files F,...] |\n"
+                    "       user role NAME ROLE | user unassign NAME TENANT | user unlock NAME\n");
     return 2;
 }
 
@@ -488,27 +525,33 @@ static int cmd_tenant(const struct cli *c, int argc, char **argv)
                 json_object_set_new(body, "corporate_number", json_string(argv[i + 1]));
         return call(c, "POST", API_PREFIX "/tenants", body, NULL);
     }
-    fprintf(stderr, "usage: mnsafe tenant create CODE NAME [--corporate-number N] | tenant list\n");
+    if (argc >= 3 && strcmp(argv[1], "policy") == 0) {
+        char path[512];
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/policy", NULL) != 0)
+            return 2;
+        if (argc == 3)
+            return call(c, "GET", path, NULL, NULL);
+        json_t *body = json_object();
+        for (int i = 3; i < argc; i += 2) {
+            const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+            bool none = val != NULL && strcmp(val, "none") == 0;
+            if (val != NULL && strcmp(argv[i], "--require-mfa") == 0 && (strcmp(val, "on") == 0 || strcmp(val, "off") == 0))
+                json_object_set_new(body, "require_mfa", json_boolean(strcmp(val, "on") == 0));
+            else if (val != NULL && strcmp(argv[i], "--allow-networks") == 0)
+                json_object_set_new(body, "allow_networks", none ? json_null() : json_string(val));
+            else if (val != NULL && strcmp(argv[i], "--allow-hours") == 0)
+                json_object_set_new(body, "allow_hours", none ? json_null() : json_string(val));
+            else {
+                json_decref(body);
+                fprintf(stderr, "usage: mnsafe tenant policy CODE [--require-mfa on|off] [--allow-networks CIDR,...|none]\n"
+                                "       [--allow-hours HH-HH[@day-day]|none]\n");
+                return 2;
+            }
+        }
+        return call(c, "PUT", path, body, NULL);
+    }
+    fprintf(stderr, "usage: mnsafe tenant create CODE NAME [--corporate-number N] | tenant list | tenant policy CODE ...\n");
     return 2;
-}
-
-static const char *opt_value(int argc, char **argv, int from, const char *name)
-{
-    for (int i = from; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0)
-            return argv[i + 1];
-    return NULL;
-}
-
-static json_t *split_list(const char *csv)
-{
-    json_t *a = json_array();
-    char buf[512];
-    char *save = NULL;
-    snprintf(buf, sizeof(buf), "%s", csv);
-    for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
-        json_array_append_new(a, json_string(t));
-    return a;
 }
 
 static int read_file_json(const char *file, json_t **out)
@@ -756,7 +799,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     enum { RULES_MAX = 17 };
     const char *allow_networks[RULES_MAX] = {NULL}, *allow_hours[RULES_MAX] = {NULL}, *places[RULES_MAX] = {NULL};
     size_t nnetworks = 0, nhours = 0, nplaces = 0;
-    bool refuse_new_address = false;
+    bool refuse_new_address = false, refuse_new_device = false;
     unsigned travel_minutes = 0;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
@@ -780,6 +823,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"client-ca", required_argument, NULL, 'A'},
                                          {"require-client-cert", required_argument, NULL, 'R'},
                                          {"refuse-new-address", no_argument, NULL, 'W'},
+                                         {"refuse-new-device", no_argument, NULL, 'V'},
                                          {"place", required_argument, NULL, 'Q'},
                                          {"travel-minutes", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
@@ -835,6 +879,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'D': separation = true; break;
         case 'A': client_ca = optarg; break;
         case 'W': refuse_new_address = true; break;
+        case 'V': refuse_new_device = true; break;
         case 'T':
             if (!flag_number("travel-minutes", optarg, 10080, &travel_minutes))
                 return 2;
@@ -910,7 +955,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                    .password_blocklist = pw_blocklist, .allow_networks = allow_networks,
                                    .allow_hours = allow_hours, .separation_of_duties = separation,
                                    .require_mfa_roles = require_mfa, .require_client_cert_roles = require_cert,
-                                   .refuse_new_address = refuse_new_address, .places = places,
+                                   .refuse_new_address = refuse_new_address,
+                                   .refuse_new_device = refuse_new_device, .places = places,
                                    .travel_minutes = travel_minutes};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};

@@ -54,6 +54,8 @@ struct mns_actor {
     bool totp_enabled;         /* logs in with a second factor */
     bool must_enroll_mfa;      /* the role needs two-factor login and it is not set up:
                                 * nothing but enrolment is allowed */
+    bool role_pending;         /* the role awaits another person's approval
+                                * (separation of duties): role is NONE till then */
     char client[64];   /* "unix", "127.0.0.1", ... */
 };
 
@@ -102,6 +104,9 @@ struct mns_vault_config {
      * networks ("NAME=CIDR[,CIDR]"), and two logins of one user from
      * different places within travel_minutes are refused (0: no rule) */
     bool refuse_new_address;
+    /* the same for devices: a login whose device token (see
+     * mns_vault_login_device) is missing or unknown for the user */
+    bool refuse_new_device;
     const char *const *places;
     unsigned travel_minutes;
 };
@@ -185,6 +190,15 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
                             const char *client, char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor,
                             mns_errmsg *em) MNS_WUR;
 
+/* As mns_vault_login_mfa, remembering devices: device is the token the
+ * client kept from an earlier login of this user (NULL: none); device_out
+ * gets the token to keep (the same one, or a new one when it was unknown).
+ * Only the token's SHA-256 is stored. */
+#define MNS_DEVICE_TOKEN_LEN 68 /* "mnd_" + 64 hex */
+mns_err mns_vault_login_device(struct mns_vault *v, const char *user, const char *password, const char *otp,
+                               const char *client, const char *device, char device_out[MNS_DEVICE_TOKEN_LEN + 1],
+                               char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em) MNS_WUR;
+
 /* TOTP enrolment of the actor: a new secret (kept wrapped, not yet in force)
  * and its otpauth:// URI for authenticator apps (uri holds MNS_TOTP_URI_MAX;
  * it carries the secret: wipe it after showing). Audited. */
@@ -218,12 +232,31 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
                               mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
                             mns_errmsg *em) MNS_WUR;
-/* Like mns_vault_assign; with separation of duties on, records a request
- * instead and sets *request_id (0 when assigned at once). sysadmin or officer. */
+/* The SPI files (特定個人情報ファイル) of a tenant an assignment reaches:
+ * "employees" (employees and their dependents) and "payees". */
+#define MNS_FILE_EMPLOYEES 1u
+#define MNS_FILE_PAYEES 2u
+#define MNS_FILES_ALL 3u
+/* "employees", "payees", "employees,payees" or "all" to a set; 0 if not one */
+unsigned mns_files_parse(const char *text);
+/* the set as "employees,payees" (buf of 32 bytes) */
+const char *mns_files_name(unsigned files, char buf[32]);
+
+/* Like mns_vault_assign, limited to the SPI files in files (0: all); with
+ * separation of duties on, records a request instead and sets *request_id
+ * (0 when assigned at once). sysadmin or officer. Assigning again replaces
+ * the files. */
 mns_err mns_vault_assign_ex(struct mns_vault *v, const struct mns_actor *actor, const char *user,
-                            const char *tenant_code, int64_t *request_id, mns_errmsg *em) MNS_WUR;
-/* officer (not the requester, not the user concerned): approves (assigns)
- * or rejects a pending request. Audited. */
+                            const char *tenant_code, unsigned files, int64_t *request_id, mns_errmsg *em) MNS_WUR;
+/* sysadmin: gives a user another role (assignments end unless the role is
+ * clerk or officer); with separation of duties on, records a request instead
+ * (*request_id set) and the role changes when another person approves. With
+ * separation of duties a new user's role, too, waits for approval. */
+mns_err mns_vault_user_role(struct mns_vault *v, const struct mns_actor *actor, const char *user, mns_role role,
+                            int64_t *request_id, mns_errmsg *em) MNS_WUR;
+/* approves or rejects a pending request: an assignment by an officer, a
+ * role by an officer or sysadmin; never by the requester or the user
+ * concerned. Audited. */
 mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *actor, int64_t request_id, bool approve,
                                mns_errmsg *em) MNS_WUR;
 /* officer, sysadmin, auditor: the requests, newest first. */
@@ -257,6 +290,14 @@ mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *act
                                 const char *code, const char *name,
                                 const char *corporate_number, json_t **result,
                                 mns_errmsg *em) MNS_WUR;
+/* A tenant's own access policy: {"require_mfa": bool (two factors for every
+ * clerk and officer working on it), "allow_networks": "CIDR,..." or null,
+ * "allow_hours": "HH-HH[@day-day]" or null}. Read: anyone who may reach the
+ * tenant; set (the fields given; null clears): sysadmin or an assigned officer. Audited. */
+mns_err mns_vault_tenant_policy_get(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    json_t *policy, json_t **result, mns_errmsg *em) MNS_WUR;
 /* Tenants the actor may see (all for sysadmin/auditor, assigned ones otherwise). */
 mns_err mns_vault_tenant_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
                               mns_errmsg *em) MNS_WUR;

@@ -192,6 +192,49 @@ const struct mns_migration mns_migrations[] = {
      ");\n"
      "ALTER TABLE users ADD COLUMN last_place TEXT;\n"
      "ALTER TABLE users ADD COLUMN last_place_at INTEGER NOT NULL DEFAULT 0;\n"},
+    {7, "tenant policy, file scopes, role grants, devices",
+     /* a tenant's own rules, on top of the installation's: two factors for
+      * everyone working on it, and the networks and hours it may be reached
+      * from (the formats of --allow-network and --allow-hours, without role) */
+     "ALTER TABLE tenants ADD COLUMN require_mfa INTEGER NOT NULL DEFAULT 0;\n"
+     "ALTER TABLE tenants ADD COLUMN allow_networks TEXT;\n"
+     "ALTER TABLE tenants ADD COLUMN allow_hours TEXT;\n"
+     /* the SPI files of the tenant an assignment reaches, as a bit set:
+      * 1 employees (and their dependents), 2 payees; 3 both */
+     "ALTER TABLE assignments ADD COLUMN files INTEGER NOT NULL DEFAULT 3;\n"
+     /* a role granted with separation of duties is not in force until
+      * another person approves it */
+     "ALTER TABLE users ADD COLUMN role_pending INTEGER NOT NULL DEFAULT 0;\n"
+     /* grant requests: assignments (tenant_id set, files) or roles (role
+      * set, tenant_id NULL); rebuilt because tenant_id becomes optional */
+     "ALTER TABLE grant_requests RENAME TO grant_requests_v6;\n"
+     "CREATE TABLE grant_requests (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  kind TEXT NOT NULL CHECK (kind IN ('assignment','role')),\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+     "  tenant_id INTEGER REFERENCES tenants(id),\n"
+     "  files INTEGER NOT NULL DEFAULT 3,\n"
+     "  role TEXT CHECK (role IS NULL OR role IN ('sysadmin','officer','clerk','auditor')),\n"
+     "  requested_by TEXT NOT NULL,\n"
+     "  requested_at INTEGER NOT NULL,\n"
+     "  status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected')),\n"
+     "  decided_by TEXT,\n"
+     "  decided_at INTEGER,\n"
+     "  CHECK ((kind = 'assignment' AND tenant_id IS NOT NULL) OR (kind = 'role' AND role IS NOT NULL))\n"
+     ");\n"
+     "INSERT INTO grant_requests (id, kind, user_id, tenant_id, requested_by, requested_at, status, decided_by, "
+     "decided_at) SELECT id, 'assignment', user_id, tenant_id, requested_by, requested_at, status, decided_by, "
+     "decided_at FROM grant_requests_v6;\n"
+     "DROP TABLE grant_requests_v6;\n"
+     /* devices a user logged in from: the SHA-256 of a random device token
+      * the client keeps; the token itself is never stored */
+     "CREATE TABLE user_devices (\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+     "  token_hash BLOB NOT NULL,\n"
+     "  first_seen INTEGER NOT NULL,\n"
+     "  last_seen INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (user_id, token_hash)\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

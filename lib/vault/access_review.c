@@ -22,11 +22,13 @@ static mns_err build_report(struct mns_vault *v, json_t **out)
     if ((err = mns_store_prepare(
              v->store, &s,
              "SELECT u.name, u.role, u.disabled, u.locked_until, u.totp_enabled, "
-             "(SELECT group_concat(t.code, ',') FROM assignments x JOIN tenants t ON t.id = x.tenant_id "
+             /* "acme" for every SPI file of the tenant, "acme(payees)" for part */
+             "(SELECT group_concat(t.code || CASE x.files WHEN 3 THEN '' WHEN 1 THEN '(employees)' "
+             " WHEN 2 THEN '(payees)' ELSE '(none)' END, ',') FROM assignments x JOIN tenants t ON t.id = x.tenant_id "
              " WHERE x.user_id = u.id), "
              "(SELECT max(ts) FROM audit_log l WHERE l.actor = u.name AND l.action = 'auth.login' AND l.result = 'ok'), "
              "(SELECT max(ts) FROM audit_log l WHERE l.actor = u.name AND l.action <> 'auth.login') "
-             "FROM users u ORDER BY u.name")) != MNS_OK) {
+             ", u.role_pending FROM users u ORDER BY u.name")) != MNS_OK) {
         json_decref(users);
         return err;
     }
@@ -37,6 +39,7 @@ static mns_err build_report(struct mns_vault *v, json_t **out)
                               mns_stmt_text(s, 1), "disabled", (int)mns_stmt_int64(s, 2), "locked",
                               mns_stmt_int64(s, 3) > now, "two_factor", (int)mns_stmt_int64(s, 4), "tenants",
                               tenants ? tenants : "");
+        json_object_set_new(u, "role_pending", json_boolean(mns_stmt_int64(s, 8) != 0));
         json_object_set_new(u, "last_login_ms", mns_stmt_is_null(s, 6) ? json_null() : json_integer(mns_stmt_int64(s, 6)));
         json_object_set_new(u, "last_act_ms", mns_stmt_is_null(s, 7) ? json_null() : json_integer(mns_stmt_int64(s, 7)));
         json_array_append_new(users, u);

@@ -72,6 +72,25 @@ bad:
                     text);
 }
 
+/* "CIDR[,CIDR]..." appended to nets */
+static mns_err parse_nets(struct access_net *nets, size_t *nnets, const char *spec, mns_errmsg *em)
+{
+    char buf[1024];
+    mns_err err;
+    if (strlen(spec) >= sizeof(buf))
+        return mns_fail(em, MNS_ERR_LIMIT, "network list too long / ネットワークの一覧が長すぎます");
+    snprintf(buf, sizeof(buf), "%s", spec);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+        if (*nnets == ACCESS_NETS_MAX)
+            return mns_fail(em, MNS_ERR_LIMIT, "at most %d networks per rule / 規則ごとに%d件までです",
+                            ACCESS_NETS_MAX, ACCESS_NETS_MAX);
+        if ((err = parse_cidr(&nets[(*nnets)++], t, em)) != MNS_OK)
+            return err;
+    }
+    return MNS_OK;
+}
+
 static int day_index(const char *d)
 {
     static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
@@ -126,16 +145,8 @@ mns_err access_rules_init(struct access_rules *r, const struct mns_vault_config 
         if ((err = split_role(cfg->allow_networks[i], &role, &spec, em)) != MNS_OK)
             return err;
         struct access_role *ar = &r->role[role_index(role)];
-        char buf[1024];
-        snprintf(buf, sizeof(buf), "%s", spec);
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-            if (ar->nnets == ACCESS_NETS_MAX)
-                return mns_fail(em, MNS_ERR_LIMIT, "at most %d networks per role / ロールごとに%d件までです",
-                                ACCESS_NETS_MAX, ACCESS_NETS_MAX);
-            if ((err = parse_cidr(&ar->nets[ar->nnets++], t, em)) != MNS_OK)
-                return err;
-        }
+        if ((err = parse_nets(ar->nets, &ar->nnets, spec, em)) != MNS_OK)
+            return err;
     }
     for (size_t i = 0; cfg->places != NULL && cfg->places[i] != NULL; i++) {
         const char *eq = strchr(cfg->places[i], '=');
@@ -147,16 +158,8 @@ mns_err access_rules_init(struct access_rules *r, const struct mns_vault_config 
                             cfg->places[i]);
         memcpy(pl->name, cfg->places[i], (size_t)(eq - cfg->places[i]));
         pl->name[eq - cfg->places[i]] = '\0';
-        char buf[1024];
-        snprintf(buf, sizeof(buf), "%s", eq + 1);
-        char *save = NULL;
-        for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
-            if (pl->nnets == ACCESS_NETS_MAX)
-                return mns_fail(em, MNS_ERR_LIMIT, "at most %d networks per place / 場所ごとに%d件までです",
-                                ACCESS_NETS_MAX, ACCESS_NETS_MAX);
-            if ((err = parse_cidr(&pl->nets[pl->nnets++], t, em)) != MNS_OK)
-                return err;
-        }
+        if ((err = parse_nets(pl->nets, &pl->nnets, eq + 1, em)) != MNS_OK)
+            return err;
         r->nplaces++;
     }
     for (size_t i = 0; cfg->allow_hours != NULL && cfg->allow_hours[i] != NULL; i++) {
@@ -182,14 +185,21 @@ static bool net_contains(const struct access_net *n, const uint8_t *addr, unsign
     return (n->addr[full] & mask) == (addr[full] & mask);
 }
 
-mns_err access_rules_check(const struct access_rules *r, mns_role role, const char *client, int64_t now_ms,
-                           const char **why, mns_errmsg *em)
+mns_err access_rule_parse(struct access_role *ar, const char *networks, const char *hours, mns_errmsg *em)
 {
-    int idx = role_index(role);
+    mns_err err;
+    memset(ar, 0, sizeof(*ar));
+    if (networks != NULL && networks[0] != '\0' && (err = parse_nets(ar->nets, &ar->nnets, networks, em)) != MNS_OK)
+        return err;
+    if (hours != NULL && hours[0] != '\0' && (err = parse_hours(&ar->hours, hours, em)) != MNS_OK)
+        return err;
+    return MNS_OK;
+}
+
+mns_err access_rule_check(const struct access_role *ar, const char *client, int64_t now_ms, bool for_tenant,
+                          const char **why, mns_errmsg *em)
+{
     *why = NULL;
-    if (idx < 0)
-        return MNS_OK;
-    const struct access_role *ar = &r->role[idx];
     if (ar->nnets > 0 && client != NULL && strcmp(client, "unix") != 0 && strcmp(client, "local") != 0) {
         uint8_t addr[16];
         unsigned len = 0;
@@ -201,9 +211,11 @@ mns_err access_rules_check(const struct access_rules *r, mns_role role, const ch
         for (size_t i = 0; len > 0 && i < ar->nnets && !ok; i++)
             ok = net_contains(&ar->nets[i], addr, len);
         if (!ok) {
-            *why = "network not allowed";
-            return mns_fail(em, MNS_ERR_DENIED, "your role may not work from this address / "
-                            "このロールはこのアドレスからは利用できません");
+            *why = for_tenant ? "tenant network not allowed" : "network not allowed";
+            return for_tenant ? mns_fail(em, MNS_ERR_DENIED, "this tenant may not be reached from this address / "
+                                         "この事業者にはこのアドレスからはアクセスできません")
+                              : mns_fail(em, MNS_ERR_DENIED, "your role may not work from this address / "
+                                         "このロールはこのアドレスからは利用できません");
         }
     }
     if (ar->hours.set) {
@@ -213,12 +225,24 @@ mns_err access_rules_check(const struct access_rules *r, mns_role role, const ch
         bool day_ok = (ar->hours.days >> tm.tm_wday) & 1u;
         bool hour_ok = (unsigned)tm.tm_hour >= ar->hours.from_hour && (unsigned)tm.tm_hour < ar->hours.to_hour;
         if (!day_ok || !hour_ok) {
-            *why = "outside allowed hours";
-            return mns_fail(em, MNS_ERR_DENIED, "your role may not work at this time / "
-                            "このロールはこの時間帯には利用できません");
+            *why = for_tenant ? "outside tenant hours" : "outside allowed hours";
+            return for_tenant ? mns_fail(em, MNS_ERR_DENIED, "this tenant may not be reached at this time / "
+                                         "この事業者にはこの時間帯にはアクセスできません")
+                              : mns_fail(em, MNS_ERR_DENIED, "your role may not work at this time / "
+                                         "このロールはこの時間帯には利用できません");
         }
     }
     return MNS_OK;
+}
+
+mns_err access_rules_check(const struct access_rules *r, mns_role role, const char *client, int64_t now_ms,
+                           const char **why, mns_errmsg *em)
+{
+    int idx = role_index(role);
+    *why = NULL;
+    if (idx < 0)
+        return MNS_OK;
+    return access_rule_check(&r->role[idx], client, now_ms, false, why, em);
 }
 
 const char *access_place_of(const struct access_rules *r, const char *client)

@@ -271,6 +271,9 @@ mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *
     if (actor->must_change_password)
         return mns_fail(em, MNS_ERR_DENIED, "change your one-time password first (mnsafe passwd) / "
                         "先に初期パスワードを変更してください（mnsafe passwd）");
+    if (actor->role_pending)
+        return mns_fail(em, MNS_ERR_DENIED, "your role awaits approval by another person / "
+                        "ロールの付与は承認待ちです");
     if (actor->must_enroll_mfa)
         return mns_fail(em, MNS_ERR_DENIED, "your role needs two-factor login: set it up first (mnsafe mfa enroll) / "
                         "このロールには二要素認証が必要です。先に設定してください（mnsafe mfa enroll）");
@@ -287,22 +290,58 @@ mns_err require_unsealed(struct mns_vault *v, mns_errmsg *em)
     return MNS_OK;
 }
 
+/* The tenant's own rules (networks, hours, two factors) bind those who work
+ * on its persons, clerks and officers; sysadmins and auditors, who never see
+ * a number, answer to the installation's role rules (so a bad tenant rule
+ * cannot lock out the sysadmin who would fix it). why names the rule refused. */
+static mns_err tenant_policy_check(const struct mns_actor *actor, bool require_mfa,
+                                   const char *networks, const char *hours, const char **why, mns_errmsg *em)
+{
+    struct access_role rule;
+    mns_err err;
+    *why = NULL;
+    if ((actor->role & (MNS_ROLE_CLERK | MNS_ROLE_OFFICER)) == 0)
+        return MNS_OK;
+    if (require_mfa && !actor->totp_enabled) {
+        *why = "tenant requires two-factor login";
+        return mns_fail(em, MNS_ERR_DENIED, "this tenant requires two-factor login: set it up first (mnsafe mfa enroll) / "
+                        "この事業者では二要素認証が必要です。先に設定してください（mnsafe mfa enroll）");
+    }
+    if ((networks == NULL || networks[0] == '\0') && (hours == NULL || hours[0] == '\0'))
+        return MNS_OK;
+    /* stored rules were checked when set; one that no longer parses denies */
+    if ((err = access_rule_parse(&rule, networks, hours, NULL)) != MNS_OK) {
+        *why = "tenant rule unreadable";
+        return mns_fail(em, MNS_ERR_DENIED, "this tenant's access rule cannot be read / 事業者のアクセス規則を読めません");
+    }
+    return access_rule_check(&rule, actor->client, mns_now_ms(), true, why, em);
+}
+
 mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *code,
                        int64_t *tenant_id, mns_errmsg *em)
 {
     struct mns_stmt *s;
-    bool row;
+    bool row, require_mfa = false;
+    char networks[1024] = "", hours[64] = "";
+    const char *why = NULL;
     mns_err err;
 
     *tenant_id = 0;
+    if (a != NULL)
+        a->files = 0;
     if (code == NULL || code[0] == '\0')
         return mns_fail(em, MNS_ERR_INVALID, "no tenant given / 事業者が指定されていません");
-    if ((err = mns_store_prepare(v->store, &s, "SELECT id FROM tenants WHERE code = ?")) != MNS_OK)
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT id, require_mfa, allow_networks, allow_hours FROM tenants WHERE code = ?")) != MNS_OK)
         return err;
     if ((err = mns_stmt_bind_text(s, 1, code, -1)) == MNS_OK)
         err = mns_stmt_step(s, &row);
-    if (err == MNS_OK && row)
+    if (err == MNS_OK && row) {
         *tenant_id = mns_stmt_int64(s, 0);
+        require_mfa = mns_stmt_int64(s, 1) != 0;
+        snprintf(networks, sizeof(networks), "%s", mns_stmt_text(s, 2) ? mns_stmt_text(s, 2) : "");
+        snprintf(hours, sizeof(hours), "%s", mns_stmt_text(s, 3) ? mns_stmt_text(s, 3) : "");
+    }
     mns_stmt_reset(s);
     if (err != MNS_OK)
         return err;
@@ -311,19 +350,47 @@ mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_acto
     /* recorded before the assignment check: a refused probe names its tenant */
     if (a != NULL)
         a->tenant_id = *tenant_id;
-    if (actor->role == MNS_ROLE_SYSADMIN || actor->role == MNS_ROLE_AUDITOR)
-        return MNS_OK;
-    /* clerks and officers work only on the tenants they are assigned to */
-    if ((err = mns_store_prepare(v->store, &s, "SELECT 1 FROM assignments WHERE user_id = ? AND tenant_id = ?")) !=
-        MNS_OK)
+    unsigned files = MNS_FILES_ALL;
+    if (actor->role != MNS_ROLE_SYSADMIN && actor->role != MNS_ROLE_AUDITOR) {
+        /* clerks and officers work only on the tenants they are assigned to,
+         * and there only on the SPI files of their assignment */
+        if ((err = mns_store_prepare(v->store, &s, "SELECT files FROM assignments WHERE user_id = ? AND tenant_id = ?")) !=
+            MNS_OK)
+            return err;
+        if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 2, *tenant_id)) == MNS_OK)
+            err = mns_stmt_step(s, &row);
+        if (err == MNS_OK && row)
+            files = (unsigned)mns_stmt_int64(s, 0);
+        mns_stmt_reset(s);
+        if (err != MNS_OK)
+            return err;
+        if (!row)
+            return mns_fail(em, MNS_ERR_DENIED, "you are not assigned to this tenant / この事業者の担当ではありません");
+    }
+    if ((err = tenant_policy_check(actor, require_mfa, networks, hours, &why, em)) != MNS_OK) {
+        if (a != NULL)
+            a->failure_detail = why;
         return err;
-    if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 2, *tenant_id)) == MNS_OK)
-        err = mns_stmt_step(s, &row);
-    mns_stmt_reset(s);
-    if (err != MNS_OK)
-        return err;
-    if (!row)
-        return mns_fail(em, MNS_ERR_DENIED, "you are not assigned to this tenant / この事業者の担当ではありません");
+    }
+    if (a != NULL)
+        a->files = files;
     return MNS_OK;
+}
+
+unsigned file_of_kind(const char *kind)
+{
+    if (kind == NULL)
+        return 0;
+    return strcmp(kind, "employee") == 0 ? MNS_FILE_EMPLOYEES : strcmp(kind, "payee") == 0 ? MNS_FILE_PAYEES : 0;
+}
+
+mns_err require_file(const struct act *a, const char *kind, mns_errmsg *em)
+{
+    unsigned f = file_of_kind(kind);
+    if (f != 0 && (a->files & f) != 0)
+        return MNS_OK;
+    return mns_fail(em, MNS_ERR_DENIED, "you are not assigned to the %s file of this tenant / "
+                    "この事業者の%sファイルの担当ではありません", f == MNS_FILE_PAYEES ? "payees" : "employees",
+                    f == MNS_FILE_PAYEES ? "支払先" : "従業員");
 }

@@ -89,6 +89,13 @@ struct access_rules {
 };
 /* The name of the configured place client's address belongs to, or NULL. */
 const char *access_place_of(const struct access_rules *r, const char *client);
+/* One rule set (a tenant's own): networks "CIDR[,CIDR]..." and hours
+ * "HH-HH[@day-day]", either NULL or empty for none. */
+mns_err access_rule_parse(struct access_role *ar, const char *networks, const char *hours, mns_errmsg *em);
+/* MNS_ERR_DENIED with *why set when client or the time is outside ar;
+ * for_tenant picks the wording of the message. */
+mns_err access_rule_check(const struct access_role *ar, const char *client, int64_t now_ms, bool for_tenant,
+                          const char **why, mns_errmsg *em);
 mns_err access_rules_init(struct access_rules *r, const struct mns_vault_config *cfg, mns_errmsg *em);
 /* MNS_OK, or MNS_ERR_DENIED with *why ("network not allowed", "outside
  * allowed hours") for the audit entry. */
@@ -123,6 +130,7 @@ struct mns_vault {
     unsigned require_mfa_roles;
     unsigned require_client_cert_roles;
     bool refuse_new_address;
+    bool refuse_new_device;
     unsigned travel_minutes;
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
@@ -158,6 +166,7 @@ struct act {
     char detail[1000];    /* for the act's own ok entry; empty: none */
     const char *failure_detail; /* for its refusal entry instead; NULL: none */
     const char *purpose;
+    unsigned files;       /* SPI files the actor reaches in tenant_id (resolve_tenant) */
     bool open;
 };
 
@@ -194,6 +203,11 @@ mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *
  * assigned. The tenant's id goes into the act (if any) even when refused. */
 mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *code,
                        int64_t *tenant_id, mns_errmsg *em);
+/* The SPI file a person of kind belongs to (MNS_FILE_*; 0 unknown). */
+unsigned file_of_kind(const char *kind);
+/* MNS_OK if the act's tenant assignment (a->files, set by resolve_tenant)
+ * reaches the file of a person of kind; MNS_ERR_DENIED with a message otherwise. */
+mns_err require_file(const struct act *a, const char *kind, mns_errmsg *em);
 mns_err require_unsealed(struct mns_vault *v, mns_errmsg *em);
 
 /* ---- keys (keys.c) ------------------------------------------------------- */

@@ -144,6 +144,9 @@ static mns_err parse_person(struct person_in *p, json_t *obj, size_t index, mns_
 
 /* ---- storing one person -------------------------------------------------- */
 
+/* the SPI file (MNS_FILE_*) of persons row p, for filtering by an assignment */
+#define FILE_OF_KIND_SQL "(CASE p.kind WHEN 'employee' THEN 1 WHEN 'payee' THEN 2 ELSE 0 END)"
+
 static mns_err run_or_reset(struct mns_stmt *s, mns_err err)
 {
     if (err == MNS_OK)
@@ -444,6 +447,17 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
     int64_t now = mns_now_ms();
     for (size_t i = 0; i < batch.n; i++) {
         const struct sealed_person *sp = &batch.persons[i];
+        if ((err = require_file(&a, sp->kind, em)) != MNS_OK) {
+            char where[64];
+            snprintf(where, sizeof(where), "persons[%zu]: ", i);
+            size_t wl = strlen(where), ml = strlen(em->text);
+            if (wl + ml < sizeof(em->text)) {
+                memmove(em->text + wl, em->text, ml + 1);
+                memcpy(em->text, where, wl);
+            }
+            a.failure_detail = "file not assigned";
+            goto out;
+        }
         if ((err = insert_person(v, tid, key_version, &purposes, sp, batch.deps, i, now, em)) != MNS_OK)
             goto out;
         json_array_append_new(ids, json_integer(sp->id));
@@ -598,10 +612,11 @@ mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT p.id, p.kind, p.name, p.employee_code, p.number_ct, "
                                  "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id) "
-                                 "FROM persons p WHERE p.tenant_id = ? AND p.id > ? ORDER BY p.id LIMIT ?")) != MNS_OK)
+                                 "FROM persons p WHERE p.tenant_id = ? AND p.id > ? AND (? & " FILE_OF_KIND_SQL ") != 0 "
+                                 "ORDER BY p.id LIMIT ?")) != MNS_OK)
         goto out;
     if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, after_id)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 3, limit)) == MNS_OK) {
+        (err = mns_stmt_bind_int64(s, 3, a.files)) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, limit)) == MNS_OK) {
         /* rows are collected first: masking needs other statements */
         while (nrows < limit && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
             struct listed *r = &rows[nrows++];
@@ -675,9 +690,10 @@ mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor
     if ((err = mns_blind_index(bidx, tk->bidx, num, MNS_MYNUMBER_LEN)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
         goto out;
     if ((err = mns_store_prepare(v->store, &s,
-                                 "SELECT id, kind, name, employee_code FROM persons WHERE tenant_id = ? AND number_bidx = ?")) ==
-        MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx))) == MNS_OK)
+                                 "SELECT p.id, p.kind, p.name, p.employee_code FROM persons p WHERE p.tenant_id = ? AND "
+                                 "p.number_bidx = ? AND (? & " FILE_OF_KIND_SQL ") != 0")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx))) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 3, a.files)) == MNS_OK)
             while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
                 char masked[MNS_MYNUMBER_LEN + 1];
                 mns_number_mask(masked, num, MNS_MYNUMBER_LEN, true);
@@ -691,9 +707,11 @@ mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor
     }
     if (err == MNS_OK &&
         (err = mns_store_prepare(v->store, &s,
-                                 "SELECT id, person_id, name, relationship FROM dependents "
-                                 "WHERE tenant_id = ? AND number_bidx = ?")) == MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx))) == MNS_OK)
+                                 "SELECT d.id, d.person_id, d.name, d.relationship FROM dependents d "
+                                 "JOIN persons p ON p.id = d.person_id "
+                                 "WHERE d.tenant_id = ? AND d.number_bidx = ? AND (? & " FILE_OF_KIND_SQL ") != 0")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx))) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 3, a.files)) == MNS_OK)
             while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
                 json_array_append_new(deps, json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)mns_stmt_int64(s, 0),
                                                       "person_id", (json_int_t)mns_stmt_int64(s, 1), "name",
@@ -753,6 +771,8 @@ mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *act
         err = mns_stmt_step(s, &row);
     if (err == MNS_OK && !row)
         err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
+    if (err == MNS_OK && (err = require_file(&a, mns_stmt_text(s, 1), em)) != MNS_OK)
+        a.failure_detail = "file not assigned";
     if (err == MNS_OK && mns_stmt_int64(s, 3) == 0)
         err = mns_fail(em, MNS_ERR_PURPOSE, "the number was not collected for purpose \"%.40s\" / "
                        "この番号は指定の利用目的で取得されていません", purpose);
@@ -824,6 +844,20 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
     }
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;
+    {
+        bool row = false;
+        if ((err = mns_store_prepare(v->store, &s, "SELECT kind FROM persons WHERE id = ? AND tenant_id = ?")) != MNS_OK)
+            goto out;
+        if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
+            err = mns_stmt_step(s, &row);
+        if (err == MNS_OK && !row)
+            err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
+        if (err == MNS_OK && (err = require_file(&a, mns_stmt_text(s, 0), em)) != MNS_OK)
+            a.failure_detail = "file not assigned";
+        mns_stmt_reset(s);
+        if (err != MNS_OK)
+            goto out;
+    }
     /* the key first: once it is gone nothing of the person can be read,
      * whatever copies of the rows exist elsewhere */
     static const char *const deletes[] = {

@@ -170,3 +170,143 @@ mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *acto
     }
     return act_end_list(&a, err, "purposes", list, result);
 }
+
+/* ---- a tenant's own access policy ------------------------------------------ */
+
+static mns_err policy_read(struct mns_vault *v, int64_t tid, json_t **result)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT require_mfa, allow_networks, allow_hours FROM tenants WHERE id = ?");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        /* unset rules are null, not absent: the probes read every field */
+        const char *nets = mns_stmt_text(s, 1), *hours = mns_stmt_text(s, 2);
+        *result = json_pack("{s:b, s:o, s:o}", "require_mfa", mns_stmt_int64(s, 0) != 0, "allow_networks",
+                            nets ? json_string(nets) : json_null(), "allow_hours", hours ? json_string(hours) : json_null());
+        if (*result == NULL)
+            err = MNS_ERR_NOMEM;
+    } else if (err == MNS_OK) {
+        err = MNS_ERR_NOT_FOUND;
+    }
+    mns_stmt_reset(s);
+    return err;
+}
+
+mns_err mns_vault_tenant_policy_get(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    int64_t tid = 0;
+    mns_err err;
+
+    *result = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "tenant.policy_read");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) ==
+            MNS_OK &&
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK)
+        err = policy_read(v, tid, result);
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK) {
+        json_decref(*result);
+        *result = NULL;
+    }
+    return err;
+}
+
+/* field of policy: absent (keep), null or "" (clear), or a string */
+static mns_err policy_text(json_t *policy, const char *key, bool *present, const char **text, mns_errmsg *em)
+{
+    json_t *val = json_object_get(policy, key);
+    *present = val != NULL;
+    *text = NULL;
+    if (val == NULL || json_is_null(val))
+        return MNS_OK;
+    if (!json_is_string(val) || json_string_length(val) > 1000 || !vault_valid_text(json_string_value(val), 1000))
+        return mns_fail(em, MNS_ERR_INVALID, "%s: text (at most 1000 bytes) or null expected / "
+                        "%s には文字列か null を指定してください", key, key);
+    *text = json_string_value(val)[0] != '\0' ? json_string_value(val) : NULL;
+    return MNS_OK;
+}
+
+mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    json_t *policy, json_t **result, mns_errmsg *em)
+{
+    static const char *const known[] = {"require_mfa", "allow_networks", "allow_hours"};
+    struct act a;
+    struct access_role check;
+    struct mns_stmt *s;
+    int64_t tid = 0;
+    bool has_nets = false, has_hours = false;
+    const char *nets = NULL, *hours = NULL, *key;
+    json_t *mfa = NULL, *val;
+    mns_err err;
+
+    *result = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "tenant.policy_set");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER, em)) != MNS_OK ||
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK)
+        goto out;
+    if (!json_is_object(policy)) {
+        err = mns_fail(em, MNS_ERR_INVALID, "a JSON object expected / JSONオブジェクトが必要です");
+        goto out;
+    }
+    json_object_foreach(policy, key, val) {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            ok = ok || strcmp(key, known[i]) == 0;
+        if (!ok) {
+            err = mns_fail(em, MNS_ERR_INVALID, "%.40s: unknown field / 不明な項目です", vault_valid_code(key) ? key : "?");
+            goto out;
+        }
+    }
+    mfa = json_object_get(policy, "require_mfa");
+    if (mfa != NULL && !json_is_boolean(mfa)) {
+        err = mns_fail(em, MNS_ERR_INVALID, "require_mfa: true or false / true か false を指定してください");
+        goto out;
+    }
+    if ((err = policy_text(policy, "allow_networks", &has_nets, &nets, em)) != MNS_OK ||
+        (err = policy_text(policy, "allow_hours", &has_hours, &hours, em)) != MNS_OK)
+        goto out;
+    /* a rule that would not parse is refused now, not at the next request */
+    if ((err = access_rule_parse(&check, nets, hours, em)) != MNS_OK) {
+        a.failure_detail = "invalid rule";
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if (mfa != NULL && (err = mns_store_prepare(v->store, &s, "UPDATE tenants SET require_mfa = ? WHERE id = ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, json_is_true(mfa))) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+        act_note(&a, "require_mfa=%s", json_is_true(mfa) ? "true" : "false");
+    }
+    for (int i = 0; i < 2 && err == MNS_OK; i++) {
+        bool present = i == 0 ? has_nets : has_hours;
+        const char *text = i == 0 ? nets : hours;
+        if (!present)
+            continue;
+        if ((err = mns_store_prepare(v->store, &s, i == 0 ? "UPDATE tenants SET allow_networks = ? WHERE id = ?"
+                                                          : "UPDATE tenants SET allow_hours = ? WHERE id = ?")) != MNS_OK)
+            break;
+        if ((err = text ? mns_stmt_bind_text(s, 1, text, -1) : mns_stmt_bind_null(s, 1)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+        act_note(&a, "%s=%s", i == 0 ? "allow_networks" : "allow_hours", text ? text : "(none)");
+    }
+    if (err == MNS_OK)
+        err = policy_read(v, tid, result);
+out:
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK) {
+        json_decref(*result);
+        *result = NULL;
+    }
+    return err;
+}

@@ -57,6 +57,7 @@ struct user_row {
     int64_t locked_until;
     int64_t password_changed_at;
     bool totp_enabled;
+    bool role_pending;
     int64_t totp_last_step;
     uint8_t totp_wrapped[MNS_TOTP_KEY_SHA1 + MNS_AEAD_OVERHEAD];
     size_t totp_wrapped_len;
@@ -75,11 +76,11 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
     if (name != NULL)
         err = mns_store_prepare(v->store, &s,
                                 "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
-                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at FROM users WHERE name = ?");
+                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at, role_pending FROM users WHERE name = ?");
     else
         err = mns_store_prepare(v->store, &s,
                                 "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
-                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at FROM users WHERE id = ?");
+                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at, role_pending FROM users WHERE id = ?");
     if (err != MNS_OK)
         return err;
     err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
@@ -104,6 +105,7 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
         }
         snprintf(u->last_place, sizeof(u->last_place), "%s", mns_stmt_text(s, 11) ? mns_stmt_text(s, 11) : "");
         u->last_place_at = mns_stmt_int64(s, 12);
+        u->role_pending = mns_stmt_int64(s, 13) != 0;
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -436,15 +438,49 @@ static bool network_client(const char *client)
 /* A new address needs the second factor (users without one are refused
  * when the vault is configured so); two places too far apart in too short a
  * time are refused. Only reads; login_risk_record writes after success. */
-static mns_err login_risk_check(struct mns_vault *v, struct act *a, const struct user_row *u, const char *client,
-                                int64_t now, mns_errmsg *em)
+/* Is the device token known for the user (*known), and does the user have
+ * any device yet (*any)? */
+static mns_err device_known(struct mns_vault *v, int64_t user_id, const char *device, bool *known, bool *any)
 {
     struct mns_stmt *s;
-    bool row = false;
+    uint8_t hash[MNS_HASH_LEN] = {0};
+    bool row = false, have = device != NULL && strlen(device) == MNS_DEVICE_TOKEN_LEN;
+    mns_err err;
+    *known = *any = false;
+    if (have && (err = mns_sha256(hash, (const uint8_t *)device, strlen(device))) != MNS_OK)
+        return err;
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT count(*), sum(CASE WHEN token_hash = ? THEN 1 ELSE 0 END) FROM user_devices "
+                                 "WHERE user_id = ?")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 2, user_id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        *any = mns_stmt_int64(s, 0) > 0;
+        *known = have && !mns_stmt_is_null(s, 1) && mns_stmt_int64(s, 1) > 0;
+    }
+    mns_stmt_reset(s);
+    return err;
+}
+
+static mns_err login_risk_check(struct mns_vault *v, struct act *a, const struct user_row *u, const char *client,
+                                const char *device, int64_t now, mns_errmsg *em)
+{
+    struct mns_stmt *s;
+    bool row = false, dev_known = false, dev_any = false;
     int64_t known = 0, any = 0;
     mns_err err;
     if (!network_client(client))
         return MNS_OK;
+    if ((err = device_known(v, u->id, device, &dev_known, &dev_any)) != MNS_OK)
+        return err;
+    if (!dev_known && dev_any) {
+        if (v->refuse_new_device && !u->totp_enabled) {
+            a->failure_detail = "new device without a second factor";
+            return mns_fail(em, MNS_ERR_DENIED, "login from a new device needs two-factor login / "
+                            "新しい端末からのログインには二要素認証が必要です");
+        }
+        act_note(a, "new device");
+    }
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT count(*), sum(CASE WHEN client = ? THEN 1 ELSE 0 END) FROM user_addresses "
                                  "WHERE user_id = ?")) != MNS_OK)
@@ -473,6 +509,40 @@ static mns_err login_risk_check(struct mns_vault *v, struct act *a, const struct
                         "%s からのログインの直後に %s からはログインできません", place, u->last_place, u->last_place, place);
     }
     return MNS_OK;
+}
+
+/* Remembers the device: device_out gets the presented token when it is
+ * known, a new one otherwise. */
+static mns_err device_record(struct mns_vault *v, const struct user_row *u, const char *device,
+                             char device_out[MNS_DEVICE_TOKEN_LEN + 1], int64_t now)
+{
+    struct mns_stmt *s;
+    uint8_t hash[MNS_HASH_LEN], raw[32];
+    char hex[65];
+    bool known = false, any = false;
+    mns_err err = device_known(v, u->id, device, &known, &any);
+    if (err != MNS_OK)
+        return err;
+    if (known) {
+        snprintf(device_out, MNS_DEVICE_TOKEN_LEN + 1, "%s", device);
+    } else {
+        if ((err = mns_random(raw, sizeof(raw))) != MNS_OK)
+            return err;
+        mns_hex_encode(hex, raw, sizeof(raw));
+        snprintf(device_out, MNS_DEVICE_TOKEN_LEN + 1, "mnd_%s", hex);
+        mns_wipe(raw, sizeof(raw));
+        mns_wipe(hex, sizeof(hex));
+    }
+    if ((err = mns_sha256(hash, (const uint8_t *)device_out, strlen(device_out))) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO user_devices (user_id, token_hash, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                                 "ON CONFLICT (user_id, token_hash) DO UPDATE SET last_seen = excluded.last_seen")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, u->id)) == MNS_OK && (err = mns_stmt_bind_blob(s, 2, hash, sizeof(hash))) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, now)) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, now)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    return err;
 }
 
 static mns_err login_risk_record(struct mns_vault *v, const struct user_row *u, const char *client, int64_t now)
@@ -511,12 +581,23 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
                             const char *client, char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor,
                             mns_errmsg *em)
 {
+    char device[MNS_DEVICE_TOKEN_LEN + 1];
+    mns_err err = mns_vault_login_device(v, user, password, otp, client, NULL, device, token, actor, em);
+    mns_wipe(device, sizeof(device));
+    return err;
+}
+
+mns_err mns_vault_login_device(struct mns_vault *v, const char *user, const char *password, const char *otp,
+                               const char *client, const char *device, char device_out[MNS_DEVICE_TOKEN_LEN + 1],
+                               char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em)
+{
     struct user_row u;
     struct act a;
     mns_err err, lookup;
     bool user_locked = false, addr_locked = false;
 
     token[0] = '\0';
+    device_out[0] = '\0';
     memset(&u, 0, sizeof(u));
     mns_actor_anonymous(actor, client);
     if (user == NULL || password == NULL || strlen(password) > MNS_PASSWORD_MAX || strlen(user) > 63) {
@@ -571,7 +652,7 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
             a.failure_detail = why;
     }
     if (err == MNS_OK)
-        err = login_risk_check(v, &a, &u, client, now, em);
+        err = login_risk_check(v, &a, &u, client, device, now, em);
     if (err == MNS_OK) {
         uint8_t raw[32], hash[MNS_HASH_LEN];
         char hex[65];
@@ -598,6 +679,8 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
         mns_stmt_reset(s);
         if (err == MNS_OK)
             err = login_risk_record(v, &u, client, now);
+        if (err == MNS_OK && network_client(client))
+            err = device_record(v, &u, device, device_out, now);
         /* a success ends the run of failures; sessions that ran out go for good */
         if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "UPDATE users SET failed_logins = 0 WHERE id = ?")) ==
                                  MNS_OK) {
@@ -613,7 +696,9 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
             mns_stmt_reset(s);
         }
         actor->user_id = u.id;
-        actor->role = u.role;
+        /* a role granted with separation of duties works once approved */
+        actor->role = u.role_pending ? MNS_ROLE_NONE : u.role;
+        actor->role_pending = u.role_pending;
         /* an expired password (when the policy sets an expiry) is like a
          * one-time password: nothing but its change until it is changed */
         bool expired = v->pw_policy.expiry_days > 0 && u.password_changed_at > 0 &&
@@ -645,6 +730,7 @@ out:
     err = act_end(&a, err);
     if (err != MNS_OK) {
         mns_wipe(token, MNS_TOKEN_LEN + 1);
+        mns_wipe(device_out, MNS_DEVICE_TOKEN_LEN + 1);
         mns_actor_anonymous(actor, client);
     }
     vault_unlock(v);
@@ -705,7 +791,7 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
     int64_t now = mns_now_ms();
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change, "
-                                 "u.totp_enabled "
+                                 "u.totp_enabled, u.role_pending "
                                  "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")) != MNS_OK)
         goto out;
     if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK)
@@ -719,7 +805,8 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
         if (live) {
             actor->user_id = mns_stmt_int64(s, 0);
             snprintf(actor->name, sizeof(actor->name), "%s", mns_stmt_text(s, 1));
-            actor->role = mns_role_parse(mns_stmt_text(s, 2));
+            actor->role_pending = mns_stmt_int64(s, 8) != 0;
+            actor->role = actor->role_pending ? MNS_ROLE_NONE : mns_role_parse(mns_stmt_text(s, 2));
             actor->must_change_password = mns_stmt_int64(s, 6) != 0;
             actor->totp_enabled = mns_stmt_int64(s, 7) != 0;
             actor->must_enroll_mfa = (v->require_mfa_roles & actor->role) != 0 && !actor->totp_enabled;
@@ -907,12 +994,34 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
     return err;
 }
 
+static mns_err grant_request_insert(struct mns_vault *v, const char *kind, int64_t user_id, int64_t tenant_id,
+                                    unsigned files, mns_role role, const char *requested_by, int64_t *request_id);
+
+/* Is there anyone but the actor who could approve a role (an officer or
+ * sysadmin in force)? While there is not (the first users of a new
+ * installation), a role is granted at once, and the audit entry says so. */
+static mns_err role_approver_exists(struct mns_vault *v, int64_t actor_id, bool *exists)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    "SELECT count(*) FROM users WHERE role IN ('officer','sysadmin') AND role_pending = 0 "
+                                    "AND disabled = 0 AND id != ?");
+    *exists = false;
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, actor_id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+        *exists = mns_stmt_int64(s, 0) > 0;
+    mns_stmt_reset(s);
+    return err;
+}
+
 mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor, const char *name, mns_role role,
                               char password_out[40], json_t **result, mns_errmsg *em)
 {
     struct act a;
     char hash[MNS_PWHASH_STR_MAX];
-    int64_t id = 0;
+    int64_t id = 0, request_id = 0;
     mns_err err;
 
     *result = NULL;
@@ -931,20 +1040,29 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
     vault_lock(v);
     act_init(&a, v, actor, "user.create");
     snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(name) ? name : "-");
-    if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK) {
+    bool pending = false;
+    if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK && v->separation_of_duties &&
+        (err = role_approver_exists(v, actor->user_id, &pending)) == MNS_OK && !pending)
+        act_note(&a, "no other approver yet: role granted at once");
+    if (err == MNS_OK) {
         struct mns_stmt *s;
+        /* with separation of duties the role waits for another person */
         if ((err = mns_store_prepare(v->store, &s,
-                                     "INSERT INTO users (id, name, role, pwhash, must_change, created_at) "
-                                     "VALUES (?, ?, ?, ?, 1, ?)")) == MNS_OK) {
+                                     "INSERT INTO users (id, name, role, pwhash, must_change, created_at, role_pending) "
+                                     "VALUES (?, ?, ?, ?, 1, ?, ?)")) == MNS_OK) {
             if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, name, -1)) == MNS_OK &&
                 (err = mns_stmt_bind_text(s, 3, mns_role_name(role), -1)) == MNS_OK &&
                 (err = mns_stmt_bind_text(s, 4, hash, -1)) == MNS_OK &&
-                (err = mns_stmt_bind_int64(s, 5, mns_now_ms())) == MNS_OK)
+                (err = mns_stmt_bind_int64(s, 5, mns_now_ms())) == MNS_OK &&
+                (err = mns_stmt_bind_int64(s, 6, pending ? 1 : 0)) == MNS_OK)
                 err = mns_stmt_run(s);
             mns_stmt_reset(s);
             if (err == MNS_ERR_EXISTS)
                 mns_fail(em, err, "a user with this name exists / 同じ名前のユーザーが既に存在します");
         }
+        if (err == MNS_OK && pending &&
+            (err = grant_request_insert(v, "role", id, 0, 0, role, actor->name, &request_id)) == MNS_OK)
+            act_note(&a, "role pending; request:%lld", (long long)request_id);
     }
     err = act_end(&a, err);
     vault_unlock(v);
@@ -952,8 +1070,10 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
         mns_wipe(password_out, 40);
         return err;
     }
-    *result = json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)id, "name", name, "role", mns_role_name(role),
-                        "must_change_password", 1);
+    *result = json_pack("{s:I, s:s, s:s, s:b, s:b}", "id", (json_int_t)id, "name", name, "role", mns_role_name(role),
+                        "must_change_password", 1, "role_pending", request_id != 0);
+    if (*result != NULL && request_id != 0)
+        json_object_set_new(*result, "request_id", json_integer(request_id));
     return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
 }
 
@@ -990,34 +1110,118 @@ mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, 
     return act_end_list(&a, err, "users", list, result);
 }
 
-static mns_err insert_assignment(struct mns_vault *v, int64_t user_id, int64_t tenant_id)
+unsigned mns_files_parse(const char *text)
+{
+    unsigned files = 0;
+    char buf[64];
+    if (text == NULL || strlen(text) >= sizeof(buf))
+        return 0;
+    if (strcmp(text, "all") == 0)
+        return MNS_FILES_ALL;
+    snprintf(buf, sizeof(buf), "%s", text);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "employees") == 0)
+            files |= MNS_FILE_EMPLOYEES;
+        else if (strcmp(t, "payees") == 0)
+            files |= MNS_FILE_PAYEES;
+        else
+            return 0;
+    }
+    return files;
+}
+
+const char *mns_files_name(unsigned files, char buf[32])
+{
+    snprintf(buf, 32, "%s%s%s", (files & MNS_FILE_EMPLOYEES) ? "employees" : "",
+             (files & MNS_FILE_EMPLOYEES) && (files & MNS_FILE_PAYEES) ? "," : "",
+             (files & MNS_FILE_PAYEES) ? "payees" : "");
+    return buf;
+}
+
+static mns_err insert_assignment(struct mns_vault *v, int64_t user_id, int64_t tenant_id, unsigned files)
 {
     struct mns_stmt *s;
-    mns_err err = mns_store_prepare(v->store, &s, "INSERT INTO assignments (user_id, tenant_id) VALUES (?, ?)");
+    /* assigning again replaces the files */
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    "INSERT INTO assignments (user_id, tenant_id, files) VALUES (?, ?, ?) "
+                                    "ON CONFLICT (user_id, tenant_id) DO UPDATE SET files = excluded.files");
     if (err != MNS_OK)
         return err;
-    if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tenant_id)) == MNS_OK)
+    if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tenant_id)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, files)) == MNS_OK)
         err = mns_stmt_run(s);
     mns_stmt_reset(s);
-    return err == MNS_ERR_EXISTS ? MNS_OK : err; /* assigning twice changes nothing */
+    return err;
+}
+
+/* A pending request: kind "assignment" (tenant_id, files) or "role" (role). */
+static mns_err grant_request_insert(struct mns_vault *v, const char *kind, int64_t user_id, int64_t tenant_id,
+                                    unsigned files, mns_role role, const char *requested_by, int64_t *request_id)
+{
+    struct mns_stmt *s;
+    int64_t id = 0;
+    mns_err err;
+    *request_id = 0;
+    if ((err = vault_new_id(v, &id)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO grant_requests (id, kind, user_id, tenant_id, files, role, requested_by, "
+                                 "requested_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, kind, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, user_id)) == MNS_OK &&
+        (err = tenant_id > 0 ? mns_stmt_bind_int64(s, 4, tenant_id) : mns_stmt_bind_null(s, 4)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 5, files ? files : MNS_FILES_ALL)) == MNS_OK &&
+        (err = role != MNS_ROLE_NONE ? mns_stmt_bind_text(s, 6, mns_role_name(role), -1) : mns_stmt_bind_null(s, 6)) ==
+            MNS_OK &&
+        (err = mns_stmt_bind_text(s, 7, requested_by, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 8, mns_now_ms())) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    if (err == MNS_OK)
+        *request_id = id;
+    return err;
+}
+
+/* Puts a role in force: assignments end unless the role works on tenants. */
+static mns_err apply_role(struct mns_vault *v, int64_t user_id, mns_role role)
+{
+    struct mns_stmt *s;
+    mns_err err = mns_store_prepare(v->store, &s, "UPDATE users SET role = ?, role_pending = 0 WHERE id = ?");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_text(s, 1, mns_role_name(role), -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 2, user_id)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    if (err == MNS_OK && role != MNS_ROLE_CLERK && role != MNS_ROLE_OFFICER &&
+        (err = mns_store_prepare(v->store, &s, "DELETE FROM assignments WHERE user_id = ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
+    return err;
 }
 
 mns_err mns_vault_assign(struct mns_vault *v, const struct mns_actor *actor, const char *user, const char *tenant_code,
                          mns_errmsg *em)
 {
     int64_t request_id = 0;
-    return mns_vault_assign_ex(v, actor, user, tenant_code, &request_id, em);
+    return mns_vault_assign_ex(v, actor, user, tenant_code, MNS_FILES_ALL, &request_id, em);
 }
 
 mns_err mns_vault_assign_ex(struct mns_vault *v, const struct mns_actor *actor, const char *user,
-                            const char *tenant_code, int64_t *request_id, mns_errmsg *em)
+                            const char *tenant_code, unsigned files, int64_t *request_id, mns_errmsg *em)
 {
     struct act a;
     struct user_row u;
     int64_t tenant_id = 0;
+    char fname[32];
     mns_err err;
 
     *request_id = 0;
+    if (files == 0)
+        files = MNS_FILES_ALL;
     memset(&u, 0, sizeof(u));
     vault_lock(v);
     act_init(&a, v, actor, v->separation_of_duties ? "user.assign_request" : "user.assign");
@@ -1026,6 +1230,10 @@ mns_err mns_vault_assign_ex(struct mns_vault *v, const struct mns_actor *actor, 
     if ((err = require_role(actor, v->separation_of_duties ? MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER : MNS_ROLE_SYSADMIN,
                             em)) != MNS_OK)
         goto out;
+    if (files > MNS_FILES_ALL) {
+        err = mns_fail(em, MNS_ERR_INVALID, "files: employees and/or payees / ファイルは employees か payees です");
+        goto out;
+    }
     if ((err = resolve_tenant(v, &a, actor, tenant_code, &tenant_id, em)) != MNS_OK)
         goto out;
     if ((err = user_load(v, user, 0, &u)) != MNS_OK) {
@@ -1039,26 +1247,64 @@ mns_err mns_vault_assign_ex(struct mns_vault *v, const struct mns_actor *actor, 
     }
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;
+    act_note(&a, "files:%s", mns_files_name(files, fname));
     if (!v->separation_of_duties) {
-        err = insert_assignment(v, u.id, tenant_id);
+        err = insert_assignment(v, u.id, tenant_id, files);
         goto out;
     }
-    struct mns_stmt *s;
-    int64_t id = 0;
-    if ((err = vault_new_id(v, &id)) != MNS_OK ||
-        (err = mns_store_prepare(v->store, &s,
-                                 "INSERT INTO grant_requests (id, user_id, tenant_id, requested_by, requested_at, status) "
-                                 "VALUES (?, ?, ?, ?, ?, 'pending')")) != MNS_OK)
+    if ((err = grant_request_insert(v, "assignment", u.id, tenant_id, files, MNS_ROLE_NONE, actor->name, request_id)) ==
+        MNS_OK)
+        act_note(&a, "request:%lld", (long long)*request_id);
+out:
+    err = act_end(&a, err);
+    if (err != MNS_OK)
+        *request_id = 0;
+    vault_unlock(v);
+    mns_wipe(&u, sizeof(u));
+    return err;
+}
+
+mns_err mns_vault_user_role(struct mns_vault *v, const struct mns_actor *actor, const char *user, mns_role role,
+                            int64_t *request_id, mns_errmsg *em)
+{
+    struct act a;
+    struct user_row u;
+    mns_err err;
+
+    *request_id = 0;
+    memset(&u, 0, sizeof(u));
+    vault_lock(v);
+    act_init(&a, v, actor, v->separation_of_duties ? "user.role_request" : "user.role");
+    snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(user) ? user : "-");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN, em)) != MNS_OK)
         goto out;
-    if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, u.id)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 3, tenant_id)) == MNS_OK && (err = mns_stmt_bind_text(s, 4, actor->name, -1)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 5, mns_now_ms())) == MNS_OK)
-        err = mns_stmt_run(s);
-    mns_stmt_reset(s);
-    if (err == MNS_OK) {
-        *request_id = id;
-        snprintf(a.detail, sizeof(a.detail), "request:%lld", (long long)id);
+    if (role == MNS_ROLE_NONE) {
+        err = mns_fail(em, MNS_ERR_INVALID, "role must be sysadmin, officer, clerk or auditor / "
+                       "ロールは sysadmin, officer, clerk, auditor のいずれかです");
+        goto out;
     }
+    if ((err = user_load(v, user, 0, &u)) != MNS_OK) {
+        mns_fail(em, err, "no such user / ユーザーが見つかりません");
+        goto out;
+    }
+    if (u.id == actor->user_id) {
+        err = mns_fail(em, MNS_ERR_DENIED, "nobody changes their own role / 自分のロールは変更できません");
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    act_note(&a, "%s -> %s", mns_role_name(u.role), mns_role_name(role));
+    bool approver = false;
+    if (v->separation_of_duties && (err = role_approver_exists(v, actor->user_id, &approver)) != MNS_OK)
+        goto out;
+    if (v->separation_of_duties && !approver)
+        act_note(&a, "no other approver yet: role granted at once");
+    if (!approver) {
+        err = apply_role(v, u.id, role);
+        goto out;
+    }
+    if ((err = grant_request_insert(v, "role", u.id, 0, 0, role, actor->name, request_id)) == MNS_OK)
+        act_note(&a, "request:%lld", (long long)*request_id);
 out:
     err = act_end(&a, err);
     if (err != MNS_OK)
@@ -1075,24 +1321,29 @@ mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *acto
     struct mns_stmt *s;
     bool row = false;
     int64_t user_id = 0, tenant_id = 0;
-    char requested_by[64] = "", status[16] = "";
+    unsigned files = MNS_FILES_ALL;
+    mns_role role = MNS_ROLE_NONE;
+    char requested_by[64] = "", status[16] = "", kind[16] = "";
     mns_err err;
 
     vault_lock(v);
     act_init(&a, v, actor, approve ? "user.assign_approve" : "user.assign_reject");
     snprintf(a.detail, sizeof(a.detail), "request:%lld", (long long)request_id);
-    if ((err = require_role(actor, MNS_ROLE_OFFICER, em)) != MNS_OK)
+    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_SYSADMIN, em)) != MNS_OK)
         goto out;
     if ((err = mns_store_prepare(v->store, &s,
-                                 "SELECT r.user_id, r.tenant_id, r.requested_by, r.status, u.name FROM grant_requests r "
-                                 "JOIN users u ON u.id = r.user_id WHERE r.id = ?")) != MNS_OK)
+                                 "SELECT r.user_id, r.tenant_id, r.requested_by, r.status, u.name, r.kind, r.files, r.role "
+                                 "FROM grant_requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?")) != MNS_OK)
         goto out;
     if ((err = mns_stmt_bind_int64(s, 1, request_id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
         user_id = mns_stmt_int64(s, 0);
-        tenant_id = mns_stmt_int64(s, 1);
+        tenant_id = mns_stmt_is_null(s, 1) ? 0 : mns_stmt_int64(s, 1);
         snprintf(requested_by, sizeof(requested_by), "%s", mns_stmt_text(s, 2));
         snprintf(status, sizeof(status), "%s", mns_stmt_text(s, 3));
         snprintf(a.subject, sizeof(a.subject), "user:%s", mns_stmt_text(s, 4));
+        snprintf(kind, sizeof(kind), "%s", mns_stmt_text(s, 5));
+        files = (unsigned)mns_stmt_int64(s, 6);
+        role = mns_stmt_is_null(s, 7) ? MNS_ROLE_NONE : mns_role_parse(mns_stmt_text(s, 7));
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -1100,19 +1351,41 @@ mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *acto
     if (err != MNS_OK)
         goto out;
     a.tenant_id = tenant_id;
+    if (strcmp(kind, "role") == 0) {
+        a.action = approve ? "user.role_approve" : "user.role_reject";
+        act_note(&a, "role:%s", mns_role_name(role));
+    }
+    /* an assignment is an officer's to approve; a role an officer's or a sysadmin's */
+    if (strcmp(kind, "assignment") == 0 && actor->role != MNS_ROLE_OFFICER) {
+        err = mns_fail(em, MNS_ERR_DENIED, "an assignment is approved by an officer / 割当ては責任者が承認します");
+        goto out;
+    }
     if (strcmp(status, "pending") != 0) {
         err = mns_fail(em, MNS_ERR_STATE, "the request was already decided / この申請は処理済みです");
         goto out;
     }
     /* nobody decides their own request, nor a grant to themselves */
     if (strcmp(requested_by, actor->name) == 0 || user_id == actor->user_id) {
-        err = mns_fail(em, MNS_ERR_DENIED, "a request is decided by another officer than the one who asked and "
+        err = mns_fail(em, MNS_ERR_DENIED, "a request is decided by another person than the one who asked and "
                        "the one it concerns / 申請者本人・対象者本人は承認できません");
         goto out;
     }
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;
-    if (approve && (err = insert_assignment(v, user_id, tenant_id)) != MNS_OK)
+    if (approve && strcmp(kind, "assignment") == 0)
+        err = insert_assignment(v, user_id, tenant_id, files);
+    else if (approve)
+        err = apply_role(v, user_id, role);
+    else if (strcmp(kind, "role") == 0) {
+        /* a new user whose role is refused keeps no role at all */
+        if ((err = mns_store_prepare(v->store, &s, "UPDATE users SET disabled = 1 WHERE id = ? AND role_pending = 1")) ==
+            MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, user_id)) == MNS_OK)
+                err = mns_stmt_run(s);
+            mns_stmt_reset(s);
+        }
+    }
+    if (err != MNS_OK)
         goto out;
     if ((err = mns_store_prepare(v->store, &s,
                                  "UPDATE grant_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?")) ==
@@ -1145,15 +1418,21 @@ mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor,
     if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_SYSADMIN | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
         (err = act_begin(&a)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s,
-                                 "SELECT r.id, u.name, t.code, r.requested_by, r.requested_at, r.status, r.decided_by "
-                                 "FROM grant_requests r JOIN users u ON u.id = r.user_id JOIN tenants t ON t.id = r.tenant_id "
+                                 "SELECT r.id, u.name, t.code, r.requested_by, r.requested_at, r.status, r.decided_by, "
+                                 "r.kind, r.files, r.role "
+                                 "FROM grant_requests r JOIN users u ON u.id = r.user_id LEFT JOIN tenants t ON t.id = r.tenant_id "
                                  "ORDER BY r.id DESC LIMIT 1000")) == MNS_OK) {
-        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
-            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s*}", "id",
-                                                  (json_int_t)mns_stmt_int64(s, 0), "user", mns_stmt_text(s, 1),
-                                                  "tenant", mns_stmt_text(s, 2), "requested_by", mns_stmt_text(s, 3),
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            char fname[32];
+            bool assignment = strcmp(mns_stmt_text(s, 7), "assignment") == 0;
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s*, s:s*, s:s*, s:s, s:I, s:s, s:s*}", "id",
+                                                  (json_int_t)mns_stmt_int64(s, 0), "kind", mns_stmt_text(s, 7),
+                                                  "user", mns_stmt_text(s, 1), "tenant", mns_stmt_text(s, 2), "files",
+                                                  assignment ? mns_files_name((unsigned)mns_stmt_int64(s, 8), fname) : NULL,
+                                                  "role", mns_stmt_text(s, 9), "requested_by", mns_stmt_text(s, 3),
                                                   "requested_at_ms", (json_int_t)mns_stmt_int64(s, 4), "status",
                                                   mns_stmt_text(s, 5), "decided_by", mns_stmt_text(s, 6)));
+        }
         mns_stmt_reset(s);
     }
     return act_end_list(&a, err, "requests", list, result);

@@ -447,6 +447,7 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     v->require_mfa_roles = cfg->require_mfa_roles;
     v->require_client_cert_roles = cfg->require_client_cert_roles;
     v->refuse_new_address = cfg->refuse_new_address;
+    v->refuse_new_device = cfg->refuse_new_device;
     v->travel_minutes = cfg->travel_minutes;
     if ((err = password_policy_init(&v->pw_policy, cfg, em)) != MNS_OK ||
         (err = access_rules_init(&v->access, cfg, em)) != MNS_OK)

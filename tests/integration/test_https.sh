@@ -134,9 +134,9 @@ expect_json_and_headers() {
   expect_eq "$1: security headers (no-store, nosniff, CSP, HSTS)" "no-store|nosniff|yes|yes" \
     "$(header Cache-Control)|$(header X-Content-Type-Options)|$([ -n "$(header Content-Security-Policy)" ] && echo yes)|$([ -n "$(header Strict-Transport-Security)" ] && echo yes)"
 }
-ST=$(https PUT /api/v1/health)
-expect_eq "PUT: 405 method not allowed" 405 "$ST"
-expect_json_and_headers "PUT"
+ST=$(https PATCH /api/v1/health)
+expect_eq "PATCH: 405 method not allowed" 405 "$ST"
+expect_json_and_headers "PATCH"
 head -c $((16 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$T_WORK/big"
 ST=$(curl -s -o "$T_WORK/h.body" -D "$T_WORK/h.head" -w '%{http_code}' --cacert "$CERT" -H 'Content-Type: application/json' \
        --data-binary @"$T_WORK/big" "$URL/api/v1/sessions")

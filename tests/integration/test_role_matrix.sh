@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Every role against every number-touching endpoint over HTTPS: only the
 # assigned clerk with a collected purpose gets a number; lists show the last
-# four digits to that clerk and none to anyone else; every refusal is 401/403
+# four digits to that clerk and none to anyone else; a clerk assigned to the
+# tenant's payees file only reaches no employee; every refusal is 401/403
 # with the one error shape and leaves the data as it was.
 . "$(dirname "$0")/lib.sh"
 
 init_dev || exit 1
 start_daemon --dev || exit 1
 setup_tenant || exit 1
+CLERK3_PW=$("$MNSAFE" user create clerk3 --role clerk | json_get 'j["one_time_password"]')
+"$MNSAFE" user assign clerk3 acme --files payees >/dev/null || exit 1
+CLERK3_PW=$(activate clerk3 "$CLERK3_PW") || exit 1
 login clerk1 "$CLERK_PW"
 NUM=$(valid_mynumber 55566677788)
 DEP=$(valid_mynumber 11122233344)
@@ -28,17 +32,18 @@ token_for() {
 }
 declare -A TOK=([anonymous]="" [admin]="$(token_for admin "$ADMIN_PW")" [auditor1]="$(token_for auditor1 "$AUDITOR_PW")"
                 [officer1]="$(token_for officer1 "$OFFICER_PW")" [clerk2]="$(token_for clerk2 "$CLERK2_PW")"
-                [clerk1]="$(token_for clerk1 "$CLERK_PW")")
+                [clerk1]="$(token_for clerk1 "$CLERK_PW")" [clerk3]="$(token_for clerk3 "$CLERK3_PW")")
 P=/api/v1/tenants/acme/persons
 NEW=$(valid_mynumber 99988877766)
 
-for who in anonymous admin auditor1 officer1 clerk2 clerk1; do
+for who in anonymous admin auditor1 officer1 clerk2 clerk3 clerk1; do
   t=${TOK[$who]}
   # list
   st=$(https GET "$P" "$t")
   case $who in
     clerk1) expect_eq "$who list: 200" 200 "$st"; expect_contains "$who list: last four" "********$LAST4" "$(cat "$T_WORK/body")" ;;
     officer1) expect_eq "$who list: 200" 200 "$st"; expect_contains "$who list: no digit" '"************"' "$(cat "$T_WORK/body")" ;;
+    clerk3) expect_eq "$who list: 200" 200 "$st"; expect_eq "$who list: no employee" 0 "$(json_get 'len(j["persons"])' <"$T_WORK/body")" ;;
     anonymous) expect_eq "$who list: 401" 401 "$st" ;;
     *) expect_eq "$who list: 403" 403 "$st" ;;
   esac
@@ -54,6 +59,9 @@ for who in anonymous admin auditor1 officer1 clerk2 clerk1; do
     if [ "$who" = clerk1 ]; then
       case $ep in add) want=201 ;; *) want=200 ;; esac
       expect_eq "$who $ep: $want" "$want" "$st"
+    elif [ "$who" = clerk3 ] && [ "$ep" = search ]; then
+      expect_eq "$who search: 200" 200 "$st"
+      expect_eq "$who search: finds no employee" 0 "$(json_get 'len(j["persons"])' <"$T_WORK/body")"
     else
       [ "$who" = anonymous ] && want=401 || want=403
       expect_eq "$who $ep: $want" "$want" "$st"
