@@ -609,6 +609,11 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
                        &em, 200);
         return;
     }
+    if (n == 1 && SEG(0, "access-policy") && IS("GET")) {
+        err = mns_vault_access_policy(v, &actor, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
     if (n == 1 && SEG(0, "access-review") && IS("GET")) {
         err = mns_vault_access_review(v, &actor, &res, &em);
         respond_result(resp, err, res, &em, 200);

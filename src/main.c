@@ -63,6 +63,7 @@ static const char usage_text[] =
     "  user unassign NAME TENANT   revoke an assignment (officer, sysadmin)\n"
     "  access review       who can reach what, last login and act (officer, auditor)\n"
     "  access confirm HASH the officer confirms the review read (its report_sha256)\n"
+    "  access policy       the installation's access settings (sysadmin, officer, auditor)\n"
     "  access requests | approve ID | reject ID   role and assignment requests, when the\n"
     "                      daemon runs with --separation-of-duties (another person decides:\n"
     "                      an officer for assignments, an officer or sysadmin for roles)\n"
@@ -439,11 +440,13 @@ static int cmd_access(const struct cli *c, int argc, char **argv)
         snprintf(path, sizeof(path), API_PREFIX "/grant-requests/%.20s/%s", argv[2], argv[1]);
         return call(c, "POST", path, NULL, NULL);
     }
+    if (argc >= 2 && strcmp(argv[1], "policy") == 0)
+        return call(c, "GET", API_PREFIX "/access-policy", NULL, NULL);
     if (argc >= 2 && strcmp(argv[1], "review") == 0)
         return call(c, "GET", API_PREFIX "/access-review", NULL, NULL);
     if (argc >= 3 && strcmp(argv[1], "confirm") == 0)
         return call(c, "POST", API_PREFIX "/access-review/confirm", json_pack("{s:s}", "report_sha256", argv[2]), NULL);
-    fprintf(stderr, "usage: mnsafe access review | confirm HASH | requests | approve ID | reject ID\n");
+    fprintf(stderr, "usage: mnsafe access review | confirm HASH | policy | requests | approve ID | reject ID\n");
     return 2;
 }
 

@@ -279,6 +279,12 @@ mns_err mns_vault_access_review(struct mns_vault *v, const struct mns_actor *act
  * changed since). The audit entry records the hash. */
 mns_err mns_vault_access_review_confirm(struct mns_vault *v, const struct mns_actor *actor,
                                         const char *report_sha256, mns_errmsg *em) MNS_WUR;
+/* sysadmin, officer, auditor: the installation's access settings as data
+ * (password policy, lockout, sessions, MFA and client-certificate roles,
+ * separation of duties, where-and-when rules, login risk), for the check
+ * sheet's probes and the auditor. Audited. */
+mns_err mns_vault_access_policy(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
+                                mns_errmsg *em) MNS_WUR;
 /* officer or sysadmin: revokes a user's assignment to a tenant. Audited. */
 mns_err mns_vault_unassign(struct mns_vault *v, const struct mns_actor *actor, const char *user,
                            const char *tenant_code, mns_errmsg *em) MNS_WUR;

@@ -168,3 +168,49 @@ out:
     vault_unlock(v);
     return err;
 }
+
+static json_t *roles_json(unsigned mask)
+{
+    static const mns_role roles[] = {MNS_ROLE_SYSADMIN, MNS_ROLE_OFFICER, MNS_ROLE_CLERK, MNS_ROLE_AUDITOR};
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < 4; i++)
+        if (mask & roles[i])
+            json_array_append_new(list, json_string(mns_role_name(roles[i])));
+    return list;
+}
+
+mns_err mns_vault_access_policy(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    mns_err err;
+
+    *result = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "access.policy");
+    if ((err = require_role(actor, MNS_ROLE_SYSADMIN | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
+        (err = act_begin(&a)) == MNS_OK) {
+        const struct password_policy *pp = &v->pw_policy;
+        *result = json_pack(
+            "{s:{s:I, s:I, s:I, s:I, s:s, s:I}, s:{s:I, s:I, s:I}, s:{s:s, s:I, s:I}, s:o, s:o, s:b, s:o, "
+            "s:{s:b, s:b, s:I}}",
+            "password", "min_length", (json_int_t)pp->min_length, "classes", (json_int_t)pp->classes, "history",
+            (json_int_t)pp->history, "expiry_days", (json_int_t)pp->expiry_days, "blocklist", pp->source,
+            "blocklist_entries", (json_int_t)pp->nblock, "lockout", "user_failures", (json_int_t)v->lockout_failures,
+            "address_failures", (json_int_t)v->address_failures, "seconds", (json_int_t)v->lockout_s, "sessions",
+            "second_login", v->sessions_refuse ? "refused" : "ends the first", "idle_seconds",
+            (json_int_t)v->session_idle_s, "max_seconds", (json_int_t)v->session_max_s, "require_mfa_roles",
+            roles_json(v->require_mfa_roles), "require_client_cert_roles", roles_json(v->require_client_cert_roles),
+            "separation_of_duties", v->separation_of_duties, "where_and_when", access_rules_json(&v->access),
+            "login_risk", "refuse_new_address", v->refuse_new_address, "refuse_new_device", v->refuse_new_device,
+            "travel_minutes", (json_int_t)v->travel_minutes);
+        if (*result == NULL)
+            err = MNS_ERR_NOMEM;
+    }
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK) {
+        json_decref(*result);
+        *result = NULL;
+    }
+    return err;
+}

@@ -261,3 +261,43 @@ const char *access_place_of(const struct access_rules *r, const char *client)
                 return r->places[p].name;
     return NULL;
 }
+
+/* ---- the rules as data, for the check sheet probes ------------------------ */
+
+static json_t *nets_json(const struct access_net *nets, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        char addr[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 8];
+        if (inet_ntop(nets[i].len == 4 ? AF_INET : AF_INET6, nets[i].addr, addr, sizeof(addr)) == NULL)
+            continue;
+        snprintf(text, sizeof(text), "%s/%u", addr, nets[i].prefix);
+        json_array_append_new(list, json_string(text));
+    }
+    return list;
+}
+
+json_t *access_rules_json(const struct access_rules *r)
+{
+    static const char *const days[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    static const mns_role roles[] = {MNS_ROLE_SYSADMIN, MNS_ROLE_OFFICER, MNS_ROLE_CLERK, MNS_ROLE_AUDITOR};
+    json_t *out = json_object(), *places = json_object();
+    for (size_t i = 0; out != NULL && i < 4; i++) {
+        const struct access_role *ar = &r->role[role_index(roles[i])];
+        json_t *hours = json_null();
+        if (ar->hours.set) {
+            char text[64];
+            int n = snprintf(text, sizeof(text), "%02u-%02u@", ar->hours.from_hour, ar->hours.to_hour);
+            for (int d = 0; d < 7 && n > 0 && (size_t)n + 5 < sizeof(text); d++)
+                if ((ar->hours.days >> d) & 1u)
+                    n += snprintf(text + n, sizeof(text) - (size_t)n, "%s%s", text[n - 1] == '@' ? "" : ",", days[d]);
+            hours = json_string(text);
+        }
+        json_object_set_new(out, mns_role_name(roles[i]),
+                            json_pack("{s:o, s:o}", "networks", nets_json(ar->nets, ar->nnets), "hours", hours));
+    }
+    for (size_t p = 0; places != NULL && p < r->nplaces; p++)
+        json_object_set_new(places, r->places[p].name, nets_json(r->places[p].nets, r->places[p].nnets));
+    json_t *res = json_pack("{s:o, s:o}", "roles", out, "places", places);
+    return res;
+}

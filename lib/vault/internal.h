@@ -97,6 +97,8 @@ mns_err access_rule_parse(struct access_role *ar, const char *networks, const ch
 mns_err access_rule_check(const struct access_role *ar, const char *client, int64_t now_ms, bool for_tenant,
                           const char **why, mns_errmsg *em);
 mns_err access_rules_init(struct access_rules *r, const struct mns_vault_config *cfg, mns_errmsg *em);
+/* {"roles":{ROLE:{"networks":[CIDR...],"hours":"HH-HH@day,..."|null}},"places":{NAME:[CIDR...]}} */
+json_t *access_rules_json(const struct access_rules *r);
 /* MNS_OK, or MNS_ERR_DENIED with *why ("network not allowed", "outside
  * allowed hours") for the audit entry. */
 mns_err access_rules_check(const struct access_rules *r, mns_role role, const char *client, int64_t now_ms,

@@ -55,6 +55,8 @@ expect_eq "and the same token is kept" "$DEV" "$(json_get 'j["device"]' <"$T_WOR
 check_fails "the device token is not stored in clear" grep -rqa "$DEV" "$MNSAFE_DATA"
 
 login auditor1 "$AUDITOR_PW"
+expect_eq "the setting is readable as data (access policy)" True \
+  "$("$MNSAFE" access policy | json_get 'j["login_risk"]["refuse_new_device"]')"
 audit_dump "$T_WORK/audit.json"
 check "new-address refusal audited" audit_has "$T_WORK/audit.json" actor=clerk1 action=auth.login \
   "result=denied*" "detail=new address without a second factor"

@@ -198,12 +198,52 @@ static void test_tenant_policy(void **state)
     vf_free(f);
 }
 
+/* The installation's settings read back as data (what the check sheet
+ * probes will read), and only by the roles that oversee. */
+static void test_access_policy(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vapol");
+    const char *nets[] = {"clerk=192.0.2.0/24,2001:db8::/32", NULL};
+    const char *hours[] = {"clerk=00-24", "officer=09-18@mon-fri", NULL}; /* officer: not logged in here */
+    const char *places[] = {"tokyo=198.51.100.0/24", NULL};
+    struct mns_vault_config cfg = {.allow_networks = nets, .allow_hours = hours, .places = places,
+                                   .travel_minutes = 90, .refuse_new_device = true, .separation_of_duties = true,
+                                   .require_mfa_roles = MNS_ROLE_CLERK | MNS_ROLE_OFFICER, .password_history = 5};
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    assert_int_equal(mns_vault_access_policy(f->v, &f->clerk, &res, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_access_policy(f->v, &f->auditor, &res, &em), MNS_OK);
+    json_t *clerk = json_object_get(json_object_get(json_object_get(res, "where_and_when"), "roles"), "clerk");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(clerk, "networks"), 0)), "192.0.2.0/24");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(clerk, "networks"), 1)), "2001:db8::/32");
+    assert_string_equal(json_string_value(json_object_get(clerk, "hours")), "00-24@sun,mon,tue,wed,thu,fri,sat");
+    json_t *officer = json_object_get(json_object_get(json_object_get(res, "where_and_when"), "roles"), "officer");
+    assert_string_equal(json_string_value(json_object_get(officer, "hours")), "09-18@mon,tue,wed,thu,fri");
+    json_t *admin = json_object_get(json_object_get(json_object_get(res, "where_and_when"), "roles"), "sysadmin");
+    assert_int_equal(json_array_size(json_object_get(admin, "networks")), 0);
+    assert_true(json_is_null(json_object_get(admin, "hours")));
+    assert_true(json_is_true(json_object_get(res, "separation_of_duties")));
+    assert_int_equal(json_array_size(json_object_get(res, "require_mfa_roles")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "password"), "history")), 5);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "password"), "min_length")), 12);
+    json_t *risk = json_object_get(res, "login_risk");
+    assert_true(json_is_true(json_object_get(risk, "refuse_new_device")));
+    assert_false(json_is_true(json_object_get(risk, "refuse_new_address")));
+    assert_int_equal(json_integer_value(json_object_get(risk, "travel_minutes")), 90);
+    json_decref(res);
+    vf_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files_parse),
         cmocka_unit_test(test_file_scope),
         cmocka_unit_test(test_tenant_policy),
+        cmocka_unit_test(test_access_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
