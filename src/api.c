@@ -234,8 +234,10 @@ static void h_login(struct mns_vault *v, const struct api_request *req, struct a
         char token[MNS_TOKEN_LEN + 1], device[MNS_DEVICE_TOKEN_LEN + 1];
         struct mns_actor actor;
         mns_errmsg em = {""};
-        mns_err err = mns_vault_login_device(v, user, password, str_field(b, "otp"), req->client, str_field(b, "device"),
-                                             device, token, &actor, &em);
+        const struct mns_login in = {.user = user, .password = password, .otp = str_field(b, "otp"),
+                                     .client = req->client, .device = str_field(b, "device"),
+                                     .cert_cn = req->client_cert_cn};
+        mns_err err = mns_vault_login_ex(v, &in, device, token, &actor, &em);
         if (err != MNS_OK)
             respond_error(resp, err, &em);
         else
@@ -558,8 +560,30 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         return;
     }
     if (n == 3 && SEG(0, "users") && SEG(1, "me") && SEG(2, "totp") && IS("POST")) {
+        /* optional body {"algorithm":"SHA1|SHA256|SHA512","digits":6|8}; SHA1 and 6 suit every app */
+        static const char *const fields[] = {"algorithm", "digits"};
+        mns_totp_alg alg = MNS_TOTP_SHA1;
+        unsigned digits = 6;
+        if (req->body_len > 0) {
+            json_t *b = body_object(req, resp);
+            if (b == NULL)
+                return;
+            if (!only_fields(b, fields, 2, resp)) {
+                json_decref(b);
+                return;
+            }
+            const char *name = str_field(b, "algorithm");
+            json_t *d = json_object_get(b, "digits");
+            alg = name == NULL                   ? MNS_TOTP_SHA1
+                  : strcmp(name, "SHA1") == 0   ? MNS_TOTP_SHA1
+                  : strcmp(name, "SHA256") == 0 ? MNS_TOTP_SHA256
+                  : strcmp(name, "SHA512") == 0 ? MNS_TOTP_SHA512
+                                                : (mns_totp_alg)0;
+            digits = d == NULL ? 6 : json_is_integer(d) ? (unsigned)json_integer_value(d) : 0;
+            json_decref(b);
+        }
         char *uri = malloc(MNS_TOTP_URI_MAX);
-        err = uri != NULL ? mns_vault_totp_begin(v, &actor, uri, &em) : MNS_ERR_NOMEM;
+        err = uri != NULL ? mns_vault_totp_begin_ex(v, &actor, alg, digits, uri, &em) : MNS_ERR_NOMEM;
         json_t *out = NULL;
         if (err == MNS_OK) {
             /* the QR image for the app, beside the URI it encodes */
@@ -669,6 +693,22 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             json_decref(b);
         }
         respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if (n == 3 && SEG(0, "users") && SEG(2, "password-reset") && IS("POST")) {
+        char password[40];
+        err = mns_vault_user_reset_password(v, &actor, seg[1], password, &em);
+        respond_result(resp, err,
+                       err == MNS_OK ? json_pack("{s:s, s:s, s:b}", "user", seg[1], "one_time_password", password,
+                                                 "must_change_password", 1)
+                                     : NULL,
+                       &em, 200);
+        mns_wipe(password, sizeof(password));
+        return;
+    }
+    if (n == 3 && SEG(0, "users") && SEG(2, "mfa-reset") && IS("POST")) {
+        err = mns_vault_user_reset_mfa(v, &actor, seg[1], &em);
+        respond_result(resp, err, json_pack("{s:s, s:b}", "user", seg[1], "two_factor", 0), &em, 200);
         return;
     }
     if (n == 3 && SEG(0, "users") && SEG(2, "unlock") && IS("POST")) {

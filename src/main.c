@@ -54,12 +54,17 @@ static const char usage_text[] =
     "  login [USER]        log in (password asked without echo); the session token is\n"
     "                      kept in a 0600 file ($MNSAFE_SESSION or ~/.config/mnsafe/session)\n"
     "  logout | whoami | passwd\n"
-    "  mfa enroll          turn on two-factor login (TOTP app; prints recovery codes)\n"
+    "  mfa enroll [--algorithm SHA1|SHA256|SHA512] [--digits 6|8]\n"
+    "                      turn on two-factor login (TOTP app; prints recovery codes);\n"
+    "                      SHA1 and 6 digits (the default) suit every app\n"
     "  user create NAME --role sysadmin|officer|clerk|auditor\n"
     "  user list\n"
     "  user assign NAME TENANT [--files employees,payees]\n"
     "                      assign to a tenant, limited to its SPI files (default: all)\n"
     "  user role NAME ROLE give another role (with separation of duties: a request)\n"
+    "  user reset-password NAME   a new one-time password for another user (sysadmin)\n"
+    "  user reset-mfa NAME        turn off a user's lost second factor (sysadmin; with\n"
+    "                      separation of duties an officer); both end the user's sessions\n"
     "  user unassign NAME TENANT   revoke an assignment (officer, sysadmin)\n"
     "  access review       who can reach what, last login and act (officer, auditor)\n"
     "  access confirm HASH the officer confirms the review read (its report_sha256)\n"
@@ -399,11 +404,23 @@ static int cmd_passwd(const struct cli *c)
 static int cmd_mfa(const struct cli *c, int argc, char **argv)
 {
     json_t *resp = NULL;
-    if (argc < 2 || strcmp(argv[1], "enroll") != 0) {
-        fprintf(stderr, "usage: mnsafe mfa enroll\n");
+    if (argc < 2 || strcmp(argv[1], "enroll") != 0 || (argc != 2 && argc != 4 && argc != 6)) {
+        fprintf(stderr, "usage: mnsafe mfa enroll [--algorithm SHA1|SHA256|SHA512] [--digits 6|8]\n");
         return 2;
     }
-    if (call(c, "POST", API_PREFIX "/users/me/totp", json_object(), &resp) != 0)
+    json_t *body = json_object();
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--algorithm") == 0) {
+            json_object_set_new(body, "algorithm", json_string(argv[i + 1]));
+        } else if (strcmp(argv[i], "--digits") == 0) {
+            json_object_set_new(body, "digits", json_integer(strtol(argv[i + 1], NULL, 10)));
+        } else {
+            json_decref(body);
+            fprintf(stderr, "usage: mnsafe mfa enroll [--algorithm SHA1|SHA256|SHA512] [--digits 6|8]\n");
+            return 2;
+        }
+    }
+    if (call(c, "POST", API_PREFIX "/users/me/totp", body, &resp) != 0)
         return 1;
     const char *uri = json_string_value(json_object_get(resp, "uri"));
     printf("Add this to your authenticator app / 認証アプリに登録してください:\n%s\n", uri ? uri : "");
@@ -507,13 +524,20 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
             json_object_set_new(body, "files", split_list(files));
         return call(c, "POST", path, body, NULL);
     }
+    if (argc == 3 && (strcmp(argv[1], "reset-password") == 0 || strcmp(argv[1], "reset-mfa") == 0)) {
+        bool pw = strcmp(argv[1], "reset-password") == 0;
+        if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], pw ? "/password-reset" : "/mfa-reset", NULL) != 0)
+            return 2;
+        return call(c, "POST", path, NULL, NULL);
+    }
     if (argc == 4 && strcmp(argv[1], "role") == 0) {
         if (path_seg(path, sizeof(path), API_PREFIX "/users/", argv[2], "/role", NULL) != 0)
             return 2;
         return call(c, "PUT", path, json_pack("{s:s}", "role", argv[3]), NULL);
     }
     fprintf(stderr, "usage: mnsafe user create NAME --role ROLE | user list | user assign NAME TENANT [--files F,...] |\n"
-                    "       user role NAME ROLE | user unassign NAME TENANT | user unlock NAME\n");
+                    "       user role NAME ROLE | user unassign NAME TENANT | user unlock NAME |\n"
+                    "       user reset-password NAME | user reset-mfa NAME\n");
     return 2;
 }
 

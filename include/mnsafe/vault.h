@@ -190,19 +190,31 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
                             const char *client, char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor,
                             mns_errmsg *em) MNS_WUR;
 
-/* As mns_vault_login_mfa, remembering devices: device is the token the
- * client kept from an earlier login of this user (NULL: none); device_out
- * gets the token to keep (the same one, or a new one when it was unknown).
- * Only the token's SHA-256 is stored. */
+/* A login as the network sees it. */
+struct mns_login {
+    const char *user, *password;
+    const char *otp;     /* second factor, or NULL when none was asked for yet */
+    const char *client;  /* "unix", or the peer address */
+    const char *device;  /* the token the client kept from an earlier login of
+                          * this user, or NULL */
+    const char *cert_cn; /* CN of the verified HTTPS client certificate, or NULL */
+};
+/* As mns_vault_login_mfa, also remembering devices and checking the client
+ * certificate of roles that need one (as sessions do). device_out gets the
+ * token to keep (the same one, or a new one when it was unknown; empty on
+ * the local socket). Only the token's SHA-256 is stored. */
 #define MNS_DEVICE_TOKEN_LEN 68 /* "mnd_" + 64 hex */
-mns_err mns_vault_login_device(struct mns_vault *v, const char *user, const char *password, const char *otp,
-                               const char *client, const char *device, char device_out[MNS_DEVICE_TOKEN_LEN + 1],
-                               char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_login_ex(struct mns_vault *v, const struct mns_login *in, char device_out[MNS_DEVICE_TOKEN_LEN + 1],
+                           char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em) MNS_WUR;
 
 /* TOTP enrolment of the actor: a new secret (kept wrapped, not yet in force)
  * and its otpauth:// URI for authenticator apps (uri holds MNS_TOTP_URI_MAX;
  * it carries the secret: wipe it after showing). Audited. */
 mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor, char *uri, mns_errmsg *em) MNS_WUR;
+/* The same with the algorithm (MNS_TOTP_SHA1/256/512) and 6 or 8 digits;
+ * mns_vault_totp_begin is SHA-1 and 6 digits, what every app reads. */
+mns_err mns_vault_totp_begin_ex(struct mns_vault *v, const struct mns_actor *actor, mns_totp_alg alg, unsigned digits,
+                                char *uri, mns_errmsg *em) MNS_WUR;
 /* Confirms the enrolment with a current code; TOTP is then required at each
  * login of the actor. codes gets MNS_RECOVERY_CODES one-time recovery codes
  * (shown once; stored as hashes). Audited. */
@@ -262,6 +274,18 @@ mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *acto
 /* officer, sysadmin, auditor: the requests, newest first. */
 mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
                              mns_errmsg *em) MNS_WUR;
+/* sysadmin, for another user: a new one-time password (out, 40 bytes) that
+ * must be changed at the next login; the user's sessions end and a lockout
+ * is lifted. Audited. */
+mns_err mns_vault_user_reset_password(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                                      char password_out[40], mns_errmsg *em) MNS_WUR;
+/* For a user who lost their authenticator and recovery codes: turns their
+ * second factor off (they enrol again; a role that needs one may do nothing
+ * else till then) and ends their sessions. sysadmin; with separation of
+ * duties an officer instead, so one person cannot take over an account.
+ * Not for oneself. Audited. */
+mns_err mns_vault_user_reset_mfa(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                                 mns_errmsg *em) MNS_WUR;
 /* sysadmin: lifts a user's lockout (after too many failed logins). Audited. */
 mns_err mns_vault_user_unlock(struct mns_vault *v, const struct mns_actor *actor, const char *user,
                               mns_errmsg *em) MNS_WUR;

@@ -235,6 +235,10 @@ const struct mns_migration mns_migrations[] = {
      "  last_seen INTEGER NOT NULL,\n"
      "  PRIMARY KEY (user_id, token_hash)\n"
      ");\n"},
+    {8, "totp algorithm and digits",
+     /* 1 SHA-1, 2 SHA-256, 3 SHA-512 (mns_totp_alg); 6 or 8 digits */
+     "ALTER TABLE users ADD COLUMN totp_alg INTEGER NOT NULL DEFAULT 1;\n"
+     "ALTER TABLE users ADD COLUMN totp_digits INTEGER NOT NULL DEFAULT 6;\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -59,7 +59,9 @@ struct user_row {
     bool totp_enabled;
     bool role_pending;
     int64_t totp_last_step;
-    uint8_t totp_wrapped[MNS_TOTP_KEY_SHA1 + MNS_AEAD_OVERHEAD];
+    uint8_t totp_wrapped[MNS_TOTP_KEY_SHA512 + MNS_AEAD_OVERHEAD];
+    mns_totp_alg totp_alg;
+    unsigned totp_digits;
     size_t totp_wrapped_len;
     char last_place[32];
     int64_t last_place_at;
@@ -76,11 +78,13 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
     if (name != NULL)
         err = mns_store_prepare(v->store, &s,
                                 "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
-                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at, role_pending FROM users WHERE name = ?");
+                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at, role_pending, totp_alg, totp_digits "
+                                "FROM users WHERE name = ?");
     else
         err = mns_store_prepare(v->store, &s,
                                 "SELECT id, name, role, pwhash, disabled, must_change, locked_until, password_changed_at, "
-                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at, role_pending FROM users WHERE id = ?");
+                                "totp_enabled, totp_last_step, totp_wrapped, last_place, last_place_at, role_pending, totp_alg, totp_digits "
+                                "FROM users WHERE id = ?");
     if (err != MNS_OK)
         return err;
     err = name != NULL ? mns_stmt_bind_text(s, 1, name, -1) : mns_stmt_bind_int64(s, 1, id);
@@ -106,6 +110,8 @@ static mns_err user_load(struct mns_vault *v, const char *name, int64_t id, stru
         snprintf(u->last_place, sizeof(u->last_place), "%s", mns_stmt_text(s, 11) ? mns_stmt_text(s, 11) : "");
         u->last_place_at = mns_stmt_int64(s, 12);
         u->role_pending = mns_stmt_int64(s, 13) != 0;
+        u->totp_alg = (mns_totp_alg)mns_stmt_int64(s, 14);
+        u->totp_digits = (unsigned)mns_stmt_int64(s, 15);
     }
     mns_stmt_reset(s);
     if (err == MNS_OK && !row)
@@ -243,7 +249,6 @@ static mns_err one_session(struct mns_vault *v, struct act *a, int64_t user_id, 
 /* ---- second factor (TOTP, recovery codes) ------------------------------ */
 
 #define TOTP_STEP 30
-#define TOTP_DIGITS 6
 
 static int totp_ad(char *buf, size_t size, int64_t user_id)
 {
@@ -268,7 +273,7 @@ static mns_err run1(struct mns_vault *v, const char *sql, int64_t a1, int64_t a2
 static mns_err second_factor(struct mns_vault *v, struct act *a, const struct user_row *u, const char *otp,
                              int64_t now, mns_errmsg *em)
 {
-    uint8_t key[MNS_TOTP_KEY_SHA1 + 16];
+    uint8_t key[MNS_TOTP_KEY_SHA512 + 16];
     size_t keylen = 0;
     char ad[64];
     int64_t step = -1;
@@ -284,7 +289,7 @@ static mns_err second_factor(struct mns_vault *v, struct act *a, const struct us
     if ((err = mns_aead_open(key, &keylen, v->sec->root, ad, strlen(ad), u->totp_wrapped, u->totp_wrapped_len)) !=
         MNS_OK)
         return MNS_ERR_CRYPTO;
-    err = mns_totp_verify(key, keylen, otp, now / 1000, TOTP_STEP, MNS_TOTP_SHA1, TOTP_DIGITS, u->totp_last_step, &step);
+    err = mns_totp_verify(key, keylen, otp, now / 1000, TOTP_STEP, u->totp_alg, u->totp_digits, u->totp_last_step, &step);
     mns_wipe(key, sizeof(key));
     if ((err == MNS_OK) && (err = act_begin(a)) == MNS_OK)
         return run1(v, "UPDATE users SET totp_last_step = ? WHERE id = ?", step, u->id);
@@ -325,9 +330,18 @@ static mns_err require_enrolment(const struct mns_actor *actor, mns_errmsg *em)
 
 mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor, char *uri, mns_errmsg *em)
 {
+    return mns_vault_totp_begin_ex(v, actor, MNS_TOTP_SHA1, 6, uri, em);
+}
+
+mns_err mns_vault_totp_begin_ex(struct mns_vault *v, const struct mns_actor *actor, mns_totp_alg alg, unsigned digits,
+                                char *uri, mns_errmsg *em)
+{
     struct act a;
     struct user_row u;
-    uint8_t key[MNS_TOTP_KEY_SHA1], wrapped[MNS_TOTP_KEY_SHA1 + MNS_AEAD_OVERHEAD];
+    uint8_t key[MNS_TOTP_KEY_SHA512], wrapped[MNS_TOTP_KEY_SHA512 + MNS_AEAD_OVERHEAD];
+    /* the key is as long as the hash's output (RFC 6238 appendix B) */
+    size_t keylen = alg == MNS_TOTP_SHA512 ? MNS_TOTP_KEY_SHA512 : alg == MNS_TOTP_SHA256 ? MNS_TOTP_KEY_SHA256
+                                                                                          : MNS_TOTP_KEY_SHA1;
     char ad[64];
     struct mns_stmt *s;
     mns_err err;
@@ -339,23 +353,29 @@ mns_err mns_vault_totp_begin(struct mns_vault *v, const struct mns_actor *actor,
     if ((err = require_enrolment(actor, em)) != MNS_OK || (err = require_unsealed(v, em)) != MNS_OK ||
         (err = user_load(v, NULL, actor->user_id, &u)) != MNS_OK)
         goto out;
+    if ((alg != MNS_TOTP_SHA1 && alg != MNS_TOTP_SHA256 && alg != MNS_TOTP_SHA512) || (digits != 6 && digits != 8)) {
+        err = mns_fail(em, MNS_ERR_INVALID, "algorithm: SHA1, SHA256 or SHA512; digits: 6 or 8 / "
+                       "アルゴリズムは SHA1, SHA256, SHA512、桁数は 6 か 8 です");
+        goto out;
+    }
     snprintf(a.subject, sizeof(a.subject), "user:%s", u.name);
     if (u.totp_enabled) {
         err = mns_fail(em, MNS_ERR_STATE, "two-factor login is already on / 二要素認証は設定済みです");
         goto out;
     }
     totp_ad(ad, sizeof(ad), u.id);
-    if ((err = mns_totp_secret_new(key, sizeof(key))) != MNS_OK ||
-        (err = mns_aead_seal(wrapped, v->sec->root, ad, strlen(ad), key, sizeof(key))) != MNS_OK ||
-        (err = mns_totp_uri(uri, MNS_TOTP_URI_MAX, "mnsafe", u.name, key, sizeof(key), MNS_TOTP_SHA1, TOTP_DIGITS,
-                            TOTP_STEP)) != MNS_OK ||
+    if ((err = mns_totp_secret_new(key, keylen)) != MNS_OK ||
+        (err = mns_aead_seal(wrapped, v->sec->root, ad, strlen(ad), key, keylen)) != MNS_OK ||
+        (err = mns_totp_uri(uri, MNS_TOTP_URI_MAX, "mnsafe", u.name, key, keylen, alg, digits, TOTP_STEP)) != MNS_OK ||
         (err = act_begin(&a)) != MNS_OK)
         goto out;
+    act_note(&a, "%s, %u digits", alg == MNS_TOTP_SHA512 ? "SHA512" : alg == MNS_TOTP_SHA256 ? "SHA256" : "SHA1", digits);
     if ((err = mns_store_prepare(v->store, &s,
-                                 "UPDATE users SET totp_wrapped = ?, totp_enabled = 0, totp_last_step = -1 WHERE id = ?")) ==
-        MNS_OK) {
-        if ((err = mns_stmt_bind_blob(s, 1, wrapped, sizeof(wrapped))) == MNS_OK &&
-            (err = mns_stmt_bind_int64(s, 2, u.id)) == MNS_OK)
+                                 "UPDATE users SET totp_wrapped = ?, totp_enabled = 0, totp_last_step = -1, totp_alg = ?, "
+                                 "totp_digits = ? WHERE id = ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_blob(s, 1, wrapped, keylen + MNS_AEAD_OVERHEAD)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 2, alg)) == MNS_OK && (err = mns_stmt_bind_int64(s, 3, digits)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 4, u.id)) == MNS_OK)
             err = mns_stmt_run(s);
         mns_stmt_reset(s);
     }
@@ -374,7 +394,7 @@ mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *acto
 {
     struct act a;
     struct user_row u;
-    uint8_t key[MNS_TOTP_KEY_SHA1 + 16];
+    uint8_t key[MNS_TOTP_KEY_SHA512 + 16];
     size_t keylen = 0;
     int64_t step = -1;
     char ad[64];
@@ -398,7 +418,7 @@ mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *acto
         MNS_OK)
         goto out;
     if (code == NULL ||
-        mns_totp_verify(key, keylen, code, mns_now_ms() / 1000, TOTP_STEP, MNS_TOTP_SHA1, TOTP_DIGITS, -1, &step) !=
+        mns_totp_verify(key, keylen, code, mns_now_ms() / 1000, TOTP_STEP, u.totp_alg, u.totp_digits, -1, &step) !=
             MNS_OK) {
         err = mns_fail(em, MNS_ERR_MFA, "the code does not match: check the app's clock and try again / "
                        "コードが一致しません。アプリの時刻を確認して再度入力してください");
@@ -582,15 +602,16 @@ mns_err mns_vault_login_mfa(struct mns_vault *v, const char *user, const char *p
                             mns_errmsg *em)
 {
     char device[MNS_DEVICE_TOKEN_LEN + 1];
-    mns_err err = mns_vault_login_device(v, user, password, otp, client, NULL, device, token, actor, em);
+    const struct mns_login in = {.user = user, .password = password, .otp = otp, .client = client};
+    mns_err err = mns_vault_login_ex(v, &in, device, token, actor, em);
     mns_wipe(device, sizeof(device));
     return err;
 }
 
-mns_err mns_vault_login_device(struct mns_vault *v, const char *user, const char *password, const char *otp,
-                               const char *client, const char *device, char device_out[MNS_DEVICE_TOKEN_LEN + 1],
-                               char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em)
+mns_err mns_vault_login_ex(struct mns_vault *v, const struct mns_login *in, char device_out[MNS_DEVICE_TOKEN_LEN + 1],
+                           char token[MNS_TOKEN_LEN + 1], struct mns_actor *actor, mns_errmsg *em)
 {
+    const char *user = in->user, *password = in->password, *otp = in->otp, *client = in->client, *device = in->device;
     struct user_row u;
     struct act a;
     mns_err err, lookup;
@@ -650,6 +671,13 @@ mns_err mns_vault_login_device(struct mns_vault *v, const char *user, const char
         const char *why = NULL;
         if ((err = access_rules_check(&v->access, u.role, client, now, &why, em)) != MNS_OK)
             a.failure_detail = why;
+    }
+    /* a role that needs a client certificate needs it to log in, too */
+    if (err == MNS_OK && (v->require_client_cert_roles & u.role) != 0 && network_client(client) &&
+        (in->cert_cn == NULL || strcmp(in->cert_cn, u.name) != 0)) {
+        a.failure_detail = "client certificate required";
+        err = mns_fail(em, MNS_ERR_DENIED, "your role logs in with your client certificate only / "
+                       "このロールはクライアント証明書でのみログインできます");
     }
     if (err == MNS_OK)
         err = login_risk_check(v, &a, &u, client, device, now, em);
@@ -766,6 +794,81 @@ out:
     vault_unlock(v);
     mns_wipe(&u, sizeof(u));
     return err;
+}
+
+/* Resets another user's password (pwhash set: a new one-time password) or
+ * second factor (pwhash NULL), ending their sessions. */
+static mns_err user_reset(struct mns_vault *v, const struct mns_actor *actor, const char *user, const char *pwhash,
+                          mns_errmsg *em)
+{
+    struct act a;
+    struct user_row u;
+    mns_err err;
+    bool mfa = pwhash == NULL;
+
+    memset(&u, 0, sizeof(u));
+    vault_lock(v);
+    act_init(&a, v, actor, mfa ? "user.mfa_reset" : "user.password_reset");
+    snprintf(a.subject, sizeof(a.subject), "user:%s", valid_user_name(user) ? user : "-");
+    /* with separation of duties a second factor is reset by an officer, so
+     * that a sysadmin alone (who resets passwords) cannot take an account */
+    if ((err = require_role(actor, mfa && v->separation_of_duties ? MNS_ROLE_OFFICER : MNS_ROLE_SYSADMIN, em)) != MNS_OK)
+        goto out;
+    if ((err = user_load(v, user, 0, &u)) != MNS_OK) {
+        mns_fail(em, err, "no such user / ユーザーが見つかりません");
+        goto out;
+    }
+    if (u.id == actor->user_id) {
+        err = mns_fail(em, MNS_ERR_DENIED, "not for yourself: use passwd or mfa enroll / "
+                       "自分自身には使えません（passwd / mfa enroll を使ってください）");
+        goto out;
+    }
+    if (mfa && !u.totp_enabled && u.totp_wrapped_len == 0) {
+        err = mns_fail(em, MNS_ERR_STATE, "the user has no second factor / このユーザーは二要素認証を設定していません");
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    struct mns_stmt *s;
+    if (mfa) {
+        err = run1(v, "UPDATE users SET totp_enabled = 0, totp_wrapped = NULL, totp_last_step = -1 WHERE id = ?", u.id, -1);
+        if (err == MNS_OK)
+            err = run1(v, "DELETE FROM recovery_codes WHERE user_id = ?", u.id, -1);
+    } else if ((err = mns_store_prepare(v->store, &s,
+                                        "UPDATE users SET pwhash = ?, must_change = 1, failed_logins = 0, "
+                                        "locked_until = 0 WHERE id = ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_text(s, 1, pwhash, -1)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, u.id)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
+    if (err == MNS_OK)
+        err = run1(v, "DELETE FROM sessions WHERE user_id = ?", u.id, -1);
+out:
+    err = act_end(&a, err);
+    vault_unlock(v);
+    mns_wipe(&u, sizeof(u));
+    return err;
+}
+
+mns_err mns_vault_user_reset_password(struct mns_vault *v, const struct mns_actor *actor, const char *user,
+                                      char password_out[40], mns_errmsg *em)
+{
+    char hash[MNS_PWHASH_STR_MAX];
+    /* hashed before the lock: Argon2id takes a while */
+    mns_err err = mns_password_generate(password_out);
+    if (err == MNS_OK)
+        err = mns_pwhash(hash, password_out, strlen(password_out));
+    if (err == MNS_OK)
+        err = user_reset(v, actor, user, hash, em);
+    if (err != MNS_OK)
+        mns_wipe(password_out, 40);
+    mns_wipe(hash, sizeof(hash));
+    return err;
+}
+
+mns_err mns_vault_user_reset_mfa(struct mns_vault *v, const struct mns_actor *actor, const char *user, mns_errmsg *em)
+{
+    return user_reset(v, actor, user, NULL, em);
 }
 
 mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,

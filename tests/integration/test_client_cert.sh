@@ -2,7 +2,8 @@
 # HTTPS client certificates required for a role (F-a, optional): with
 # --client-ca and --require-client-cert clerk, a clerk's session over HTTPS
 # works only with a certificate from that CA whose CN is the clerk's name;
-# refusals are audited; other roles and the local socket are unaffected.
+# login and every use of the session need it; refusals are audited; other
+# roles and the local socket are unaffected.
 . "$(dirname "$0")/lib.sh"
 
 PKI="$T_WORK/pki"; mkdir -p "$PKI"
@@ -39,11 +40,21 @@ get() { # CERTNAME|- PATH TOKEN -> status
   curl -s -o "$T_WORK/body" -w '%{http_code}' --cacert "$MNSAFE_DATA/tls/cert.pem" "${c[@]}" \
     -H "Authorization: Bearer $3" "https://127.0.0.1:$HTTPS_PORT$2"
 }
-login_https() { # USER PASSWORD -> token
-  curl -s --cacert "$MNSAFE_DATA/tls/cert.pem" -H 'Content-Type: application/json' \
-    -d "{\"user\":\"$1\",\"password\":\"$2\"}" "https://127.0.0.1:$HTTPS_PORT/api/v1/sessions" | json_get 'j["token"]'
+login_https() { # USER PASSWORD [CERTNAME] -> token (status and body in $T_WORK/login)
+  local c=()
+  [ $# -ge 3 ] && c=(--cert "$PKI/$3.pem" --key "$PKI/$3.key")
+  curl -s -o "$T_WORK/login" -w '%{http_code}' --cacert "$MNSAFE_DATA/tls/cert.pem" "${c[@]}" \
+    -H 'Content-Type: application/json' -d "{\"user\":\"$1\",\"password\":\"$2\"}" \
+    "https://127.0.0.1:$HTTPS_PORT/api/v1/sessions" >"$T_WORK/login.status"
+  json_get 'j.get("token", "")' <"$T_WORK/login"
 }
 T=$(login_https clerk1 "$CLERK_PW")
+expect_eq "clerk login over HTTPS without a certificate: 403" 403 "$(cat "$T_WORK/login.status")"
+expect_contains "saying why" "certificate" "$(cat "$T_WORK/login")"
+T=$(login_https clerk1 "$CLERK_PW" clerk2)
+expect_eq "clerk login with another user's certificate: 403" 403 "$(cat "$T_WORK/login.status")"
+T=$(login_https clerk1 "$CLERK_PW" clerk1)
+expect_eq "clerk login with their own certificate: 201" 201 "$(cat "$T_WORK/login.status")"
 expect_eq "clerk over HTTPS without a certificate: 403" 403 "$(get - /api/v1/tenants/acme/persons "$T")"
 expect_eq "clerk with another user's certificate: 403" 403 "$(get clerk2 /api/v1/tenants/acme/persons "$T")"
 # an unverifiable certificate ends the TLS handshake itself (curl reports 000)
@@ -54,5 +65,7 @@ expect_eq "officer (no rule) without a certificate: 200" 200 "$(get - /api/v1/te
 login auditor1 "$AUDITOR_PW"
 audit_dump "$T_WORK/audit.json"
 check "refusals audited with the reason" audit_has "$T_WORK/audit.json" actor=clerk1 action=auth.session \
+  "result=denied*" "detail=client certificate required"
+check "refused logins too" audit_has "$T_WORK/audit.json" actor=clerk1 action=auth.login \
   "result=denied*" "detail=client certificate required"
 finish

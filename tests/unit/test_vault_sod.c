@@ -121,6 +121,11 @@ static void test_role_grants(void **state)
     vf_login(f, "newclerk", pw, &who);
     assert_int_equal(who.role, MNS_ROLE_CLERK);
 
+    /* with separation of duties a lost second factor is reset by an officer, not a sysadmin */
+    assert_int_equal(mns_vault_user_reset_mfa(f->v, &f->admin, "newclerk", &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_user_reset_mfa(f->v, &f->officer, "newclerk", &em), MNS_ERR_STATE); /* none set */
+    assert_int_equal(mns_vault_user_reset_mfa(f->v, &f->officer, "officer", &em), MNS_ERR_DENIED);   /* oneself */
+
     json_t *log = vf_audit_since(f, &f->auditor, 0);
     assert_int_equal(vf_audit_count(log, "officer", "user.role_approve", "user:newclerk", NULL, "ok", NULL), 1);
     assert_int_equal(vf_audit_count(log, "officer", "user.role_reject", "user:newclerk", NULL, "ok", NULL), 1);
