@@ -42,6 +42,15 @@ static int http_status(mns_err err)
     }
 }
 
+/* A text answer of another type (CSV, XML); text is taken over. */
+static void respond_text(struct api_response *resp, char *text, const char *content_type)
+{
+    resp->status = text != NULL ? 200 : 500;
+    resp->body = text;
+    resp->body_len = text != NULL ? strlen(text) : 0;
+    resp->content_type = text != NULL ? content_type : NULL;
+}
+
 static void respond_json(struct api_response *resp, int status, json_t *body)
 {
     /* into a buffer of our own (plain malloc), which the sender wipes and frees */
@@ -478,6 +487,41 @@ static size_t split_path(char *path, char **seg)
 #define IS(m) (strcmp(req->method, (m)) == 0)
 #define SEG(i, s) (strcmp(seg[(i)], (s)) == 0)
 
+/* GET /assessments/{id}/report?format=json|csv|csv-en|xccdf */
+static void h_report(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, int64_t id,
+                     struct api_response *resp)
+{
+    char format[16] = "json";
+    const char *q = req->query != NULL ? strstr(req->query, "format=") : NULL;
+    if (q != NULL && (q == req->query || q[-1] == '&')) {
+        size_t n = strcspn(q + 7, "&");
+        snprintf(format, sizeof(format), "%.*s", (int)(n < sizeof(format) ? n : sizeof(format) - 1), q + 7);
+    }
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    const struct mns_checksheet *cs = mns_vault_checksheet(v);
+    mns_err err = cs != NULL ? mns_vault_assessment_get(v, actor, id, &res, &em)
+                             : mns_fail(&em, MNS_ERR_STATE, "no check sheet is loaded / チェックシートが読み込まれていません");
+    if (err != MNS_OK) {
+        respond_error(resp, err, &em);
+        return;
+    }
+    const json_t *results = json_object_get(res, "results"), *info = json_object_get(res, "assessment");
+    if (strcmp(format, "json") == 0) {
+        json_t *rep = mns_checksheet_report(cs, results);
+        json_object_set(rep, "assessment", (json_t *)info);
+        respond_json(resp, 200, rep);
+    } else if (strcmp(format, "csv") == 0 || strcmp(format, "csv-en") == 0) {
+        respond_text(resp, mns_checksheet_csv(cs, results, strcmp(format, "csv-en") == 0), "text/csv; charset=utf-8");
+    } else if (strcmp(format, "xccdf") == 0) {
+        respond_text(resp, mns_checksheet_xccdf(cs, results, info), "application/xml; charset=utf-8");
+    } else {
+        mns_fail(&em, MNS_ERR_INVALID, "format: json, csv, csv-en or xccdf / 形式は json, csv, csv-en, xccdf です");
+        respond_error(resp, MNS_ERR_INVALID, &em);
+    }
+    json_decref(res);
+}
+
 void api_handle(struct mns_vault *v, const struct api_request *req, struct api_response *resp)
 {
     char path[512];
@@ -719,6 +763,64 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     if (n == 3 && SEG(0, "users") && SEG(2, "assignments") && IS("POST")) {
         h_assign(v, req, &actor, seg[1], resp);
         return;
+    }
+    if (n >= 1 && SEG(0, "checksheet") && IS("GET")) {
+        const struct mns_checksheet *cs = mns_vault_checksheet(v);
+        if (cs == NULL) {
+            mns_fail(&em, MNS_ERR_STATE, "no check sheet is loaded / チェックシートが読み込まれていません");
+            respond_error(resp, MNS_ERR_STATE, &em);
+        } else if (n == 1) {
+            respond_json(resp, 200, json_deep_copy(mns_checksheet_json(cs)));
+        } else if (n == 2 && SEG(1, "counts")) {
+            respond_json(resp, 200, mns_checksheet_counts(cs));
+        } else if (n == 2 && SEG(1, "probes")) {
+            err = mns_vault_probe(v, &actor, &res, &em);
+            respond_result(resp, err, res, &em, 200);
+        } else {
+            mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
+            respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+        }
+        return;
+    }
+    if (n == 3 && SEG(0, "tenants") && SEG(2, "assessments")) {
+        if (IS("GET")) {
+            err = mns_vault_assessment_list(v, &actor, seg[1], &res, &em);
+            respond_result(resp, err, res, &em, 200);
+            return;
+        }
+        if (IS("POST")) {
+            static const char *const fields[] = {"title"};
+            const char *title;
+            json_t *b = body_object(req, resp);
+            if (b == NULL)
+                return;
+            if (only_fields(b, fields, 1, resp) && require_str(b, "title", resp, &title)) {
+                err = mns_vault_assessment_create(v, &actor, seg[1], title, &res, &em);
+                respond_result(resp, err, res, &em, 201);
+            }
+            json_decref(b);
+            return;
+        }
+    }
+    if (n >= 2 && SEG(0, "assessments") && parse_id(seg[1], &id)) {
+        if (n == 2 && IS("GET")) {
+            err = mns_vault_assessment_get(v, &actor, id, &res, &em);
+            respond_result(resp, err, res, &em, 200);
+            return;
+        }
+        if (n == 4 && SEG(2, "items") && IS("PUT")) {
+            json_t *b = body_object(req, resp);
+            if (b == NULL)
+                return;
+            err = mns_vault_assessment_set(v, &actor, id, seg[3], b, &em);
+            json_decref(b);
+            respond_result(resp, err, json_pack("{s:I, s:s}", "assessment", (json_int_t)id, "item", seg[3]), &em, 200);
+            return;
+        }
+        if (n == 3 && SEG(2, "report") && IS("GET")) {
+            h_report(v, req, &actor, id, resp);
+            return;
+        }
     }
     if (n == 1 && SEG(0, "tenants")) {
         if (IS("GET")) {

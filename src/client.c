@@ -118,6 +118,9 @@ int client_call(const struct cli *c, const char *method, const char *path, const
     if (blen > 0) {
         json_error_t jerr;
         *out = json_loadb(b, blen, 0, &jerr);
+        /* a text answer (CSV, XML reports) comes back as one JSON string */
+        if (*out == NULL && code >= 200 && code < 300)
+            *out = json_stringn(b, blen);
     }
     status = code;
 out:

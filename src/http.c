@@ -143,9 +143,9 @@ static void wipe_cleanup(const void *data, size_t len, void *arg)
     free((void *)data);
 }
 
-static void add_security_headers(struct evkeyvalq *h, bool tls)
+static void add_security_headers(struct evkeyvalq *h, bool tls, const char *content_type)
 {
-    evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+    evhttp_add_header(h, "Content-Type", content_type != NULL ? content_type : "application/json; charset=utf-8");
     evhttp_add_header(h, "Cache-Control", "no-store");
     evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
     evhttp_add_header(h, "X-Frame-Options", "DENY");
@@ -188,7 +188,7 @@ static void send_job(struct job *j)
 {
     struct evhttp_request *req = j->req;
     struct evbuffer *out = evbuffer_new();
-    add_security_headers(evhttp_request_get_output_headers(req), j->tls);
+    add_security_headers(evhttp_request_get_output_headers(req), j->tls, j->resp.content_type);
     if (out != NULL && j->resp.body != NULL) {
         /* the buffer is handed over; its cleanup wipes it (it may hold a revealed number) */
         if (evbuffer_add_reference(out, j->resp.body, j->resp.body_len, wipe_cleanup, NULL) == 0) {
@@ -236,7 +236,7 @@ static void reply_error(struct evhttp_request *req, bool tls, int status, const 
                         const char *ja)
 {
     struct evbuffer *out = evbuffer_new();
-    add_security_headers(evhttp_request_get_output_headers(req), tls);
+    add_security_headers(evhttp_request_get_output_headers(req), tls, NULL);
     if (out != NULL)
         evbuffer_add_printf(out, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"message_ja\":\"%s\"}}\n", code, en, ja);
     evhttp_send_reply(req, status, NULL, out);

@@ -41,7 +41,7 @@ static const char usage_text[] =
     "        [--separation-of-duties] [--require-mfa ROLE[,ROLE]]\n"
     "        [--client-ca FILE] [--require-client-cert ROLE[,ROLE]]\n"
     "        [--refuse-new-address] [--refuse-new-device]\n"
-    "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N]\n"
+    "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N] [--checksheet FILE]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -74,6 +74,16 @@ static const char usage_text[] =
     "                      an officer for assignments, an officer or sysadmin for roles)\n"
     "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
     "                      network address lock the address, for 15 minutes)\n"
+    "\n"
+    "The check sheet (JNSA's マイナンバーの安全管理措置チェックシート; officers assess,\n"
+    "auditors read; items mnsafe can prove about itself are decided by probes):\n"
+    "  checksheet show | counts | probes\n"
+    "  checksheet assess TENANT --title TITLE      start an assessment (probes run now)\n"
+    "  checksheet list TENANT | get ID\n"
+    "  checksheet set ID ITEM --status satisfied|not_satisfied|partly|not_applicable|not_assessed\n"
+    "        [--reason R] [--evidence-note N] [--evidence-link L] [--evidence-expires YYYY-MM-DD]\n"
+    "        [--owner O] [--due YYYY-MM-DD]\n"
+    "  checksheet report ID [--format json|csv|csv-en|xccdf] [--out FILE]\n"
     "\n"
     "Tenants and numbers (clerks; numbers are read from stdin or asked, never taken\n"
     "from the command line, so they stay out of shell history and ps):\n"
@@ -541,6 +551,86 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
     return 2;
 }
 
+/* checksheet show|counts|probes|assess|list|get|set|report */
+static int cmd_checksheet(const struct cli *c, int argc, char **argv)
+{
+    char path[512];
+    const char *verb = argc >= 2 ? argv[1] : "";
+    if (strcmp(verb, "show") == 0)
+        return call(c, "GET", API_PREFIX "/checksheet", NULL, NULL);
+    if (strcmp(verb, "counts") == 0)
+        return call(c, "GET", API_PREFIX "/checksheet/counts", NULL, NULL);
+    if (strcmp(verb, "probes") == 0)
+        return call(c, "GET", API_PREFIX "/checksheet/probes", NULL, NULL);
+    if (strcmp(verb, "assess") == 0 && argc == 5 && strcmp(argv[3], "--title") == 0) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/assessments", NULL) != 0)
+            return 2;
+        return call(c, "POST", path, json_pack("{s:s}", "title", argv[4]), NULL);
+    }
+    if (strcmp(verb, "list") == 0 && argc == 3) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/assessments", NULL) != 0)
+            return 2;
+        return call(c, "GET", path, NULL, NULL);
+    }
+    if ((strcmp(verb, "get") == 0 && argc == 3) || (strcmp(verb, "report") == 0 && (argc == 3 || argc == 5 || argc == 7))) {
+        const char *format = opt_value(argc, argv, 3, "--format"), *out = opt_value(argc, argv, 3, "--out");
+        if (strspn(argv[2], "0123456789") != strlen(argv[2]) ||
+            (format != NULL && strspn(format, "abcdefghijklmnopqrstuvwxyz-") != strlen(format)))
+            return 2;
+        snprintf(path, sizeof(path), API_PREFIX "/assessments/%s%s%s", argv[2], verb[0] == 'r' ? "/report?format=" : "",
+                 verb[0] == 'r' ? (format != NULL ? format : "json") : "");
+        json_t *resp = NULL;
+        if (call(c, "GET", path, NULL, &resp) != 0)
+            return 1;
+        const char *text = json_string_value(resp);
+        FILE *f = out != NULL ? fopen(out, "wb") : stdout;
+        if (f == NULL) {
+            fprintf(stderr, "mnsafe: cannot write %s / 書き込めません\n", out);
+            json_decref(resp);
+            return 1;
+        }
+        if (text != NULL)
+            fwrite(text, 1, json_string_length(resp), f);
+        else
+            json_dumpf(resp, f, JSON_INDENT(2)), fputc('\n', f);
+        int rc = out != NULL && fclose(f) != 0 ? 1 : 0;
+        json_decref(resp);
+        return rc;
+    }
+    if (strcmp(verb, "set") == 0 && argc >= 4 && strspn(argv[2], "0123456789") == strlen(argv[2])) {
+        static const char *const flags[][2] = {{"--status", "status"},
+                                               {"--reason", "reason"},
+                                               {"--evidence-note", "evidence_note"},
+                                               {"--evidence-link", "evidence_link"},
+                                               {"--evidence-expires", "evidence_expires"},
+                                               {"--owner", "owner"},
+                                               {"--due", "due"}};
+        if (strchr(argv[3], '/') != NULL || strchr(argv[3], '?') != NULL)
+            return 2;
+        json_t *body = json_object();
+        for (int i = 4; i < argc; i += 2) {
+            size_t k = 0;
+            while (k < sizeof(flags) / sizeof(flags[0]) && strcmp(argv[i], flags[k][0]) != 0)
+                k++;
+            if (k == sizeof(flags) / sizeof(flags[0]) || i + 1 >= argc) {
+                json_decref(body);
+                fprintf(stderr, "mnsafe: checksheet set: unknown option %s\n", argv[i]);
+                return 2;
+            }
+            json_object_set_new(body, flags[k][1], json_string(argv[i + 1]));
+        }
+        snprintf(path, sizeof(path), API_PREFIX "/assessments/%s/items/%s", argv[2], argv[3]);
+        return call(c, "PUT", path, body, NULL);
+    }
+    fprintf(stderr,
+            "usage: mnsafe checksheet show | counts | probes\n"
+            "       mnsafe checksheet assess TENANT --title TITLE | list TENANT | get ID\n"
+            "       mnsafe checksheet set ID ITEM --status S [--reason R] [--evidence-note N] [--evidence-link L]\n"
+            "                             [--evidence-expires YYYY-MM-DD] [--owner O] [--due YYYY-MM-DD]\n"
+            "       mnsafe checksheet report ID [--format json|csv|csv-en|xccdf] [--out FILE]\n");
+    return 2;
+}
+
 static int cmd_tenant(const struct cli *c, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "list") == 0)
@@ -827,6 +917,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     const char *allow_networks[RULES_MAX] = {NULL}, *allow_hours[RULES_MAX] = {NULL}, *places[RULES_MAX] = {NULL};
     size_t nnetworks = 0, nhours = 0, nplaces = 0;
     bool refuse_new_address = false, refuse_new_device = false;
+    const char *checksheet_path = getenv("MNSAFE_CHECKSHEET") ? getenv("MNSAFE_CHECKSHEET") : MNS_CHECKSHEET_DEFAULT;
     unsigned travel_minutes = 0;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
@@ -851,6 +942,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"require-client-cert", required_argument, NULL, 'R'},
                                          {"refuse-new-address", no_argument, NULL, 'W'},
                                          {"refuse-new-device", no_argument, NULL, 'V'},
+                                         {"checksheet", required_argument, NULL, 'K'},
                                          {"place", required_argument, NULL, 'Q'},
                                          {"travel-minutes", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
@@ -907,6 +999,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'A': client_ca = optarg; break;
         case 'W': refuse_new_address = true; break;
         case 'V': refuse_new_device = true; break;
+        case 'K': checksheet_path = optarg; break;
         case 'T':
             if (!flag_number("travel-minutes", optarg, 10080, &travel_minutes))
                 return 2;
@@ -987,20 +1080,37 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                    .travel_minutes = travel_minutes};
     struct mns_vault *v = NULL;
     mns_errmsg em = {""};
-    mns_err err = mns_vault_open(&v, &cfg, &em);
+    /* the check sheet is checked whole at start: a broken file is refused
+     * by name rather than assessed with items missing */
+    struct mns_checksheet *sheet = NULL;
+    mns_err err = mns_checksheet_load(&sheet, checksheet_path, &em);
+    if (err != MNS_OK) {
+        fprintf(stderr, "mnsafe: %s\n", em.text);
+        return 1;
+    }
+    json_t *facts = json_pack("{s:b, s:s, s:s}", "https", https, "tls_min", "TLSv1.2", "store", "sqlite");
+    cfg.checksheet = sheet;
+    cfg.server_facts = facts;
+    err = mns_vault_open(&v, &cfg, &em);
     if (err != MNS_OK) {
         fprintf(stderr, "mnsafe: %s\n", em.text[0] ? em.text : mns_strerror(err));
+        mns_checksheet_free(sheet);
+        json_decref(facts);
         return 1;
     }
     if (dev) {
         if (strcmp(mns_vault_seal_mode(v), "dev") != 0) {
             fprintf(stderr, "mnsafe: --dev needs a dev store; this one is sealed by shares\n");
             mns_vault_free(v);
+            mns_checksheet_free(sheet);
+            json_decref(facts);
             return 1;
         }
         if ((err = mns_vault_unseal_dev(v, &em)) != MNS_OK) {
             fprintf(stderr, "mnsafe: %s\n", em.text[0] ? em.text : mns_strerror(err));
             mns_vault_free(v);
+            mns_checksheet_free(sheet);
+            json_decref(facts);
             return 1;
         }
     }
@@ -1028,6 +1138,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     fflush(stdout);
     int rc = server_run(v, &sc);
     mns_vault_free(v);
+    mns_checksheet_free(sheet);
+    json_decref(facts);
     return rc;
 }
 
@@ -1120,6 +1232,8 @@ int main(int argc, char **argv)
         return cmd_access(&c, vargc, vargv);
     if (strcmp(verb, "tenant") == 0)
         return cmd_tenant(&c, vargc, vargv);
+    if (strcmp(verb, "checksheet") == 0)
+        return cmd_checksheet(&c, vargc, vargv);
     if (strcmp(verb, "purposes") == 0 && vargc == 2) {
         char path[256];
         if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", vargv[1], "/purposes", NULL) != 0)

@@ -30,6 +30,7 @@ struct api_response {
     int status;
     char *body;      /* malloc'ed JSON text; wiped and freed by the sender */
     size_t body_len;
+    const char *content_type; /* a static string; NULL: JSON */
 };
 
 void api_handle(struct mns_vault *vault, const struct api_request *req, struct api_response *resp);

@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "mnsafe/audit.h"
+#include "mnsafe/checksheet.h"
 #include "mnsafe/crypto.h"
 #include "mnsafe/error.h"
 
@@ -109,6 +110,13 @@ struct mns_vault_config {
     bool refuse_new_device;
     const char *const *places;
     unsigned travel_minutes;
+    /* the check sheet (data/checksheet.json), loaded by the caller and kept
+     * alive while the vault is open; NULL: assessments are refused */
+    const struct mns_checksheet *checksheet;
+    /* facts about the server around the vault that probes read (the
+     * vault cannot see them): {"https": bool, "tls_min": "TLSv1.2", ...};
+     * borrowed like checksheet; NULL: none */
+    const json_t *server_facts;
 };
 
 /* Files inside the data directory. */
@@ -312,6 +320,34 @@ mns_err mns_vault_access_policy(struct mns_vault *v, const struct mns_actor *act
 /* officer or sysadmin: revokes a user's assignment to a tenant. Audited. */
 mns_err mns_vault_unassign(struct mns_vault *v, const struct mns_actor *actor, const char *user,
                            const char *tenant_code, mns_errmsg *em) MNS_WUR;
+
+/* ---- check sheet assessments (issue 5) ----------------------------------- */
+
+/* officer assigned to the tenant: starts an assessment ({"title"}); the
+ * items mnsafe can decide about itself are decided at once by probes (see
+ * docs/checksheet.md), the rest wait for people. Audited. result: the
+ * assessment as mns_vault_assessment_get gives it. */
+mns_err mns_vault_assessment_create(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    const char *title, json_t **result, mns_errmsg *em) MNS_WUR;
+/* officer: records a person's assessment of one item: {"status", "reason"?,
+ * "evidence_note"?, "evidence_link"?, "evidence_expires"? (YYYY-MM-DD),
+ * "owner"?, "due"? (YYYY-MM-DD)}; not_applicable needs a reason; an item a
+ * probe decided is refused (MNS_ERR_STATE). Audited. */
+mns_err mns_vault_assessment_set(struct mns_vault *v, const struct mns_actor *actor, int64_t assessment_id,
+                                 const char *item_id, const json_t *fields, mns_errmsg *em) MNS_WUR;
+/* officer or auditor of the tenant, sysadmin: {"assessment": {...},
+ * "results": {ITEM: RESULT}}; evidence past its expiry is reported as such
+ * ("evidence_expired": true, status not_assessed). Audited. */
+mns_err mns_vault_assessment_get(struct mns_vault *v, const struct mns_actor *actor, int64_t assessment_id,
+                                 json_t **result, mns_errmsg *em) MNS_WUR;
+/* The tenant's assessments, newest first. */
+mns_err mns_vault_assessment_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  json_t **result, mns_errmsg *em) MNS_WUR;
+/* The sheet the vault was opened with (borrowed), or NULL. */
+const struct mns_checksheet *mns_vault_checksheet(const struct mns_vault *v);
+/* The probes' verdicts on the live state, without storing anything:
+ * {ITEM: {"status", "probe_detail"}} (sysadmin, officer, auditor). */
+mns_err mns_vault_probe(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em) MNS_WUR;
 
 /* ---- tenants and purposes ------------------------------------------------ */
 

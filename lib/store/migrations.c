@@ -239,6 +239,35 @@ const struct mns_migration mns_migrations[] = {
      /* 1 SHA-1, 2 SHA-256, 3 SHA-512 (mns_totp_alg); 6 or 8 digits */
      "ALTER TABLE users ADD COLUMN totp_alg INTEGER NOT NULL DEFAULT 1;\n"
      "ALTER TABLE users ADD COLUMN totp_digits INTEGER NOT NULL DEFAULT 6;\n"},
+    {9, "check sheet assessments",
+     /* a dated run over the check sheet for a tenant; sheet_sha256 names
+      * the sheet (data/checksheet.json) it was made against */
+     "CREATE TABLE assessments (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),\n"
+     "  title TEXT NOT NULL,\n"
+     "  started_at INTEGER NOT NULL,\n"
+     "  started_by TEXT NOT NULL,\n"
+     "  sheet_sha256 TEXT NOT NULL\n"
+     ");\n"
+     /* one row per item assessed: by a person (attested_by a user name) or
+      * by a probe of mnsafe's own state (attested_by 'mnsafe', probe_detail
+      * naming the setting read); times in ms, due a date (YYYY-MM-DD) */
+     "CREATE TABLE assessment_results (\n"
+     "  assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,\n"
+     "  item_id TEXT NOT NULL,\n"
+     "  status TEXT NOT NULL CHECK (status IN ('satisfied','not_satisfied','partly','not_applicable','not_assessed')),\n"
+     "  reason TEXT,\n"
+     "  attested_by TEXT NOT NULL,\n"
+     "  attested_at INTEGER NOT NULL,\n"
+     "  evidence_note TEXT,\n"
+     "  evidence_link TEXT,\n"
+     "  evidence_expires INTEGER,\n"
+     "  owner TEXT,\n"
+     "  due TEXT,\n"
+     "  probe_detail TEXT,\n"
+     "  PRIMARY KEY (assessment_id, item_id)\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -134,6 +134,8 @@ struct mns_vault {
     bool refuse_new_address;
     bool refuse_new_device;
     unsigned travel_minutes;
+    const struct mns_checksheet *checksheet; /* borrowed; NULL: no assessments */
+    const json_t *server_facts;              /* borrowed; NULL: none */
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */
@@ -205,6 +207,17 @@ mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *
  * assigned. The tenant's id goes into the act (if any) even when refused. */
 mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *code,
                        int64_t *tenant_id, mns_errmsg *em);
+/* Runs the audit verifier on the live store (lock held): MNS_OK intact,
+ * MNS_ERR_TAMPERED with report filled, or why it could not check. */
+struct mns_audit_report;
+mns_err audit_verify_locked(struct mns_vault *v, struct mns_audit_report *report, mns_errmsg *em);
+
+/* The probes (probes.c): {ITEM: {"status","probe_detail"}} for the items
+ * mnsafe decides about itself (lock held). */
+json_t *probes_run(struct mns_vault *v);
+/* The items the probe table names (for tests); returns how many there are. */
+size_t probes_items(const char **items, size_t max);
+
 /* The SPI file a person of kind belongs to (MNS_FILE_*; 0 unknown). */
 unsigned file_of_kind(const char *kind);
 /* MNS_OK if the act's tenant assignment (a->files, set by resolve_tenant)
