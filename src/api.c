@@ -487,36 +487,93 @@ static size_t split_path(char *path, char **seg)
 #define IS(m) (strcmp(req->method, (m)) == 0)
 #define SEG(i, s) (strcmp(seg[(i)], (s)) == 0)
 
-/* GET /assessments/{id}/report?format=json|csv|csv-en|xccdf */
+/* ?format=NAME of the query, or dflt */
+static void query_format(const char *query, char *out, size_t size, const char *dflt)
+{
+    const char *q = query != NULL ? strstr(query, "format=") : NULL;
+    snprintf(out, size, "%s", dflt);
+    if (q != NULL && (q == query || q[-1] == '&')) {
+        size_t n = strcspn(q + 7, "&");
+        snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), q + 7);
+    }
+}
+
+/* Renders results (NULL: the sheet alone) in format; false if unknown. */
+static bool render_sheet(const struct mns_checksheet *cs, const json_t *results, const json_t *info, const char *format,
+                         struct api_response *resp)
+{
+    static const char xml[] = "application/xml; charset=utf-8", csv[] = "text/csv; charset=utf-8",
+                      html[] = "text/html; charset=utf-8";
+    if (strcmp(format, "xccdf") == 0)
+        respond_text(resp, mns_checksheet_xccdf(cs, results, info), xml);
+    else if (strcmp(format, "oscal-catalog") == 0)
+        respond_json(resp, 200, mns_checksheet_oscal_catalog(cs));
+    else if (results == NULL)
+        return false;
+    else if (strcmp(format, "json") == 0) {
+        json_t *rep = mns_checksheet_report(cs, results);
+        json_object_set(rep, "assessment", (json_t *)info);
+        respond_json(resp, 200, rep);
+    } else if (strcmp(format, "csv") == 0 || strcmp(format, "csv-en") == 0)
+        respond_text(resp, mns_checksheet_csv(cs, results, strcmp(format, "csv-en") == 0), csv);
+    else if (strcmp(format, "html") == 0 || strcmp(format, "html-en") == 0)
+        respond_text(resp, mns_checksheet_html(cs, results, info, strcmp(format, "html-en") == 0), html);
+    else if (strcmp(format, "oscal-results") == 0)
+        respond_json(resp, 200, mns_checksheet_oscal_results(cs, results, info));
+    else if (strcmp(format, "oscal-poam") == 0)
+        respond_json(resp, 200, mns_checksheet_oscal_poam(cs, results, info));
+    else
+        return false;
+    return true;
+}
+
+/* POST /assessments/{id}/items/{item}/evidence {"filename","content_type","content_base64"} */
+static void h_evidence_add(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, int64_t id,
+                           const char *item, struct api_response *resp)
+{
+    static const char *const fields[] = {"filename", "content_type", "content_base64"};
+    const char *filename, *type, *b64;
+    json_t *b = body_object(req, resp);
+    if (b == NULL)
+        return;
+    if (only_fields(b, fields, 3, resp) && require_str(b, "filename", resp, &filename) &&
+        require_str(b, "content_type", resp, &type) && require_str(b, "content_base64", resp, &b64)) {
+        mns_errmsg em = {""};
+        size_t n = strlen(b64), len = 0;
+        uint8_t *data = malloc(n / 4 * 3 + 3);
+        json_t *res = NULL;
+        mns_err err = data == NULL ? MNS_ERR_NOMEM : mns_base64_decode(data, n / 4 * 3 + 3, &len, b64, n);
+        if (err == MNS_ERR_INVALID)
+            mns_fail(&em, err, "content_base64: not base64 / base64 ではありません");
+        if (err == MNS_OK)
+            err = mns_vault_evidence_add(v, actor, id, item, filename, type, data, len, &res, &em);
+        respond_result(resp, err, res, &em, 201);
+        if (data != NULL) {
+            mns_wipe(data, n / 4 * 3 + 3);
+            free(data);
+        }
+    }
+    json_decref(b);
+}
+
+/* GET /assessments/{id}/report?format=json|csv|csv-en|html|html-en|xccdf|oscal-catalog|oscal-results|oscal-poam */
 static void h_report(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, int64_t id,
                      struct api_response *resp)
 {
-    char format[16] = "json";
-    const char *q = req->query != NULL ? strstr(req->query, "format=") : NULL;
-    if (q != NULL && (q == req->query || q[-1] == '&')) {
-        size_t n = strcspn(q + 7, "&");
-        snprintf(format, sizeof(format), "%.*s", (int)(n < sizeof(format) ? n : sizeof(format) - 1), q + 7);
-    }
+    char format[24];
     mns_errmsg em = {""};
     json_t *res = NULL;
     const struct mns_checksheet *cs = mns_vault_checksheet(v);
+    query_format(req->query, format, sizeof(format), "json");
     mns_err err = cs != NULL ? mns_vault_assessment_get(v, actor, id, &res, &em)
                              : mns_fail(&em, MNS_ERR_STATE, "no check sheet is loaded / チェックシートが読み込まれていません");
     if (err != MNS_OK) {
         respond_error(resp, err, &em);
         return;
     }
-    const json_t *results = json_object_get(res, "results"), *info = json_object_get(res, "assessment");
-    if (strcmp(format, "json") == 0) {
-        json_t *rep = mns_checksheet_report(cs, results);
-        json_object_set(rep, "assessment", (json_t *)info);
-        respond_json(resp, 200, rep);
-    } else if (strcmp(format, "csv") == 0 || strcmp(format, "csv-en") == 0) {
-        respond_text(resp, mns_checksheet_csv(cs, results, strcmp(format, "csv-en") == 0), "text/csv; charset=utf-8");
-    } else if (strcmp(format, "xccdf") == 0) {
-        respond_text(resp, mns_checksheet_xccdf(cs, results, info), "application/xml; charset=utf-8");
-    } else {
-        mns_fail(&em, MNS_ERR_INVALID, "format: json, csv, csv-en or xccdf / 形式は json, csv, csv-en, xccdf です");
+    if (!render_sheet(cs, json_object_get(res, "results"), json_object_get(res, "assessment"), format, resp)) {
+        mns_fail(&em, MNS_ERR_INVALID, "format: json, csv, csv-en, html, html-en, xccdf, oscal-catalog, oscal-results "
+                 "or oscal-poam / 形式の指定が不正です");
         respond_error(resp, MNS_ERR_INVALID, &em);
     }
     json_decref(res);
@@ -771,6 +828,14 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             respond_error(resp, MNS_ERR_STATE, &em);
         } else if (n == 1) {
             respond_json(resp, 200, json_deep_copy(mns_checksheet_json(cs)));
+        } else if (n == 2 && SEG(1, "export")) {
+            /* the sheet alone, for SCAP and OSCAL tools */
+            char format[24];
+            query_format(req->query, format, sizeof(format), "xccdf");
+            if (!render_sheet(cs, NULL, NULL, format, resp)) {
+                mns_fail(&em, MNS_ERR_INVALID, "format: xccdf or oscal-catalog / 形式は xccdf か oscal-catalog です");
+                respond_error(resp, MNS_ERR_INVALID, &em);
+            }
         } else if (n == 2 && SEG(1, "counts")) {
             respond_json(resp, 200, mns_checksheet_counts(cs));
         } else if (n == 2 && SEG(1, "probes")) {
@@ -779,6 +844,32 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         } else {
             mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
             respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+        }
+        return;
+    }
+    if (n == 4 && SEG(0, "tenants") && SEG(2, "assessments") && SEG(3, "trend") && IS("GET")) {
+        err = mns_vault_assessment_trend(v, &actor, seg[1], &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if (n == 2 && SEG(0, "evidence") && parse_id(seg[1], &id) && IS("GET")) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        json_t *meta = NULL;
+        err = mns_vault_evidence_get(v, &actor, id, &data, &len, &meta, &em);
+        if (err == MNS_OK) {
+            char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+            if (b64 != NULL) {
+                mns_base64_encode(b64, data, len);
+                json_object_set_new(meta, "content_base64", json_string(b64));
+                mns_wipe(b64, strlen(b64));
+                free(b64);
+            }
+            mns_wipe(data, len);
+            free(data);
+            respond_result(resp, b64 != NULL ? MNS_OK : MNS_ERR_NOMEM, meta, &em, 200);
+        } else {
+            respond_error(resp, err, &em);
         }
         return;
     }
@@ -819,6 +910,10 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         }
         if (n == 3 && SEG(2, "report") && IS("GET")) {
             h_report(v, req, &actor, id, resp);
+            return;
+        }
+        if (n == 5 && SEG(2, "items") && SEG(4, "evidence") && IS("POST")) {
+            h_evidence_add(v, req, &actor, id, seg[3], resp);
             return;
         }
     }

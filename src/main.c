@@ -81,9 +81,15 @@ static const char usage_text[] =
     "  checksheet assess TENANT --title TITLE      start an assessment (probes run now)\n"
     "  checksheet list TENANT | get ID\n"
     "  checksheet set ID ITEM --status satisfied|not_satisfied|partly|not_applicable|not_assessed\n"
+    "        [--parts PART,...] (the check boxes ticked)\n"
     "        [--reason R] [--evidence-note N] [--evidence-link L] [--evidence-expires YYYY-MM-DD]\n"
     "        [--owner O] [--due YYYY-MM-DD]\n"
-    "  checksheet report ID [--format json|csv|csv-en|xccdf] [--out FILE]\n"
+    "  checksheet report|export ID [--format json|csv|csv-en|html|html-en|xccdf|oscal-results|oscal-poam]\n"
+    "        [--out FILE]                          an assessment's report (CSV with BOM for Excel)\n"
+    "  checksheet export [--format xccdf|oscal-catalog] [--out FILE]   the sheet alone\n"
+    "  checksheet evidence ID ITEM FILE [--type MIME]   attach a file (kept encrypted, SHA-256 recorded)\n"
+    "  checksheet evidence-get EVIDENCE_ID --out FILE\n"
+    "  checksheet trend TENANT                    scores of the tenant's assessments over time\n"
     "\n"
     "Tenants and numbers (clerks; numbers are read from stdin or asked, never taken\n"
     "from the command line, so they stay out of shell history and ps):\n"
@@ -572,13 +578,20 @@ static int cmd_checksheet(const struct cli *c, int argc, char **argv)
             return 2;
         return call(c, "GET", path, NULL, NULL);
     }
-    if ((strcmp(verb, "get") == 0 && argc == 3) || (strcmp(verb, "report") == 0 && (argc == 3 || argc == 5 || argc == 7))) {
-        const char *format = opt_value(argc, argv, 3, "--format"), *out = opt_value(argc, argv, 3, "--out");
-        if (strspn(argv[2], "0123456789") != strlen(argv[2]) ||
+    /* export without an id: the sheet alone (xccdf, oscal-catalog) */
+    bool sheet_only = strcmp(verb, "export") == 0 && (argc < 3 || argv[2][0] == '-');
+    if ((strcmp(verb, "get") == 0 && argc == 3) ||
+        ((strcmp(verb, "report") == 0 || strcmp(verb, "export") == 0) && argc >= 2 && argc <= 7)) {
+        int from = sheet_only ? 2 : 3;
+        const char *format = opt_value(argc, argv, from, "--format"), *out = opt_value(argc, argv, from, "--out");
+        if ((!sheet_only && (argc < 3 || strspn(argv[2], "0123456789") != strlen(argv[2]))) ||
             (format != NULL && strspn(format, "abcdefghijklmnopqrstuvwxyz-") != strlen(format)))
             return 2;
-        snprintf(path, sizeof(path), API_PREFIX "/assessments/%s%s%s", argv[2], verb[0] == 'r' ? "/report?format=" : "",
-                 verb[0] == 'r' ? (format != NULL ? format : "json") : "");
+        if (sheet_only)
+            snprintf(path, sizeof(path), API_PREFIX "/checksheet/export?format=%s", format != NULL ? format : "xccdf");
+        else
+            snprintf(path, sizeof(path), API_PREFIX "/assessments/%s%s%s", argv[2], verb[0] != 'g' ? "/report?format=" : "",
+                     verb[0] != 'g' ? (format != NULL ? format : "json") : "");
         json_t *resp = NULL;
         if (call(c, "GET", path, NULL, &resp) != 0)
             return 1;
@@ -604,7 +617,8 @@ static int cmd_checksheet(const struct cli *c, int argc, char **argv)
                                                {"--evidence-link", "evidence_link"},
                                                {"--evidence-expires", "evidence_expires"},
                                                {"--owner", "owner"},
-                                               {"--due", "due"}};
+                                               {"--due", "due"},
+                                               {"--parts", "parts"}};
         if (strchr(argv[3], '/') != NULL || strchr(argv[3], '?') != NULL)
             return 2;
         json_t *body = json_object();
@@ -617,17 +631,83 @@ static int cmd_checksheet(const struct cli *c, int argc, char **argv)
                 fprintf(stderr, "mnsafe: checksheet set: unknown option %s\n", argv[i]);
                 return 2;
             }
-            json_object_set_new(body, flags[k][1], json_string(argv[i + 1]));
+            json_object_set_new(body, flags[k][1],
+                                strcmp(flags[k][1], "parts") == 0 ? split_list(argv[i + 1]) : json_string(argv[i + 1]));
         }
         snprintf(path, sizeof(path), API_PREFIX "/assessments/%s/items/%s", argv[2], argv[3]);
         return call(c, "PUT", path, body, NULL);
     }
+    if (strcmp(verb, "trend") == 0 && argc == 3) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/assessments/trend", NULL) != 0)
+            return 2;
+        return call(c, "GET", path, NULL, NULL);
+    }
+    if (strcmp(verb, "evidence") == 0 && argc >= 5 && strspn(argv[2], "0123456789") == strlen(argv[2]) &&
+        strchr(argv[3], '/') == NULL) {
+        /* evidence ID ITEM FILE [--type T]: the file is sent base64 in JSON */
+        const char *type = opt_value(argc, argv, 5, "--type");
+        if (type == NULL) {
+            const char *dot = strrchr(argv[4], '.');
+            type = dot == NULL ? "application/octet-stream"
+                   : strcmp(dot, ".pdf") == 0                       ? "application/pdf"
+                   : strcmp(dot, ".png") == 0                       ? "image/png"
+                   : strcmp(dot, ".jpg") == 0 || strcmp(dot, ".jpeg") == 0 ? "image/jpeg"
+                   : strcmp(dot, ".csv") == 0                       ? "text/csv"
+                   : strcmp(dot, ".zip") == 0                       ? "application/zip"
+                                                                   : "text/plain";
+        }
+        FILE *f = fopen(argv[4], "rb");
+        if (f == NULL) {
+            fprintf(stderr, "mnsafe: cannot read %s / 読めません\n", argv[4]);
+            return 1;
+        }
+        uint8_t *data = malloc(8u * 1024 * 1024 + 1);
+        size_t len = data != NULL ? fread(data, 1, 8u * 1024 * 1024 + 1, f) : 0;
+        fclose(f);
+        char *b64 = data != NULL ? malloc(4 * ((len + 2) / 3) + 1) : NULL;
+        if (b64 == NULL) {
+            free(data);
+            return 1;
+        }
+        mns_base64_encode(b64, data, len);
+        free(data);
+        const char *base = strrchr(argv[4], '/') ? strrchr(argv[4], '/') + 1 : argv[4];
+        snprintf(path, sizeof(path), API_PREFIX "/assessments/%s/items/%s/evidence", argv[2], argv[3]);
+        json_t *body = json_pack("{s:s, s:s, s:s}", "filename", base, "content_type", type, "content_base64", b64);
+        free(b64);
+        return call(c, "POST", path, body, NULL);
+    }
+    if (strcmp(verb, "evidence-get") == 0 && argc == 5 && strcmp(argv[3], "--out") == 0 &&
+        strspn(argv[2], "0123456789") == strlen(argv[2])) {
+        json_t *resp = NULL;
+        snprintf(path, sizeof(path), API_PREFIX "/evidence/%s", argv[2]);
+        if (call(c, "GET", path, NULL, &resp) != 0)
+            return 1;
+        const char *b64 = json_string_value(json_object_get(resp, "content_base64"));
+        size_t n = b64 != NULL ? strlen(b64) : 0, len = 0;
+        uint8_t *data = malloc(n / 4 * 3 + 3);
+        int rc = 1;
+        FILE *f = NULL;
+        if (data != NULL && mns_base64_decode(data, n / 4 * 3 + 3, &len, b64 != NULL ? b64 : "", n) == MNS_OK &&
+            (f = fopen(argv[4], "wb")) != NULL) {
+            rc = fwrite(data, 1, len, f) == len ? 0 : 1;
+            rc |= fclose(f) != 0;
+            printf("%s (%zu bytes, sha256 %s)\n", argv[4], len, json_string_value(json_object_get(resp, "sha256")));
+        }
+        free(data);
+        json_decref(resp);
+        return rc;
+    }
     fprintf(stderr,
             "usage: mnsafe checksheet show | counts | probes\n"
+            "       mnsafe checksheet trend TENANT\n"
+            "       mnsafe checksheet evidence ID ITEM FILE [--type MIME] | evidence-get EVIDENCE_ID --out FILE\n"
             "       mnsafe checksheet assess TENANT --title TITLE | list TENANT | get ID\n"
             "       mnsafe checksheet set ID ITEM --status S [--reason R] [--evidence-note N] [--evidence-link L]\n"
             "                             [--evidence-expires YYYY-MM-DD] [--owner O] [--due YYYY-MM-DD]\n"
-            "       mnsafe checksheet report ID [--format json|csv|csv-en|xccdf] [--out FILE]\n");
+            "       mnsafe checksheet report|export ID [--format F] [--out FILE]\n"
+            "           F: json, csv, csv-en, html, html-en, xccdf, oscal-catalog, oscal-results, oscal-poam\n"
+            "       mnsafe checksheet export [--format xccdf|oscal-catalog] [--out FILE]   the sheet alone\n");
     return 2;
 }
 

@@ -72,6 +72,18 @@ char *mns_checksheet_csv(const struct mns_checksheet *cs, const json_t *results,
  * in info: "id", "title", "started_at" (ISO 8601), "tenant"). Caller frees. */
 char *mns_checksheet_xccdf(const struct mns_checksheet *cs, const json_t *results, const json_t *info);
 
+/* OSCAL 1.0.6 JSON (new references): the sheet as a catalog; an
+ * assessment's results (info as for XCCDF) as assessment-results; its gaps
+ * as a plan of action and milestones. */
+json_t *mns_checksheet_oscal_catalog(const struct mns_checksheet *cs);
+json_t *mns_checksheet_oscal_results(const struct mns_checksheet *cs, const json_t *results, const json_t *info);
+json_t *mns_checksheet_oscal_poam(const struct mns_checksheet *cs, const json_t *results, const json_t *info);
+
+/* A self-contained HTML page of the report (Japanese, or English when
+ * english): scores and coverage per category and section, the gap list and
+ * every item with its status. Caller frees. */
+char *mns_checksheet_html(const struct mns_checksheet *cs, const json_t *results, const json_t *info, bool english);
+
 #ifdef __cplusplus
 }
 #endif

@@ -343,6 +343,21 @@ mns_err mns_vault_assessment_get(struct mns_vault *v, const struct mns_actor *ac
 /* The tenant's assessments, newest first. */
 mns_err mns_vault_assessment_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                   json_t **result, mns_errmsg *em) MNS_WUR;
+/* officer: a file given as evidence for an item (PDF, PNG, JPEG, text, CSV
+ * or ZIP, at most 8 MiB), stored AES-256-GCM encrypted under a key of its
+ * own wrapped by the tenant key; its SHA-256 is recorded (and named in the
+ * audit entry). result: {"id","item","filename","content_type","size","sha256"}. */
+mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *actor, int64_t assessment_id,
+                               const char *item_id, const char *filename, const char *content_type,
+                               const uint8_t *data, size_t len, json_t **result, mns_errmsg *em) MNS_WUR;
+/* officer or auditor of the tenant: the file (*data malloc'ed; the caller
+ * wipes and frees it), checked against its recorded SHA-256. Audited. */
+mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *actor, int64_t evidence_id, uint8_t **data,
+                               size_t *len, json_t **meta, mns_errmsg *em) MNS_WUR;
+/* The tenant's assessments, oldest first, each with its overall scores:
+ * {"trend": [{"id","title","started_at","minimum","optional","all"}]}. */
+mns_err mns_vault_assessment_trend(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   json_t **result, mns_errmsg *em) MNS_WUR;
 /* The sheet the vault was opened with (borrowed), or NULL. */
 const struct mns_checksheet *mns_vault_checksheet(const struct mns_vault *v);
 /* The probes' verdicts on the live state, without storing anything:

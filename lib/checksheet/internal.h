@@ -31,5 +31,7 @@ char *buf_take(struct buf *b);
 /* The item's result in results, or NULL; its status ("not_assessed" when none). */
 const json_t *result_of(const json_t *results, const char *id);
 const char *status_of(const json_t *results, const char *id);
+/* obj[key] as text, or dflt */
+const char *text_or(const json_t *obj, const char *key, const char *dflt);
 
 #endif

@@ -102,6 +102,12 @@ const json_t *result_of(const json_t *results, const char *id)
     return json_object_get(results, id);
 }
 
+const char *text_or(const json_t *obj, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s != NULL ? s : dflt;
+}
+
 const char *status_of(const json_t *results, const char *id)
 {
     const char *s = json_string_value(json_object_get(result_of(results, id), "status"));

@@ -268,6 +268,27 @@ const struct mns_migration mns_migrations[] = {
      "  probe_detail TEXT,\n"
      "  PRIMARY KEY (assessment_id, item_id)\n"
      ");\n"},
+    {10, "assessment parts and evidence files",
+     /* the item's check boxes ticked (part ids, comma-separated) */
+     "ALTER TABLE assessment_results ADD COLUMN parts TEXT;\n"
+     /* files given as evidence: AES-256-GCM under a key of their own,
+      * wrapped by the tenant key; sha256 of the plaintext, named in the
+      * audit entry */
+     "CREATE TABLE assessment_evidence (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,\n"
+     "  item_id TEXT NOT NULL,\n"
+     "  filename TEXT NOT NULL,\n"
+     "  content_type TEXT NOT NULL,\n"
+     "  size INTEGER NOT NULL,\n"
+     "  sha256 TEXT NOT NULL,\n"
+     "  key_version INTEGER NOT NULL,\n"
+     "  wrapped_key BLOB NOT NULL,\n"
+     "  content_ct BLOB NOT NULL,\n"
+     "  uploaded_by TEXT NOT NULL,\n"
+     "  uploaded_at INTEGER NOT NULL\n"
+     ");\n"
+     "CREATE INDEX assessment_evidence_item ON assessment_evidence (assessment_id, item_id);\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

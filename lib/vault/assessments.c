@@ -113,7 +113,7 @@ static mns_err read_results(struct mns_vault *v, int64_t aid, json_t *results)
     int64_t now = mns_now_ms();
     mns_err err = mns_store_prepare(v->store, &s,
                                     "SELECT item_id, status, reason, attested_by, attested_at, evidence_note, evidence_link, "
-                                    "evidence_expires, owner, due, probe_detail FROM assessment_results "
+                                    "evidence_expires, owner, due, probe_detail, parts FROM assessment_results "
                                     "WHERE assessment_id = ? ORDER BY item_id");
     if (err != MNS_OK)
         return err;
@@ -133,7 +133,40 @@ static mns_err read_results(struct mns_vault *v, int64_t aid, json_t *results)
                                   "probe_detail", mns_stmt_text(s, 10), "evidence_expired", expired);
             if (expired && r != NULL)
                 json_object_set_new(r, "status_attested", json_string(mns_stmt_text(s, 1)));
+            json_t *ticked = json_array();
+            const char *pt = mns_stmt_text(s, 11);
+            while (pt != NULL && *pt) {
+                size_t n = strcspn(pt, ",");
+                json_array_append_new(ticked, json_stringn(pt, n));
+                pt += n + (pt[n] == ',');
+            }
+            json_object_set_new(r, "parts", ticked);
             json_object_set_new(results, mns_stmt_text(s, 0), r);
+        }
+    mns_stmt_reset(s);
+    if (err != MNS_OK)
+        return err;
+    /* the files given as evidence, by item (their contents stay sealed) */
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT item_id, id, filename, content_type, size, sha256, uploaded_by FROM "
+                                 "assessment_evidence WHERE assessment_id = ? ORDER BY id")) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, aid)) == MNS_OK)
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            json_t *r = json_object_get(results, mns_stmt_text(s, 0));
+            if (r == NULL) {
+                r = json_pack("{s:s}", "status", "not_assessed");
+                json_object_set_new(results, mns_stmt_text(s, 0), r);
+            }
+            json_t *files = json_object_get(r, "evidence_files");
+            if (files == NULL) {
+                files = json_array();
+                json_object_set_new(r, "evidence_files", files);
+            }
+            json_array_append_new(files, json_pack("{s:I, s:s, s:s, s:I, s:s, s:s}", "id", (json_int_t)mns_stmt_int64(s, 1),
+                                                   "filename", mns_stmt_text(s, 2), "content_type", mns_stmt_text(s, 3),
+                                                   "size", (json_int_t)mns_stmt_int64(s, 4), "sha256",
+                                                   mns_stmt_text(s, 5), "uploaded_by", mns_stmt_text(s, 6)));
         }
     mns_stmt_reset(s);
     return err;
@@ -207,8 +240,8 @@ static const char *field_text(const json_t *fields, const char *key)
 mns_err mns_vault_assessment_set(struct mns_vault *v, const struct mns_actor *actor, int64_t assessment_id,
                                  const char *item_id, const json_t *fields, mns_errmsg *em)
 {
-    static const char *const known[] = {"status",   "reason", "evidence_note", "evidence_link",
-                                        "evidence_expires", "owner",  "due"};
+    static const char *const known[] = {"status", "reason", "evidence_note", "evidence_link", "evidence_expires",
+                                        "owner",  "due",    "parts"};
     static const char *const texts[] = {"reason", "evidence_note", "evidence_link", "owner"};
     struct act a;
     struct mns_stmt *s;
@@ -242,7 +275,7 @@ mns_err mns_vault_assessment_set(struct mns_vault *v, const struct mns_actor *ac
             err = mns_fail(em, MNS_ERR_INVALID, "%.40s: unknown field / 不明な項目です", vault_valid_code(key) ? key : "body");
             goto out;
         }
-        if (!json_is_string(val) && !json_is_null(val)) {
+        if (strcmp(key, "parts") != 0 && !json_is_string(val) && !json_is_null(val)) {
             err = mns_fail(em, MNS_ERR_INVALID, "%s: text expected / 文字列を指定してください", key);
             goto out;
         }
@@ -259,6 +292,32 @@ mns_err mns_vault_assessment_set(struct mns_vault *v, const struct mns_actor *ac
             err = mns_fail(em, MNS_ERR_INVALID, "%s: text of at most 2000 bytes, without a My Number / "
                            "2000バイト以内で、個人番号を含まない文字列にしてください", texts[i]);
             goto out;
+        }
+    }
+    /* the item's check boxes ticked: ids of its parts */
+    char parts[1024] = "";
+    const json_t *plist = json_object_get(fields, "parts"), *pv;
+    size_t pi;
+    if (plist != NULL && !json_is_array(plist) && !json_is_null(plist)) {
+        err = mns_fail(em, MNS_ERR_INVALID, "parts: a list of part ids / parts は確認項目IDの一覧です");
+        goto out;
+    }
+    json_array_foreach(plist, pi, pv) {
+        const json_t *known_parts = json_object_get(mns_checksheet_item(v->checksheet, item_id), "parts"), *kp;
+        size_t ki;
+        bool found = false;
+        json_array_foreach(known_parts, ki, kp) found = found || (json_is_string(pv) && strcmp(json_string_value(
+                                                                       json_object_get(kp, "id")), json_string_value(pv)) == 0);
+        if (!found || strlen(parts) + strlen(json_string_value(pv)) + 2 > sizeof(parts)) {
+            err = mns_fail(em, MNS_ERR_INVALID, "parts[%zu]: not a check box of this item / この項目の確認項目ではありません", pi);
+            goto out;
+        }
+        char wrapped[1100], one[80];
+        snprintf(wrapped, sizeof(wrapped), ",%s,", parts);
+        snprintf(one, sizeof(one), ",%s,", json_string_value(pv));
+        if (strstr(wrapped, one) == NULL) { /* a part named twice is ticked once */
+            size_t used = strlen(parts);
+            snprintf(parts + used, sizeof(parts) - used, "%s%s", used ? "," : "", json_string_value(pv));
         }
     }
     const char *reason = field_text(fields, "reason");
@@ -288,12 +347,12 @@ mns_err mns_vault_assessment_set(struct mns_vault *v, const struct mns_actor *ac
         goto out;
     if ((err = mns_store_prepare(v->store, &s,
                                  "INSERT INTO assessment_results (assessment_id, item_id, status, reason, attested_by, "
-                                 "attested_at, evidence_note, evidence_link, evidence_expires, owner, due) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (assessment_id, item_id) DO UPDATE SET "
+                                 "attested_at, evidence_note, evidence_link, evidence_expires, owner, due, parts) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (assessment_id, item_id) DO UPDATE SET "
                                  "status = excluded.status, reason = excluded.reason, attested_by = excluded.attested_by, "
                                  "attested_at = excluded.attested_at, evidence_note = excluded.evidence_note, "
                                  "evidence_link = excluded.evidence_link, evidence_expires = excluded.evidence_expires, "
-                                 "owner = excluded.owner, due = excluded.due, probe_detail = NULL")) != MNS_OK)
+                                 "owner = excluded.owner, due = excluded.due, parts = excluded.parts, probe_detail = NULL")) != MNS_OK)
         goto out;
     const char *vals[] = {reason, field_text(fields, "evidence_note"), field_text(fields, "evidence_link")};
     err = mns_stmt_bind_int64(s, 1, assessment_id);
@@ -310,6 +369,7 @@ mns_err mns_vault_assessment_set(struct mns_vault *v, const struct mns_actor *ac
         err = field_text(fields, "owner") ? mns_stmt_bind_text(s, 10, field_text(fields, "owner"), -1)
                                           : mns_stmt_bind_null(s, 10);
     if (err == MNS_OK) err = due ? mns_stmt_bind_text(s, 11, due, -1) : mns_stmt_bind_null(s, 11);
+    if (err == MNS_OK) err = parts[0] ? mns_stmt_bind_text(s, 12, parts, -1) : mns_stmt_bind_null(s, 12);
     if (err == MNS_OK)
         err = mns_stmt_run(s);
     mns_stmt_reset(s);
@@ -349,13 +409,35 @@ mns_err mns_vault_assessment_get(struct mns_vault *v, const struct mns_actor *ac
     return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
 }
 
+/* The tenant's assessments into list, newest first or oldest first. */
+static mns_err list_assessments(struct mns_vault *v, int64_t tid, bool oldest_first, json_t *list)
+{
+    struct mns_stmt *s;
+    bool row;
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    oldest_first ? "SELECT id, title, started_at, started_by FROM assessments "
+                                                   "WHERE tenant_id = ? ORDER BY id"
+                                                 : "SELECT id, title, started_at, started_by FROM assessments "
+                                                   "WHERE tenant_id = ? ORDER BY id DESC");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            char at[32];
+            iso_ms(at, mns_stmt_int64(s, 2));
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)mns_stmt_int64(s, 0), "title",
+                                                  mns_stmt_text(s, 1), "started_at", at, "started_by",
+                                                  mns_stmt_text(s, 3)));
+        }
+    mns_stmt_reset(s);
+    return err;
+}
+
 mns_err mns_vault_assessment_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                   json_t **result, mns_errmsg *em)
 {
     struct act a;
-    struct mns_stmt *s;
     int64_t tid = 0;
-    bool row;
     json_t *list = json_array();
     mns_err err;
 
@@ -365,20 +447,8 @@ mns_err mns_vault_assessment_list(struct mns_vault *v, const struct mns_actor *a
     vault_lock(v);
     act_init(&a, v, actor, "assessment.list");
     if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, em)) == MNS_OK &&
-        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
-        (err = mns_store_prepare(v->store, &s,
-                                 "SELECT id, title, started_at, started_by FROM assessments WHERE tenant_id = ? "
-                                 "ORDER BY id DESC")) == MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
-            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
-                char at[32];
-                iso_ms(at, mns_stmt_int64(s, 2));
-                json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)mns_stmt_int64(s, 0),
-                                                      "title", mns_stmt_text(s, 1), "started_at", at, "started_by",
-                                                      mns_stmt_text(s, 3)));
-            }
-        mns_stmt_reset(s);
-    }
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK)
+        err = list_assessments(v, tid, false, list);
     return act_end_list(&a, err, "assessments", list, result);
 }
 
@@ -404,4 +474,250 @@ mns_err mns_vault_probe(struct mns_vault *v, const struct mns_actor *actor, json
         *result = NULL;
     }
     return err;
+}
+
+/* ---- evidence files --------------------------------------------------------- */
+
+#define EVIDENCE_MAX (8u * 1024 * 1024)
+
+static const char *const evidence_types[] = {"application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv",
+                                             "application/zip"};
+
+static int ad_evidence(char *buf, size_t n, int64_t tenant, int64_t id, const char *sha)
+{
+    return snprintf(buf, n, "evidence|v1|%lld|%lld|%s", (long long)tenant, (long long)id, sha);
+}
+
+static int ad_evidence_key(char *buf, size_t n, int64_t tenant, int64_t id, int64_t kver)
+{
+    return snprintf(buf, n, "evidence-key|v1|%lld|%lld|%lld", (long long)tenant, (long long)id, (long long)kver);
+}
+
+mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *actor, int64_t assessment_id,
+                               const char *item_id, const char *filename, const char *content_type, const uint8_t *data,
+                               size_t len, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    const struct tenant_keys *tk = NULL;
+    json_t *info = NULL;
+    uint8_t md[MNS_HASH_LEN], fk[MNS_KEY_LEN], wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD], *ct = NULL;
+    char sha[65], ad[128];
+    int64_t id = 0;
+    bool type_ok = false;
+    mns_err err;
+
+    *result = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "assessment.evidence_add");
+    snprintf(a.subject, sizeof(a.subject), "assessment:%lld", (long long)assessment_id);
+    if ((err = require_role(actor, MNS_ROLE_OFFICER, em)) != MNS_OK || (err = need_sheet(v, em)) != MNS_OK ||
+        (err = require_unsealed(v, em)) != MNS_OK ||
+        (err = load_assessment(v, &a, actor, assessment_id, &info, em)) != MNS_OK)
+        goto out;
+    if (mns_checksheet_item(v->checksheet, item_id) == NULL) {
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such item on the check sheet / チェックシートにない項目です");
+        goto out;
+    }
+    for (size_t i = 0; content_type != NULL && i < sizeof(evidence_types) / sizeof(evidence_types[0]); i++)
+        type_ok = type_ok || strcmp(content_type, evidence_types[i]) == 0;
+    if (filename == NULL || filename[0] == '\0' || !vault_valid_text(filename, 200) || strchr(filename, '/') != NULL)
+        err = mns_fail(em, MNS_ERR_INVALID, "filename: a name of 1-200 bytes without '/' or a My Number / "
+                       "ファイル名が不正です");
+    else if (!type_ok)
+        err = mns_fail(em, MNS_ERR_INVALID, "content_type: PDF, PNG, JPEG, text, CSV or ZIP / "
+                       "ファイルの種類は PDF, PNG, JPEG, テキスト, CSV, ZIP です");
+    else if (len == 0 || len > EVIDENCE_MAX)
+        err = mns_fail(em, MNS_ERR_LIMIT, "content: 1 byte to 8 MiB / ファイルは8MiBまでです");
+    if (err != MNS_OK || (err = tenant_keys_get(v, a.tenant_id, &tk)) != MNS_OK)
+        goto out;
+    if ((ct = malloc(len + MNS_AEAD_OVERHEAD)) == NULL) {
+        err = MNS_ERR_NOMEM;
+        goto out;
+    }
+    /* a key of the file's own, wrapped by the tenant key */
+    if ((err = mns_sha256(md, data, len)) != MNS_OK || (err = vault_new_id(v, &id)) != MNS_OK ||
+        (err = mns_random(fk, sizeof(fk))) != MNS_OK)
+        goto out;
+    mns_hex_encode(sha, md, sizeof(md));
+    ad_evidence(ad, sizeof(ad), a.tenant_id, id, sha);
+    if ((err = mns_aead_seal(ct, fk, ad, strlen(ad), data, len)) != MNS_OK)
+        goto out;
+    ad_evidence_key(ad, sizeof(ad), a.tenant_id, id, tk->version);
+    if ((err = mns_aead_seal(wrapped, tk->kek, ad, strlen(ad), fk, sizeof(fk))) != MNS_OK ||
+        (err = act_begin(&a)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO assessment_evidence (id, assessment_id, item_id, filename, content_type, size, "
+                                 "sha256, key_version, wrapped_key, content_ct, uploaded_by, uploaded_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) != MNS_OK)
+        goto out;
+    err = mns_stmt_bind_int64(s, 1, id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, assessment_id);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 3, item_id, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, filename, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 5, content_type, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 6, (int64_t)len);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 7, sha, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, tk->version);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 9, wrapped, sizeof(wrapped));
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 10, ct, len + MNS_AEAD_OVERHEAD);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 11, actor->name, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 12, mns_now_ms());
+    if (err == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    if (err == MNS_OK)
+        act_note(&a, "item:%s; evidence:%lld; sha256:%s; %zu bytes", item_id, (long long)id, sha, len);
+out:
+    mns_wipe(fk, sizeof(fk));
+    if (ct != NULL) {
+        mns_wipe(ct, len + MNS_AEAD_OVERHEAD);
+        free(ct);
+    }
+    json_decref(info);
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK)
+        return err;
+    *result = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)id, "item", item_id, "filename", filename,
+                        "content_type", content_type, "size", (json_int_t)len, "sha256", sha);
+    return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *actor, int64_t evidence_id, uint8_t **data,
+                               size_t *len, json_t **meta, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    const struct tenant_keys *tk = NULL;
+    json_t *info = NULL;
+    uint8_t fk[MNS_KEY_LEN], md[MNS_HASH_LEN];
+    char ad[128], sha[65] = "", got[65];
+    bool row = false;
+    mns_err err;
+
+    *data = NULL;
+    *len = 0;
+    *meta = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "assessment.evidence_read");
+    snprintf(a.subject, sizeof(a.subject), "evidence:%lld", (long long)evidence_id);
+    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, em)) != MNS_OK ||
+        (err = require_unsealed(v, em)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT assessment_id, item_id, filename, content_type, sha256, key_version, wrapped_key, "
+                                 "content_ct FROM assessment_evidence WHERE id = ?")) != MNS_OK)
+        goto out;
+    int64_t aid = 0, kver = 0;
+    if ((err = mns_stmt_bind_int64(s, 1, evidence_id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        aid = mns_stmt_int64(s, 0);
+        kver = mns_stmt_int64(s, 5);
+        snprintf(sha, sizeof(sha), "%s", mns_stmt_text(s, 4));
+        *meta = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)evidence_id, "assessment", (json_int_t)aid,
+                          "item", mns_stmt_text(s, 1), "filename", mns_stmt_text(s, 2), "content_type",
+                          mns_stmt_text(s, 3), "sha256", sha);
+    }
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such evidence file / 証跡ファイルが見つかりません");
+    if (err == MNS_OK) {
+        /* the rows are copied out before the assessment check reuses the store */
+        size_t wl = 0, cl = 0;
+        const uint8_t *w = mns_stmt_blob(s, 6, &wl), *c = mns_stmt_blob(s, 7, &cl);
+        uint8_t *wcopy = malloc(wl + 1), *ccopy = malloc(cl + 1);
+        if (wcopy == NULL || ccopy == NULL) {
+            free(wcopy);
+            free(ccopy);
+            err = MNS_ERR_NOMEM;
+        } else {
+            memcpy(wcopy, w, wl);
+            memcpy(ccopy, c, cl);
+            mns_stmt_reset(s);
+            if ((err = load_assessment(v, &a, actor, aid, &info, em)) == MNS_OK &&
+                (err = tenant_keys_get(v, a.tenant_id, &tk)) == MNS_OK) {
+                size_t fkl = 0;
+                ad_evidence_key(ad, sizeof(ad), a.tenant_id, evidence_id, kver);
+                if (tk->version != kver || wl != sizeof(fk) + MNS_AEAD_OVERHEAD || cl < MNS_AEAD_OVERHEAD ||
+                    mns_aead_open(fk, &fkl, tk->kek, ad, strlen(ad), wcopy, wl) != MNS_OK)
+                    err = MNS_ERR_CRYPTO;
+                else if ((*data = malloc(cl - MNS_AEAD_OVERHEAD + 1)) == NULL)
+                    err = MNS_ERR_NOMEM;
+                else {
+                    ad_evidence(ad, sizeof(ad), a.tenant_id, evidence_id, sha);
+                    if (mns_aead_open(*data, len, fk, ad, strlen(ad), ccopy, cl) != MNS_OK)
+                        err = MNS_ERR_CRYPTO;
+                }
+            }
+            mns_wipe(ccopy, cl);
+            free(wcopy);
+            free(ccopy);
+        }
+    }
+    mns_stmt_reset(s);
+    /* the file is the one whose hash was recorded */
+    if (err == MNS_OK && mns_sha256(md, *data, *len) == MNS_OK) {
+        mns_hex_encode(got, md, sizeof(md));
+        if (strcmp(got, sha) != 0)
+            err = MNS_ERR_CRYPTO;
+    }
+    if (err == MNS_OK)
+        err = act_begin(&a);
+    if (err == MNS_OK)
+        act_note(&a, "sha256:%s", sha);
+    else if (err == MNS_ERR_CRYPTO)
+        mns_fail(em, err, "the evidence file cannot be opened or does not match its hash / "
+                 "証跡ファイルを開けないか、ハッシュが一致しません");
+out:
+    mns_wipe(fk, sizeof(fk));
+    json_decref(info);
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK) {
+        if (*data != NULL) {
+            mns_wipe(*data, *len);
+            free(*data);
+        }
+        *data = NULL;
+        *len = 0;
+        json_decref(*meta);
+        *meta = NULL;
+    }
+    return err;
+}
+
+/* ---- the trend across assessments ------------------------------------------------ */
+
+mns_err mns_vault_assessment_trend(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    int64_t tid = 0;
+    json_t *list = json_array(), *e;
+    size_t i;
+    mns_err err;
+
+    *result = NULL;
+    if (list == NULL)
+        return MNS_ERR_NOMEM;
+    vault_lock(v);
+    act_init(&a, v, actor, "assessment.trend");
+    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, em)) == MNS_OK &&
+        (err = need_sheet(v, em)) == MNS_OK && (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK &&
+        (err = act_begin(&a)) == MNS_OK && (err = list_assessments(v, tid, true, list)) == MNS_OK) {
+        /* each assessment scored as its report would */
+        json_array_foreach(list, i, e) {
+            json_t *results = json_object();
+            if (results == NULL || (err = read_results(v, json_integer_value(json_object_get(e, "id")), results)) != MNS_OK) {
+                json_decref(results);
+                break;
+            }
+            json_t *rep = mns_checksheet_report(v->checksheet, results);
+            const json_t *all = json_object_get(json_object_get(rep, "summary"), "all");
+            json_object_set(e, "minimum", json_object_get(all, "minimum"));
+            json_object_set(e, "optional", json_object_get(all, "optional"));
+            json_object_set(e, "all", json_object_get(all, "all"));
+            json_decref(rep);
+            json_decref(results);
+        }
+    }
+    return act_end_list(&a, err, "trend", list, result);
 }

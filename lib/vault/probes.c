@@ -123,9 +123,9 @@ static void p_access_log(struct mns_vault *v, struct verdict *out)
 
 static void p_db_admin(struct mns_vault *v, struct verdict *out)
 {
-    if (strcmp(v->seal_mode, "shares") == 0)
+    if (strcmp(v->seal_mode, "shamir") == 0)
         say(out, "satisfied", "numbers are AES-256-GCM ciphertext under per-person keys; the keys exist only in the "
-            "unsealed daemon, rebuilt from %u of the unseal shares (seal mode: shares); a database administrator "
+            "unsealed daemon, rebuilt from %u of the unseal shares (seal mode: shamir); a database administrator "
             "reads no number", v->threshold);
     else
         say(out, "partly", "numbers are encrypted, but the root key is kept in a key file (seal mode: %s, for demos): "
@@ -249,7 +249,7 @@ static void p_db_link(struct mns_vault *v, struct verdict *out)
 
 static void p_secret_sharing(struct mns_vault *v, struct verdict *out)
 {
-    if (strcmp(v->seal_mode, "shares") == 0)
+    if (strcmp(v->seal_mode, "shamir") == 0)
         say(out, "partly", "the root key that opens every number is split by Shamir's secret sharing (%u shares needed); "
             "the data itself is encrypted, not split", v->threshold);
     else

@@ -202,6 +202,8 @@ static void test_probes_flip(void **state)
     assert_string_equal(probe_status(f, "F-d-1-min-1", NULL), "not_assessed"); /* no server facts */
     assert_string_equal(probe_status(f, "F-a-3-opt-3", &detail), "partly");     /* dev seal: key file */
     assert_non_null(strstr(detail, "dev"));
+    assert_string_equal(probe_status(f, "F-d-1-opt-5", NULL), "not_satisfied");
+    assert_string_equal(probe_status(f, "F-d-1-opt-1", NULL), "not_applicable"); /* embedded SQLite */
     assert_string_equal(probe_status(f, "F-a-1-opt-2", &detail), "satisfied");
     assert_non_null(strstr(detail, "intact"));
     assert_non_null(strstr(probe_status(f, "F-b-1-min-3", &detail), "satisfied"));
@@ -240,7 +242,7 @@ static void test_probes_flip(void **state)
                                   .require_mfa_roles = MNS_ROLE_CLERK, .refuse_new_address = true,
                                   .places = places, .travel_minutes = 60, .separation_of_duties = true,
                                   .allow_networks = nets, .allow_hours = hours, .sessions_refuse = true,
-                                  .server_facts = facts};
+                                  .require_client_cert_roles = MNS_ROLE_CLERK, .server_facts = facts};
     f = world("vprobe-on", &on);
     assert_string_equal(probe_status(f, "F-b-1-min-2", &detail), "satisfied");
     assert_non_null(strstr(detail, "expiry_days=90"));
@@ -253,6 +255,7 @@ static void test_probes_flip(void **state)
     assert_non_null(strstr(detail, "TLSv1.2"));
     assert_string_equal(probe_status(f, "F-b-1-min-3", &detail), "satisfied");
     assert_non_null(strstr(detail, "is refused"));
+    assert_string_equal(probe_status(f, "F-a-2-opt-2", NULL), "satisfied");
     vf_free(f);
 
     /* one of two risk rules: partly; HTTP without TLS: not satisfied */
@@ -267,12 +270,123 @@ static void test_probes_flip(void **state)
     json_decref(plain);
 }
 
+/* Sealed by shares instead of a key file: the DB-administrator and
+ * secret-sharing items flip. */
+static void test_probes_shares(void **state)
+{
+    (void)state;
+    char root[512], dir[600], share[3][MNS_SHARE_TEXT_MAX], pw[64];
+    struct mns_vault_init_result *init = calloc(1, sizeof(*init));
+    struct mns_vault *v = NULL;
+    struct mns_unseal_status st;
+    struct mns_actor admin;
+    char tok[MNS_TOKEN_LEN + 1];
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    assert_non_null(init);
+    tu_mkdtemp(root, sizeof(root), "vprobe-shares");
+    snprintf(dir, sizeof(dir), "%s/data", root);
+    struct mns_vault_config cfg = {.data_dir = dir, .checksheet = sheet};
+    assert_int_equal(mns_vault_create(&cfg, 3, 2, false, init, &em), MNS_OK);
+    for (int i = 0; i < 2; i++)
+        mns_share_format(share[i], &init->shares[i]);
+    assert_int_equal(mns_vault_open(&v, &cfg, &em), MNS_OK);
+    assert_int_equal(mns_vault_unseal(v, NULL, share[0], &st, &em), MNS_OK);
+    assert_int_equal(mns_vault_unseal(v, NULL, share[1], &st, &em), MNS_OK);
+    assert_int_equal(mns_vault_login(v, init->admin_name, init->admin_password, "unix", tok, &admin, &em), MNS_OK);
+    snprintf(pw, sizeof(pw), "%.20s-Changed1", init->admin_password);
+    assert_int_equal(mns_vault_password_change(v, &admin, init->admin_password, pw, &em), MNS_OK);
+    assert_int_equal(mns_vault_login(v, init->admin_name, pw, "unix", tok, &admin, &em), MNS_OK);
+    assert_int_equal(mns_vault_probe(v, &admin, &res, &em), MNS_OK);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(res, "F-a-3-opt-3"), "status")), "satisfied");
+    assert_non_null(strstr(json_string_value(json_object_get(json_object_get(res, "F-a-3-opt-3"), "probe_detail")),
+                           "2 of the unseal shares"));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(res, "F-d-1-opt-5"), "status")), "partly");
+    json_decref(res);
+    mns_vault_free(v);
+    mns_wipe(init, sizeof(*init));
+    free(init);
+    mns_wipe(share, sizeof(share));
+    tu_rm_tree(root);
+}
+
+/* Evidence files: sealed under their own key, hash recorded and checked;
+ * wrong types, sizes and altered ciphertext refused. */
+static void test_evidence_files(void **state)
+{
+    (void)state;
+    struct vf *f = world("vevidence", NULL);
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    assert_int_equal(mns_vault_assessment_create(f->v, &f->officer, "acme", "t", &res, &em), MNS_OK);
+    int64_t id = json_integer_value(json_object_get(json_object_get(res, "assessment"), "id"));
+    json_decref(res);
+    static const uint8_t pdf[] = "%PDF-1.4 pledge signed 2026-04-01 MARKER-EVID";
+    assert_int_equal(mns_vault_evidence_add(f->v, &f->officer, id, "D-a-min-1", "pledge.pdf", "application/pdf", pdf,
+                                            sizeof(pdf) - 1, &res, &em),
+                     MNS_OK);
+    int64_t ev = json_integer_value(json_object_get(res, "id"));
+    assert_int_equal(strlen(json_string_value(json_object_get(res, "sha256"))), 64);
+    json_decref(res);
+    assert_int_equal(mns_vault_evidence_add(f->v, &f->officer, id, "D-a-min-1", "x.exe", "application/x-msdownload", pdf,
+                                            sizeof(pdf) - 1, &res, &em),
+                     MNS_ERR_INVALID);
+    assert_int_equal(mns_vault_evidence_add(f->v, &f->officer, id, "D-a-min-1", "../x.pdf", "application/pdf", pdf,
+                                            sizeof(pdf) - 1, &res, &em),
+                     MNS_ERR_INVALID);
+    assert_int_equal(mns_vault_evidence_add(f->v, &f->clerk, id, "D-a-min-1", "p.pdf", "application/pdf", pdf,
+                                            sizeof(pdf) - 1, &res, &em),
+                     MNS_ERR_DENIED);
+    uint8_t *big = calloc(1, 8u * 1024 * 1024 + 1);
+    assert_non_null(big);
+    assert_int_equal(mns_vault_evidence_add(f->v, &f->officer, id, "D-a-min-1", "big.pdf", "application/pdf", big,
+                                            8u * 1024 * 1024 + 1, &res, &em),
+                     MNS_ERR_LIMIT);
+    free(big);
+
+    uint8_t *data = NULL;
+    size_t len = 0;
+    json_t *meta = NULL;
+    assert_int_equal(mns_vault_evidence_get(f->v, &f->auditor, ev, &data, &len, &meta, &em), MNS_OK);
+    assert_int_equal(len, sizeof(pdf) - 1);
+    assert_memory_equal(data, pdf, len);
+    free(data);
+    json_decref(meta);
+    /* nowhere in clear */
+    sqlite3 *db = vf_db_open(f, false);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM assessment_evidence WHERE instr(content_ct, 'MARKER-EVID') > 0",
+                               0, 0, 0),
+                     0);
+    /* an altered ciphertext is refused, not handed out */
+    vf_db_exec(db, "UPDATE assessment_evidence SET content_ct = substr(content_ct, 1, 20) || x'00' || "
+                   "substr(content_ct, 22)");
+    sqlite3_close(db);
+    assert_int_equal(mns_vault_evidence_get(f->v, &f->auditor, ev, &data, &len, &meta, &em), MNS_ERR_CRYPTO);
+    assert_null(data);
+    /* parts: only the item's own check boxes */
+    json_t *fields = json_pack("{s:s, s:[s, s]}", "status", "partly", "parts", "C-b-opt-1-p1", "C-b-opt-1-p7");
+    assert_int_equal(mns_vault_assessment_set(f->v, &f->officer, id, "C-b-opt-1", fields, &em), MNS_OK);
+    json_decref(fields);
+    fields = json_pack("{s:s, s:[s]}", "status", "partly", "parts", "C-e-opt-1-p1");
+    assert_int_equal(mns_vault_assessment_set(f->v, &f->officer, id, "C-b-opt-1", fields, &em), MNS_ERR_INVALID);
+    json_decref(fields);
+    assert_int_equal(mns_vault_assessment_get(f->v, &f->officer, id, &res, &em), MNS_OK);
+    json_t *r = json_object_get(json_object_get(res, "results"), "C-b-opt-1");
+    assert_int_equal(json_array_size(json_object_get(r, "parts")), 2);
+    r = json_object_get(json_object_get(res, "results"), "D-a-min-1");
+    assert_int_equal(json_array_size(json_object_get(r, "evidence_files")), 1);
+    json_decref(res);
+    vf_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_table_matches_sheet),
         cmocka_unit_test(test_assessment_flow),
         cmocka_unit_test(test_probes_flip),
+        cmocka_unit_test(test_evidence_files),
+        cmocka_unit_test(test_probes_shares),
     };
     return cmocka_run_group_tests(tests, load_sheet, free_sheet);
 }
