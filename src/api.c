@@ -188,6 +188,27 @@ static bool query_int(const char *query, const char *name, long long def, long l
     return true;
 }
 
+/* The query parameter name as text into out (a plain value: letters,
+ * digits, '-'), or NULL when absent; false when malformed. */
+static bool query_text(const char *query, const char *name, char *out, size_t size, const char **value)
+{
+    size_t nlen = strlen(name);
+    *value = NULL;
+    for (const char *p = query; p != NULL && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
+            size_t n = strcspn(p + nlen + 1, "&");
+            if (n == 0 || n >= size)
+                return false;
+            memcpy(out, p + nlen + 1, n);
+            out[n] = '\0';
+            if (strspn(out, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+                return false;
+            *value = out;
+        }
+    }
+    return true;
+}
+
 static bool parse_id(const char *s, int64_t *id)
 {
     char *end;
@@ -556,6 +577,103 @@ static void h_evidence_add(struct mns_vault *v, const struct api_request *req, c
     json_decref(b);
 }
 
+/* the retention and disposal routes under /tenants/{code}/ */
+static bool h_retention(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, char **seg,
+                        size_t n, struct api_response *resp)
+{
+    mns_errmsg em = {""};
+    json_t *res = NULL, *b = NULL;
+    mns_err err;
+    int64_t id = 0;
+    char d1[16], d2[16], fmt[16];
+    const char *as_of = NULL, *from = NULL, *to = NULL, *format = NULL;
+#define RSEG(i, s) (strcmp(seg[i], s) == 0)
+#define RIS(m) (strcmp(req->method, m) == 0)
+    if (!query_text(req->query, "as_of", d1, sizeof(d1), &as_of) || !query_text(req->query, "from", d1, sizeof(d1), &from) ||
+        !query_text(req->query, "to", d2, sizeof(d2), &to) || !query_text(req->query, "format", fmt, sizeof(fmt), &format)) {
+        mns_fail(&em, MNS_ERR_INVALID, "query: malformed parameter / クエリの形式が不正です");
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        return true;
+    }
+    if (n == 5 && RSEG(2, "persons") && parse_id(seg[3], &id) && (RSEG(4, "end") || RSEG(4, "hold"))) {
+        bool end = RSEG(4, "end");
+        if (RIS("DELETE")) {
+            err = end ? mns_vault_person_end_cancel(v, actor, seg[1], id, &em) : mns_vault_hold(v, actor, seg[1], id, NULL, &em);
+            respond_result(resp, err, json_pack("{s:I}", "person", (json_int_t)id), &em, 200);
+            return true;
+        }
+        if (!RIS("PUT") || (b = body_object(req, resp)) == NULL)
+            return RIS("PUT");
+        static const char *const end_fields[] = {"ended_on", "reason"}, *const hold_fields[] = {"reason"};
+        const char *x, *y = NULL;
+        if (only_fields(b, end ? end_fields : hold_fields, end ? 2 : 1, resp) &&
+            require_str(b, end ? "ended_on" : "reason", resp, &x) && (!end || require_str(b, "reason", resp, &y))) {
+            err = end ? mns_vault_person_end(v, actor, seg[1], id, x, y, &res, &em)
+                      : mns_vault_hold(v, actor, seg[1], id, x, &em);
+            respond_result(resp, err, end ? res : json_pack("{s:I, s:s}", "person", (json_int_t)id, "hold", x), &em, 200);
+        }
+        json_decref(b);
+        return true;
+    }
+    if (n == 4 && RSEG(2, "retention") && RSEG(3, "due") && RIS("GET")) {
+        err = mns_vault_retention_due(v, actor, seg[1], as_of, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 4 && RSEG(2, "retention") && RSEG(3, "delete") && RIS("POST")) {
+        static const char *const fields[] = {"as_of"};
+        if ((b = body_object(req, resp)) == NULL)
+            return true;
+        if (only_fields(b, fields, 1, resp)) {
+            err = mns_vault_retention_delete_due(v, actor, seg[1], json_string_value(json_object_get(b, "as_of")), &res, &em);
+            respond_result(resp, err, res, &em, 200);
+        }
+        json_decref(b);
+        return true;
+    }
+    if (n == 4 && RSEG(2, "retention") && RSEG(3, "rule") && RIS("PUT")) {
+        static const char *const fields[] = {"fy_end_month", "reason"};
+        if ((b = body_object(req, resp)) == NULL)
+            return true;
+        if (only_fields(b, fields, 2, resp)) {
+            json_t *m = json_object_get(b, "fy_end_month");
+            err = json_is_integer(m) ? mns_vault_tenant_retention_rule(v, actor, seg[1], (int)json_integer_value(m),
+                                                                       json_string_value(json_object_get(b, "reason")), &em)
+                                     : mns_fail(&em, MNS_ERR_INVALID, "fy_end_month: a month 1-12, or 0 / 月を指定してください");
+            respond_result(resp, err, json_pack("{s:O}", "fy_end_month", m ? m : json_null()), &em, 200);
+        }
+        json_decref(b);
+        return true;
+    }
+    if (n == 3 && RSEG(2, "disposals") && RIS("GET")) {
+        err = mns_vault_disposal_list(v, actor, seg[1], from, to, &res, &em);
+        if (err == MNS_OK && format != NULL && strcmp(format, "html") == 0) {
+            char today[11];
+            mns_date_format(mns_date_today(), today);
+            respond_text(resp,
+                         mns_retention_certificate_html(json_object_get(res, "entries"),
+                                                        json_string_value(json_object_get(res, "tenant_name")), from, to,
+                                                        actor->name, today),
+                         "text/html; charset=utf-8");
+            json_decref(res);
+        } else {
+            respond_result(resp, err, res, &em, 200);
+        }
+        return true;
+    }
+    if (n == 3 && RSEG(2, "disposals") && RIS("POST")) {
+        if ((b = body_object(req, resp)) == NULL)
+            return true;
+        err = mns_vault_disposal_add(v, actor, seg[1], b, &res, &em);
+        respond_result(resp, err, res, &em, 201);
+        json_decref(b);
+        return true;
+    }
+#undef RSEG
+#undef RIS
+    return false;
+}
+
 /* GET /assessments/{id}/report?format=json|csv|csv-en|html|html-en|xccdf|oscal-catalog|oscal-results|oscal-poam */
 static void h_report(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, int64_t id,
                      struct api_response *resp)
@@ -844,6 +962,18 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         } else {
             mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
             respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+        }
+        return;
+    }
+    if (n >= 3 && SEG(0, "tenants") && h_retention(v, req, &actor, seg, n, resp))
+        return;
+    if (n == 1 && SEG(0, "retention-rules") && IS("GET")) {
+        const struct mns_retention *r = mns_vault_retention(v);
+        if (r == NULL) {
+            mns_fail(&em, MNS_ERR_STATE, "no retention rules are loaded / 保存期間の規則が読み込まれていません");
+            respond_error(resp, MNS_ERR_STATE, &em);
+        } else {
+            respond_json(resp, 200, json_deep_copy(mns_retention_json(r)));
         }
         return;
     }

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "cli.h"
 #include "mnsafe/crypto.h"
 #include "mnsafe/mynumber.h"
@@ -42,6 +44,7 @@ static const char usage_text[] =
     "        [--client-ca FILE] [--require-client-cert ROLE[,ROLE]]\n"
     "        [--refuse-new-address] [--refuse-new-device]\n"
     "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N] [--checksheet FILE]\n"
+    "        [--retention FILE]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -74,6 +77,21 @@ static const char usage_text[] =
     "                      an officer for assignments, an officer or sysadmin for roles)\n"
     "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
     "                      network address lock the address, for 15 minutes)\n"
+    "\n"
+    "Retention and disposal (officers; clerks record ends and read the due list):\n"
+    "  retention rules                            the keeping periods and their legal basis\n"
+    "  retention end TENANT ID --on DATE --reason retirement|contract_end|last_payment\n"
+    "                                             end of need: computes when the number must go\n"
+    "  retention cancel TENANT ID                 take the end back (e.g. rehired)\n"
+    "  retention due TENANT [--as-of DATE]        the due list (legal and scheduled dates, holds)\n"
+    "  retention delete TENANT [--as-of DATE]     crypto-shred everything due, as one act\n"
+    "  retention hold|unhold TENANT ID [--reason TEXT]   a legal hold stops any deletion\n"
+    "  retention rule TENANT --fy-end-month M --reason TEXT   delete after the fiscal year end\n"
+    "  disposal list TENANT [--from D] [--to D] [--format html --out FILE]   the register;\n"
+    "                                             html: the deletion certificate (削除・廃棄証明書)\n"
+    "  disposal add TENANT --kind TEXT --on DATE --method shredder|incineration|dissolution|\n"
+    "        physical_destruction|data_erasure_software|contractor[: details] [--contractor NAME]\n"
+    "        [--certificate FILE] [--note TEXT] [--persons N]   paper and media destroyed by hand\n"
     "\n"
     "The check sheet (JNSA's マイナンバーの安全管理措置チェックシート; officers assess,\n"
     "auditors read; items mnsafe can prove about itself are decided by probes):\n"
@@ -124,14 +142,42 @@ static void usage(FILE *f)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static void print_json(json_t *j)
+static void print_json_to(FILE *f, json_t *j)
 {
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
+    char *s = json_dumps(j, JSON_INDENT(2));
     if (s != NULL) {
-        puts(s);
+        fputs(s, f);
+        fputc('\n', f);
         mns_wipe(s, strlen(s));
         free(s);
     }
+}
+
+static void print_json(json_t *j)
+{
+    print_json_to(stdout, j);
+}
+
+/* SHA-256 of a file's bytes, in hex (out: 65 bytes). */
+static int sha256_file(const char *path, char out[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned char buf[65536], md[32];
+    unsigned int mdlen = 0;
+    size_t n;
+    int rc = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+        rc = EVP_DigestUpdate(c, buf, n) == 1 ? 0 : -1;
+    if (rc == 0 && (ferror(f) || EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen != 32))
+        rc = -1;
+    fclose(f);
+    EVP_MD_CTX_free(c);
+    if (rc == 0)
+        mns_hex_encode(out, md, 32);
+    return rc;
 }
 
 /* Prints the API error of a failed call; returns 1. */
@@ -554,6 +600,134 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
     fprintf(stderr, "usage: mnsafe user create NAME --role ROLE | user list | user assign NAME TENANT [--files F,...] |\n"
                     "       user role NAME ROLE | user unassign NAME TENANT | user unlock NAME |\n"
                     "       user reset-password NAME | user reset-mfa NAME\n");
+    return 2;
+}
+
+/* retention end|cancel|due|delete|hold|unhold|rule|rules; disposal list|add */
+static int cmd_retention(const struct cli *c, int argc, char **argv)
+{
+    char path[512], tail[160];
+    const char *verb = argc >= 2 ? argv[1] : "";
+    bool id_ok = argc >= 4 && strspn(argv[3], "0123456789") == strlen(argv[3]) && argv[3][0] != '\0';
+    if (strcmp(verb, "rules") == 0)
+        return call(c, "GET", API_PREFIX "/retention-rules", NULL, NULL);
+    if ((strcmp(verb, "end") == 0 || strcmp(verb, "cancel") == 0 || strcmp(verb, "hold") == 0 ||
+         strcmp(verb, "unhold") == 0) && id_ok) {
+        bool end = strcmp(verb, "end") == 0 || strcmp(verb, "cancel") == 0;
+        snprintf(tail, sizeof(tail), "/persons/%s/%s", argv[3], end ? "end" : "hold");
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        if (strcmp(verb, "cancel") == 0 || strcmp(verb, "unhold") == 0)
+            return call(c, "DELETE", path, NULL, NULL);
+        const char *on = opt_value(argc, argv, 4, "--on"), *reason = opt_value(argc, argv, 4, "--reason");
+        if (reason == NULL || (end && on == NULL))
+            goto usage;
+        return call(c, "PUT", path,
+                    end ? json_pack("{s:s, s:s}", "ended_on", on, "reason", reason) : json_pack("{s:s}", "reason", reason),
+                    NULL);
+    }
+    if ((strcmp(verb, "due") == 0 || strcmp(verb, "delete") == 0) && argc >= 3) {
+        const char *as_of = opt_value(argc, argv, 3, "--as-of");
+        if (as_of != NULL && strspn(as_of, "0123456789-") != strlen(as_of))
+            goto usage;
+        if (strcmp(verb, "due") == 0) {
+            snprintf(tail, sizeof(tail), "/retention/due%s%s", as_of ? "?as_of=" : "", as_of ? as_of : "");
+            if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+                return 2;
+            return call(c, "GET", path, NULL, NULL);
+        }
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/retention/delete", NULL) != 0)
+            return 2;
+        json_t *body = json_object();
+        if (as_of != NULL)
+            json_object_set_new(body, "as_of", json_string(as_of));
+        return call(c, "POST", path, body, NULL);
+    }
+    if (strcmp(verb, "rule") == 0 && argc >= 4) {
+        const char *month = opt_value(argc, argv, 3, "--fy-end-month"), *reason = opt_value(argc, argv, 3, "--reason");
+        if (month == NULL || path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/retention/rule", NULL) != 0)
+            goto usage;
+        json_t *body = json_pack("{s:I}", "fy_end_month", (json_int_t)strtol(month, NULL, 10));
+        if (reason != NULL)
+            json_object_set_new(body, "reason", json_string(reason));
+        return call(c, "PUT", path, body, NULL);
+    }
+usage:
+    fprintf(stderr, "usage: mnsafe retention rules\n"
+                    "       mnsafe retention end TENANT ID --on YYYY-MM-DD --reason retirement|contract_end|last_payment\n"
+                    "       mnsafe retention cancel TENANT ID\n"
+                    "       mnsafe retention due TENANT [--as-of YYYY-MM-DD] | delete TENANT [--as-of YYYY-MM-DD]\n"
+                    "       mnsafe retention hold TENANT ID --reason TEXT | unhold TENANT ID\n"
+                    "       mnsafe retention rule TENANT --fy-end-month M --reason TEXT   (0 clears)\n");
+    return 2;
+}
+
+static int cmd_disposal(const struct cli *c, int argc, char **argv)
+{
+    char path[512], tail[160];
+    const char *verb = argc >= 2 ? argv[1] : "";
+    if (strcmp(verb, "list") == 0 && argc >= 3) {
+        const char *from = opt_value(argc, argv, 3, "--from"), *to = opt_value(argc, argv, 3, "--to");
+        const char *format = opt_value(argc, argv, 3, "--format"), *out = opt_value(argc, argv, 3, "--out");
+        if ((from && strspn(from, "0123456789-") != strlen(from)) || (to && strspn(to, "0123456789-") != strlen(to)) ||
+            (format && strcmp(format, "html") != 0 && strcmp(format, "json") != 0))
+            goto usage;
+        snprintf(tail, sizeof(tail), "/disposals?format=%s%s%s%s%s", format ? format : "json", from ? "&from=" : "",
+                 from ? from : "", to ? "&to=" : "", to ? to : "");
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        json_t *resp = NULL;
+        if (call(c, "GET", path, NULL, &resp) != 0)
+            return 1;
+        FILE *f = out != NULL ? fopen(out, "wb") : stdout;
+        if (f == NULL) {
+            json_decref(resp);
+            return 1;
+        }
+        if (json_is_string(resp))
+            fwrite(json_string_value(resp), 1, json_string_length(resp), f);
+        else
+            print_json_to(f, resp);
+        int rc = out != NULL && fclose(f) != 0;
+        json_decref(resp);
+        return rc;
+    }
+    if (strcmp(verb, "add") == 0 && argc >= 3) {
+        static const char *const flags[][2] = {{"--kind", "data_kind"}, {"--on", "disposed_on"}, {"--method", "method"},
+                                               {"--contractor", "contractor"}, {"--note", "note"}};
+        json_t *body = json_object();
+        for (int i = 3; i + 1 < argc; i += 2) {
+            size_t k = 0;
+            while (k < 5 && strcmp(argv[i], flags[k][0]) != 0)
+                k++;
+            if (k < 5) {
+                json_object_set_new(body, flags[k][1], json_string(argv[i + 1]));
+            } else if (strcmp(argv[i], "--persons") == 0) {
+                json_object_set_new(body, "persons", json_integer(strtol(argv[i + 1], NULL, 10)));
+            } else if (strcmp(argv[i], "--certificate") == 0) {
+                /* the contractor's certificate is kept by its hash */
+                char hex[65];
+                if (sha256_file(argv[i + 1], hex) != 0) {
+                    fprintf(stderr, "mnsafe: cannot read %s / 読めません\n", argv[i + 1]);
+                    json_decref(body);
+                    return 1;
+                }
+                json_object_set_new(body, "certificate_sha256", json_string(hex));
+            } else {
+                json_decref(body);
+                goto usage;
+            }
+        }
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/disposals", NULL) != 0) {
+            json_decref(body);
+            return 2;
+        }
+        return call(c, "POST", path, body, NULL);
+    }
+usage:
+    fprintf(stderr, "usage: mnsafe disposal list TENANT [--from D] [--to D] [--format json|html] [--out FILE]\n"
+                    "       mnsafe disposal add TENANT --kind TEXT --on YYYY-MM-DD --method METHOD[: details]\n"
+                    "             [--contractor NAME] [--certificate FILE] [--note TEXT] [--persons N]\n");
     return 2;
 }
 
@@ -998,6 +1172,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     size_t nnetworks = 0, nhours = 0, nplaces = 0;
     bool refuse_new_address = false, refuse_new_device = false;
     const char *checksheet_path = getenv("MNSAFE_CHECKSHEET") ? getenv("MNSAFE_CHECKSHEET") : MNS_CHECKSHEET_DEFAULT;
+    const char *retention_path = getenv("MNSAFE_RETENTION") ? getenv("MNSAFE_RETENTION") : MNS_RETENTION_DEFAULT;
     unsigned travel_minutes = 0;
     static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
                                          {"listen", required_argument, NULL, 'l'},
@@ -1023,6 +1198,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"refuse-new-address", no_argument, NULL, 'W'},
                                          {"refuse-new-device", no_argument, NULL, 'V'},
                                          {"checksheet", required_argument, NULL, 'K'},
+                                         {"retention", required_argument, NULL, 'J'},
                                          {"place", required_argument, NULL, 'Q'},
                                          {"travel-minutes", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
@@ -1080,6 +1256,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'W': refuse_new_address = true; break;
         case 'V': refuse_new_device = true; break;
         case 'K': checksheet_path = optarg; break;
+        case 'J': retention_path = optarg; break;
         case 'T':
             if (!flag_number("travel-minutes", optarg, 10080, &travel_minutes))
                 return 2;
@@ -1168,13 +1345,21 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         fprintf(stderr, "mnsafe: %s\n", em.text);
         return 1;
     }
+    struct mns_retention *retention = NULL;
+    if ((err = mns_retention_load(&retention, retention_path, &em)) != MNS_OK) {
+        fprintf(stderr, "mnsafe: %s\n", em.text);
+        mns_checksheet_free(sheet);
+        return 1;
+    }
     json_t *facts = json_pack("{s:b, s:s, s:s}", "https", https, "tls_min", "TLSv1.2", "store", "sqlite");
     cfg.checksheet = sheet;
+    cfg.retention = retention;
     cfg.server_facts = facts;
     err = mns_vault_open(&v, &cfg, &em);
     if (err != MNS_OK) {
         fprintf(stderr, "mnsafe: %s\n", em.text[0] ? em.text : mns_strerror(err));
         mns_checksheet_free(sheet);
+        mns_retention_free(retention);
         json_decref(facts);
         return 1;
     }
@@ -1183,6 +1368,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
             fprintf(stderr, "mnsafe: --dev needs a dev store; this one is sealed by shares\n");
             mns_vault_free(v);
             mns_checksheet_free(sheet);
+            mns_retention_free(retention);
             json_decref(facts);
             return 1;
         }
@@ -1190,6 +1376,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
             fprintf(stderr, "mnsafe: %s\n", em.text[0] ? em.text : mns_strerror(err));
             mns_vault_free(v);
             mns_checksheet_free(sheet);
+            mns_retention_free(retention);
             json_decref(facts);
             return 1;
         }
@@ -1219,6 +1406,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     int rc = server_run(v, &sc);
     mns_vault_free(v);
     mns_checksheet_free(sheet);
+    mns_retention_free(retention);
     json_decref(facts);
     return rc;
 }
@@ -1314,6 +1502,10 @@ int main(int argc, char **argv)
         return cmd_tenant(&c, vargc, vargv);
     if (strcmp(verb, "checksheet") == 0)
         return cmd_checksheet(&c, vargc, vargv);
+    if (strcmp(verb, "retention") == 0)
+        return cmd_retention(&c, vargc, vargv);
+    if (strcmp(verb, "disposal") == 0)
+        return cmd_disposal(&c, vargc, vargv);
     if (strcmp(verb, "purposes") == 0 && vargc == 2) {
         char path[256];
         if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", vargv[1], "/purposes", NULL) != 0)

@@ -26,6 +26,7 @@
 
 #include "mnsafe/audit.h"
 #include "mnsafe/checksheet.h"
+#include "mnsafe/retention.h"
 #include "mnsafe/crypto.h"
 #include "mnsafe/error.h"
 
@@ -113,6 +114,9 @@ struct mns_vault_config {
     /* the check sheet (data/checksheet.json), loaded by the caller and kept
      * alive while the vault is open; NULL: assessments are refused */
     const struct mns_checksheet *checksheet;
+    /* the retention rules (data/retention.json), borrowed like checksheet;
+     * NULL: end of need and scheduled deletion are refused */
+    const struct mns_retention *retention;
     /* facts about the server around the vault that probes read (the
      * vault cannot see them): {"https": bool, "tls_min": "TLSv1.2", ...};
      * borrowed like checksheet; NULL: none */
@@ -358,11 +362,58 @@ mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *acto
  * {"trend": [{"id","title","started_at","minimum","optional","all"}]}. */
 mns_err mns_vault_assessment_trend(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                    json_t **result, mns_errmsg *em) MNS_WUR;
+/* The retention rules the vault was opened with (borrowed), or NULL. */
+const struct mns_retention *mns_vault_retention(const struct mns_vault *v);
 /* The sheet the vault was opened with (borrowed), or NULL. */
 const struct mns_checksheet *mns_vault_checksheet(const struct mns_vault *v);
 /* The probes' verdicts on the live state, without storing anything:
  * {ITEM: {"status", "probe_detail"}} (sysadmin, officer, auditor). */
 mns_err mns_vault_probe(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em) MNS_WUR;
+
+/* ---- retention and disposal (issue 6) ----------------------------------- */
+
+/* clerk or officer of the tenant: records the end of need of a person
+ * (ended_on YYYY-MM-DD; reason retirement, contract_end or last_payment)
+ * and computes from its purposes and the retention rules the legal date
+ * from which its number must go, and the date deletion is scheduled for (a
+ * tenant's fiscal-year rule may only move it later, and says so). Recording
+ * again replaces it. result: {"person","ended_on","reason","legal_on","rule",
+ * "scheduled_on","extended_by_tenant_rule"}. Audited. */
+mns_err mns_vault_person_end(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                             int64_t person_id, const char *ended_on, const char *reason, json_t **result,
+                             mns_errmsg *em) MNS_WUR;
+/* Takes an end of need back (the person stays, e.g. rehired). Audited. */
+mns_err mns_vault_person_end_cancel(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    int64_t person_id, mns_errmsg *em) MNS_WUR;
+/* officer or clerk: the due list: every person with an end of need, by
+ * scheduled date, each with "due" (scheduled on or before as_of, today when
+ * NULL) and its "hold" if any. No number. */
+mns_err mns_vault_retention_due(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                const char *as_of, json_t **result, mns_errmsg *em) MNS_WUR;
+/* officer: crypto-shreds every person due by as_of (today when NULL; never
+ * a future date) who is not on hold, as one act (all or none), and writes
+ * one disposal register entry. result: {"as_of","deleted":[ids],"held":[ids]}. */
+mns_err mns_vault_retention_delete_due(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                       const char *as_of, json_t **result, mns_errmsg *em) MNS_WUR;
+/* officer: places (reason given) or lifts (reason NULL) a legal hold, which
+ * stops any deletion of the person. Audited. */
+mns_err mns_vault_hold(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t person_id,
+                       const char *reason, mns_errmsg *em) MNS_WUR;
+/* officer or sysadmin: the tenant deletes once a year, the day after its
+ * fiscal year ending in fy_end_month (1-12; 0 clears); a reason is
+ * required, since it delays deletions past their legal date. Audited. */
+mns_err mns_vault_tenant_retention_rule(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                        int fy_end_month, const char *reason, mns_errmsg *em) MNS_WUR;
+/* officer or auditor: the disposal register (廃棄管理記録簿) between from and
+ * to (YYYY-MM-DD, either NULL). */
+mns_err mns_vault_disposal_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                const char *from, const char *to, json_t **result, mns_errmsg *em) MNS_WUR;
+/* officer: a manual entry for paper or media destroyed outside mnsafe:
+ * {"data_kind","disposed_on","method" (shredder, incineration, dissolution,
+ * physical_destruction, data_erasure_software or contractor, then details),
+ * "contractor"?,"certificate_sha256"?,"note"?,"persons"?}. Audited. */
+mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                               const json_t *entry, json_t **result, mns_errmsg *em) MNS_WUR;
 
 /* ---- tenants and purposes ------------------------------------------------ */
 

@@ -289,6 +289,47 @@ const struct mns_migration mns_migrations[] = {
      "  uploaded_at INTEGER NOT NULL\n"
      ");\n"
      "CREATE INDEX assessment_evidence_item ON assessment_evidence (assessment_id, item_id);\n"},
+    {11, "retention and disposal",
+     /* the end of need (retirement, contract end, a payee's last payment),
+      * the legal date computed from the rules and the purposes, and the date
+      * deletion is scheduled for (later only by a tenant's rule, shown as such) */
+     "CREATE TABLE person_end (\n"
+     "  person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,\n"
+     "  ended_on TEXT NOT NULL,\n"
+     "  reason TEXT NOT NULL CHECK (reason IN ('retirement','contract_end','last_payment')),\n"
+     "  legal_on TEXT NOT NULL,\n"
+     "  rule_code TEXT,\n"
+     "  scheduled_on TEXT NOT NULL,\n"
+     "  recorded_by TEXT NOT NULL,\n"
+     "  recorded_at INTEGER NOT NULL\n"
+     ");\n"
+     "CREATE TABLE legal_holds (\n"
+     "  person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,\n"
+     "  reason TEXT NOT NULL,\n"
+     "  placed_by TEXT NOT NULL,\n"
+     "  placed_at INTEGER NOT NULL\n"
+     ");\n"
+     /* a tenant that deletes once a year, after its fiscal year end */
+     "ALTER TABLE tenants ADD COLUMN fy_end_month INTEGER;\n"
+     "ALTER TABLE tenants ADD COLUMN fy_rule_reason TEXT;\n"
+     /* 廃棄管理記録簿: what kind of data, how many persons, when, by whom,
+      * how, under which rule; mnsafe's own deletions and manual entries for
+      * paper and media. Never a number. */
+     "CREATE TABLE disposal_register (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),\n"
+     "  source TEXT NOT NULL CHECK (source IN ('mnsafe','manual')),\n"
+     "  data_kind TEXT NOT NULL,\n"
+     "  persons INTEGER,\n"
+     "  disposed_on TEXT NOT NULL,\n"
+     "  recorded_at INTEGER NOT NULL,\n"
+     "  disposed_by TEXT NOT NULL,\n"
+     "  method TEXT NOT NULL,\n"
+     "  rules TEXT,\n"
+     "  contractor TEXT,\n"
+     "  certificate_sha256 TEXT,\n"
+     "  note TEXT\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

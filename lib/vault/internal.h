@@ -9,6 +9,7 @@
 #include "mnsafe/crypto.h"
 #include "mnsafe/store.h"
 #include "mnsafe/vault.h"
+#include "mnsafe/retention.h"
 
 #define MNS_PATH_MAX 1024
 #define MNS_TENANT_CACHE_MAX 1024
@@ -135,6 +136,7 @@ struct mns_vault {
     bool refuse_new_device;
     unsigned travel_minutes;
     const struct mns_checksheet *checksheet; /* borrowed; NULL: no assessments */
+    const struct mns_retention *retention;   /* borrowed; NULL: end of need refused */
     const json_t *server_facts;              /* borrowed; NULL: none */
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
@@ -217,6 +219,15 @@ mns_err audit_verify_locked(struct mns_vault *v, struct mns_audit_report *report
 json_t *probes_run(struct mns_vault *v);
 /* The items the probe table names (for tests); returns how many there are. */
 size_t probes_items(const char **items, size_t max);
+
+/* Retention (retention_acts.c, persons.c). Lock held, act open. */
+mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const char *by, const char *reason,
+                     mns_errmsg *em);
+/* MNS_ERR_STATE (with why) when the person is on a legal hold */
+mns_err hold_check(struct mns_vault *v, int64_t person_id, mns_errmsg *em);
+/* one line of the disposal register for a deletion mnsafe did */
+mns_err disposal_record(struct mns_vault *v, int64_t tid, const char *kind, int64_t persons, const char *by,
+                        const char *rules);
 
 /* The SPI file a person of kind belongs to (MNS_FILE_*; 0 unknown). */
 unsigned file_of_kind(const char *kind);

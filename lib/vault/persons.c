@@ -821,12 +821,58 @@ out:
     return MNS_OK;
 }
 
+/* Crypto-shreds one person of tenant tid inside the open act: the key
+ * first (once it is gone nothing of the person can be read, whatever copies
+ * of the rows exist elsewhere), then the rows, and a line in the deletion
+ * journal (replayed on restore). */
+mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const char *by, const char *reason,
+                     mns_errmsg *em)
+{
+    static const char *const deletes[] = {
+        "DELETE FROM person_keys WHERE person_id = ?",
+        "DELETE FROM dependents WHERE person_id = ?",
+        "DELETE FROM person_purposes WHERE person_id = ?",
+    };
+    struct mns_stmt *s;
+    mns_err err = MNS_OK;
+    for (size_t i = 0; err == MNS_OK && i < sizeof(deletes) / sizeof(deletes[0]); i++) {
+        if ((err = mns_store_prepare(v->store, &s, deletes[i])) == MNS_OK)
+            err = run_or_reset(s, mns_stmt_bind_int64(s, 1, person_id));
+    }
+    if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "DELETE FROM persons WHERE id = ? AND tenant_id = ?")) ==
+                             MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
+            err = mns_stmt_run(s);
+        if (err == MNS_OK && mns_stmt_changes(s) == 0)
+            err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
+        mns_stmt_reset(s);
+    }
+    if (err == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO deletions (person_id, tenant_id, deleted_at, deleted_by, reason) "
+                                 "VALUES (?, ?, ?, ?, ?)")) == MNS_OK) {
+        err = mns_stmt_bind_int64(s, 1, person_id);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tid);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, mns_now_ms());
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, by, -1);
+        if (err == MNS_OK)
+            err = (reason && reason[0]) ? mns_stmt_bind_text(s, 5, reason, -1) : mns_stmt_bind_null(s, 5);
+        err = run_or_reset(s, err);
+    }
+    /* the old page images in the journal are the last copies of the key:
+     * the commit of this act's group purges them before anyone returns */
+    if (err == MNS_OK)
+        v->purge_pending = true;
+    return err;
+}
+
 mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                 int64_t person_id, const char *reason, mns_errmsg *em)
 {
     struct act a;
     struct mns_stmt *s;
     int64_t tid = 0;
+    char kind[16] = "";
     mns_err err;
 
     vault_lock(v);
@@ -854,46 +900,21 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
             err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
         if (err == MNS_OK && (err = require_file(&a, mns_stmt_text(s, 0), em)) != MNS_OK)
             a.failure_detail = "file not assigned";
+        if (err == MNS_OK)
+            snprintf(kind, sizeof(kind), "%s", mns_stmt_text(s, 0));
         mns_stmt_reset(s);
         if (err != MNS_OK)
             goto out;
     }
-    /* the key first: once it is gone nothing of the person can be read,
-     * whatever copies of the rows exist elsewhere */
-    static const char *const deletes[] = {
-        "DELETE FROM person_keys WHERE person_id = ?",
-        "DELETE FROM dependents WHERE person_id = ?",
-        "DELETE FROM person_purposes WHERE person_id = ?",
-    };
-    for (size_t i = 0; err == MNS_OK && i < sizeof(deletes) / sizeof(deletes[0]); i++) {
-        if ((err = mns_store_prepare(v->store, &s, deletes[i])) == MNS_OK)
-            err = run_or_reset(s, mns_stmt_bind_int64(s, 1, person_id));
+    /* on a legal hold, a number stays whoever asks */
+    if ((err = hold_check(v, person_id, em)) != MNS_OK) {
+        a.failure_detail = "legal hold";
+        goto out;
     }
-    if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "DELETE FROM persons WHERE id = ? AND tenant_id = ?")) ==
-                             MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
-            err = mns_stmt_run(s);
-        if (err == MNS_OK && mns_stmt_changes(s) == 0)
-            err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
-        mns_stmt_reset(s);
-    }
-    if (err == MNS_OK &&
-        (err = mns_store_prepare(v->store, &s,
-                                 "INSERT INTO deletions (person_id, tenant_id, deleted_at, deleted_by, reason) "
-                                 "VALUES (?, ?, ?, ?, ?)")) == MNS_OK) {
-        err = mns_stmt_bind_int64(s, 1, person_id);
-        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tid);
-        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, mns_now_ms());
-        if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, actor->name, -1);
-        if (err == MNS_OK)
-            err = (reason && reason[0]) ? mns_stmt_bind_text(s, 5, reason, -1) : mns_stmt_bind_null(s, 5);
-        err = run_or_reset(s, err);
-    }
+    if ((err = person_shred(v, tid, person_id, actor->name, reason, em)) == MNS_OK)
+        err = disposal_record(v, tid, strcmp(kind, "payee") == 0 ? "payee" : "employee", 1, actor->name,
+                              (reason && reason[0]) ? reason : "deleted by hand");
 out:
-    /* the old page images in the journal are the last copies of the key:
-     * the commit of this act's group purges them before anyone returns */
-    if (err == MNS_OK)
-        v->purge_pending = true;
     err = act_end(&a, err);
     vault_unlock(v);
     return err;

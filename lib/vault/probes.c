@@ -263,9 +263,43 @@ static void p_masked(struct mns_vault *v, struct verdict *out)
         "see the last four digits, everyone else none); only a purpose-bound reveal shows one");
 }
 
-static void p_missing_retention(struct mns_vault *v, struct verdict *out)
+static void p_retention(struct mns_vault *v, struct verdict *out)
 {
-    p_missing(v, out, "retention rules and scheduled deletion (issue 6); deleting a person crypto-shreds it today");
+    if (v->retention == NULL) {
+        say(out, "not_assessed", "no retention rules are loaded (serve --retention FILE)");
+        return;
+    }
+    char today[11];
+    mns_date_format(mns_date_today(), today);
+    struct mns_stmt *s;
+    bool row = false;
+    int64_t overdue = -1;
+    if (mns_store_prepare(v->store, &s,
+                          "SELECT count(*) FROM person_end e WHERE e.scheduled_on <= ? AND NOT EXISTS "
+                          "(SELECT 1 FROM legal_holds h WHERE h.person_id = e.person_id)") == MNS_OK) {
+        if (mns_stmt_bind_text(s, 1, today, -1) == MNS_OK && mns_stmt_step(s, &row) == MNS_OK && row)
+            overdue = mns_stmt_int64(s, 0);
+        mns_stmt_reset(s);
+    }
+    int64_t ended = count(v, "SELECT count(*) FROM person_end", 0);
+    size_t nrules = json_array_size(json_object_get(mns_retention_json(v->retention), "rules"));
+    if (overdue == 0)
+        say(out, "satisfied", "%zu retention rules with their legal basis; %lld person(s) with an end of need; none past "
+            "its date; deletion crypto-shreds (the data key destroyed, rows removed with secure delete)", nrules,
+            (long long)ended);
+    else if (overdue > 0)
+        say(out, "not_satisfied", "%lld number(s) past their scheduled date are not deleted yet (mnsafe retention "
+            "delete); %zu rules", (long long)overdue, nrules);
+    else
+        say(out, "not_assessed", "the due list could not be read");
+}
+
+static void p_disposal_register(struct mns_vault *v, struct verdict *out)
+{
+    say(out, "satisfied", "every deletion mnsafe does writes a disposal register entry (%lld entries, %lld by hand for "
+        "paper and media: mnsafe disposal add); the deletion certificate is produced from it",
+        (long long)count(v, "SELECT count(*) FROM disposal_register", 0),
+        (long long)count(v, "SELECT count(*) FROM disposal_register WHERE source = 'manual'", 0));
 }
 static void p_missing_backup(struct mns_vault *v, struct verdict *out)
 {
@@ -274,10 +308,6 @@ static void p_missing_backup(struct mns_vault *v, struct verdict *out)
 static void p_missing_export(struct mns_vault *v, struct verdict *out)
 {
     p_missing(v, out, "encrypted exports (issue 8)");
-}
-static void p_missing_disposal(struct mns_vault *v, struct verdict *out)
-{
-    p_missing(v, out, "the disposal register (issue 6)");
 }
 static void p_missing_training(struct mns_vault *v, struct verdict *out)
 {
@@ -303,8 +333,8 @@ static const struct {
     /* E physical: take-outs, deletion and disposal */
     {"E-c-min-1", p_missing_export},
     {"E-c-opt-2", p_missing_takeout},
-    {"E-d-min-2", p_missing_disposal},
-    {"E-d-min-4", p_missing_retention},
+    {"E-d-min-2", p_disposal_register},
+    {"E-d-min-4", p_retention},
     /* F-a access control */
     {"F-a-1-min-1", p_access_limited},
     {"F-a-1-min-2", p_access_limited},
@@ -332,7 +362,7 @@ static const struct {
     /* F-d leaks */
     {"F-d-1-min-1", p_transport},
     {"F-d-1-min-5", p_access_limited},
-    {"F-d-1-min-6", p_missing_retention},
+    {"F-d-1-min-6", p_retention},
     {"F-d-1-min-7", p_source_networks},
     {"F-d-1-opt-1", p_db_link},
     {"F-d-1-opt-3", p_encrypted},
