@@ -773,6 +773,30 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             return;
         }
     }
+    if (n >= 2 && SEG(0, "sys") && (SEG(1, "backup") || SEG(1, "restore")) && IS("POST")) {
+        if (n == 2 && SEG(1, "backup")) {
+            err = mns_vault_backup(v, &actor, &res, &em);
+            respond_result(resp, err, res, &em, 201);
+            return;
+        }
+        static const char *const fields[] = {"path", "to"};
+        const char *file, *to = NULL;
+        json_t *b = body_object(req, resp);
+        if (b == NULL)
+            return;
+        bool restore = SEG(1, "restore");
+        if ((n == 2 || (n == 3 && SEG(2, "verify") && !restore)) && only_fields(b, fields, 2, resp) &&
+            require_str(b, "path", resp, &file) && (!restore || require_str(b, "to", resp, &to))) {
+            err = restore ? mns_vault_restore(v, &actor, file, to, &res, &em)
+                          : mns_vault_backup_verify(v, &actor, file, &res, &em);
+            respond_result(resp, err, res, &em, 200);
+        } else if (n != 2 && !(n == 3 && SEG(2, "verify") && !restore)) {
+            mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
+            respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+        }
+        json_decref(b);
+        return;
+    }
     if (n == 2 && SEG(0, "sys") && SEG(1, "seal") && IS("POST")) {
         err = mns_vault_seal(v, &actor, &em);
         respond_result(resp, err, json_pack("{s:b}", "sealed", 1), &em, 200);

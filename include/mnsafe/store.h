@@ -64,6 +64,9 @@ void mns_store_rollback_to(struct mns_store *st, const char *name);
  * outside its live pages (SQLite: checkpoints and truncates the WAL, whose
  * old frames hold the rows as they were). Outside a transaction only. */
 mns_err mns_store_purge_journal(struct mns_store *st) MNS_WUR;
+/* A consistent copy of the whole store into a new file at path (0600; it
+ * must not exist), taken while the store stays in use. SQLite only. */
+mns_err mns_store_backup(struct mns_store *st, const char *path) MNS_WUR;
 
 /* Runs one or more statements without parameters or results. */
 mns_err mns_store_exec(struct mns_store *st, const char *sql, mns_errmsg *em) MNS_WUR;

@@ -415,6 +415,26 @@ mns_err mns_vault_disposal_list(struct mns_vault *v, const struct mns_actor *act
 mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                const json_t *entry, json_t **result, mns_errmsg *em) MNS_WUR;
 
+/* ---- backups (issue 6) ---------------------------------------------------- */
+
+/* sysadmin: an encrypted, consistent, online backup of the store into
+ * DATA/backups/mnsafe-<time>.mnsbak (see lib/vault/backup.c for the format):
+ * a key derived from the root key, a manifest with checksums. result:
+ * {"path","manifest"}. Audited. */
+mns_err mns_vault_backup(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em) MNS_WUR;
+/* sysadmin or auditor: the restore test: the backup opened into a scratch
+ * place (then wiped), its checksum, SQLite's integrity check, the audit
+ * chain in it and a sample decrypt of numbers checked; nothing written in
+ * clear. Audited. */
+mns_err mns_vault_backup_verify(struct mns_vault *v, const struct mns_actor *actor, const char *path, json_t **result,
+                                mns_errmsg *em) MNS_WUR;
+/* sysadmin: restores a backup into dest_dir (a new absolute directory; the
+ * operator swaps it in with the daemon stopped), replaying the deletion
+ * journal so that a person deleted after the backup stays deleted, and
+ * carrying the disposal register over. result says how many it removed. */
+mns_err mns_vault_restore(struct mns_vault *v, const struct mns_actor *actor, const char *path, const char *dest_dir,
+                          json_t **result, mns_errmsg *em) MNS_WUR;
+
 /* ---- tenants and purposes ------------------------------------------------ */
 
 /* sysadmin: create a tenant with its keys and the standard purposes. */

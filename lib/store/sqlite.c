@@ -333,6 +333,38 @@ static mns_err sqlite_table_exists(struct mns_store *st, const char *name, bool 
 
 /* The WAL keeps page images from before a delete until it is checkpointed;
  * TRUNCATE copies them into the (secure-deleted) database and empties it. */
+static mns_err sqlite_backup(struct mns_store *st, const char *path)
+{
+    sqlite3 *dest = NULL;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        mns_store_set_error(st, "backup: cannot create the file");
+        return MNS_ERR_IO;
+    }
+    close(fd);
+    int rc = sqlite3_open_v2(path, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        /* the copy keeps deleted space zeroed too */
+        sqlite3_exec(dest, "PRAGMA secure_delete=ON", NULL, NULL, NULL);
+        sqlite3_backup *b = sqlite3_backup_init(dest, "main", db_of(st), "main");
+        if (b == NULL) {
+            rc = sqlite3_errcode(dest);
+        } else {
+            rc = sqlite3_backup_step(b, -1);
+            int frc = sqlite3_backup_finish(b);
+            rc = rc == SQLITE_DONE ? frc : rc;
+        }
+    }
+    if (dest != NULL && sqlite3_close(dest) != SQLITE_OK && rc == SQLITE_OK)
+        rc = SQLITE_ERROR;
+    if (rc != SQLITE_OK) {
+        unlink(path);
+        mns_store_set_error(st, "backup: %s", sqlite3_errstr(rc));
+        return rc == SQLITE_FULL ? MNS_ERR_FULL : MNS_ERR_STORE;
+    }
+    return MNS_OK;
+}
+
 static mns_err sqlite_purge_journal(struct mns_store *st)
 {
     int frames = -1, done = -1;
@@ -488,6 +520,7 @@ const struct mns_store_ops mns_store_sqlite_ops = {
     .table_exists = sqlite_table_exists,
     .in_transaction = sqlite_in_transaction,
     .purge_journal = sqlite_purge_journal,
+    .backup = sqlite_backup,
     .prepare = sqlite_prepare,
     .finalize = sqlite_finalize,
     .bind_int64 = sqlite_bind_int64,

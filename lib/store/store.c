@@ -241,6 +241,17 @@ mns_err mns_store_purge_journal(struct mns_store *st)
     return st->ops->purge_journal != NULL ? st->ops->purge_journal(st) : MNS_OK;
 }
 
+mns_err mns_store_backup(struct mns_store *st, const char *path)
+{
+    if (st == NULL || path == NULL)
+        return MNS_ERR_INVALID;
+    if (st->ops->backup == NULL) {
+        mns_store_set_error(st, "backup: not supported by the %s backend", st->ops->name);
+        return MNS_ERR_STATE;
+    }
+    return st->ops->backup(st, path);
+}
+
 mns_err mns_store_begin(struct mns_store *st)
 {
     if (st == NULL)

@@ -63,6 +63,9 @@ struct mns_store_ops {
     /* Removes copies of deleted data that the backend keeps outside the live
      * pages (SQLite: the WAL). NULL: nothing to do. */
     mns_err (*purge_journal)(struct mns_store *st);
+    /* A consistent copy of the whole database into a new file at path
+     * (0600), while others keep working. NULL: not supported. */
+    mns_err (*backup)(struct mns_store *st, const char *path);
     /* Whether a transaction is open on the connection. */
     bool (*in_transaction)(struct mns_store *st);
 

@@ -70,6 +70,16 @@ static mns_err read_public_key(const char *data_dir, uint8_t pub[MNS_ED25519_PUB
     return MNS_OK;
 }
 
+mns_err audit_verify_store(struct mns_vault *v, struct mns_store *st, struct mns_audit_report *report, mns_errmsg *em)
+{
+    uint8_t pub[MNS_ED25519_PUB_LEN];
+    mns_err err;
+    memset(report, 0, sizeof(*report));
+    if ((err = read_public_key(v->data_dir, pub, em)) != MNS_OK)
+        return err;
+    return mns_audit_verify(st, NULL, pub, MNS_AUDIT_KEY_NAME, report);
+}
+
 mns_err audit_verify_locked(struct mns_vault *v, struct mns_audit_report *report, mns_errmsg *em)
 {
     uint8_t pub[MNS_ED25519_PUB_LEN];

@@ -213,6 +213,9 @@ mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_acto
  * MNS_ERR_TAMPERED with report filled, or why it could not check. */
 struct mns_audit_report;
 mns_err audit_verify_locked(struct mns_vault *v, struct mns_audit_report *report, mns_errmsg *em);
+/* The same on another store (a backup's copy), with this installation's key
+ * and without the outside checkpoint file. */
+mns_err audit_verify_store(struct mns_vault *v, struct mns_store *st, struct mns_audit_report *report, mns_errmsg *em);
 
 /* The probes (probes.c): {ITEM: {"status","probe_detail"}} for the items
  * mnsafe decides about itself (lock held). */

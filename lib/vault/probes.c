@@ -10,6 +10,7 @@
  * not_assessed with the reason.
  */
 #include <stdarg.h>
+#include <sys/timex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -301,9 +302,37 @@ static void p_disposal_register(struct mns_vault *v, struct verdict *out)
         (long long)count(v, "SELECT count(*) FROM disposal_register", 0),
         (long long)count(v, "SELECT count(*) FROM disposal_register WHERE source = 'manual'", 0));
 }
-static void p_missing_backup(struct mns_vault *v, struct verdict *out)
+static void p_clock(struct mns_vault *v, struct verdict *out)
 {
-    p_missing(v, out, "backups that restore (issue 6)");
+    (void)v;
+    struct timex tx;
+    memset(&tx, 0, sizeof(tx));
+    int state = adjtimex(&tx);
+    if (state < 0)
+        say(out, "not_assessed", "the kernel clock state cannot be read (adjtimex)");
+    else if ((tx.status & STA_UNSYNC) == 0 && state != TIME_ERROR)
+        say(out, "satisfied", "the kernel clock is synchronised (adjtimex: NTP in sync, estimated error %ld us); every "
+            "date and time mnsafe records comes from it", tx.esterror);
+    else
+        say(out, "not_satisfied", "the kernel clock is not synchronised (adjtimex: unsynchronised): enable NTP "
+            "(e.g. systemd-timesyncd or chrony)");
+}
+
+static void p_backup(struct mns_vault *v, struct verdict *out)
+{
+    int64_t since = mns_now_ms() - (int64_t)90 * 86400 * 1000;
+    int64_t verified = count(v, "SELECT count(*) FROM audit_log WHERE action = 'backup.verify' AND result = 'ok' "
+                                "AND ts >= ?", since);
+    int64_t made = count(v, "SELECT count(*) FROM audit_log WHERE action = 'backup.create' AND result = 'ok' AND ts >= ?",
+                         since);
+    if (verified > 0)
+        say(out, "satisfied", "%lld backup(s) made and %lld restore test(s) passed in the last 90 days (audit: "
+            "backup.create, backup.verify); restores replay the deletion journal", (long long)made, (long long)verified);
+    else if (made > 0)
+        say(out, "partly", "%lld backup(s) in the last 90 days, but no restore test (mnsafe backup verify)",
+            (long long)made);
+    else
+        say(out, "not_satisfied", "no backup in the last 90 days (mnsafe backup)");
 }
 static void p_missing_export(struct mns_vault *v, struct verdict *out)
 {
@@ -358,7 +387,8 @@ static const struct {
     {"F-b-1-opt-3", p_sod},
     /* F-c outside attacks: logs kept from tampering; backups */
     {"F-c-5-opt-5", p_access_log},
-    {"F-c-5-opt-10", p_missing_backup},
+    {"F-c-5-opt-6", p_clock},
+    {"F-c-5-opt-10", p_backup},
     /* F-d leaks */
     {"F-d-1-min-1", p_transport},
     {"F-d-1-min-5", p_access_limited},

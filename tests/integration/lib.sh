@@ -14,7 +14,7 @@ DAEMON_LOG="$T_WORK/daemon.log"
 
 cleanup() {
   stop_daemon >/dev/null
-  rm -rf "$T_WORK"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$T_WORK"
 }
 trap cleanup EXIT
 

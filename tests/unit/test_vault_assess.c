@@ -203,6 +203,10 @@ static void test_probes_flip(void **state)
     assert_string_equal(probe_status(f, "F-a-3-opt-3", &detail), "partly");     /* dev seal: key file */
     assert_non_null(strstr(detail, "dev"));
     assert_string_equal(probe_status(f, "F-d-1-opt-5", NULL), "not_satisfied");
+    assert_string_equal(probe_status(f, "F-c-5-opt-10", NULL), "not_satisfied"); /* no backup yet */
+    const char *clock = probe_status(f, "F-c-5-opt-6", &detail);
+    assert_true(strcmp(clock, "satisfied") == 0 || strcmp(clock, "not_satisfied") == 0);
+    assert_non_null(strstr(detail, "kernel clock"));
     assert_string_equal(probe_status(f, "F-d-1-opt-1", NULL), "not_applicable"); /* embedded SQLite */
     assert_string_equal(probe_status(f, "F-a-1-opt-2", &detail), "satisfied");
     assert_non_null(strstr(detail, "intact"));
