@@ -661,6 +661,25 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         }
         return true;
     }
+    if (n == 5 && RSEG(2, "disposals") && parse_id(seg[3], &id) && RSEG(4, "certificate") && RIS("GET")) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        err = mns_vault_disposal_certificate(v, actor, seg[1], id, &data, &len, &res, &em);
+        if (err == MNS_OK) {
+            char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+            if (b64 == NULL) {
+                err = MNS_ERR_NOMEM;
+            } else {
+                mns_base64_encode(b64, data, len);
+                json_object_set_new(res, "content_base64", json_string(b64));
+                free(b64);
+            }
+            mns_wipe(data, len);
+            free(data);
+        }
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
     if (n == 3 && RSEG(2, "disposals") && RIS("POST")) {
         if ((b = body_object(req, resp)) == NULL)
             return true;

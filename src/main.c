@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "cli.h"
 #include "mnsafe/crypto.h"
@@ -98,7 +97,9 @@ static const char usage_text[] =
     "                                             html: the deletion certificate (削除・廃棄証明書)\n"
     "  disposal add TENANT --kind TEXT --on DATE --method shredder|incineration|dissolution|\n"
     "        physical_destruction|data_erasure_software|contractor[: details] [--contractor NAME]\n"
-    "        [--certificate FILE] [--note TEXT] [--persons N]   paper and media destroyed by hand\n"
+    "        [--certificate FILE] [--note TEXT] [--persons N]   paper and media destroyed by hand;\n"
+    "                                             the certificate file is kept sealed\n"
+    "  disposal certificate TENANT ENTRY_ID --out FILE\n"
     "\n"
     "The check sheet (JNSA's マイナンバーの安全管理措置チェックシート; officers assess,\n"
     "auditors read; items mnsafe can prove about itself are decided by probes):\n"
@@ -165,27 +166,6 @@ static void print_json(json_t *j)
     print_json_to(stdout, j);
 }
 
-/* SHA-256 of a file's bytes, in hex (out: 65 bytes). */
-static int sha256_file(const char *path, char out[65])
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return -1;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    unsigned char buf[65536], md[32];
-    unsigned int mdlen = 0;
-    size_t n;
-    int rc = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 ? 0 : -1;
-    while (rc == 0 && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-        rc = EVP_DigestUpdate(c, buf, n) == 1 ? 0 : -1;
-    if (rc == 0 && (ferror(f) || EVP_DigestFinal_ex(c, md, &mdlen) != 1 || mdlen != 32))
-        rc = -1;
-    fclose(f);
-    EVP_MD_CTX_free(c);
-    if (rc == 0)
-        mns_hex_encode(out, md, 32);
-    return rc;
-}
 
 /* Prints the API error of a failed call; returns 1. */
 static int print_api_error(int status, json_t *resp, const char *err)
@@ -610,6 +590,63 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
     return 2;
 }
 
+/* {"filename","content_type","content_base64"} of a file of at most 8 MiB;
+ * the type from the extension unless given. NULL (said why) on failure. */
+static json_t *file_upload(const char *file, const char *type)
+{
+    if (type == NULL) {
+        const char *dot = strrchr(file, '.');
+        type = dot == NULL                                           ? "application/octet-stream"
+               : strcmp(dot, ".pdf") == 0                            ? "application/pdf"
+               : strcmp(dot, ".png") == 0                            ? "image/png"
+               : strcmp(dot, ".jpg") == 0 || strcmp(dot, ".jpeg") == 0 ? "image/jpeg"
+               : strcmp(dot, ".csv") == 0                            ? "text/csv"
+               : strcmp(dot, ".zip") == 0                            ? "application/zip"
+                                                                     : "text/plain";
+    }
+    FILE *f = fopen(file, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "mnsafe: cannot read %s / 読めません\n", file);
+        return NULL;
+    }
+    uint8_t *data = malloc(8u * 1024 * 1024 + 1);
+    size_t len = data != NULL ? fread(data, 1, 8u * 1024 * 1024 + 1, f) : 0;
+    fclose(f);
+    char *b64 = data != NULL ? malloc(4 * ((len + 2) / 3) + 1) : NULL;
+    if (b64 == NULL) {
+        free(data);
+        return NULL;
+    }
+    mns_base64_encode(b64, data, len);
+    free(data);
+    const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+    json_t *j = json_pack("{s:s, s:s, s:s}", "filename", base, "content_type", type, "content_base64", b64);
+    free(b64);
+    return j;
+}
+
+/* GET PATH answering {"content_base64",...}: the content written to out */
+static int download(const struct cli *c, const char *path, const char *out)
+{
+    json_t *resp = NULL;
+    if (call(c, "GET", path, NULL, &resp) != 0)
+        return 1;
+    const char *b64 = json_string_value(json_object_get(resp, "content_base64"));
+    size_t n = b64 != NULL ? strlen(b64) : 0, len = 0;
+    uint8_t *data = malloc(n / 4 * 3 + 3);
+    int rc = 1;
+    FILE *f = NULL;
+    if (data != NULL && mns_base64_decode(data, n / 4 * 3 + 3, &len, b64 != NULL ? b64 : "", n) == MNS_OK &&
+        (f = fopen(out, "wb")) != NULL) {
+        rc = fwrite(data, 1, len, f) == len ? 0 : 1;
+        rc |= fclose(f) != 0;
+        printf("%s (%zu bytes, sha256 %s)\n", out, len, json_string_value(json_object_get(resp, "sha256")));
+    }
+    free(data);
+    json_decref(resp);
+    return rc;
+}
+
 /* backup [verify FILE]; restore FILE --to DIR (files are the daemon's: absolute paths) */
 static int cmd_backup(const struct cli *c, int argc, char **argv, bool restore)
 {
@@ -734,6 +771,13 @@ static int cmd_disposal(const struct cli *c, int argc, char **argv)
         json_decref(resp);
         return rc;
     }
+    if (strcmp(verb, "certificate") == 0 && argc == 6 && strcmp(argv[4], "--out") == 0 &&
+        strspn(argv[3], "0123456789") == strlen(argv[3])) {
+        snprintf(tail, sizeof(tail), "/disposals/%s/certificate", argv[3]);
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        return download(c, path, argv[5]);
+    }
     if (strcmp(verb, "add") == 0 && argc >= 3) {
         static const char *const flags[][2] = {{"--kind", "data_kind"}, {"--on", "disposed_on"}, {"--method", "method"},
                                                {"--contractor", "contractor"}, {"--note", "note"}};
@@ -747,14 +791,13 @@ static int cmd_disposal(const struct cli *c, int argc, char **argv)
             } else if (strcmp(argv[i], "--persons") == 0) {
                 json_object_set_new(body, "persons", json_integer(strtol(argv[i + 1], NULL, 10)));
             } else if (strcmp(argv[i], "--certificate") == 0) {
-                /* the contractor's certificate is kept by its hash */
-                char hex[65];
-                if (sha256_file(argv[i + 1], hex) != 0) {
-                    fprintf(stderr, "mnsafe: cannot read %s / 読めません\n", argv[i + 1]);
+                /* the contractor's certificate goes with the entry (kept sealed) */
+                json_t *file = file_upload(argv[i + 1], NULL);
+                if (file == NULL) {
                     json_decref(body);
                     return 1;
                 }
-                json_object_set_new(body, "certificate_sha256", json_string(hex));
+                json_object_set_new(body, "certificate", file);
             } else {
                 json_decref(body);
                 goto usage;
@@ -769,7 +812,8 @@ static int cmd_disposal(const struct cli *c, int argc, char **argv)
 usage:
     fprintf(stderr, "usage: mnsafe disposal list TENANT [--from D] [--to D] [--format json|html] [--out FILE]\n"
                     "       mnsafe disposal add TENANT --kind TEXT --on YYYY-MM-DD --method METHOD[: details]\n"
-                    "             [--contractor NAME] [--certificate FILE] [--note TEXT] [--persons N]\n");
+                    "             [--contractor NAME] [--certificate FILE] [--note TEXT] [--persons N]\n"
+                    "       mnsafe disposal certificate TENANT ENTRY_ID --out FILE\n");
     return 2;
 }
 
@@ -861,58 +905,16 @@ static int cmd_checksheet(const struct cli *c, int argc, char **argv)
     if (strcmp(verb, "evidence") == 0 && argc >= 5 && strspn(argv[2], "0123456789") == strlen(argv[2]) &&
         strchr(argv[3], '/') == NULL) {
         /* evidence ID ITEM FILE [--type T]: the file is sent base64 in JSON */
-        const char *type = opt_value(argc, argv, 5, "--type");
-        if (type == NULL) {
-            const char *dot = strrchr(argv[4], '.');
-            type = dot == NULL ? "application/octet-stream"
-                   : strcmp(dot, ".pdf") == 0                       ? "application/pdf"
-                   : strcmp(dot, ".png") == 0                       ? "image/png"
-                   : strcmp(dot, ".jpg") == 0 || strcmp(dot, ".jpeg") == 0 ? "image/jpeg"
-                   : strcmp(dot, ".csv") == 0                       ? "text/csv"
-                   : strcmp(dot, ".zip") == 0                       ? "application/zip"
-                                                                   : "text/plain";
-        }
-        FILE *f = fopen(argv[4], "rb");
-        if (f == NULL) {
-            fprintf(stderr, "mnsafe: cannot read %s / 読めません\n", argv[4]);
+        json_t *body = file_upload(argv[4], opt_value(argc, argv, 5, "--type"));
+        if (body == NULL)
             return 1;
-        }
-        uint8_t *data = malloc(8u * 1024 * 1024 + 1);
-        size_t len = data != NULL ? fread(data, 1, 8u * 1024 * 1024 + 1, f) : 0;
-        fclose(f);
-        char *b64 = data != NULL ? malloc(4 * ((len + 2) / 3) + 1) : NULL;
-        if (b64 == NULL) {
-            free(data);
-            return 1;
-        }
-        mns_base64_encode(b64, data, len);
-        free(data);
-        const char *base = strrchr(argv[4], '/') ? strrchr(argv[4], '/') + 1 : argv[4];
         snprintf(path, sizeof(path), API_PREFIX "/assessments/%s/items/%s/evidence", argv[2], argv[3]);
-        json_t *body = json_pack("{s:s, s:s, s:s}", "filename", base, "content_type", type, "content_base64", b64);
-        free(b64);
         return call(c, "POST", path, body, NULL);
     }
     if (strcmp(verb, "evidence-get") == 0 && argc == 5 && strcmp(argv[3], "--out") == 0 &&
         strspn(argv[2], "0123456789") == strlen(argv[2])) {
-        json_t *resp = NULL;
         snprintf(path, sizeof(path), API_PREFIX "/evidence/%s", argv[2]);
-        if (call(c, "GET", path, NULL, &resp) != 0)
-            return 1;
-        const char *b64 = json_string_value(json_object_get(resp, "content_base64"));
-        size_t n = b64 != NULL ? strlen(b64) : 0, len = 0;
-        uint8_t *data = malloc(n / 4 * 3 + 3);
-        int rc = 1;
-        FILE *f = NULL;
-        if (data != NULL && mns_base64_decode(data, n / 4 * 3 + 3, &len, b64 != NULL ? b64 : "", n) == MNS_OK &&
-            (f = fopen(argv[4], "wb")) != NULL) {
-            rc = fwrite(data, 1, len, f) == len ? 0 : 1;
-            rc |= fclose(f) != 0;
-            printf("%s (%zu bytes, sha256 %s)\n", argv[4], len, json_string_value(json_object_get(resp, "sha256")));
-        }
-        free(data);
-        json_decref(resp);
-        return rc;
+        return download(c, path, argv[4]);
     }
     fprintf(stderr,
             "usage: mnsafe checksheet show | counts | probes\n"

@@ -411,9 +411,18 @@ mns_err mns_vault_disposal_list(struct mns_vault *v, const struct mns_actor *act
 /* officer: a manual entry for paper or media destroyed outside mnsafe:
  * {"data_kind","disposed_on","method" (shredder, incineration, dissolution,
  * physical_destruction, data_erasure_software or contractor, then details),
- * "contractor"?,"certificate_sha256"?,"note"?,"persons"?}. Audited. */
+ * "contractor"?,"certificate_sha256"?,"note"?,"persons"?,
+ * "certificate"?: {"filename","content_type","content_base64"}} (the file is
+ * kept sealed like evidence, its hash in the entry). Audited. */
 mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                const json_t *entry, json_t **result, mns_errmsg *em) MNS_WUR;
+
+/* officer or auditor: the contractor's certificate attached to a manual
+ * disposal entry (*data malloc'ed; the caller wipes and frees it), checked
+ * against its recorded SHA-256. Audited. */
+mns_err mns_vault_disposal_certificate(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                       int64_t entry_id, uint8_t **data, size_t *len, json_t **meta,
+                                       mns_errmsg *em) MNS_WUR;
 
 /* ---- backups (issue 6) ---------------------------------------------------- */
 

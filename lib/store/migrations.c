@@ -330,6 +330,19 @@ const struct mns_migration mns_migrations[] = {
      "  certificate_sha256 TEXT,\n"
      "  note TEXT\n"
      ");\n"},
+    {12, "disposal certificates",
+     /* a contractor's certificate attached to a manual disposal entry,
+      * sealed like evidence files (sealed_files.c) */
+     "CREATE TABLE disposal_certificates (\n"
+     "  entry_id INTEGER PRIMARY KEY REFERENCES disposal_register(id),\n"
+     "  filename TEXT NOT NULL,\n"
+     "  content_type TEXT NOT NULL,\n"
+     "  size INTEGER NOT NULL,\n"
+     "  sha256 TEXT NOT NULL,\n"
+     "  key_version INTEGER NOT NULL,\n"
+     "  wrapped_key BLOB NOT NULL,\n"
+     "  content_ct BLOB NOT NULL\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -478,19 +478,18 @@ mns_err mns_vault_probe(struct mns_vault *v, const struct mns_actor *actor, json
 
 /* ---- evidence files --------------------------------------------------------- */
 
-#define EVIDENCE_MAX (8u * 1024 * 1024)
-
-static const char *const evidence_types[] = {"application/pdf", "image/png", "image/jpeg", "text/plain", "text/csv",
-                                             "application/zip"};
-
-static int ad_evidence(char *buf, size_t n, int64_t tenant, int64_t id, const char *sha)
+/* a file's name, type and size as evidence or certificate */
+mns_err check_upload(const char *filename, const char *content_type, size_t len, mns_errmsg *em)
 {
-    return snprintf(buf, n, "evidence|v1|%lld|%lld|%s", (long long)tenant, (long long)id, sha);
-}
-
-static int ad_evidence_key(char *buf, size_t n, int64_t tenant, int64_t id, int64_t kver)
-{
-    return snprintf(buf, n, "evidence-key|v1|%lld|%lld|%lld", (long long)tenant, (long long)id, (long long)kver);
+    if (filename == NULL || filename[0] == '\0' || !vault_valid_text(filename, 200) || strchr(filename, '/') != NULL)
+        return mns_fail(em, MNS_ERR_INVALID, "filename: a name of 1-200 bytes without '/' or a My Number / "
+                        "ファイル名が不正です");
+    if (!sealed_file_type_ok(content_type))
+        return mns_fail(em, MNS_ERR_INVALID, "content_type: PDF, PNG, JPEG, text, CSV or ZIP / "
+                        "ファイルの種類は PDF, PNG, JPEG, テキスト, CSV, ZIP です");
+    if (len == 0 || len > SEALED_FILE_MAX)
+        return mns_fail(em, MNS_ERR_LIMIT, "content: 1 byte to 8 MiB / ファイルは8MiBまでです");
+    return MNS_OK;
 }
 
 mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *actor, int64_t assessment_id,
@@ -500,11 +499,9 @@ mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *acto
     struct act a;
     struct mns_stmt *s;
     const struct tenant_keys *tk = NULL;
+    struct sealed_file sf = {0};
     json_t *info = NULL;
-    uint8_t md[MNS_HASH_LEN], fk[MNS_KEY_LEN], wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD], *ct = NULL;
-    char sha[65], ad[128];
     int64_t id = 0;
-    bool type_ok = false;
     mns_err err;
 
     *result = NULL;
@@ -519,33 +516,9 @@ mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *acto
         err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such item on the check sheet / チェックシートにない項目です");
         goto out;
     }
-    for (size_t i = 0; content_type != NULL && i < sizeof(evidence_types) / sizeof(evidence_types[0]); i++)
-        type_ok = type_ok || strcmp(content_type, evidence_types[i]) == 0;
-    if (filename == NULL || filename[0] == '\0' || !vault_valid_text(filename, 200) || strchr(filename, '/') != NULL)
-        err = mns_fail(em, MNS_ERR_INVALID, "filename: a name of 1-200 bytes without '/' or a My Number / "
-                       "ファイル名が不正です");
-    else if (!type_ok)
-        err = mns_fail(em, MNS_ERR_INVALID, "content_type: PDF, PNG, JPEG, text, CSV or ZIP / "
-                       "ファイルの種類は PDF, PNG, JPEG, テキスト, CSV, ZIP です");
-    else if (len == 0 || len > EVIDENCE_MAX)
-        err = mns_fail(em, MNS_ERR_LIMIT, "content: 1 byte to 8 MiB / ファイルは8MiBまでです");
-    if (err != MNS_OK || (err = tenant_keys_get(v, a.tenant_id, &tk)) != MNS_OK)
-        goto out;
-    if ((ct = malloc(len + MNS_AEAD_OVERHEAD)) == NULL) {
-        err = MNS_ERR_NOMEM;
-        goto out;
-    }
-    /* a key of the file's own, wrapped by the tenant key */
-    if ((err = mns_sha256(md, data, len)) != MNS_OK || (err = vault_new_id(v, &id)) != MNS_OK ||
-        (err = mns_random(fk, sizeof(fk))) != MNS_OK)
-        goto out;
-    mns_hex_encode(sha, md, sizeof(md));
-    ad_evidence(ad, sizeof(ad), a.tenant_id, id, sha);
-    if ((err = mns_aead_seal(ct, fk, ad, strlen(ad), data, len)) != MNS_OK)
-        goto out;
-    ad_evidence_key(ad, sizeof(ad), a.tenant_id, id, tk->version);
-    if ((err = mns_aead_seal(wrapped, tk->kek, ad, strlen(ad), fk, sizeof(fk))) != MNS_OK ||
-        (err = act_begin(&a)) != MNS_OK ||
+    if ((err = check_upload(filename, content_type, len, em)) != MNS_OK ||
+        (err = tenant_keys_get(v, a.tenant_id, &tk)) != MNS_OK || (err = vault_new_id(v, &id)) != MNS_OK ||
+        (err = sealed_file_make(tk, "evidence", id, data, len, &sf)) != MNS_OK || (err = act_begin(&a)) != MNS_OK ||
         (err = mns_store_prepare(v->store, &s,
                                  "INSERT INTO assessment_evidence (id, assessment_id, item_id, filename, content_type, size, "
                                  "sha256, key_version, wrapped_key, content_ct, uploaded_by, uploaded_at) "
@@ -557,30 +530,28 @@ mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *acto
     if (err == MNS_OK) err = mns_stmt_bind_text(s, 4, filename, -1);
     if (err == MNS_OK) err = mns_stmt_bind_text(s, 5, content_type, -1);
     if (err == MNS_OK) err = mns_stmt_bind_int64(s, 6, (int64_t)len);
-    if (err == MNS_OK) err = mns_stmt_bind_text(s, 7, sha, -1);
-    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, tk->version);
-    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 9, wrapped, sizeof(wrapped));
-    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 10, ct, len + MNS_AEAD_OVERHEAD);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 7, sf.sha256, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, sf.key_version);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 9, sf.wrapped, sizeof(sf.wrapped));
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 10, sf.ct, sf.ct_len);
     if (err == MNS_OK) err = mns_stmt_bind_text(s, 11, actor->name, -1);
     if (err == MNS_OK) err = mns_stmt_bind_int64(s, 12, mns_now_ms());
     if (err == MNS_OK)
         err = mns_stmt_run(s);
     mns_stmt_reset(s);
     if (err == MNS_OK)
-        act_note(&a, "item:%s; evidence:%lld; sha256:%s; %zu bytes", item_id, (long long)id, sha, len);
+        act_note(&a, "item:%s; evidence:%lld; sha256:%s; %zu bytes", item_id, (long long)id, sf.sha256, len);
 out:
-    mns_wipe(fk, sizeof(fk));
-    if (ct != NULL) {
-        mns_wipe(ct, len + MNS_AEAD_OVERHEAD);
-        free(ct);
-    }
     json_decref(info);
     err = act_end(&a, err);
     vault_unlock(v);
-    if (err != MNS_OK)
+    if (err != MNS_OK) {
+        sealed_file_release(&sf);
         return err;
+    }
     *result = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)id, "item", item_id, "filename", filename,
-                        "content_type", content_type, "size", (json_int_t)len, "sha256", sha);
+                        "content_type", content_type, "size", (json_int_t)len, "sha256", sf.sha256);
+    sealed_file_release(&sf);
     return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
 }
 
@@ -591,8 +562,10 @@ mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *acto
     struct mns_stmt *s;
     const struct tenant_keys *tk = NULL;
     json_t *info = NULL;
-    uint8_t fk[MNS_KEY_LEN], md[MNS_HASH_LEN];
-    char ad[128], sha[65] = "", got[65];
+    uint8_t *wcopy = NULL, *ccopy = NULL;
+    size_t wl = 0, cl = 0;
+    char sha[65] = "";
+    int64_t aid = 0, kver = 0;
     bool row = false;
     mns_err err;
 
@@ -608,7 +581,6 @@ mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *acto
                                  "SELECT assessment_id, item_id, filename, content_type, sha256, key_version, wrapped_key, "
                                  "content_ct FROM assessment_evidence WHERE id = ?")) != MNS_OK)
         goto out;
-    int64_t aid = 0, kver = 0;
     if ((err = mns_stmt_bind_int64(s, 1, evidence_id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
         aid = mns_stmt_int64(s, 0);
         kver = mns_stmt_int64(s, 5);
@@ -616,71 +588,36 @@ mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *acto
         *meta = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)evidence_id, "assessment", (json_int_t)aid,
                           "item", mns_stmt_text(s, 1), "filename", mns_stmt_text(s, 2), "content_type",
                           mns_stmt_text(s, 3), "sha256", sha);
-    }
-    if (err == MNS_OK && !row)
-        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such evidence file / 証跡ファイルが見つかりません");
-    if (err == MNS_OK) {
-        /* the rows are copied out before the assessment check reuses the store */
-        size_t wl = 0, cl = 0;
+        /* copied out: the assessment check below reuses the store */
         const uint8_t *w = mns_stmt_blob(s, 6, &wl), *c = mns_stmt_blob(s, 7, &cl);
-        uint8_t *wcopy = malloc(wl + 1), *ccopy = malloc(cl + 1);
-        if (wcopy == NULL || ccopy == NULL) {
-            free(wcopy);
-            free(ccopy);
-            err = MNS_ERR_NOMEM;
-        } else {
+        if ((wcopy = malloc(wl + 1)) != NULL && (ccopy = malloc(cl + 1)) != NULL) {
             memcpy(wcopy, w, wl);
             memcpy(ccopy, c, cl);
-            mns_stmt_reset(s);
-            if ((err = load_assessment(v, &a, actor, aid, &info, em)) == MNS_OK &&
-                (err = tenant_keys_get(v, a.tenant_id, &tk)) == MNS_OK) {
-                size_t fkl = 0;
-                ad_evidence_key(ad, sizeof(ad), a.tenant_id, evidence_id, kver);
-                if (tk->version != kver || wl != sizeof(fk) + MNS_AEAD_OVERHEAD || cl < MNS_AEAD_OVERHEAD ||
-                    mns_aead_open(fk, &fkl, tk->kek, ad, strlen(ad), wcopy, wl) != MNS_OK)
-                    err = MNS_ERR_CRYPTO;
-                else if ((*data = malloc(cl - MNS_AEAD_OVERHEAD + 1)) == NULL)
-                    err = MNS_ERR_NOMEM;
-                else {
-                    ad_evidence(ad, sizeof(ad), a.tenant_id, evidence_id, sha);
-                    if (mns_aead_open(*data, len, fk, ad, strlen(ad), ccopy, cl) != MNS_OK)
-                        err = MNS_ERR_CRYPTO;
-                }
-            }
-            mns_wipe(ccopy, cl);
-            free(wcopy);
-            free(ccopy);
+        } else {
+            err = MNS_ERR_NOMEM;
         }
     }
     mns_stmt_reset(s);
-    /* the file is the one whose hash was recorded */
-    if (err == MNS_OK && mns_sha256(md, *data, *len) == MNS_OK) {
-        mns_hex_encode(got, md, sizeof(md));
-        if (strcmp(got, sha) != 0)
-            err = MNS_ERR_CRYPTO;
-    }
-    if (err == MNS_OK)
-        err = act_begin(&a);
-    if (err == MNS_OK)
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such evidence file / 証跡ファイルが見つかりません");
+    if (err == MNS_OK && (err = load_assessment(v, &a, actor, aid, &info, em)) == MNS_OK &&
+        (err = tenant_keys_get(v, a.tenant_id, &tk)) == MNS_OK &&
+        (err = sealed_file_open(tk, "evidence", evidence_id, kver, sha, wcopy, wl, ccopy, cl, data, len)) == MNS_OK &&
+        (err = act_begin(&a)) == MNS_OK)
         act_note(&a, "sha256:%s", sha);
-    else if (err == MNS_ERR_CRYPTO)
+    if (err == MNS_ERR_CRYPTO)
         mns_fail(em, err, "the evidence file cannot be opened or does not match its hash / "
                  "証跡ファイルを開けないか、ハッシュが一致しません");
 out:
-    mns_wipe(fk, sizeof(fk));
+    if (ccopy != NULL)
+        mns_wipe(ccopy, cl);
+    free(wcopy);
+    free(ccopy);
     json_decref(info);
     err = act_end(&a, err);
     vault_unlock(v);
-    if (err != MNS_OK) {
-        if (*data != NULL) {
-            mns_wipe(*data, *len);
-            free(*data);
-        }
-        *data = NULL;
-        *len = 0;
-        json_decref(*meta);
-        *meta = NULL;
-    }
+    if (err != MNS_OK)
+        sealed_file_discard(data, len, meta);
     return err;
 }
 

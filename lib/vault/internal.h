@@ -232,6 +232,30 @@ mns_err hold_check(struct mns_vault *v, int64_t person_id, mns_errmsg *em);
 mns_err disposal_record(struct mns_vault *v, int64_t tid, const char *kind, int64_t persons, const char *by,
                         const char *rules);
 
+/* Files kept sealed for a tenant (sealed_files.c). use names what they
+ * are for ("evidence", "disposal-certificate") and goes into the AD. */
+#define SEALED_FILE_MAX (8u * 1024 * 1024)
+struct sealed_file {
+    char sha256[65];
+    int64_t key_version;
+    uint8_t wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t *ct; /* malloc'ed */
+    size_t ct_len;
+};
+mns_err sealed_file_make(const struct tenant_keys *tk, const char *use, int64_t id, const uint8_t *data, size_t len,
+                         struct sealed_file *out);
+void sealed_file_release(struct sealed_file *f);
+/* *data malloc'ed (the caller wipes and frees); MNS_ERR_CRYPTO when it does
+ * not open or does not match sha */
+mns_err sealed_file_open(const struct tenant_keys *tk, const char *use, int64_t id, int64_t key_version, const char *sha,
+                         const uint8_t *wrapped, size_t wl, const uint8_t *ct, size_t cl, uint8_t **data, size_t *len);
+/* a failed read: the file wiped and freed, the meta dropped */
+void sealed_file_discard(uint8_t **data, size_t *len, json_t **meta);
+/* PDF, PNG, JPEG, text, CSV, ZIP */
+bool sealed_file_type_ok(const char *content_type);
+/* name, type and size of an uploaded file (evidence, certificate) */
+mns_err check_upload(const char *filename, const char *content_type, size_t len, mns_errmsg *em);
+
 /* The SPI file a person of kind belongs to (MNS_FILE_*; 0 unknown). */
 unsigned file_of_kind(const char *kind);
 /* MNS_OK if the act's tenant assignment (a->files, set by resolve_tenant)

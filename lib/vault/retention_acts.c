@@ -503,11 +503,15 @@ mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *acto
                                const json_t *entry, json_t **result, mns_errmsg *em)
 {
     static const char *const known[] = {"data_kind", "disposed_on", "method", "contractor", "certificate_sha256",
-                                        "note", "persons"};
+                                        "note", "persons", "certificate"};
     static const char *const methods[] = {"shredder", "incineration", "dissolution", "physical_destruction",
                                           "data_erasure_software", "contractor"};
     struct act a;
     struct mns_stmt *s;
+    const struct tenant_keys *tk = NULL;
+    struct sealed_file sf = {0};
+    uint8_t *cert_data = NULL;
+    size_t cert_len = 0;
     int64_t tid = 0, id = 0;
     mns_date d;
     const char *key;
@@ -528,6 +532,8 @@ mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *acto
         bool ok = false;
         for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
             ok = ok || strcmp(key, known[i]) == 0;
+        if (strcmp(key, "certificate") == 0 && json_is_object(val))
+            continue;
         if (!ok || (strcmp(key, "persons") == 0 ? !json_is_integer(val) : !json_is_string(val)) ||
             (json_is_string(val) && !vault_valid_text(json_string_value(val), 500))) {
             err = mns_fail(em, MNS_ERR_INVALID, "%.40s: unknown field or bad value (text without a My Number) / "
@@ -552,7 +558,30 @@ mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *acto
                        "data_erasure_software or contractor, then details / 廃棄方法が不正です");
     else if (cert != NULL && (strlen(cert) != 64 || strspn(cert, "0123456789abcdef") != 64))
         err = mns_fail(em, MNS_ERR_INVALID, "certificate_sha256: 64 lower-case hex digits / 証明書のハッシュが不正です");
-    if (err != MNS_OK || (err = vault_new_id(v, &id)) != MNS_OK || (err = act_begin(&a)) != MNS_OK ||
+    /* the contractor's certificate itself, sealed; its hash goes into the entry */
+    const json_t *file = json_object_get(entry, "certificate");
+    const char *fname = json_string_value(json_object_get(file, "filename"));
+    const char *ftype = json_string_value(json_object_get(file, "content_type"));
+    const char *fb64 = json_string_value(json_object_get(file, "content_base64"));
+    if (err == MNS_OK && file != NULL && fb64 == NULL)
+        err = mns_fail(em, MNS_ERR_INVALID, "certificate: {\"filename\",\"content_type\",\"content_base64\"} / "
+                       "証明書ファイルの指定が不正です");
+    if (err == MNS_OK && (err = vault_new_id(v, &id)) == MNS_OK && file != NULL) {
+        size_t n = strlen(fb64);
+        if ((cert_data = malloc(n / 4 * 3 + 3)) == NULL)
+            err = MNS_ERR_NOMEM;
+        else if (mns_base64_decode(cert_data, n / 4 * 3 + 3, &cert_len, fb64, n) != MNS_OK)
+            err = mns_fail(em, MNS_ERR_INVALID, "certificate.content_base64: not base64 / base64 ではありません");
+        else if ((err = check_upload(fname, ftype, cert_len, em)) == MNS_OK &&
+                 (err = require_unsealed(v, em)) == MNS_OK && (err = tenant_keys_get(v, tid, &tk)) == MNS_OK &&
+                 (err = sealed_file_make(tk, "disposal-certificate", id, cert_data, cert_len, &sf)) == MNS_OK) {
+            if (cert != NULL && strcmp(cert, sf.sha256) != 0)
+                err = mns_fail(em, MNS_ERR_INVALID, "certificate_sha256: does not match the certificate file / "
+                               "証明書ファイルのハッシュと一致しません");
+            cert = sf.sha256;
+        }
+    }
+    if (err != MNS_OK || (err = act_begin(&a)) != MNS_OK ||
         (err = mns_store_prepare(v->store, &s,
                                  "INSERT INTO disposal_register (id, tenant_id, source, data_kind, persons, disposed_on, "
                                  "recorded_at, disposed_by, method, contractor, certificate_sha256, note) "
@@ -575,13 +604,83 @@ mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *acto
     if (err == MNS_OK)
         err = mns_stmt_run(s);
     mns_stmt_reset(s);
+    if (err == MNS_OK && file != NULL &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO disposal_certificates (entry_id, filename, content_type, size, sha256, "
+                                 "key_version, wrapped_key, content_ct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) == MNS_OK) {
+        err = mns_stmt_bind_int64(s, 1, id);
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 2, fname, -1);
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 3, ftype, -1);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 4, (int64_t)cert_len);
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 5, sf.sha256, -1);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 6, sf.key_version);
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, sf.wrapped, sizeof(sf.wrapped));
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 8, sf.ct, sf.ct_len);
+        if (err == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
     if (err == MNS_OK)
-        act_note(&a, "disposal:%lld %s", (long long)id, on);
+        act_note(&a, "disposal:%lld %s%s%s", (long long)id, on, cert ? " certificate sha256:" : "", cert ? cert : "");
 out:
     err = act_end(&a, err);
     vault_unlock(v);
+    if (cert_data != NULL) {
+        mns_wipe(cert_data, cert_len);
+        free(cert_data);
+    }
+    sealed_file_release(&sf);
     if (err != MNS_OK)
         return err;
     *result = json_pack("{s:I}", "id", (json_int_t)id);
     return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err mns_vault_disposal_certificate(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                       int64_t entry_id, uint8_t **data, size_t *len, json_t **meta, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    const struct tenant_keys *tk = NULL;
+    int64_t tid = 0;
+    bool row = false;
+    mns_err err;
+
+    *data = NULL;
+    *len = 0;
+    *meta = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "disposal.certificate_read");
+    snprintf(a.subject, sizeof(a.subject), "disposal:%lld", (long long)entry_id);
+    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, em)) != MNS_OK ||
+        (err = require_unsealed(v, em)) != MNS_OK || (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK ||
+        (err = tenant_keys_get(v, tid, &tk)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT c.filename, c.content_type, c.sha256, c.key_version, c.wrapped_key, c.content_ct "
+                                 "FROM disposal_certificates c JOIN disposal_register r ON r.id = c.entry_id "
+                                 "WHERE c.entry_id = ? AND r.tenant_id = ?")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, entry_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK &&
+        (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        size_t wl = 0, cl = 0;
+        const uint8_t *w = mns_stmt_blob(s, 4, &wl), *c = mns_stmt_blob(s, 5, &cl);
+        *meta = json_pack("{s:I, s:s, s:s, s:s}", "entry", (json_int_t)entry_id, "filename", mns_stmt_text(s, 0),
+                          "content_type", mns_stmt_text(s, 1), "sha256", mns_stmt_text(s, 2));
+        err = sealed_file_open(tk, "disposal-certificate", entry_id, mns_stmt_int64(s, 3), mns_stmt_text(s, 2), w, wl, c, cl,
+                               data, len);
+        if (err == MNS_ERR_CRYPTO)
+            mns_fail(em, err, "the certificate cannot be opened or does not match its hash / "
+                     "証明書を開けないか、ハッシュが一致しません");
+    }
+    mns_stmt_reset(s);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no certificate attached to this entry / 証明書は添付されていません");
+    if (err == MNS_OK)
+        err = act_begin(&a);
+out:
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK)
+        sealed_file_discard(data, len, meta);
+    return err;
 }

@@ -60,6 +60,10 @@ REG=$("$MNSAFE" disposal list acme)
 expect_eq "three register entries (two deletions, one by hand)" 3 "$(json_get 'len(j["entries"])' <<<"$REG")"
 expect_eq "the certificate's hash is kept" "$(sha256sum "$T_WORK/cert.pdf" | cut -d' ' -f1)" \
   "$(json_get '[e["certificate_sha256"] for e in j["entries"] if e["source"] == "manual"][0]' <<<"$REG")"
+ENTRY=$(json_get '[e["id"] for e in j["entries"] if e["source"] == "manual"][0]' <<<"$REG")
+check "the contractor's certificate comes back" "$MNSAFE" disposal certificate acme "$ENTRY" --out "$T_WORK/cert-back.pdf"
+check "byte for byte" cmp "$T_WORK/cert.pdf" "$T_WORK/cert-back.pdf"
+check_fails "and is not stored in clear" grep -rqa "certificate of dissolution" "$MNSAFE_DATA"
 "$MNSAFE" disposal list acme --from 2025-01-01 --format html --out "$T_WORK/certificate.html"
 check "the deletion certificate is HTML in Japanese" grep -q '<html lang="ja">' "$T_WORK/certificate.html"
 expect_contains "titled as such" "削除・廃棄証明書" "$(cat "$T_WORK/certificate.html")"
