@@ -472,8 +472,15 @@ static void h_delete(struct mns_vault *v, const struct api_request *req, const s
         reason = str_field(b, "reason");
     }
     mns_errmsg em = {""};
-    mns_err err = mns_vault_person_delete(v, actor, tenant, id, reason, &em);
-    respond_result(resp, err, json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1), &em, 200);
+    int64_t request_id = 0;
+    mns_err err = mns_vault_person_delete_ex(v, actor, tenant, id, reason, &request_id, &em);
+    if (err == MNS_OK && request_id != 0)
+        respond_result(resp, err,
+                       json_pack("{s:I, s:s, s:I}", "id", (json_int_t)id, "status", "pending", "request_id",
+                                 (json_int_t)request_id),
+                       &em, 202);
+    else
+        respond_result(resp, err, json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1), &em, 200);
     json_decref(b);
 }
 
@@ -643,6 +650,18 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
             respond_result(resp, err, json_pack("{s:O}", "fy_end_month", m ? m : json_null()), &em, 200);
         }
         json_decref(b);
+        return true;
+    }
+    if (n == 3 && RSEG(2, "deletion-requests") && RIS("GET")) {
+        err = mns_vault_deletion_requests(v, actor, seg[1], &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 5 && RSEG(2, "deletion-requests") && parse_id(seg[3], &id) && (RSEG(4, "approve") || RSEG(4, "reject")) &&
+        RIS("POST")) {
+        err = mns_vault_deletion_decide(v, actor, seg[1], id, RSEG(4, "approve"), &em);
+        respond_result(resp, err, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status",
+                                            RSEG(4, "approve") ? "approved" : "rejected"), &em, 200);
         return true;
     }
     if (n == 3 && RSEG(2, "disposals") && RIS("GET")) {

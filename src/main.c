@@ -43,7 +43,7 @@ static const char usage_text[] =
     "        [--client-ca FILE] [--require-client-cert ROLE[,ROLE]]\n"
     "        [--refuse-new-address] [--refuse-new-device]\n"
     "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N] [--checksheet FILE]\n"
-    "        [--retention FILE]\n"
+    "        [--retention FILE] [--deletion-approval]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -93,6 +93,8 @@ static const char usage_text[] =
     "  retention delete TENANT [--as-of DATE]     crypto-shred everything due, as one act\n"
     "  retention hold|unhold TENANT ID [--reason TEXT]   a legal hold stops any deletion\n"
     "  retention rule TENANT --fy-end-month M --reason TEXT   delete after the fiscal year end\n"
+    "  retention requests TENANT | approve TENANT ID | reject TENANT ID\n"
+    "                                             clerks' deletions, with serve --deletion-approval\n"
     "  disposal list TENANT [--from D] [--to D] [--format html --out FILE]   the register;\n"
     "                                             html: the deletion certificate (削除・廃棄証明書)\n"
     "  disposal add TENANT --kind TEXT --on DATE --method shredder|incineration|dissolution|\n"
@@ -705,6 +707,17 @@ static int cmd_retention(const struct cli *c, int argc, char **argv)
                     end ? json_pack("{s:s, s:s}", "ended_on", on, "reason", reason) : json_pack("{s:s}", "reason", reason),
                     NULL);
     }
+    if (strcmp(verb, "requests") == 0 && argc == 3) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/deletion-requests", NULL) != 0)
+            return 2;
+        return call(c, "GET", path, NULL, NULL);
+    }
+    if ((strcmp(verb, "approve") == 0 || strcmp(verb, "reject") == 0) && id_ok) {
+        snprintf(tail, sizeof(tail), "/deletion-requests/%s/%s", argv[3], verb);
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        return call(c, "POST", path, NULL, NULL);
+    }
     if ((strcmp(verb, "due") == 0 || strcmp(verb, "delete") == 0) && argc >= 3) {
         const char *as_of = opt_value(argc, argv, 3, "--as-of");
         if (as_of != NULL && strspn(as_of, "0123456789-") != strlen(as_of))
@@ -737,7 +750,8 @@ usage:
                     "       mnsafe retention cancel TENANT ID\n"
                     "       mnsafe retention due TENANT [--as-of YYYY-MM-DD] | delete TENANT [--as-of YYYY-MM-DD]\n"
                     "       mnsafe retention hold TENANT ID --reason TEXT | unhold TENANT ID\n"
-                    "       mnsafe retention rule TENANT --fy-end-month M --reason TEXT   (0 clears)\n");
+                    "       mnsafe retention rule TENANT --fy-end-month M --reason TEXT   (0 clears)\n"
+                    "       mnsafe retention requests TENANT | approve TENANT ID | reject TENANT ID\n");
     return 2;
 }
 
@@ -1214,7 +1228,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     enum { RULES_MAX = 17 };
     const char *allow_networks[RULES_MAX] = {NULL}, *allow_hours[RULES_MAX] = {NULL}, *places[RULES_MAX] = {NULL};
     size_t nnetworks = 0, nhours = 0, nplaces = 0;
-    bool refuse_new_address = false, refuse_new_device = false;
+    bool refuse_new_address = false, refuse_new_device = false, deletion_approval = false;
     const char *checksheet_path = getenv("MNSAFE_CHECKSHEET") ? getenv("MNSAFE_CHECKSHEET") : MNS_CHECKSHEET_DEFAULT;
     const char *retention_path = getenv("MNSAFE_RETENTION") ? getenv("MNSAFE_RETENTION") : MNS_RETENTION_DEFAULT;
     unsigned travel_minutes = 0;
@@ -1243,6 +1257,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"refuse-new-device", no_argument, NULL, 'V'},
                                          {"checksheet", required_argument, NULL, 'K'},
                                          {"retention", required_argument, NULL, 'J'},
+                                         {"deletion-approval", no_argument, NULL, 'G'},
                                          {"place", required_argument, NULL, 'Q'},
                                          {"travel-minutes", required_argument, NULL, 'T'},
                                          {NULL, 0, NULL, 0}};
@@ -1301,6 +1316,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'V': refuse_new_device = true; break;
         case 'K': checksheet_path = optarg; break;
         case 'J': retention_path = optarg; break;
+        case 'G': deletion_approval = true; break;
         case 'T':
             if (!flag_number("travel-minutes", optarg, 10080, &travel_minutes))
                 return 2;
@@ -1398,6 +1414,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     json_t *facts = json_pack("{s:b, s:s, s:s}", "https", https, "tls_min", "TLSv1.2", "store", "sqlite");
     cfg.checksheet = sheet;
     cfg.retention = retention;
+    cfg.deletion_approval = deletion_approval;
     cfg.server_facts = facts;
     err = mns_vault_open(&v, &cfg, &em);
     if (err != MNS_OK) {

@@ -93,6 +93,9 @@ struct mns_vault_config {
      * an officer other than the requester (and than the user concerned)
      * approves */
     bool separation_of_duties;
+    /* a clerk's deletion of a person is a request an officer approves
+     * (scheduled deletion is an officer's act anyway) */
+    bool deletion_approval;
     /* roles (MNS_ROLE_* bits) that must log in with two factors; a user of
      * such a role without TOTP may only enrol (e.g. every role that can
      * see numbers: MNS_ROLE_CLERK | MNS_ROLE_OFFICER) */
@@ -497,6 +500,18 @@ mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *act
 mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *actor,
                                 const char *tenant_code, int64_t person_id, const char *reason,
                                 mns_errmsg *em) MNS_WUR;
+/* As mns_vault_person_delete; with deletion approval on, a clerk's deletion
+ * is recorded as a request instead (*request_id set, nothing deleted yet). */
+mns_err mns_vault_person_delete_ex(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   int64_t person_id, const char *reason, int64_t *request_id,
+                                   mns_errmsg *em) MNS_WUR;
+/* officer of the tenant, not the requester: approves (the person is
+ * crypto-shredded then, with its disposal entry) or rejects a deletion request. */
+mns_err mns_vault_deletion_decide(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  int64_t request_id, bool approve, mns_errmsg *em) MNS_WUR;
+/* officer, clerk: the tenant's deletion requests, newest first. */
+mns_err mns_vault_deletion_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    json_t **result, mns_errmsg *em) MNS_WUR;
 
 /* ---- audit -------------------------------------------------------------- */
 

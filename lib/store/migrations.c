@@ -343,6 +343,19 @@ const struct mns_migration mns_migrations[] = {
      "  wrapped_key BLOB NOT NULL,\n"
      "  content_ct BLOB NOT NULL\n"
      ");\n"},
+    {13, "deletion requests",
+     /* with --deletion-approval a clerk's deletion waits for an officer */
+     "CREATE TABLE deletion_requests (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),\n"
+     "  person_id INTEGER NOT NULL,\n"
+     "  reason TEXT,\n"
+     "  requested_by TEXT NOT NULL,\n"
+     "  requested_at INTEGER NOT NULL,\n"
+     "  status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected')),\n"
+     "  decided_by TEXT,\n"
+     "  decided_at INTEGER\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -130,6 +130,7 @@ struct mns_vault {
     struct password_policy pw_policy;
     struct access_rules access;
     bool separation_of_duties;
+    bool deletion_approval;
     unsigned require_mfa_roles;
     unsigned require_client_cert_roles;
     bool refuse_new_address;
@@ -228,6 +229,9 @@ mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const 
                      mns_errmsg *em);
 /* MNS_ERR_STATE (with why) when the person is on a legal hold */
 mns_err hold_check(struct mns_vault *v, int64_t person_id, mns_errmsg *em);
+/* a pending deletion request (deletion approval on) */
+mns_err deletion_request(struct mns_vault *v, int64_t tid, int64_t person_id, const char *reason, const char *by,
+                         int64_t *request_id);
 /* one line of the disposal register for a deletion mnsafe did */
 mns_err disposal_record(struct mns_vault *v, int64_t tid, const char *kind, int64_t persons, const char *by,
                         const char *rules);

@@ -869,12 +869,24 @@ mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const 
 mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                 int64_t person_id, const char *reason, mns_errmsg *em)
 {
+    int64_t request_id = 0;
+    mns_err err = mns_vault_person_delete_ex(v, actor, tenant_code, person_id, reason, &request_id, em);
+    if (err == MNS_OK && request_id != 0)
+        return mns_fail(em, MNS_ERR_STATE, "the deletion waits for an officer's approval (request %lld) / "
+                        "削除は責任者の承認待ちです", (long long)request_id);
+    return err;
+}
+
+mns_err mns_vault_person_delete_ex(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   int64_t person_id, const char *reason, int64_t *request_id, mns_errmsg *em)
+{
     struct act a;
     struct mns_stmt *s;
     int64_t tid = 0;
     char kind[16] = "";
     mns_err err;
 
+    *request_id = 0;
     vault_lock(v);
     act_init(&a, v, actor, "person.delete");
     snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
@@ -909,6 +921,13 @@ mns_err mns_vault_person_delete(struct mns_vault *v, const struct mns_actor *act
     /* on a legal hold, a number stays whoever asks */
     if ((err = hold_check(v, person_id, em)) != MNS_OK) {
         a.failure_detail = "legal hold";
+        goto out;
+    }
+    /* with deletion approval, a clerk asks and an officer decides */
+    if (v->deletion_approval && actor->role == MNS_ROLE_CLERK) {
+        a.action = "person.delete_request";
+        if ((err = deletion_request(v, tid, person_id, reason, actor->name, request_id)) == MNS_OK)
+            act_note(&a, "request:%lld", (long long)*request_id);
         goto out;
     }
     if ((err = person_shred(v, tid, person_id, actor->name, reason, em)) == MNS_OK)

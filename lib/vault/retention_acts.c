@@ -684,3 +684,129 @@ out:
         sealed_file_discard(data, len, meta);
     return err;
 }
+
+/* ---- deletion requests (deletion approval on) ------------------------------------ */
+
+mns_err deletion_request(struct mns_vault *v, int64_t tid, int64_t person_id, const char *reason, const char *by,
+                         int64_t *request_id)
+{
+    struct mns_stmt *s;
+    int64_t id = 0;
+    mns_err err = vault_new_id(v, &id);
+    if (err != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO deletion_requests (id, tenant_id, person_id, reason, requested_by, "
+                                 "requested_at, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')")) != MNS_OK)
+        return err;
+    err = mns_stmt_bind_int64(s, 1, id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tid);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, person_id);
+    if (err == MNS_OK) err = (reason && reason[0]) ? mns_stmt_bind_text(s, 4, reason, -1) : mns_stmt_bind_null(s, 4);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 5, by, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 6, mns_now_ms());
+    if (err == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    if (err == MNS_OK)
+        *request_id = id;
+    return err;
+}
+
+mns_err mns_vault_deletion_decide(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  int64_t request_id, bool approve, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    int64_t tid = 0, person_id = 0;
+    char by[64] = "", status[16] = "", reason[256] = "", kind[16] = "";
+    bool row = false;
+    mns_err err;
+
+    vault_lock(v);
+    act_init(&a, v, actor, approve ? "person.delete_approve" : "person.delete_reject");
+    snprintf(a.detail, sizeof(a.detail), "request:%lld", (long long)request_id);
+    if ((err = require_role(actor, MNS_ROLE_OFFICER, em)) != MNS_OK || (err = require_unsealed(v, em)) != MNS_OK ||
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT r.person_id, r.requested_by, r.status, r.reason, p.kind FROM deletion_requests r "
+                                 "LEFT JOIN persons p ON p.id = r.person_id WHERE r.id = ? AND r.tenant_id = ?")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, request_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK &&
+        (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        person_id = mns_stmt_int64(s, 0);
+        snprintf(by, sizeof(by), "%s", mns_stmt_text(s, 1));
+        snprintf(status, sizeof(status), "%s", mns_stmt_text(s, 2));
+        snprintf(reason, sizeof(reason), "%s", mns_stmt_text(s, 3) ? mns_stmt_text(s, 3) : "");
+        snprintf(kind, sizeof(kind), "%s", mns_stmt_text(s, 4) ? mns_stmt_text(s, 4) : "");
+    }
+    mns_stmt_reset(s);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such deletion request / 削除申請が見つかりません");
+    if (err == MNS_OK && strcmp(status, "pending") != 0)
+        err = mns_fail(em, MNS_ERR_STATE, "the request was already decided / この申請は処理済みです");
+    if (err == MNS_OK && strcmp(by, actor->name) == 0)
+        err = mns_fail(em, MNS_ERR_DENIED, "nobody approves their own request / 申請者本人は承認できません");
+    if (err != MNS_OK)
+        goto out;
+    snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
+    if (approve && kind[0] == '\0') {
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "the person is already gone / 本人は既に削除されています");
+        goto out;
+    }
+    if (approve && (err = hold_check(v, person_id, em)) != MNS_OK) {
+        a.failure_detail = "legal hold";
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    if (approve && (err = person_shred(v, tid, person_id, by, reason, em)) == MNS_OK)
+        err = disposal_record(v, tid, strcmp(kind, "payee") == 0 ? "payee" : "employee", 1, actor->name,
+                              reason[0] ? reason : "deleted on request");
+    if (err == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "UPDATE deletion_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?")) ==
+            MNS_OK) {
+        if ((err = mns_stmt_bind_text(s, 1, approve ? "approved" : "rejected", -1)) == MNS_OK &&
+            (err = mns_stmt_bind_text(s, 2, actor->name, -1)) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 3, mns_now_ms())) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, request_id)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+    }
+out:
+    err = act_end(&a, err);
+    vault_unlock(v);
+    return err;
+}
+
+mns_err mns_vault_deletion_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    int64_t tid = 0;
+    bool row;
+    json_t *list = json_array();
+    mns_err err;
+
+    *result = NULL;
+    if (list == NULL)
+        return MNS_ERR_NOMEM;
+    vault_lock(v);
+    act_init(&a, v, actor, "person.delete_requests");
+    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_CLERK, em)) == MNS_OK &&
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT id, person_id, reason, requested_by, requested_at, status, decided_by FROM "
+                                 "deletion_requests WHERE tenant_id = ? ORDER BY id DESC LIMIT 1000")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
+            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
+                json_array_append_new(list, json_pack("{s:I, s:I, s:s*, s:s, s:I, s:s, s:s*}", "id",
+                                                      (json_int_t)mns_stmt_int64(s, 0), "person",
+                                                      (json_int_t)mns_stmt_int64(s, 1), "reason", mns_stmt_text(s, 2),
+                                                      "requested_by", mns_stmt_text(s, 3), "requested_at_ms",
+                                                      (json_int_t)mns_stmt_int64(s, 4), "status", mns_stmt_text(s, 5),
+                                                      "decided_by", mns_stmt_text(s, 6)));
+        mns_stmt_reset(s);
+    }
+    return act_end_list(&a, err, "requests", list, result);
+}

@@ -451,6 +451,7 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     v->travel_minutes = cfg->travel_minutes;
     v->checksheet = cfg->checksheet;
     v->retention = cfg->retention;
+    v->deletion_approval = cfg->deletion_approval;
     v->server_facts = cfg->server_facts;
     if ((err = password_policy_init(&v->pw_policy, cfg, em)) != MNS_OK ||
         (err = access_rules_init(&v->access, cfg, em)) != MNS_OK)

@@ -288,12 +288,61 @@ static void test_manual_disposal(void **state)
     vf_free(f);
 }
 
+/* With deletion approval, a clerk's deletion is a request an officer decides. */
+static void test_deletion_approval(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vret-approval");
+    struct mns_vault_config cfg = {.retention = rules, .checksheet = sheet, .deletion_approval = true};
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    int64_t req = 0, req2 = 0;
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "officer", f->pw_officer, &f->officer);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    int64_t a = add(f, 31, "employee", "health_pension"), b = add(f, 32, "payee", "payment_record");
+
+    assert_int_equal(mns_vault_person_delete_ex(f->v, &f->clerk, "acme", a, "退職済み", &req, &em), MNS_OK);
+    assert_true(req > 0);
+    assert_int_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", a, "health_pension", &res, &em), MNS_OK);
+    json_decref(res); /* still there */
+    assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", b, NULL, &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, "approval"));
+    assert_int_equal(mns_vault_deletion_requests(f->v, &f->officer, "acme", &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "requests")), 2);
+    req2 = json_integer_value(json_object_get(json_array_get(json_object_get(res, "requests"), 0), "id"));
+    json_decref(res);
+
+    assert_int_equal(mns_vault_deletion_decide(f->v, &f->clerk, "acme", req, true, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_deletion_decide(f->v, &f->officer, "acme", req, true, &em), MNS_OK);
+    assert_int_equal(mns_vault_deletion_decide(f->v, &f->officer, "acme", req, true, &em), MNS_ERR_STATE);
+    assert_int_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", a, "health_pension", &res, &em), MNS_ERR_NOT_FOUND);
+    assert_int_equal(mns_vault_deletion_decide(f->v, &f->officer, "acme", req2, false, &em), MNS_OK);
+    assert_int_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", b, "payment_record", &res, &em), MNS_OK);
+    json_decref(res);
+    /* the officer deletes directly */
+    assert_int_equal(mns_vault_person_delete_ex(f->v, &f->officer, "acme", b, NULL, &req, &em), MNS_OK);
+    assert_int_equal(req, 0);
+    assert_int_equal(mns_vault_disposal_list(f->v, &f->auditor, "acme", NULL, NULL, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "entries")), 2);
+    json_decref(res);
+
+    json_t *log = vf_audit_since(f, &f->auditor, 0);
+    assert_int_equal(vf_audit_count(log, "clerk", "person.delete_request", NULL, NULL, "ok", NULL), 2);
+    assert_int_equal(vf_audit_count(log, "officer", "person.delete_approve", NULL, NULL, "ok", NULL), 1);
+    assert_int_equal(vf_audit_count(log, "officer", "person.delete_reject", NULL, NULL, "ok", NULL), 1);
+    assert_int_equal(vf_audit_count(log, "clerk", "person.delete_approve", NULL, NULL, "denied:denied", NULL), 1);
+    json_decref(log);
+    vf_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_end_of_need),
         cmocka_unit_test(test_scheduled_deletion),
         cmocka_unit_test(test_manual_disposal),
+        cmocka_unit_test(test_deletion_approval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
