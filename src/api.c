@@ -652,6 +652,31 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(b);
         return true;
     }
+    if (n == 3 && RSEG(2, "ledger") && RIS("GET")) {
+        err = mns_vault_ledger(v, actor, seg[1], &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if ((n == 4 || n == 5) && RSEG(2, "registers")) {
+        if (n == 4 && RIS("GET")) {
+            err = mns_vault_register_list(v, actor, seg[1], seg[3], &res, &em);
+            respond_result(resp, err, res, &em, 200);
+            return true;
+        }
+        if ((n == 4 && RIS("POST")) || (n == 5 && RIS("PUT") && parse_id(seg[4], &id))) {
+            if ((b = body_object(req, resp)) == NULL)
+                return true;
+            if (n == 4) {
+                err = mns_vault_register_add(v, actor, seg[1], seg[3], b, &res, &em);
+                respond_result(resp, err, res, &em, 201);
+            } else {
+                err = mns_vault_register_update(v, actor, seg[1], seg[3], id, b, &em);
+                respond_result(resp, err, json_pack("{s:I}", "id", (json_int_t)id), &em, 200);
+            }
+            json_decref(b);
+            return true;
+        }
+    }
     if (n == 3 && RSEG(2, "deletion-requests") && RIS("GET")) {
         err = mns_vault_deletion_requests(v, actor, seg[1], &res, &em);
         respond_result(resp, err, res, &em, 200);

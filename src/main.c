@@ -18,6 +18,7 @@
 #include "mnsafe/crypto.h"
 #include "mnsafe/mynumber.h"
 #include "mnsafe/vault.h"
+#include "mnsafe/retention.h"
 #include "qr.h"
 #include "server.h"
 
@@ -76,6 +77,15 @@ static const char usage_text[] =
     "                      an officer for assignments, an officer or sysadmin for roles)\n"
     "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
     "                      network address lock the address, for 15 minutes)\n"
+    "\n"
+    "Registers (officers; clerks add take-outs; auditors read; never a number):\n"
+    "  register list TENANT REGISTER              pledges, training, takeouts, ledger_reviews\n"
+    "  register add TENANT REGISTER --FIELD VALUE...   e.g. takeouts --taken_at 2026-11-27T10:00\n"
+    "        --by 山田 --taken_data 源泉徴収票 --purpose_recipient 税務署 --route 手渡し\n"
+    "  register update TENANT REGISTER ID --FIELD VALUE...   e.g. --returned_at ... (null clears)\n"
+    "  ledger TENANT                              the ledger of SPI files, computed from live state\n"
+    "  ledger review TENANT --note TEXT [--on DATE]   record the periodic review\n"
+    "  tenant policy CODE --require-pledge-training on|off   no clerk without both on record\n"
     "\n"
     "Backups (sysadmin):\n"
     "  backup                                     encrypted online backup into DATA/backups/\n"
@@ -649,6 +659,62 @@ static int download(const struct cli *c, const char *path, const char *out)
     return rc;
 }
 
+/* register list|add|update; ledger [review] */
+static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
+{
+    char path[512], tail[160];
+    const char *verb = argc >= 2 ? argv[1] : "";
+    if (ledger) {
+        if (argc == 2 && path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[1], "/ledger", NULL) == 0)
+            return call(c, "GET", path, NULL, NULL);
+        if (argc >= 5 && strcmp(argv[1], "review") == 0 && opt_value(argc, argv, 3, "--note") != NULL &&
+            path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/registers/ledger_reviews", NULL) == 0) {
+            char today[11];
+            mns_date_format(mns_date_today(), today);
+            const char *on = opt_value(argc, argv, 3, "--on");
+            return call(c, "POST", path,
+                        json_pack("{s:s, s:s}", "reviewed_on", on ? on : today, "note", opt_value(argc, argv, 3, "--note")),
+                        NULL);
+        }
+        fprintf(stderr, "usage: mnsafe ledger TENANT | ledger review TENANT --note TEXT [--on YYYY-MM-DD]\n");
+        return 2;
+    }
+    bool update = strcmp(verb, "update") == 0;
+    if (strcmp(verb, "list") == 0 && argc == 4) {
+        snprintf(tail, sizeof(tail), "/registers/%s", argv[3]);
+        if (strchr(argv[3], '/') || path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        return call(c, "GET", path, NULL, NULL);
+    }
+    if ((strcmp(verb, "add") == 0 && argc >= 4) || (update && argc >= 5 && strspn(argv[4], "0123456789") == strlen(argv[4]))) {
+        int from = update ? 5 : 4;
+        if (strchr(argv[3], '/') != NULL || strchr(argv[3], '?') != NULL)
+            return 2;
+        if (update)
+            snprintf(tail, sizeof(tail), "/registers/%s/%s", argv[3], argv[4]);
+        else
+            snprintf(tail, sizeof(tail), "/registers/%s", argv[3]);
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        /* --FIELD VALUE pairs; the value "null" clears an optional field */
+        json_t *body = json_object();
+        for (int i = from; i < argc; i += 2) {
+            if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+                json_decref(body);
+                fprintf(stderr, "mnsafe: register: --FIELD VALUE pairs expected\n");
+                return 2;
+            }
+            json_object_set_new(body, argv[i] + 2, strcmp(argv[i + 1], "null") == 0 ? json_null() : json_string(argv[i + 1]));
+        }
+        return call(c, update ? "PUT" : "POST", path, body, NULL);
+    }
+    fprintf(stderr, "usage: mnsafe register list TENANT REGISTER\n"
+                    "       mnsafe register add TENANT REGISTER --FIELD VALUE...\n"
+                    "       mnsafe register update TENANT REGISTER ID --FIELD VALUE...   (null clears)\n"
+                    "  REGISTER: pledges, training, takeouts, ledger_reviews (list shows the fields)\n");
+    return 2;
+}
+
 /* backup [verify FILE]; restore FILE --to DIR (files are the daemon's: absolute paths) */
 static int cmd_backup(const struct cli *c, int argc, char **argv, bool restore)
 {
@@ -968,6 +1034,9 @@ static int cmd_tenant(const struct cli *c, int argc, char **argv)
                 json_object_set_new(body, "require_mfa", json_boolean(strcmp(val, "on") == 0));
             else if (val != NULL && strcmp(argv[i], "--allow-networks") == 0)
                 json_object_set_new(body, "allow_networks", none ? json_null() : json_string(val));
+            else if (val != NULL && strcmp(argv[i], "--require-pledge-training") == 0 &&
+                     (strcmp(val, "on") == 0 || strcmp(val, "off") == 0))
+                json_object_set_new(body, "require_pledge_training", json_boolean(strcmp(val, "on") == 0));
             else if (val != NULL && strcmp(argv[i], "--allow-hours") == 0)
                 json_object_set_new(body, "allow_hours", none ? json_null() : json_string(val));
             else {
@@ -1565,6 +1634,8 @@ int main(int argc, char **argv)
         return cmd_checksheet(&c, vargc, vargv);
     if (strcmp(verb, "retention") == 0)
         return cmd_retention(&c, vargc, vargv);
+    if (strcmp(verb, "register") == 0 || strcmp(verb, "ledger") == 0)
+        return cmd_register(&c, vargc, vargv, strcmp(verb, "ledger") == 0);
     if (strcmp(verb, "backup") == 0 || strcmp(verb, "restore") == 0)
         return cmd_backup(&c, vargc, vargv, strcmp(verb, "restore") == 0);
     if (strcmp(verb, "disposal") == 0)

@@ -427,6 +427,28 @@ mns_err mns_vault_disposal_certificate(struct mns_vault *v, const struct mns_act
                                        int64_t entry_id, uint8_t **data, size_t *len, json_t **meta,
                                        mns_errmsg *em) MNS_WUR;
 
+/* ---- registers (issue 7, in part) ---------------------------------------- */
+
+/* Registers by code: "pledges" (誓約書), "training", "takeouts" (持出管理記録簿:
+ * taken_at, by, taken_data, purpose_recipient, route, returned_at, erased) and
+ * "ledger_reviews"; their fields are listed by mns_vault_register_list.
+ * Add: officer (take-outs: clerks too). Audited. */
+mns_err mns_vault_register_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                               const char *code, const json_t *fields, json_t **result, mns_errmsg *em) MNS_WUR;
+/* changes fields of an entry (null clears an optional one), e.g. a take-out returned */
+mns_err mns_vault_register_update(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  const char *code, int64_t id, const json_t *fields, mns_errmsg *em) MNS_WUR;
+/* {"register","fields":[definitions],"entries":[...]}; take-outs carry
+ * "open" and "overdue". officer, clerk, auditor. */
+mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                const char *code, json_t **result, mns_errmsg *em) MNS_WUR;
+/* The ledger of SPI files (特定個人情報ファイル台帳), computed from the live
+ * state: per file its name, responsible officers, purposes, who has access
+ * (live assignments), counts, deletion and disposal status; the last review
+ * and whether one is due (none in a year). */
+mns_err mns_vault_ledger(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, json_t **result,
+                         mns_errmsg *em) MNS_WUR;
+
 /* ---- backups (issue 6) ---------------------------------------------------- */
 
 /* sysadmin: an encrypted, consistent, online backup of the store into

@@ -356,6 +356,23 @@ const struct mns_migration mns_migrations[] = {
      "  decided_by TEXT,\n"
      "  decided_at INTEGER\n"
      ");\n"},
+    {14, "registers",
+     /* the registers people keep (pledges, training, take-outs, ...): one
+      * row per entry, its fields as JSON checked against the register's
+      * definition in lib/vault/registers.c (never a number) */
+     "CREATE TABLE register_entries (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),\n"
+     "  register TEXT NOT NULL,\n"
+     "  fields TEXT NOT NULL,\n"
+     "  created_by TEXT NOT NULL,\n"
+     "  created_at INTEGER NOT NULL,\n"
+     "  updated_by TEXT,\n"
+     "  updated_at INTEGER\n"
+     ");\n"
+     "CREATE INDEX register_entries_tenant ON register_entries (tenant_id, register);\n"
+     /* a tenant may require a current pledge and training of its clerks */
+     "ALTER TABLE tenants ADD COLUMN require_pledge_training INTEGER NOT NULL DEFAULT 0;\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -229,6 +229,9 @@ mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const 
                      mns_errmsg *em);
 /* MNS_ERR_STATE (with why) when the person is on a legal hold */
 mns_err hold_check(struct mns_vault *v, int64_t person_id, mns_errmsg *em);
+/* MNS_ERR_STATE unless the user has a pledge and current training on record,
+ * when the tenant requires them of clerks (registers.c) */
+mns_err registers_clerk_ready(struct mns_vault *v, int64_t tid, const char *user, mns_errmsg *em);
 /* a pending deletion request (deletion approval on) */
 mns_err deletion_request(struct mns_vault *v, int64_t tid, int64_t person_id, const char *reason, const char *by,
                          int64_t *request_id);

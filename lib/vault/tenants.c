@@ -177,14 +177,15 @@ static mns_err policy_read(struct mns_vault *v, int64_t tid, json_t **result)
 {
     struct mns_stmt *s;
     bool row = false;
-    mns_err err = mns_store_prepare(v->store, &s, "SELECT require_mfa, allow_networks, allow_hours FROM tenants WHERE id = ?");
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT require_mfa, allow_networks, allow_hours, require_pledge_training FROM tenants WHERE id = ?");
     if (err != MNS_OK)
         return err;
     if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
         /* unset rules are null, not absent: the probes read every field */
         const char *nets = mns_stmt_text(s, 1), *hours = mns_stmt_text(s, 2);
-        *result = json_pack("{s:b, s:o, s:o}", "require_mfa", mns_stmt_int64(s, 0) != 0, "allow_networks",
-                            nets ? json_string(nets) : json_null(), "allow_hours", hours ? json_string(hours) : json_null());
+        *result = json_pack("{s:b, s:o, s:o, s:b}", "require_mfa", mns_stmt_int64(s, 0) != 0, "allow_networks",
+                            nets ? json_string(nets) : json_null(), "allow_hours", hours ? json_string(hours) : json_null(),
+                            "require_pledge_training", mns_stmt_int64(s, 3) != 0);
         if (*result == NULL)
             err = MNS_ERR_NOMEM;
     } else if (err == MNS_OK) {
@@ -235,7 +236,7 @@ static mns_err policy_text(json_t *policy, const char *key, bool *present, const
 mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                     json_t *policy, json_t **result, mns_errmsg *em)
 {
-    static const char *const known[] = {"require_mfa", "allow_networks", "allow_hours"};
+    static const char *const known[] = {"require_mfa", "allow_networks", "allow_hours", "require_pledge_training"};
     struct act a;
     struct access_role check;
     struct mns_stmt *s;
@@ -265,8 +266,10 @@ mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor 
         }
     }
     mfa = json_object_get(policy, "require_mfa");
-    if (mfa != NULL && !json_is_boolean(mfa)) {
-        err = mns_fail(em, MNS_ERR_INVALID, "require_mfa: true or false / true か false を指定してください");
+    json_t *pledge = json_object_get(policy, "require_pledge_training");
+    if ((mfa != NULL && !json_is_boolean(mfa)) || (pledge != NULL && !json_is_boolean(pledge))) {
+        err = mns_fail(em, MNS_ERR_INVALID, "%s: true or false / true か false を指定してください",
+                       mfa != NULL && !json_is_boolean(mfa) ? "require_mfa" : "require_pledge_training");
         goto out;
     }
     if ((err = policy_text(policy, "allow_networks", &has_nets, &nets, em)) != MNS_OK ||
@@ -284,6 +287,14 @@ mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor 
             err = mns_stmt_run(s);
         mns_stmt_reset(s);
         act_note(&a, "require_mfa=%s", json_is_true(mfa) ? "true" : "false");
+    }
+    if (err == MNS_OK && pledge != NULL &&
+        (err = mns_store_prepare(v->store, &s, "UPDATE tenants SET require_pledge_training = ? WHERE id = ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, json_is_true(pledge))) == MNS_OK &&
+            (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
+            err = mns_stmt_run(s);
+        mns_stmt_reset(s);
+        act_note(&a, "require_pledge_training=%s", json_is_true(pledge) ? "true" : "false");
     }
     for (int i = 0; i < 2 && err == MNS_OK; i++) {
         bool present = i == 0 ? has_nets : has_hours;

@@ -1348,6 +1348,11 @@ mns_err mns_vault_assign_ex(struct mns_vault *v, const struct mns_actor *actor, 
                        "事業者に割り当てられるのは事務取扱担当者と責任者だけです");
         goto out;
     }
+    /* a tenant may want a pledge and training on record before the clerk role */
+    if (u.role == MNS_ROLE_CLERK && (err = registers_clerk_ready(v, tenant_id, u.name, em)) != MNS_OK) {
+        a.failure_detail = "no pledge or training on record";
+        goto out;
+    }
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;
     act_note(&a, "files:%s", mns_files_name(files, fname));
@@ -1472,6 +1477,15 @@ mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *acto
         err = mns_fail(em, MNS_ERR_DENIED, "a request is decided by another person than the one who asked and "
                        "the one it concerns / 申請者本人・対象者本人は承認できません");
         goto out;
+    }
+    if (approve && strcmp(kind, "assignment") == 0) {
+        struct user_row u;
+        memset(&u, 0, sizeof(u));
+        if ((err = user_load(v, NULL, user_id, &u)) == MNS_OK && u.role == MNS_ROLE_CLERK)
+            err = registers_clerk_ready(v, tenant_id, u.name, em);
+        mns_wipe(&u, sizeof(u));
+        if (err != MNS_OK)
+            goto out;
     }
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;

@@ -94,7 +94,7 @@ static void test_assessment_flow(void **state)
     assert_non_null(strstr(json_string_value(json_object_get(r, "probe_detail")), "one live session per ID"));
     r = json_object_get(results, "F-b-1-opt-3");
     assert_string_equal(json_string_value(json_object_get(r, "status")), "not_satisfied");
-    r = json_object_get(results, "C-c-min-1");
+    r = json_object_get(results, "E-c-min-1");
     assert_string_equal(json_string_value(json_object_get(r, "status")), "not_assessed");
     assert_non_null(strstr(json_string_value(json_object_get(r, "probe_detail")), "feature missing"));
     json_decref(res);
@@ -106,7 +106,7 @@ static void test_assessment_flow(void **state)
     json_decref(fields);
     /* a feature-missing item is open to people */
     fields = json_pack("{s:s, s:s, s:s}", "status", "partly", "reason", "紙の台帳で管理", "due", "2027-03-31");
-    assert_int_equal(mns_vault_assessment_set(f->v, &f->officer, id, "C-c-min-1", fields, &em), MNS_OK);
+    assert_int_equal(mns_vault_assessment_set(f->v, &f->officer, id, "E-c-min-1", fields, &em), MNS_OK);
     json_decref(fields);
 
     /* refused, by field, and nothing changes */
@@ -146,7 +146,7 @@ static void test_assessment_flow(void **state)
     assert_null(json_object_get(results, "C-a-min-3"));
     r = json_object_get(results, "F-b-1-min-3");
     assert_string_equal(json_string_value(json_object_get(r, "status")), "satisfied");
-    r = json_object_get(results, "C-c-min-1");
+    r = json_object_get(results, "E-c-min-1");
     assert_string_equal(json_string_value(json_object_get(r, "status")), "partly");
     assert_true(json_is_null(json_object_get(r, "probe_detail")) || json_object_get(r, "probe_detail") == NULL);
     json_decref(res);

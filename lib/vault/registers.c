@@ -1,0 +1,491 @@
+/*
+ * registers.c: the records the check sheet asks a business to keep, kept by
+ * mnsafe (issue 7, in part): pledges (誓約書, D-a), training (教育, D-b),
+ * take-outs (持出管理記録簿, C-b optional 1 / E-c optional 2), ledger reviews
+ * (C-c 2), and the ledger of SPI files itself, computed from the live state.
+ *
+ * Each register is a list of typed fields (below); an entry is checked
+ * against it (known fields, types, required ones, real dates, no My Number
+ * in any text) and stored as JSON. Every change is an audited act.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vault/internal.h"
+
+enum ftype { F_TEXT, F_DATE, F_DATETIME, F_INT, F_BOOL, F_SHA256, F_USER };
+
+struct rfield {
+    const char *name, *ja, *en;
+    enum ftype type;
+    bool required;
+};
+
+struct rdef {
+    const char *code, *ja, *en;
+    unsigned write_roles;
+    const struct rfield *fields;
+    size_t nfields;
+};
+
+static const struct rfield pledge_fields[] = {
+    {"user", "利用者ID", "user", F_USER, false},
+    {"person", "氏名", "person", F_TEXT, true},
+    {"signed_on", "誓約日", "signed on", F_DATE, true},
+    {"valid_years_after_leaving", "退職後の有効年数", "valid years after leaving", F_INT, true},
+    {"document_sha256", "誓約書のSHA-256", "document SHA-256", F_SHA256, false},
+    {"note", "備考", "note", F_TEXT, false},
+};
+static const struct rfield training_fields[] = {
+    {"title", "研修名", "title", F_TEXT, true},
+    {"held_on", "実施日", "held on", F_DATE, true},
+    {"content", "内容", "content", F_TEXT, true},
+    {"attendees", "受講者（ID、カンマ区切り）", "attendees (user ids, comma-separated)", F_TEXT, true},
+    {"next_due", "次回期限", "next due", F_DATE, true},
+};
+/* the seven fields of the sheet's take-out register */
+static const struct rfield takeout_fields[] = {
+    {"taken_at", "日時", "date and time", F_DATETIME, true},
+    {"by", "担当者", "person in charge", F_TEXT, true},
+    {"taken_data", "持ち出しデータ", "data taken out", F_TEXT, true},
+    {"purpose_recipient", "利用目的（相手先）", "purpose (recipient)", F_TEXT, true},
+    {"route", "移送経路", "route", F_TEXT, true},
+    {"returned_at", "返却日時", "returned at", F_DATETIME, false},
+    {"erased", "データ消去等", "erasure etc.", F_TEXT, false},
+};
+static const struct rfield review_fields[] = {
+    {"reviewed_on", "確認日", "reviewed on", F_DATE, true},
+    {"note", "確認内容", "what was checked", F_TEXT, true},
+};
+
+static const struct rdef registers[] = {
+    {"pledges", "誓約書", "pledges", MNS_ROLE_OFFICER, pledge_fields, sizeof(pledge_fields) / sizeof(pledge_fields[0])},
+    {"training", "教育・研修", "training", MNS_ROLE_OFFICER, training_fields,
+     sizeof(training_fields) / sizeof(training_fields[0])},
+    {"takeouts", "持出管理記録簿", "take-out register", MNS_ROLE_OFFICER | MNS_ROLE_CLERK, takeout_fields,
+     sizeof(takeout_fields) / sizeof(takeout_fields[0])},
+    {"ledger_reviews", "特定個人情報ファイル台帳の確認", "ledger reviews", MNS_ROLE_OFFICER, review_fields,
+     sizeof(review_fields) / sizeof(review_fields[0])},
+};
+
+static const struct rdef *find_register(const char *code)
+{
+    for (size_t i = 0; code != NULL && i < sizeof(registers) / sizeof(registers[0]); i++)
+        if (strcmp(registers[i].code, code) == 0)
+            return &registers[i];
+    return NULL;
+}
+
+static bool valid_datetime(const char *s)
+{
+    /* YYYY-MM-DDTHH:MM (local time, as people write it) */
+    mns_date d;
+    char day[11];
+    int h, m, n = 0;
+    if (s == NULL || strlen(s) != 16 || s[10] != 'T')
+        return false;
+    memcpy(day, s, 10);
+    day[10] = '\0';
+    return mns_date_parse(day, &d) && sscanf(s + 11, "%2d:%2d%n", &h, &m, &n) == 2 && n == 5 && h >= 0 && h < 24 &&
+           m >= 0 && m < 60;
+}
+
+/* Checks fields (an update when partial) against the register; *why names the field. */
+static mns_err check_fields(const struct rdef *r, const json_t *fields, bool partial, mns_errmsg *em)
+{
+    const char *key;
+    json_t *val;
+    if (!json_is_object(fields))
+        return mns_fail(em, MNS_ERR_INVALID, "body: a JSON object is required / JSONオブジェクトが必要です");
+    json_object_foreach((json_t *)fields, key, val) {
+        const struct rfield *f = NULL;
+        for (size_t i = 0; i < r->nfields; i++)
+            if (strcmp(r->fields[i].name, key) == 0)
+                f = &r->fields[i];
+        if (f == NULL)
+            return mns_fail(em, MNS_ERR_INVALID, "%.40s: unknown field of %s / 不明な項目です",
+                            vault_valid_code(key) ? key : "body", r->code);
+        if (json_is_null(val) && !f->required)
+            continue;
+        bool ok;
+        mns_date d;
+        const char *t = json_string_value(val);
+        switch (f->type) {
+        case F_INT: ok = json_is_integer(val) && json_integer_value(val) >= 0 && json_integer_value(val) < 1000; break;
+        case F_BOOL: ok = json_is_boolean(val); break;
+        case F_DATE: ok = t != NULL && mns_date_parse(t, &d); break;
+        case F_DATETIME: ok = valid_datetime(t); break;
+        case F_SHA256: ok = t != NULL && strlen(t) == 64 && strspn(t, "0123456789abcdef") == 64; break;
+        case F_USER: ok = t != NULL && vault_valid_code(t); break;
+        default: ok = t != NULL && t[0] != '\0' && vault_valid_text(t, 2000); break;
+        }
+        if (!ok)
+            return mns_fail(em, MNS_ERR_INVALID, "%s: %s expected, without a My Number / %sの値が不正です", f->name,
+                            f->type == F_DATE       ? "a date YYYY-MM-DD"
+                            : f->type == F_DATETIME ? "a time YYYY-MM-DDTHH:MM"
+                            : f->type == F_INT      ? "a whole number"
+                            : f->type == F_SHA256   ? "64 lower-case hex digits"
+                            : f->type == F_BOOL     ? "true or false"
+                                                    : "text of at most 2000 bytes",
+                            f->ja);
+    }
+    for (size_t i = 0; !partial && i < r->nfields; i++)
+        if (r->fields[i].required && (json_object_get(fields, r->fields[i].name) == NULL ||
+                                      json_is_null(json_object_get(fields, r->fields[i].name))))
+            return mns_fail(em, MNS_ERR_INVALID, "%s: required / %sは必須です", r->fields[i].name, r->fields[i].ja);
+    return MNS_OK;
+}
+
+/* A copy of fields where a whole number given as text becomes a number (the
+ * CLI sends text). New reference. */
+static json_t *coerce(const struct rdef *r, const json_t *fields)
+{
+    json_t *c = json_deep_copy(fields);
+    for (size_t i = 0; c != NULL && i < r->nfields; i++) {
+        const char *t = json_string_value(json_object_get(c, r->fields[i].name));
+        if (r->fields[i].type == F_INT && t != NULL && t[0] != '\0' && strlen(t) < 4 && strspn(t, "0123456789") == strlen(t))
+            json_object_set_new(c, r->fields[i].name, json_integer(strtol(t, NULL, 10)));
+    }
+    return c;
+}
+
+static char *dump(const json_t *j)
+{
+    size_t n = json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = n > 0 ? malloc(n + 1) : NULL;
+    if (s != NULL)
+        s[json_dumpb(j, s, n, JSON_COMPACT | JSON_SORT_KEYS)] = '\0';
+    return s;
+}
+
+mns_err mns_vault_register_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                               const char *code, const json_t *given, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    const struct rdef *r = find_register(code);
+    int64_t tid = 0, id = 0;
+    char *text = NULL;
+    mns_err err;
+
+    *result = NULL;
+    json_t *fields = r != NULL && json_is_object(given) ? coerce(r, given) : json_incref((json_t *)given);
+    vault_lock(v);
+    act_init(&a, v, actor, "register.add");
+    if (r == NULL) {
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such register / 記録簿が見つかりません");
+        goto out;
+    }
+    if ((err = require_role(actor, r->write_roles, em)) != MNS_OK ||
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK ||
+        (err = check_fields(r, fields, false, em)) != MNS_OK)
+        goto out;
+    if ((text = dump(fields)) == NULL || (err = vault_new_id(v, &id)) != MNS_OK || (err = act_begin(&a)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO register_entries (id, tenant_id, register, fields, created_by, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)")) != MNS_OK) {
+        err = err != MNS_OK ? err : MNS_ERR_NOMEM;
+        goto out;
+    }
+    if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK &&
+        (err = mns_stmt_bind_text(s, 3, r->code, -1)) == MNS_OK && (err = mns_stmt_bind_text(s, 4, text, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_text(s, 5, actor->name, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 6, mns_now_ms())) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    snprintf(a.subject, sizeof(a.subject), "%s:%lld", r->code, (long long)id);
+out:
+    free(text);
+    json_decref(fields);
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK)
+        return err;
+    *result = json_pack("{s:I, s:s}", "id", (json_int_t)id, "register", code);
+    return *result != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err mns_vault_register_update(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  const char *code, int64_t id, const json_t *given, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    const struct rdef *r = find_register(code);
+    int64_t tid = 0;
+    json_t *cur = NULL;
+    char *text = NULL;
+    bool row = false;
+    mns_err err;
+
+    json_t *fields = r != NULL && json_is_object(given) ? coerce(r, given) : json_incref((json_t *)given);
+    vault_lock(v);
+    act_init(&a, v, actor, "register.update");
+    snprintf(a.subject, sizeof(a.subject), "%s:%lld", code != NULL && vault_valid_code(code) ? code : "-", (long long)id);
+    if (r == NULL) {
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such register / 記録簿が見つかりません");
+        goto out;
+    }
+    if ((err = require_role(actor, r->write_roles, em)) != MNS_OK ||
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK ||
+        (err = check_fields(r, fields, true, em)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT fields FROM register_entries WHERE id = ? AND tenant_id = ? AND register = ?")) !=
+            MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK &&
+        (err = mns_stmt_bind_text(s, 3, r->code, -1)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+        cur = json_loads(mns_stmt_text(s, 0), 0, NULL);
+    mns_stmt_reset(s);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such entry / 記録が見つかりません");
+    if (err != MNS_OK || cur == NULL) {
+        err = err != MNS_OK ? err : MNS_ERR_STORE;
+        goto out;
+    }
+    /* the fields given replace theirs; null clears an optional one */
+    json_object_update(cur, (json_t *)fields);
+    const char *key;
+    json_t *val;
+    void *tmp;
+    json_object_foreach_safe(cur, tmp, key, val) if (json_is_null(val)) json_object_del(cur, key);
+    if ((err = check_fields(r, cur, false, em)) != MNS_OK || (text = dump(cur)) == NULL ||
+        (err = act_begin(&a)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "UPDATE register_entries SET fields = ?, updated_by = ?, updated_at = ? WHERE id = ?")) !=
+            MNS_OK) {
+        err = err != MNS_OK ? err : MNS_ERR_NOMEM;
+        goto out;
+    }
+    if ((err = mns_stmt_bind_text(s, 1, text, -1)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, actor->name, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, mns_now_ms())) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, id)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
+out:
+    json_decref(cur);
+    json_decref(fields);
+    free(text);
+    err = act_end(&a, err);
+    vault_unlock(v);
+    return err;
+}
+
+/* The register's entries for tenant tid into list (lock held). */
+static mns_err read_entries(struct mns_vault *v, int64_t tid, const char *code, json_t *list)
+{
+    struct mns_stmt *s;
+    bool row;
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    "SELECT id, fields, created_by, created_at, updated_by FROM register_entries "
+                                    "WHERE tenant_id = ? AND register = ? ORDER BY id");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, code, -1)) == MNS_OK)
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            json_t *f = json_loads(mns_stmt_text(s, 1), 0, NULL);
+            if (f == NULL)
+                continue;
+            json_object_set_new(f, "id", json_integer(mns_stmt_int64(s, 0)));
+            json_object_set_new(f, "recorded_by", json_string(mns_stmt_text(s, 2)));
+            if (mns_stmt_text(s, 4) != NULL)
+                json_object_set_new(f, "updated_by", json_string(mns_stmt_text(s, 4)));
+            json_array_append_new(list, f);
+        }
+    mns_stmt_reset(s);
+    return err;
+}
+
+mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                const char *code, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    const struct rdef *r = find_register(code);
+    int64_t tid = 0;
+    json_t *list = json_array(), *e;
+    size_t i;
+    char now[17];
+    mns_err err;
+
+    *result = NULL;
+    if (list == NULL)
+        return MNS_ERR_NOMEM;
+    {
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(now, sizeof(now), "%Y-%m-%dT%H:%M", &tm);
+    }
+    vault_lock(v);
+    act_init(&a, v, actor, "register.list");
+    if (r == NULL)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such register / 記録簿が見つかりません");
+    else if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
+             (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK)
+        err = read_entries(v, tid, r->code, list);
+    /* a take-out not back, or not erased, is open; past its day, overdue */
+    if (err == MNS_OK && strcmp(r->code, "takeouts") == 0)
+        json_array_foreach(list, i, e) {
+            bool open = json_object_get(e, "returned_at") == NULL && json_object_get(e, "erased") == NULL;
+            const char *taken = json_string_value(json_object_get(e, "taken_at"));
+            json_object_set_new(e, "open", json_boolean(open));
+            json_object_set_new(e, "overdue", json_boolean(open && taken != NULL && strncmp(taken, now, 10) < 0));
+        }
+    err = act_end_list(&a, err, "entries", list, result);
+    if (err == MNS_OK) {
+        /* the field definitions, for forms and CSV headers */
+        json_t *defs = json_array();
+        for (size_t k = 0; defs != NULL && k < r->nfields; k++)
+            json_array_append_new(defs, json_pack("{s:s, s:s, s:s, s:b}", "name", r->fields[k].name, "ja", r->fields[k].ja,
+                                                  "en", r->fields[k].en, "required", r->fields[k].required));
+        json_object_set_new(*result, "fields", defs);
+        json_object_set_new(*result, "register", json_pack("{s:s, s:s, s:s}", "code", r->code, "ja", r->ja, "en", r->en));
+    }
+    return err;
+}
+
+/* ---- a clerk needs a current pledge and training (when the tenant says so) ---- */
+
+mns_err registers_clerk_ready(struct mns_vault *v, int64_t tid, const char *user, mns_errmsg *em)
+{
+    struct mns_stmt *s;
+    bool row = false, required = false;
+    json_t *pledges = json_array(), *training = json_array(), *e;
+    size_t i;
+    char today[11];
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT require_pledge_training FROM tenants WHERE id = ?");
+    if (err != MNS_OK || pledges == NULL || training == NULL)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+        required = mns_stmt_int64(s, 0) != 0;
+    mns_stmt_reset(s);
+    if (err != MNS_OK || !required)
+        goto out;
+    mns_date_format(mns_date_today(), today);
+    if ((err = read_entries(v, tid, "pledges", pledges)) != MNS_OK || (err = read_entries(v, tid, "training", training)) != MNS_OK)
+        goto out;
+    bool pledged = false, trained = false;
+    json_array_foreach(pledges, i, e) pledged =
+        pledged || (json_string_value(json_object_get(e, "user")) != NULL &&
+                    strcmp(json_string_value(json_object_get(e, "user")), user) == 0 &&
+                    strcmp(json_string_value(json_object_get(e, "signed_on")), today) <= 0);
+    json_array_foreach(training, i, e) {
+        char list[2100], *save = NULL;
+        snprintf(list, sizeof(list), "%s", json_string_value(json_object_get(e, "attendees")));
+        bool attended = false;
+        for (char *t = strtok_r(list, ", ", &save); t != NULL; t = strtok_r(NULL, ", ", &save))
+            attended = attended || strcmp(t, user) == 0;
+        trained = trained || (attended && strcmp(json_string_value(json_object_get(e, "next_due")), today) >= 0);
+    }
+    if (!pledged || !trained)
+        err = mns_fail(em, MNS_ERR_STATE, "%s has no %s on record: this tenant requires a current pledge and training "
+                       "before the clerk role / 誓約書と研修の記録が必要です（%s）", user,
+                       !pledged && !trained ? "pledge nor current training" : !pledged ? "pledge" : "current training",
+                       !pledged ? "誓約書" : "研修");
+out:
+    json_decref(pledges);
+    json_decref(training);
+    return err;
+}
+
+/* ---- the ledger of SPI files (C-c), computed --------------------------------------- */
+
+mns_err mns_vault_ledger(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, json_t **result,
+                         mns_errmsg *em)
+{
+    static const struct {
+        const char *code, *kind, *ja, *en;
+        unsigned file;
+    } files[] = {{"employees", "employee", "従業員等（扶養親族を含む）の個人番号", "My Numbers of employees and dependents",
+                  MNS_FILE_EMPLOYEES},
+                 {"payees", "payee", "支払先の個人番号", "My Numbers of payees", MNS_FILE_PAYEES}};
+    struct act a;
+    struct mns_stmt *s;
+    int64_t tid = 0;
+    bool row;
+    json_t *out = json_array(), *reviews = json_array();
+    mns_err err;
+
+    *result = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "ledger.read");
+    if (out == NULL || reviews == NULL)
+        err = MNS_ERR_NOMEM;
+    else if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_CLERK, em)) != MNS_OK ||
+             (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
+        goto out;
+    for (size_t i = 0; err == MNS_OK && i < sizeof(files) / sizeof(files[0]); i++) {
+        json_t *holders = json_array(), *purposes = json_array(), *officers = json_array();
+        int64_t persons = 0, dependents = 0, due = 0, disposed = 0;
+        /* who has access: live assignments reaching the file (clerks), and officers */
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "SELECT u.name, u.role FROM assignments x JOIN users u ON u.id = x.user_id "
+                                     "WHERE x.tenant_id = ? AND (x.files & ?) != 0 AND u.disabled = 0 ORDER BY u.name")) ==
+            MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, files[i].file)) == MNS_OK)
+                while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
+                    json_array_append_new(strcmp(mns_stmt_text(s, 1), "officer") == 0 ? officers : holders,
+                                          json_string(mns_stmt_text(s, 0)));
+            mns_stmt_reset(s);
+        }
+        if (err == MNS_OK &&
+            (err = mns_store_prepare(v->store, &s,
+                                     "SELECT DISTINCT x.purpose_code FROM person_purposes x JOIN persons p ON p.id = "
+                                     "x.person_id WHERE p.tenant_id = ? AND p.kind = ? ORDER BY 1")) == MNS_OK) {
+            if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, files[i].kind, -1)) == MNS_OK)
+                while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
+                    json_array_append_new(purposes, json_string(mns_stmt_text(s, 0)));
+            mns_stmt_reset(s);
+        }
+        static const char *const counts[] = {
+            "SELECT count(*) FROM persons p WHERE p.tenant_id = ? AND p.kind = ?",
+            "SELECT count(*) FROM dependents d JOIN persons p ON p.id = d.person_id WHERE p.tenant_id = ? AND p.kind = ?",
+            "SELECT count(*) FROM person_end e JOIN persons p ON p.id = e.person_id WHERE p.tenant_id = ? AND p.kind = ?",
+            ("SELECT coalesce(sum(persons), 0) FROM disposal_register WHERE tenant_id = ? AND source = 'mnsafe' AND "
+             "data_kind LIKE '%' || ? || '%'")};
+        int64_t *dest[] = {&persons, &dependents, &due, &disposed};
+        for (size_t k = 0; err == MNS_OK && k < 4; k++) {
+            row = false;
+            if ((err = mns_store_prepare(v->store, &s, counts[k])) != MNS_OK)
+                break;
+            if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK &&
+                (err = mns_stmt_bind_text(s, 2, k == 3 ? (i == 0 ? "employees" : "payees") : files[i].kind, -1)) == MNS_OK &&
+                (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+                *dest[k] = mns_stmt_int64(s, 0);
+            mns_stmt_reset(s);
+        }
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:{s:I, s:I}}", "file", files[i].code, "kind",
+                           "electronic (mnsafe)", "name_ja", files[i].ja, "name_en", files[i].en, "responsible", officers,
+                           "purposes", purposes, "access", holders, "persons", (json_int_t)persons, "dependents",
+                           (json_int_t)dependents, "deletion", "scheduled", (json_int_t)due, "disposed",
+                           (json_int_t)disposed));
+    }
+    if (err == MNS_OK)
+        err = read_entries(v, tid, "ledger_reviews", reviews);
+out:;
+    const char *last = NULL;
+    json_t *e;
+    size_t i;
+    json_array_foreach(reviews, i, e) {
+        const char *d = json_string_value(json_object_get(e, "reviewed_on"));
+        if (d != NULL && (last == NULL || strcmp(d, last) > 0))
+            last = d;
+    }
+    /* the review is due when none was recorded in the last year */
+    mns_date due_from = mns_date_today();
+    due_from.year -= 1;
+    char limit[11];
+    mns_date_format(due_from, limit);
+    json_t *res = json_pack("{s:o, s:s*, s:b}", "files", out, "last_review", last,
+                            "review_due", last == NULL || strcmp(last, limit) < 0);
+    json_decref(reviews);
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err != MNS_OK) {
+        json_decref(res);
+        return err;
+    }
+    *result = res;
+    return res != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}

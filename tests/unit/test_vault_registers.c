@@ -1,0 +1,244 @@
+/*
+ * test_vault_registers.c: the registers people keep (pledges, training,
+ * take-outs, ledger reviews), checked field by field and never holding a
+ * number; a tenant's rule that no clerk is assigned without a pledge and
+ * current training on record; the ledger of SPI files computed from the
+ * live state, its review, and the probes that read them.
+ */
+#include <stdlib.h>
+
+#include "mnsafe/retention.h"
+#include "vault_fixture.h"
+
+static struct mns_checksheet *sheet;
+
+static int setup(void **state)
+{
+    (void)state;
+    mns_errmsg em = {""};
+    const char *c = getenv("MNS_CHECKSHEET");
+    return mns_checksheet_load(&sheet, c != NULL ? c : "data/checksheet.json", &em) == MNS_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mns_checksheet_free(sheet);
+    return 0;
+}
+
+static struct vf *world(const char *tag)
+{
+    struct vf *f = vf_new_world(tag);
+    struct mns_vault_config cfg = {.checksheet = sheet};
+    mns_errmsg em = {""};
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "officer", f->pw_officer, &f->officer);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    return f;
+}
+
+static const char *probe(struct vf *f, const char *item)
+{
+    static char status[32];
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    assert_int_equal(mns_vault_probe(f->v, &f->auditor, &res, &em), MNS_OK);
+    snprintf(status, sizeof(status), "%s", json_string_value(json_object_get(json_object_get(res, item), "status")));
+    json_decref(res);
+    return status;
+}
+
+static mns_err add(struct vf *f, const struct mns_actor *who, const char *reg, json_t *fields, mns_errmsg *em)
+{
+    json_t *res = NULL;
+    mns_err err = mns_vault_register_add(f->v, who, "acme", reg, fields, &res, em);
+    json_decref(res);
+    json_decref(fields);
+    return err;
+}
+
+static void test_fields_checked(void **state)
+{
+    (void)state;
+    struct vf *f = world("vreg-fields");
+    mns_errmsg em = {""};
+    struct {
+        const char *reg;
+        json_t *fields;
+        mns_err want;
+        const char *says;
+    } cases[] = {
+        {"pledges", json_pack("{s:s, s:s, s:s, s:s}", "user", "clerk2", "person", "佐藤", "signed_on", "2026-04-01",
+                              "valid_years_after_leaving", "5"),
+         MNS_OK, ""},
+        {"pledges", json_pack("{s:s, s:s, s:i}", "person", "佐藤", "signed_on", "2026-02-30", "valid_years_after_leaving", 5),
+         MNS_ERR_INVALID, "signed_on"},
+        {"pledges", json_pack("{s:s, s:i}", "person", "佐藤", "valid_years_after_leaving", 5), MNS_ERR_INVALID, "signed_on"},
+        {"pledges", json_pack("{s:s, s:s, s:i, s:s}", "person", "佐藤", "signed_on", "2026-04-01",
+                              "valid_years_after_leaving", 5, "shoe_size", "27"),
+         MNS_ERR_INVALID, "shoe_size"},
+        {"training", json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", "番号 123456789018 の扱い", "held_on", "2026-04-10",
+                               "content", "x", "attendees", "clerk", "next_due", "2027-04-10"),
+         MNS_ERR_INVALID, "title"},
+        {"takeouts", json_pack("{s:s, s:s, s:s, s:s, s:s}", "taken_at", "2026-11-01 10:00", "by", "山田", "taken_data", "源泉徴収票",
+                               "purpose_recipient", "税務署", "route", "手渡し"),
+         MNS_ERR_INVALID, "taken_at"},
+        {"minutes", json_pack("{s:s}", "x", "y"), MNS_ERR_NOT_FOUND, "register"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        em.text[0] = '\0';
+        mns_err err = add(f, &f->officer, cases[i].reg, cases[i].fields, &em);
+        if (err != cases[i].want || strstr(em.text, cases[i].says) == NULL)
+            fail_msg("case %zu: %s (%s)", i, mns_err_name(err), em.text);
+        assert_null(strstr(em.text, "123456789018"));
+    }
+    /* who may write: take-outs also clerks; pledges officers only */
+    assert_int_equal(add(f, &f->clerk, "pledges",
+                         json_pack("{s:s, s:s, s:i}", "person", "x", "signed_on", "2026-04-01", "valid_years_after_leaving", 1),
+                         &em),
+                     MNS_ERR_DENIED);
+    json_t *res = NULL;
+    assert_int_equal(mns_vault_register_list(f->v, &f->auditor, "acme", "pledges", &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "entries")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(res, "entries"), 0),
+                                                        "valid_years_after_leaving")),
+                     5);
+    assert_int_equal(json_array_size(json_object_get(res, "fields")), 6);
+    json_decref(res);
+    vf_free(f);
+}
+
+static void test_takeouts(void **state)
+{
+    (void)state;
+    struct vf *f = world("vreg-takeout");
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:s}", "taken_at", "2026-01-15T10:00", "by", "山田", "taken_data",
+                              "給与支払報告書（紙）", "purpose_recipient", "市役所", "route", "郵送（簡易書留）");
+    assert_int_equal(mns_vault_register_add(f->v, &f->clerk, "acme", "takeouts", entry, &res, &em), MNS_OK);
+    json_decref(entry);
+    int64_t id = json_integer_value(json_object_get(res, "id"));
+    json_decref(res);
+    assert_int_equal(mns_vault_register_list(f->v, &f->officer, "acme", "takeouts", &res, &em), MNS_OK);
+    json_t *e = json_array_get(json_object_get(res, "entries"), 0);
+    assert_true(json_is_true(json_object_get(e, "open")));
+    assert_true(json_is_true(json_object_get(e, "overdue")));
+    json_decref(res);
+    json_t *upd = json_pack("{s:s}", "erased", "相手先で受領後、控えをシュレッダー処理");
+    assert_int_equal(mns_vault_register_update(f->v, &f->clerk, "acme", "takeouts", id, upd, &em), MNS_OK);
+    json_decref(upd);
+    upd = json_pack("{s:n}", "by");
+    assert_int_equal(mns_vault_register_update(f->v, &f->clerk, "acme", "takeouts", id, upd, &em), MNS_ERR_INVALID);
+    json_decref(upd);
+    assert_int_equal(mns_vault_register_list(f->v, &f->officer, "acme", "takeouts", &res, &em), MNS_OK);
+    e = json_array_get(json_object_get(res, "entries"), 0);
+    assert_false(json_is_true(json_object_get(e, "open")));
+    assert_string_equal(json_string_value(json_object_get(e, "by")), "山田");
+    json_decref(res);
+    json_t *log = vf_audit_since(f, &f->auditor, 0);
+    assert_int_equal(vf_audit_count(log, "clerk", "register.add", NULL, NULL, "ok", NULL), 1);
+    assert_int_equal(vf_audit_count(log, "clerk", "register.update", NULL, NULL, "ok", NULL), 1);
+    json_decref(log);
+    vf_free(f);
+}
+
+static void test_pledge_and_training_gate(void **state)
+{
+    (void)state;
+    struct vf *f = world("vreg-gate");
+    mns_errmsg em = {""};
+    json_t *p = json_pack("{s:b}", "require_pledge_training", 1), *res = NULL;
+    assert_int_equal(mns_vault_tenant_policy_set(f->v, &f->officer, "acme", p, &res, &em), MNS_OK);
+    json_decref(p);
+    json_decref(res);
+    assert_string_equal(probe(f, "D-b-opt-4"), "not_satisfied");
+
+    assert_int_equal(mns_vault_assign(f->v, &f->admin, "clerk2", "acme", &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, "pledge"));
+    assert_int_equal(add(f, &f->officer, "pledges",
+                         json_pack("{s:s, s:s, s:s, s:i}", "user", "clerk2", "person", "第二 担当", "signed_on", "2026-04-01",
+                                   "valid_years_after_leaving", 5),
+                         &em),
+                     MNS_OK);
+    assert_int_equal(mns_vault_assign(f->v, &f->admin, "clerk2", "acme", &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, "training"));
+    /* training long past its next due date does not count */
+    assert_int_equal(add(f, &f->officer, "training",
+                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", "番号法研修", "held_on", "2020-04-10", "content",
+                                   "取扱規程", "attendees", "clerk2", "next_due", "2021-04-10"),
+                         &em),
+                     MNS_OK);
+    assert_int_equal(mns_vault_assign(f->v, &f->admin, "clerk2", "acme", &em), MNS_ERR_STATE);
+    assert_int_equal(add(f, &f->officer, "training",
+                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", "番号法研修", "held_on", "2026-04-10", "content",
+                                   "取扱規程と漏えい時の対応", "attendees", "clerk, clerk2", "next_due", "2099-04-10"),
+                         &em),
+                     MNS_OK);
+    assert_int_equal(mns_vault_assign(f->v, &f->admin, "clerk2", "acme", &em), MNS_OK);
+    assert_string_equal(probe(f, "D-b-opt-4"), "satisfied");
+    json_t *log = vf_audit_since(f, &f->auditor, 0), *e = NULL;
+    assert_int_equal(vf_audit_count(log, "admin", "user.assign", "user:clerk2", NULL, "error:state", &e), 3);
+    assert_string_equal(vf_str(e, "detail"), "no pledge or training on record");
+    json_decref(log);
+    vf_free(f);
+}
+
+static void test_ledger(void **state)
+{
+    (void)state;
+    struct vf *f = world("vreg-ledger");
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    char num[13];
+    vf_number(num, 77);
+    vf_add_one(f, &f->clerk, "acme", vf_person("台帳 太郎", num, "withholding_slip"));
+    assert_int_equal(mns_vault_ledger(f->v, &f->auditor, "acme", &res, &em), MNS_OK);
+    json_t *emp = json_array_get(json_object_get(res, "files"), 0);
+    assert_string_equal(json_string_value(json_object_get(emp, "file")), "employees");
+    assert_int_equal(json_integer_value(json_object_get(emp, "persons")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(emp, "access"), 0)), "clerk");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(emp, "responsible"), 0)), "officer");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(emp, "purposes"), 0)), "withholding_slip");
+    assert_true(json_is_true(json_object_get(res, "review_due")));
+    char *text = json_dumps(res, 0);
+    assert_null(strstr(text, num));
+    free(text);
+    json_decref(res);
+    /* access is live: a clerk limited to payees leaves the employees file */
+    int64_t req = 0;
+    assert_int_equal(mns_vault_assign_ex(f->v, &f->admin, "clerk", "acme", MNS_FILE_PAYEES, &req, &em), MNS_OK);
+    assert_int_equal(mns_vault_ledger(f->v, &f->officer, "acme", &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(res, "files"), 0), "access")), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(json_object_get(res, "files"), 1),
+                                                                         "access"),
+                                                         0)),
+                        "clerk");
+    json_decref(res);
+
+    assert_string_equal(probe(f, "C-c-min-2"), "not_satisfied");
+    char today[11];
+    mns_date_format(mns_date_today(), today);
+    assert_int_equal(add(f, &f->officer, "ledger_reviews",
+                         json_pack("{s:s, s:s}", "reviewed_on", today, "note", "台帳とアクセス権を確認"), &em),
+                     MNS_OK);
+    assert_int_equal(mns_vault_ledger(f->v, &f->officer, "acme", &res, &em), MNS_OK);
+    assert_false(json_is_true(json_object_get(res, "review_due")));
+    assert_string_equal(json_string_value(json_object_get(res, "last_review")), today);
+    json_decref(res);
+    assert_string_equal(probe(f, "C-c-min-2"), "satisfied");
+    assert_string_equal(probe(f, "C-c-min-1"), "satisfied");
+    vf_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fields_checked),
+        cmocka_unit_test(test_takeouts),
+        cmocka_unit_test(test_pledge_and_training_gate),
+        cmocka_unit_test(test_ledger),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
