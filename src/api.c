@@ -660,6 +660,26 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
     if ((n == 4 || n == 5) && RSEG(2, "registers")) {
         if (n == 4 && RIS("GET")) {
             err = mns_vault_register_list(v, actor, seg[1], seg[3], &res, &em);
+            if (err == MNS_OK && format != NULL && strcmp(format, "json") != 0) {
+                char *text = NULL;
+                if (strcmp(format, "html") == 0)
+                    text = mns_vault_register_html(res, seg[1]);
+                else if (strcmp(format, "csv") == 0 || strcmp(format, "csv-sjis") == 0)
+                    text = mns_vault_register_csv(res, strcmp(format, "csv-sjis") == 0, &em);
+                else
+                    err = mns_fail(&em, MNS_ERR_INVALID, "format: json, csv, csv-sjis or html / 形式の指定が不正です");
+                if (err == MNS_OK && text == NULL && em.text[0])
+                    err = MNS_ERR_INVALID;
+                json_decref(res);
+                if (err != MNS_OK)
+                    respond_error(resp, err, &em);
+                else
+                    respond_text(resp, text,
+                                 strcmp(format, "html") == 0       ? "text/html; charset=utf-8"
+                                 : strcmp(format, "csv-sjis") == 0 ? "text/csv; charset=Shift_JIS"
+                                                                   : "text/csv; charset=utf-8");
+                return true;
+            }
             respond_result(resp, err, res, &em, 200);
             return true;
         }

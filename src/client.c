@@ -120,7 +120,7 @@ int client_call(const struct cli *c, const char *method, const char *path, const
         *out = json_loadb(b, blen, 0, &jerr);
         /* a text answer (CSV, XML reports) comes back as one JSON string */
         if (*out == NULL && code >= 200 && code < 300)
-            *out = json_stringn(b, blen);
+            *out = json_stringn_nocheck(b, blen); /* bytes as they came: CSV may be Shift_JIS */
     }
     status = code;
 out:

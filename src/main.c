@@ -79,7 +79,8 @@ static const char usage_text[] =
     "                      network address lock the address, for 15 minutes)\n"
     "\n"
     "Registers (officers; clerks add take-outs; auditors read; never a number):\n"
-    "  register list TENANT REGISTER              pledges, training, takeouts, ledger_reviews\n"
+    "  register list TENANT REGISTER [--format json|csv|csv-sjis|html] [--out FILE]\n"
+    "        REGISTER: pledges, training, takeouts, ledger_reviews, contractors, entry_logs, inspections\n"
     "  register add TENANT REGISTER --FIELD VALUE...   e.g. takeouts --taken_at 2026-11-27T10:00\n"
     "        --by 山田 --taken_data 源泉徴収票 --purpose_recipient 税務署 --route 手渡し\n"
     "  register update TENANT REGISTER ID --FIELD VALUE...   e.g. --returned_at ... (null clears)\n"
@@ -680,11 +681,29 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
         return 2;
     }
     bool update = strcmp(verb, "update") == 0;
-    if (strcmp(verb, "list") == 0 && argc == 4) {
-        snprintf(tail, sizeof(tail), "/registers/%s", argv[3]);
-        if (strchr(argv[3], '/') || path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+    if (strcmp(verb, "list") == 0 && argc >= 4) {
+        const char *format = opt_value(argc, argv, 4, "--format"), *out = opt_value(argc, argv, 4, "--out");
+        if (format != NULL && strspn(format, "abcdefghijklmnopqrstuvwxyz-") != strlen(format))
             return 2;
-        return call(c, "GET", path, NULL, NULL);
+        snprintf(tail, sizeof(tail), "/registers/%s?format=%s", argv[3], format ? format : "json");
+        if (strchr(argv[3], '/') || strchr(argv[3], '?') ||
+            path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        json_t *resp = NULL;
+        if (call(c, "GET", path, NULL, &resp) != 0)
+            return 1;
+        FILE *f = out != NULL ? fopen(out, "wb") : stdout;
+        if (f == NULL) {
+            json_decref(resp);
+            return 1;
+        }
+        if (json_is_string(resp))
+            fwrite(json_string_value(resp), 1, json_string_length(resp), f);
+        else
+            print_json_to(f, resp);
+        int rc = out != NULL && fclose(f) != 0;
+        json_decref(resp);
+        return rc;
     }
     if ((strcmp(verb, "add") == 0 && argc >= 4) || (update && argc >= 5 && strspn(argv[4], "0123456789") == strlen(argv[4]))) {
         int from = update ? 5 : 4;
@@ -708,10 +727,11 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
         }
         return call(c, update ? "PUT" : "POST", path, body, NULL);
     }
-    fprintf(stderr, "usage: mnsafe register list TENANT REGISTER\n"
+    fprintf(stderr, "usage: mnsafe register list TENANT REGISTER [--format json|csv|csv-sjis|html] [--out FILE]\n"
                     "       mnsafe register add TENANT REGISTER --FIELD VALUE...\n"
                     "       mnsafe register update TENANT REGISTER ID --FIELD VALUE...   (null clears)\n"
-                    "  REGISTER: pledges, training, takeouts, ledger_reviews (list shows the fields)\n");
+                    "  REGISTER: pledges, training, takeouts, ledger_reviews, contractors, entry_logs,\n"
+                    "            inspections (list shows the fields)\n");
     return 2;
 }
 

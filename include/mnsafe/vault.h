@@ -442,6 +442,12 @@ mns_err mns_vault_register_update(struct mns_vault *v, const struct mns_actor *a
  * "open" and "overdue". officer, clerk, auditor. */
 mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                 const char *code, json_t **result, mns_errmsg *em) MNS_WUR;
+/* A register listing (as mns_vault_register_list gives it) as CSV with
+ * Japanese headers, CRLF: UTF-8 with a BOM (Excel), or Shift_JIS (CP932)
+ * with the row and field of a character it cannot hold named in em. And as
+ * a printable Japanese HTML page. Caller frees. */
+char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em);
+char *mns_vault_register_html(const json_t *listing, const char *tenant_code);
 /* The ledger of SPI files (特定個人情報ファイル台帳), computed from the live
  * state: per file its name, responsible officers, purposes, who has access
  * (live assignments), counts, deletion and disposal status; the last review

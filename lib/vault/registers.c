@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <iconv.h>
 #include <time.h>
 
 #include "vault/internal.h"
@@ -60,7 +61,44 @@ static const struct rfield review_fields[] = {
     {"note", "確認内容", "what was checked", F_TEXT, true},
 };
 
+/* 委託先: selection criteria checked (D-a 3-4, optional 2) */
+static const struct rfield contractor_fields[] = {
+    {"name", "委託先名", "contractor", F_TEXT, true},
+    {"work", "委託業務", "work entrusted", F_TEXT, true},
+    {"selected_on", "選定日", "selected on", F_DATE, true},
+    {"same_level_measures", "同等の安全管理措置", "measures of the same level", F_BOOL, true},
+    {"certification", "Pマーク・ISMS等", "P-mark, ISMS ...", F_TEXT, false},
+    {"subcontracting", "再委託の有無・条件", "subcontracting", F_TEXT, true},
+    {"pledge_on", "誓約・契約締結日", "pledge / contract on", F_DATE, false},
+    {"last_review", "最終確認日", "last review", F_DATE, false},
+};
+/* 入退室記録 (E-a) */
+static const struct rfield entry_fields[] = {
+    {"area", "区域", "area", F_TEXT, true},
+    {"area_kind", "区域の種別（管理区域・取扱区域）", "kind (controlled / handling)", F_TEXT, true},
+    {"person", "入室者", "person", F_TEXT, true},
+    {"entered_at", "入室日時", "entered at", F_DATETIME, true},
+    {"left_at", "退室日時", "left at", F_DATETIME, false},
+    {"reviewed_on", "確認日（月次）", "reviewed on (monthly)", F_DATE, false},
+};
+/* 点検・監査 (C-e) */
+static const struct rfield inspection_fields[] = {
+    {"kind", "種別（自己点検・内部監査・外部監査）", "kind (self-check / internal / external audit)", F_TEXT, true},
+    {"planned_on", "予定日", "planned on", F_DATE, true},
+    {"done_on", "実施日", "done on", F_DATE, false},
+    {"scope", "範囲", "scope", F_TEXT, true},
+    {"findings", "指摘事項", "findings", F_TEXT, false},
+    {"fixes", "改善内容", "fixes", F_TEXT, false},
+    {"owner", "担当者", "owner", F_TEXT, false},
+    {"due", "期限", "due", F_DATE, false},
+};
+
 static const struct rdef registers[] = {
+    {"contractors", "委託先管理", "contractors", MNS_ROLE_OFFICER, contractor_fields,
+     sizeof(contractor_fields) / sizeof(contractor_fields[0])},
+    {"entry_logs", "入退室記録", "entry logs", MNS_ROLE_OFFICER, entry_fields, sizeof(entry_fields) / sizeof(entry_fields[0])},
+    {"inspections", "点検・監査", "inspections and audits", MNS_ROLE_OFFICER, inspection_fields,
+     sizeof(inspection_fields) / sizeof(inspection_fields[0])},
     {"pledges", "誓約書", "pledges", MNS_ROLE_OFFICER, pledge_fields, sizeof(pledge_fields) / sizeof(pledge_fields[0])},
     {"training", "教育・研修", "training", MNS_ROLE_OFFICER, training_fields,
      sizeof(training_fields) / sizeof(training_fields[0])},
@@ -147,6 +185,8 @@ static json_t *coerce(const struct rdef *r, const json_t *fields)
         const char *t = json_string_value(json_object_get(c, r->fields[i].name));
         if (r->fields[i].type == F_INT && t != NULL && t[0] != '\0' && strlen(t) < 4 && strspn(t, "0123456789") == strlen(t))
             json_object_set_new(c, r->fields[i].name, json_integer(strtol(t, NULL, 10)));
+        else if (r->fields[i].type == F_BOOL && t != NULL && (strcmp(t, "true") == 0 || strcmp(t, "false") == 0))
+            json_object_set_new(c, r->fields[i].name, json_boolean(strcmp(t, "true") == 0));
     }
     return c;
 }
@@ -488,4 +528,178 @@ out:;
     }
     *result = res;
     return res != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+/* ---- register exports: CSV (UTF-8 with BOM, or Shift_JIS) and a printable page ---- */
+
+struct tbuf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void tb_add(struct tbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void tb_str(struct tbuf *b, const char *s)
+{
+    tb_add(b, s, strlen(s));
+}
+
+/* a cell's text: strings as they are, numbers and booleans written out */
+static void cell_text(const json_t *v, char *buf, size_t size)
+{
+    if (json_is_string(v))
+        snprintf(buf, size, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, size, "%s", json_is_true(v) ? "はい" : "いいえ");
+    else
+        buf[0] = '\0';
+}
+
+/* text converted to CP932 (Shift_JIS as Windows writes it) */
+static bool to_sjis(iconv_t cd, const char *in, struct tbuf *b)
+{
+    char out[8192];
+    char *ip = (char *)in, *op = out;
+    size_t il = strlen(in), ol = sizeof(out);
+    iconv(cd, NULL, NULL, NULL, NULL);
+    if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
+        return false;
+    tb_add(b, out, sizeof(out) - ol);
+    return true;
+}
+
+char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em)
+{
+    struct tbuf b = {0};
+    const json_t *defs = json_object_get(listing, "fields"), *e, *d;
+    size_t i, k;
+    iconv_t cd = (iconv_t)-1;
+    char cell[4096], quoted[8300];
+    if (sjis && (cd = iconv_open("CP932", "UTF-8")) == (iconv_t)-1) {
+        mns_fail(em, MNS_ERR_STATE, "Shift_JIS is not available on this system / Shift_JIS を扱えません");
+        return NULL;
+    }
+    if (!sjis)
+        tb_str(&b, "\xEF\xBB\xBF");
+    for (size_t row = 0; row <= json_array_size(json_object_get(listing, "entries")); row++) {
+        e = row > 0 ? json_array_get(json_object_get(listing, "entries"), row - 1) : NULL;
+        size_t ncols = json_array_size(defs) + 1;
+        for (k = 0; k < ncols; k++) {
+            d = k > 0 ? json_array_get(defs, k - 1) : NULL;
+            if (row == 0)
+                snprintf(cell, sizeof(cell), "%s", k == 0 ? "ID" : json_string_value(json_object_get(d, "ja")));
+            else if (k == 0)
+                cell_text(json_object_get(e, "id"), cell, sizeof(cell));
+            else
+                cell_text(json_object_get(e, json_string_value(json_object_get(d, "name"))), cell, sizeof(cell));
+            /* quoted, quotes doubled */
+            size_t q = 0;
+            quoted[q++] = '"';
+            for (const char *p = cell; *p && q + 3 < sizeof(quoted); p++) {
+                if (*p == '"')
+                    quoted[q++] = '"';
+                quoted[q++] = *p;
+            }
+            quoted[q++] = '"';
+            quoted[q] = '\0';
+            if (k > 0)
+                tb_str(&b, ",");
+            if (sjis && !to_sjis(cd, quoted, &b)) {
+                mns_fail(em, MNS_ERR_INVALID, "row %zu, %s: a character cannot be written in Shift_JIS / "
+                         "%zu行目「%s」に Shift_JIS で表せない文字があります", row,
+                         k == 0 ? "ID" : json_string_value(json_object_get(d, "name")), row,
+                         k == 0 ? "ID" : json_string_value(json_object_get(d, "ja")));
+                iconv_close(cd);
+                free(b.p);
+                return NULL;
+            } else if (!sjis) {
+                tb_str(&b, quoted);
+            }
+        }
+        tb_str(&b, "\r\n");
+    }
+    if (sjis)
+        iconv_close(cd);
+    (void)i;
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+static void tb_esc(struct tbuf *b, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        switch (*s) {
+        case '&': tb_str(b, "&amp;"); break;
+        case '<': tb_str(b, "&lt;"); break;
+        case '>': tb_str(b, "&gt;"); break;
+        case '"': tb_str(b, "&quot;"); break;
+        default: tb_add(b, s, 1);
+        }
+    }
+}
+
+char *mns_vault_register_html(const json_t *listing, const char *tenant_code)
+{
+    struct tbuf b = {0};
+    const json_t *defs = json_object_get(listing, "fields"), *e, *d;
+    const char *title = json_string_value(json_object_get(json_object_get(listing, "register"), "ja"));
+    size_t i, k;
+    char cell[4096];
+    tb_str(&b, "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    tb_esc(&b, title);
+    tb_str(&b, "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+               "th,td{border:1px solid #444;padding:.3em .5em;vertical-align:top}@media print{body{margin:0}}</style>\n"
+               "</head>\n<body>\n<h1>");
+    tb_esc(&b, title);
+    tb_str(&b, "</h1>\n<p>事業者: ");
+    tb_esc(&b, tenant_code);
+    tb_str(&b, "</p>\n<table>\n<thead><tr><th>ID</th>");
+    json_array_foreach(defs, k, d) {
+        tb_str(&b, "<th>");
+        tb_esc(&b, json_string_value(json_object_get(d, "ja")));
+        tb_str(&b, "</th>");
+    }
+    tb_str(&b, "</tr></thead>\n<tbody>\n");
+    json_array_foreach(json_object_get(listing, "entries"), i, e) {
+        cell_text(json_object_get(e, "id"), cell, sizeof(cell));
+        tb_str(&b, "<tr><td>");
+        tb_esc(&b, cell);
+        tb_str(&b, "</td>");
+        json_array_foreach(defs, k, d) {
+            cell_text(json_object_get(e, json_string_value(json_object_get(d, "name"))), cell, sizeof(cell));
+            tb_str(&b, "<td>");
+            tb_esc(&b, cell);
+            tb_str(&b, "</td>");
+        }
+        tb_str(&b, "</tr>\n");
+    }
+    tb_str(&b, "</tbody>\n</table>\n<p>この記録には個人番号を記載していません。</p>\n</body>\n</html>\n");
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
 }

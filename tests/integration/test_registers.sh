@@ -42,8 +42,31 @@ check "the training" "$MNSAFE" register add acme training --title 番号法研�
   --content 取扱規程 --attendees clerk2 --next_due 2099-04-10
 login admin "$ADMIN_PW"
 check "now the clerk is assigned" "$MNSAFE" user assign clerk2 acme
+# the other registers, and the exports every register has
+login officer1 "$OFFICER_PW"
+check "a contractor with its selection criteria" "$MNSAFE" register add acme contractors --name "株式会社給与計算" \
+  --work "給与計算" --selected_on 2026-03-01 --same_level_measures true --certification "Pマーク" --subcontracting "なし"
+check "an entry log line" "$MNSAFE" register add acme entry_logs --area "人事部書庫" --area_kind "管理区域" \
+  --person "山田" --entered_at 2026-11-02T09:00 --left_at 2026-11-02T09:20
+check "an inspection" "$MNSAFE" register add acme inspections --kind "自己点検" --planned_on 2026-12-01 --scope "全般"
+"$MNSAFE" register list acme takeouts --format csv --out "$T_WORK/takeouts.csv"
+expect_eq "CSV in UTF-8 with a BOM" efbbbf "$(head -c 3 "$T_WORK/takeouts.csv" | od -An -tx1 | tr -d ' \n')"
+"$MNSAFE" register list acme takeouts --format csv-sjis --out "$T_WORK/takeouts-sjis.csv"
+check "and in Shift_JIS, with the sheet's Japanese headers" python3 -c "
+import csv, io
+rows = list(csv.reader(io.StringIO(open('$T_WORK/takeouts-sjis.csv', 'rb').read().decode('cp932'), newline='')))
+assert len(rows) > 1 and rows[0][3] == '持ち出しデータ' and rows[1][2] == '山田', rows"
+check "a character Shift_JIS lacks" "$MNSAFE" register add acme takeouts --taken_at 2026-11-20T10:00 --by "𠮷田" \
+  --taken_data "控え" --purpose_recipient "年金事務所" --route "郵送"
+OUT=$("$MNSAFE" register list acme takeouts --format csv-sjis --out "$T_WORK/x.csv" 2>&1); RC=$?
+check "makes the Shift_JIS export fail" [ "$RC" -ne 0 ]
+expect_contains "naming the row and field" "row 2, by" "$OUT"
+"$MNSAFE" register list acme contractors --format html --out "$T_WORK/contractors.html"
+check "a printable Japanese page" grep -q '<html lang="ja">' "$T_WORK/contractors.html"
+expect_contains "with the entry" "株式会社給与計算" "$(cat "$T_WORK/contractors.html")"
+
 login auditor1 "$AUDITOR_PW"
-for r in takeouts pledges training ledger_reviews; do
+for r in takeouts pledges training ledger_reviews contractors entry_logs inspections; do
   expect_not_contains "no number in the $r register" "$NUM" "$("$MNSAFE" register list acme $r)"
 done
 expect_not_contains "nor in the ledger" "$NUM" "$("$MNSAFE" ledger acme)"
