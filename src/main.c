@@ -603,6 +603,27 @@ static int cmd_user(const struct cli *c, int argc, char **argv)
     return 2;
 }
 
+/* GET path; the answer (text, or JSON pretty-printed) to the file out, or stdout */
+static int get_to_file(const struct cli *c, const char *path, const char *out)
+{
+    json_t *resp = NULL;
+    if (call(c, "GET", path, NULL, &resp) != 0)
+        return 1;
+    FILE *f = out != NULL ? fopen(out, "wb") : stdout;
+    if (f == NULL) {
+        fprintf(stderr, "mnsafe: cannot write %s / 書き込めません\n", out);
+        json_decref(resp);
+        return 1;
+    }
+    if (json_is_string(resp))
+        fwrite(json_string_value(resp), 1, json_string_length(resp), f);
+    else
+        print_json_to(f, resp);
+    int rc = out != NULL && fclose(f) != 0;
+    json_decref(resp);
+    return rc;
+}
+
 /* {"filename","content_type","content_base64"} of a file of at most 8 MiB;
  * the type from the extension unless given. NULL (said why) on failure. */
 static json_t *file_upload(const char *file, const char *type)
@@ -689,21 +710,7 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
         if (strchr(argv[3], '/') || strchr(argv[3], '?') ||
             path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
             return 2;
-        json_t *resp = NULL;
-        if (call(c, "GET", path, NULL, &resp) != 0)
-            return 1;
-        FILE *f = out != NULL ? fopen(out, "wb") : stdout;
-        if (f == NULL) {
-            json_decref(resp);
-            return 1;
-        }
-        if (json_is_string(resp))
-            fwrite(json_string_value(resp), 1, json_string_length(resp), f);
-        else
-            print_json_to(f, resp);
-        int rc = out != NULL && fclose(f) != 0;
-        json_decref(resp);
-        return rc;
+        return get_to_file(c, path, out);
     }
     if ((strcmp(verb, "add") == 0 && argc >= 4) || (update && argc >= 5 && strspn(argv[4], "0123456789") == strlen(argv[4]))) {
         int from = update ? 5 : 4;
@@ -855,21 +862,7 @@ static int cmd_disposal(const struct cli *c, int argc, char **argv)
                  from ? from : "", to ? "&to=" : "", to ? to : "");
         if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
             return 2;
-        json_t *resp = NULL;
-        if (call(c, "GET", path, NULL, &resp) != 0)
-            return 1;
-        FILE *f = out != NULL ? fopen(out, "wb") : stdout;
-        if (f == NULL) {
-            json_decref(resp);
-            return 1;
-        }
-        if (json_is_string(resp))
-            fwrite(json_string_value(resp), 1, json_string_length(resp), f);
-        else
-            print_json_to(f, resp);
-        int rc = out != NULL && fclose(f) != 0;
-        json_decref(resp);
-        return rc;
+        return get_to_file(c, path, out);
     }
     if (strcmp(verb, "certificate") == 0 && argc == 6 && strcmp(argv[4], "--out") == 0 &&
         strspn(argv[3], "0123456789") == strlen(argv[3])) {
@@ -952,23 +945,7 @@ static int cmd_checksheet(const struct cli *c, int argc, char **argv)
         else
             snprintf(path, sizeof(path), API_PREFIX "/assessments/%s%s%s", argv[2], verb[0] != 'g' ? "/report?format=" : "",
                      verb[0] != 'g' ? (format != NULL ? format : "json") : "");
-        json_t *resp = NULL;
-        if (call(c, "GET", path, NULL, &resp) != 0)
-            return 1;
-        const char *text = json_string_value(resp);
-        FILE *f = out != NULL ? fopen(out, "wb") : stdout;
-        if (f == NULL) {
-            fprintf(stderr, "mnsafe: cannot write %s / 書き込めません\n", out);
-            json_decref(resp);
-            return 1;
-        }
-        if (text != NULL)
-            fwrite(text, 1, json_string_length(resp), f);
-        else
-            json_dumpf(resp, f, JSON_INDENT(2)), fputc('\n', f);
-        int rc = out != NULL && fclose(f) != 0 ? 1 : 0;
-        json_decref(resp);
-        return rc;
+        return get_to_file(c, path, out);
     }
     if (strcmp(verb, "set") == 0 && argc >= 4 && strspn(argv[2], "0123456789") == strlen(argv[2])) {
         static const char *const flags[][2] = {{"--status", "status"},

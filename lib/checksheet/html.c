@@ -38,33 +38,33 @@ static const char *status_label(const char *status, bool english)
 }
 
 /* a cell with a ratio as a percentage, and its exact value for checking */
-static void ratio_cell(struct buf *b, const char *key, const json_t *v)
+static void ratio_cell(struct mns_text *b, const char *key, const json_t *v)
 {
     if (json_is_number(v))
-        buf_printf(b, "<td class=\"num\" data-key=\"%s\" data-value=\"%.4f\">%.1f%%</td>", key, json_number_value(v),
+        mns_text_printf(b, "<td class=\"num\" data-key=\"%s\" data-value=\"%.4f\">%.1f%%</td>", key, json_number_value(v),
                    json_number_value(v) * 100.0);
     else
-        buf_printf(b, "<td class=\"num\" data-key=\"%s\" data-value=\"\">-</td>", key);
+        mns_text_printf(b, "<td class=\"num\" data-key=\"%s\" data-value=\"\">-</td>", key);
 }
 
-static void summary_row(struct buf *b, const json_t *summary, const char *key, const char *label, const char *cls)
+static void summary_row(struct mns_text *b, const json_t *summary, const char *key, const char *label, const char *cls)
 {
     static const char *const scopes[] = {"minimum", "optional", "all"};
     const json_t *s = json_object_get(summary, key);
-    buf_printf(b, "<tr class=\"%s\"><th scope=\"row\">", cls);
-    buf_xml(b, label);
-    buf_str(b, "</th>");
+    mns_text_printf(b, "<tr class=\"%s\"><th scope=\"row\">", cls);
+    mns_text_xml(b, label);
+    mns_text_str(b, "</th>");
     for (int i = 0; i < 3; i++) {
         const json_t *t = json_object_get(s, scopes[i]);
         char k[64];
-        buf_printf(b, "<td class=\"num\">%lld / %lld</td>", (long long)json_integer_value(json_object_get(t, "assessed")),
+        mns_text_printf(b, "<td class=\"num\">%lld / %lld</td>", (long long)json_integer_value(json_object_get(t, "assessed")),
                    (long long)json_integer_value(json_object_get(t, "items")));
         snprintf(k, sizeof(k), "%s.%s.coverage", key, scopes[i]);
         ratio_cell(b, k, json_object_get(t, "coverage"));
         snprintf(k, sizeof(k), "%s.%s.score", key, scopes[i]);
         ratio_cell(b, k, json_object_get(t, "score"));
     }
-    buf_str(b, "</tr>\n");
+    mns_text_str(b, "</tr>\n");
 }
 
 char *mns_checksheet_html(const struct mns_checksheet *cs, const json_t *results, const json_t *info, bool english)
@@ -72,56 +72,56 @@ char *mns_checksheet_html(const struct mns_checksheet *cs, const json_t *results
     const struct labels *L = english ? &en : &ja;
     const char *lang = english ? "_en" : "_ja";
     char key[32];
-    struct buf b = {0};
+    struct mns_text b = {0};
     json_t *rep = mns_checksheet_report(cs, results);
     const json_t *summary = json_object_get(rep, "summary"), *cat, *sec, *item, *g;
     size_t i, j, k;
 
-    buf_printf(&b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>", L->lang);
-    buf_xml(&b, L->title);
-    buf_str(&b, "</title>\n<style>\n"
+    mns_text_printf(&b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>", L->lang);
+    mns_text_xml(&b, L->title);
+    mns_text_str(&b, "</title>\n<style>\n"
                 "body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
                 "th,td{border:1px solid #bbb;padding:.3em .5em;vertical-align:top}td.num{text-align:right}"
                 "tr.category th{background:#eef}tr.total th{background:#ddd}"
                 ".s-satisfied{color:#060}.s-not_satisfied{color:#a00;font-weight:bold}.s-partly{color:#a60}"
                 ".s-not_assessed{color:#777}.s-not_applicable{color:#456}\n</style>\n</head>\n<body>\n<h1>");
-    buf_xml(&b, L->title);
-    buf_str(&b, "</h1>\n<dl>\n");
+    mns_text_xml(&b, L->title);
+    mns_text_str(&b, "</h1>\n<dl>\n");
     static const char *const meta[] = {"tenant", "title", "started_at"};
     const char *meta_labels[] = {L->tenant, L->assessment, L->started};
     for (int m = 0; m < 3; m++) {
-        buf_str(&b, "<dt>");
-        buf_xml(&b, meta_labels[m]);
-        buf_str(&b, "</dt><dd>");
-        buf_xml(&b, text_or(info, meta[m], "-"));
-        buf_str(&b, "</dd>\n");
+        mns_text_str(&b, "<dt>");
+        mns_text_xml(&b, meta_labels[m]);
+        mns_text_str(&b, "</dt><dd>");
+        mns_text_xml(&b, text_or(info, meta[m], "-"));
+        mns_text_str(&b, "</dd>\n");
     }
-    buf_str(&b, "</dl>\n<p>");
+    mns_text_str(&b, "</dl>\n<p>");
     snprintf(key, sizeof(key), "title%s", lang);
-    buf_xml(&b, json_string_value(json_object_get(json_object_get(cs->sheet, "source"), key)));
-    buf_xml(&b, L->translated);
-    buf_str(&b, "</p>\n<h2>");
-    buf_xml(&b, L->summary);
-    buf_str(&b, "</h2>\n<table id=\"summary\">\n<thead><tr><th rowspan=\"2\">");
-    buf_xml(&b, L->scope);
-    buf_str(&b, "</th>");
+    mns_text_xml(&b, json_string_value(json_object_get(json_object_get(cs->sheet, "source"), key)));
+    mns_text_xml(&b, L->translated);
+    mns_text_str(&b, "</p>\n<h2>");
+    mns_text_xml(&b, L->summary);
+    mns_text_str(&b, "</h2>\n<table id=\"summary\">\n<thead><tr><th rowspan=\"2\">");
+    mns_text_xml(&b, L->scope);
+    mns_text_str(&b, "</th>");
     const char *heads[] = {L->minimum, L->optional, L->all};
     for (int h = 0; h < 3; h++) {
-        buf_str(&b, "<th colspan=\"3\">");
-        buf_xml(&b, heads[h]);
-        buf_str(&b, "</th>");
+        mns_text_str(&b, "<th colspan=\"3\">");
+        mns_text_xml(&b, heads[h]);
+        mns_text_str(&b, "</th>");
     }
-    buf_str(&b, "</tr>\n<tr>");
+    mns_text_str(&b, "</tr>\n<tr>");
     for (int h = 0; h < 3; h++) {
-        buf_str(&b, "<th>");
-        buf_xml(&b, L->items);
-        buf_str(&b, "</th><th>");
-        buf_xml(&b, L->coverage);
-        buf_str(&b, "</th><th>");
-        buf_xml(&b, L->score);
-        buf_str(&b, "</th>");
+        mns_text_str(&b, "<th>");
+        mns_text_xml(&b, L->items);
+        mns_text_str(&b, "</th><th>");
+        mns_text_xml(&b, L->coverage);
+        mns_text_str(&b, "</th><th>");
+        mns_text_xml(&b, L->score);
+        mns_text_str(&b, "</th>");
     }
-    buf_str(&b, "</tr></thead>\n<tbody>\n");
+    mns_text_str(&b, "</tr></thead>\n<tbody>\n");
     summary_row(&b, summary, "all", L->all, "total");
     snprintf(key, sizeof(key), "title%s", lang);
     json_array_foreach(json_object_get(cs->sheet, "categories"), i, cat) {
@@ -135,58 +135,58 @@ char *mns_checksheet_html(const struct mns_checksheet *cs, const json_t *results
             summary_row(&b, summary, json_string_value(json_object_get(sec, "id")), label, "section");
         }
     }
-    buf_str(&b, "</tbody>\n</table>\n<p>");
-    buf_xml(&b, L->note);
-    buf_str(&b, "</p>\n<h2>");
-    buf_xml(&b, L->gaps);
-    buf_str(&b, "</h2>\n<table id=\"gaps\">\n<thead><tr>");
+    mns_text_str(&b, "</tbody>\n</table>\n<p>");
+    mns_text_xml(&b, L->note);
+    mns_text_str(&b, "</p>\n<h2>");
+    mns_text_xml(&b, L->gaps);
+    mns_text_str(&b, "</h2>\n<table id=\"gaps\">\n<thead><tr>");
     const char *gap_heads[] = {L->item, L->level, L->status, L->text, L->owner, L->due};
     for (int h = 0; h < 6; h++) {
-        buf_str(&b, "<th>");
-        buf_xml(&b, gap_heads[h]);
-        buf_str(&b, "</th>");
+        mns_text_str(&b, "<th>");
+        mns_text_xml(&b, gap_heads[h]);
+        mns_text_str(&b, "</th>");
     }
-    buf_str(&b, "</tr></thead>\n<tbody>\n");
+    mns_text_str(&b, "</tr></thead>\n<tbody>\n");
     snprintf(key, sizeof(key), "text%s", lang);
     json_array_foreach(json_object_get(rep, "gaps"), i, g) {
         const char *id = json_string_value(json_object_get(g, "item")), *status = json_string_value(json_object_get(g, "status"));
         bool minimum = strcmp(json_string_value(json_object_get(g, "level")), "minimum") == 0;
-        buf_printf(&b, "<tr data-item=\"%s\"><td>%s</td><td>", id, id);
-        buf_xml(&b, minimum ? L->minimum : L->optional);
-        buf_printf(&b, "</td><td class=\"s-%s\">", status);
-        buf_xml(&b, status_label(status, english));
-        buf_str(&b, "</td><td>");
-        buf_xml(&b, json_string_value(json_object_get(mns_checksheet_item(cs, id), key)));
-        buf_str(&b, "</td><td>");
-        buf_xml(&b, text_or(g, "owner", ""));
-        buf_str(&b, "</td><td>");
-        buf_xml(&b, text_or(g, "due", ""));
-        buf_str(&b, "</td></tr>\n");
+        mns_text_printf(&b, "<tr data-item=\"%s\"><td>%s</td><td>", id, id);
+        mns_text_xml(&b, minimum ? L->minimum : L->optional);
+        mns_text_printf(&b, "</td><td class=\"s-%s\">", status);
+        mns_text_xml(&b, status_label(status, english));
+        mns_text_str(&b, "</td><td>");
+        mns_text_xml(&b, json_string_value(json_object_get(mns_checksheet_item(cs, id), key)));
+        mns_text_str(&b, "</td><td>");
+        mns_text_xml(&b, text_or(g, "owner", ""));
+        mns_text_str(&b, "</td><td>");
+        mns_text_xml(&b, text_or(g, "due", ""));
+        mns_text_str(&b, "</td></tr>\n");
     }
-    buf_str(&b, "</tbody>\n</table>\n<h2>");
-    buf_xml(&b, L->items);
-    buf_str(&b, "</h2>\n<table id=\"items\">\n<thead><tr>");
+    mns_text_str(&b, "</tbody>\n</table>\n<h2>");
+    mns_text_xml(&b, L->items);
+    mns_text_str(&b, "</h2>\n<table id=\"items\">\n<thead><tr>");
     const char *item_heads[] = {L->item, L->level, L->text, L->status};
     for (int h = 0; h < 4; h++) {
-        buf_str(&b, "<th>");
-        buf_xml(&b, item_heads[h]);
-        buf_str(&b, "</th>");
+        mns_text_str(&b, "<th>");
+        mns_text_xml(&b, item_heads[h]);
+        mns_text_str(&b, "</th>");
     }
-    buf_str(&b, "</tr></thead>\n<tbody>\n");
+    mns_text_str(&b, "</tr></thead>\n<tbody>\n");
     json_array_foreach(json_object_get(cs->sheet, "categories"), i, cat) json_array_foreach(json_object_get(cat, "sections"), j, sec)
         json_array_foreach(json_object_get(sec, "items"), k, item)
     {
         const char *id = json_string_value(json_object_get(item, "id")), *status = status_of(results, id);
         bool minimum = strcmp(json_string_value(json_object_get(item, "level")), "minimum") == 0;
-        buf_printf(&b, "<tr data-item=\"%s\" data-status=\"%s\"><td>%s</td><td>", id, status, id);
-        buf_xml(&b, minimum ? L->minimum : L->optional);
-        buf_str(&b, "</td><td>");
-        buf_xml(&b, json_string_value(json_object_get(item, key)));
-        buf_printf(&b, "</td><td class=\"s-%s\">", status);
-        buf_xml(&b, status_label(status, english));
-        buf_str(&b, "</td></tr>\n");
+        mns_text_printf(&b, "<tr data-item=\"%s\" data-status=\"%s\"><td>%s</td><td>", id, status, id);
+        mns_text_xml(&b, minimum ? L->minimum : L->optional);
+        mns_text_str(&b, "</td><td>");
+        mns_text_xml(&b, json_string_value(json_object_get(item, key)));
+        mns_text_printf(&b, "</td><td class=\"s-%s\">", status);
+        mns_text_xml(&b, status_label(status, english));
+        mns_text_str(&b, "</td></tr>\n");
     }
-    buf_str(&b, "</tbody>\n</table>\n</body>\n</html>\n");
+    mns_text_str(&b, "</tbody>\n</table>\n</body>\n</html>\n");
     json_decref(rep);
-    return buf_take(&b);
+    return mns_text_take(&b);
 }

@@ -9,92 +9,6 @@
 
 #include "checksheet/internal.h"
 
-/* ---- text buffer ------------------------------------------------------------ */
-
-void buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void buf_str(struct buf *b, const char *s)
-{
-    if (s != NULL)
-        buf_add(b, s, strlen(s));
-}
-
-void buf_printf(struct buf *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = true;
-    } else if ((size_t)n < sizeof(small)) {
-        buf_add(b, small, (size_t)n);
-    } else {
-        char *big = malloc((size_t)n + 1);
-        if (big == NULL) {
-            b->failed = true;
-            return;
-        }
-        va_start(ap, fmt);
-        vsnprintf(big, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-        buf_add(b, big, (size_t)n);
-        free(big);
-    }
-}
-
-void buf_xml(struct buf *b, const char *s)
-{
-    for (; s != NULL && *s; s++) {
-        switch (*s) {
-        case '&': buf_str(b, "&amp;"); break;
-        case '<': buf_str(b, "&lt;"); break;
-        case '>': buf_str(b, "&gt;"); break;
-        case '"': buf_str(b, "&quot;"); break;
-        case '\'': buf_str(b, "&apos;"); break;
-        default: buf_add(b, s, 1);
-        }
-    }
-}
-
-void buf_csv(struct buf *b, const char *s)
-{
-    buf_add(b, "\"", 1);
-    for (; s != NULL && *s; s++) {
-        if (*s == '"')
-            buf_add(b, "\"", 1);
-        buf_add(b, s, 1);
-    }
-    buf_add(b, "\"", 1);
-}
-
-char *buf_take(struct buf *b)
-{
-    if (b->failed || b->p == NULL) {
-        free(b->p);
-        return NULL;
-    }
-    return b->p;
-}
-
 /* ---- results ------------------------------------------------------------------ */
 
 const json_t *result_of(const json_t *results, const char *id)
@@ -205,7 +119,7 @@ json_t *mns_checksheet_report(const struct mns_checksheet *cs, const json_t *res
 
 char *mns_checksheet_csv(const struct mns_checksheet *cs, const json_t *results, bool english)
 {
-    struct buf b = {0};
+    struct mns_text b = {0};
     json_t *cat, *sec, *item;
     size_t i, j, k;
     static const char *const cols_ja[] = {"ID", "区分", "項目", "水準", "内容", "状況", "理由・所見",
@@ -214,13 +128,13 @@ char *mns_checksheet_csv(const struct mns_checksheet *cs, const json_t *results,
                                           "Evidence", "Attested by", "Attested at", "Owner", "Due"};
     const char *const *cols = english ? cols_en : cols_ja;
 
-    buf_str(&b, "\xEF\xBB\xBF"); /* BOM: Excel then reads UTF-8 */
+    mns_text_str(&b, "\xEF\xBB\xBF"); /* BOM: Excel then reads UTF-8 */
     for (size_t c = 0; c < 12; c++) {
         if (c > 0)
-            buf_str(&b, ",");
-        buf_csv(&b, cols[c]);
+            mns_text_str(&b, ",");
+        mns_text_csv(&b, cols[c]);
     }
-    buf_str(&b, "\r\n");
+    mns_text_str(&b, "\r\n");
     json_array_foreach(json_object_get(cs->sheet, "categories"), i, cat) json_array_foreach(json_object_get(cat, "sections"), j, sec)
         json_array_foreach(json_object_get(sec, "items"), k, item)
     {
@@ -248,10 +162,10 @@ char *mns_checksheet_csv(const struct mns_checksheet *cs, const json_t *results,
         fields[11] = json_string_value(json_object_get(r, "due"));
         for (size_t c = 0; c < 12; c++) {
             if (c > 0)
-                buf_str(&b, ",");
-            buf_csv(&b, fields[c] != NULL ? fields[c] : "");
+                mns_text_str(&b, ",");
+            mns_text_csv(&b, fields[c] != NULL ? fields[c] : "");
         }
-        buf_str(&b, "\r\n");
+        mns_text_str(&b, "\r\n");
     }
-    return buf_take(&b);
+    return mns_text_take(&b);
 }

@@ -31,7 +31,7 @@ static const char *xccdf_result(const char *status)
 }
 
 /* <title xml:lang="ja">..</title><title xml:lang="en">..</title> from obj's KEY_ja / KEY_en */
-static void titles(struct buf *b, const json_t *obj, const char *tag, const char *key, const char *indent)
+static void titles(struct mns_text *b, const json_t *obj, const char *tag, const char *key, const char *indent)
 {
     static const char *const langs[] = {"ja", "en"};
     for (int i = 0; i < 2; i++) {
@@ -40,9 +40,9 @@ static void titles(struct buf *b, const json_t *obj, const char *tag, const char
         const char *text = json_string_value(json_object_get(obj, k));
         if (text == NULL)
             continue;
-        buf_printf(b, "%s<%s xml:lang=\"%s\">", indent, tag, langs[i]);
-        buf_xml(b, text);
-        buf_printf(b, "</%s>\n", tag);
+        mns_text_printf(b, "%s<%s xml:lang=\"%s\">", indent, tag, langs[i]);
+        mns_text_xml(b, text);
+        mns_text_printf(b, "</%s>\n", tag);
     }
 }
 
@@ -58,43 +58,43 @@ static void iso_time(char out[32], const char *given)
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void rule(struct buf *b, const json_t *item)
+static void rule(struct mns_text *b, const json_t *item)
 {
     const char *id = json_string_value(json_object_get(item, "id"));
     bool minimum = strcmp(json_string_value(json_object_get(item, "level")), "minimum") == 0;
-    buf_printf(b, "      <Rule id=\"xccdf_" NS "_rule_%s\" selected=\"true\" severity=\"%s\">\n", id,
+    mns_text_printf(b, "      <Rule id=\"xccdf_" NS "_rule_%s\" selected=\"true\" severity=\"%s\">\n", id,
                minimum ? "high" : "low");
     titles(b, item, "title", "text", "        ");
     /* the description: the comment, and the check boxes inside the item */
     const json_t *parts = json_object_get(item, "parts"), *p;
     const char *comment = json_string_value(json_object_get(item, "comment_ja"));
     size_t i;
-    buf_str(b, "        <description xml:lang=\"ja\">");
-    buf_xml(b, minimum ? "最低限取るべき措置" : "プラスα（オプションとして取るべき措置）");
+    mns_text_str(b, "        <description xml:lang=\"ja\">");
+    mns_text_xml(b, minimum ? "最低限取るべき措置" : "プラスα（オプションとして取るべき措置）");
     if (comment != NULL) {
-        buf_str(b, "。コメント: ");
-        buf_xml(b, comment);
+        mns_text_str(b, "。コメント: ");
+        mns_text_xml(b, comment);
     }
     json_array_foreach(parts, i, p) {
-        buf_str(b, i == 0 ? "。確認項目: □" : " □");
-        buf_xml(b, json_string_value(json_object_get(p, "text_ja")));
+        mns_text_str(b, i == 0 ? "。確認項目: □" : " □");
+        mns_text_xml(b, json_string_value(json_object_get(p, "text_ja")));
     }
-    buf_str(b, "</description>\n");
+    mns_text_str(b, "</description>\n");
     comment = json_string_value(json_object_get(item, "comment_en"));
-    buf_str(b, "        <description xml:lang=\"en\">");
-    buf_xml(b, minimum ? "Minimum measure" : "Optional measure");
+    mns_text_str(b, "        <description xml:lang=\"en\">");
+    mns_text_xml(b, minimum ? "Minimum measure" : "Optional measure");
     if (comment != NULL) {
-        buf_str(b, ". Comment: ");
-        buf_xml(b, comment);
+        mns_text_str(b, ". Comment: ");
+        mns_text_xml(b, comment);
     }
     json_array_foreach(parts, i, p) {
-        buf_str(b, i == 0 ? ". Check: [ ] " : " [ ] ");
-        buf_xml(b, json_string_value(json_object_get(p, "text_en")));
+        mns_text_str(b, i == 0 ? ". Check: [ ] " : " [ ] ");
+        mns_text_xml(b, json_string_value(json_object_get(p, "text_en")));
     }
-    buf_str(b, " (English: a translation)</description>\n      </Rule>\n");
+    mns_text_str(b, " (English: a translation)</description>\n      </Rule>\n");
 }
 
-static void test_result(struct buf *b, const struct mns_checksheet *cs, const json_t *results, const json_t *info)
+static void test_result(struct mns_text *b, const struct mns_checksheet *cs, const json_t *results, const json_t *info)
 {
     char start[32], end[32];
     const json_t *cat, *sec, *item;
@@ -102,78 +102,78 @@ static void test_result(struct buf *b, const struct mns_checksheet *cs, const js
     const char *aid = json_string_value(json_object_get(info, "id"));
     iso_time(start, json_string_value(json_object_get(info, "started_at")));
     iso_time(end, NULL);
-    buf_printf(b, "  <TestResult id=\"xccdf_" NS "_testresult_%s\" start-time=\"%s\" end-time=\"%s\">\n",
+    mns_text_printf(b, "  <TestResult id=\"xccdf_" NS "_testresult_%s\" start-time=\"%s\" end-time=\"%s\">\n",
                aid != NULL ? aid : "assessment", start, end);
-    buf_str(b, "    <title>");
-    buf_xml(b, json_string_value(json_object_get(info, "title")) ? json_string_value(json_object_get(info, "title"))
+    mns_text_str(b, "    <title>");
+    mns_text_xml(b, json_string_value(json_object_get(info, "title")) ? json_string_value(json_object_get(info, "title"))
                                                                   : "assessment");
-    buf_str(b, "</title>\n    <target>");
-    buf_xml(b, json_string_value(json_object_get(info, "tenant")) ? json_string_value(json_object_get(info, "tenant"))
+    mns_text_str(b, "</title>\n    <target>");
+    mns_text_xml(b, json_string_value(json_object_get(info, "tenant")) ? json_string_value(json_object_get(info, "tenant"))
                                                                    : "mnsafe");
-    buf_str(b, "</target>\n");
+    mns_text_str(b, "</target>\n");
     json_array_foreach(json_object_get(cs->sheet, "categories"), i, cat) json_array_foreach(json_object_get(cat, "sections"), j, sec)
         json_array_foreach(json_object_get(sec, "items"), k, item)
     {
         const char *id = json_string_value(json_object_get(item, "id"));
         const char *status = status_of(results, id);
         const json_t *r = result_of(results, id);
-        buf_printf(b, "    <rule-result idref=\"xccdf_" NS "_rule_%s\"><result>%s</result>", id, xccdf_result(status));
+        mns_text_printf(b, "    <rule-result idref=\"xccdf_" NS "_rule_%s\"><result>%s</result>", id, xccdf_result(status));
         /* the attestation, in the words given, with who and when */
         const char *who = json_string_value(json_object_get(r, "attested_by"));
         if (r != NULL && strcmp(status, "not_assessed") != 0) {
-            buf_str(b, "<message severity=\"info\">");
-            buf_xml(b, status);
+            mns_text_str(b, "<message severity=\"info\">");
+            mns_text_xml(b, status);
             if (who != NULL) {
-                buf_str(b, " (");
-                buf_xml(b, who);
+                mns_text_str(b, " (");
+                mns_text_xml(b, who);
                 const char *at = json_string_value(json_object_get(r, "attested_at"));
                 if (at != NULL) {
-                    buf_str(b, ", ");
-                    buf_xml(b, at);
+                    mns_text_str(b, ", ");
+                    mns_text_xml(b, at);
                 }
-                buf_str(b, ")");
+                mns_text_str(b, ")");
             }
             static const char *const keys[] = {"reason", "evidence_note", "evidence_link", "probe_detail"};
             for (size_t x = 0; x < 4; x++) {
                 const char *t = json_string_value(json_object_get(r, keys[x]));
                 if (t != NULL) {
-                    buf_str(b, ": ");
-                    buf_xml(b, t);
+                    mns_text_str(b, ": ");
+                    mns_text_xml(b, t);
                 }
             }
-            buf_str(b, "</message>");
+            mns_text_str(b, "</message>");
         }
-        buf_str(b, "</rule-result>\n");
+        mns_text_str(b, "</rule-result>\n");
     }
     json_t *rep = mns_checksheet_report(cs, results);
     const json_t *all = json_object_get(json_object_get(json_object_get(rep, "summary"), "all"), "all");
     double score = json_number_value(json_object_get(all, "score")) * 100.0;
     double coverage = json_number_value(json_object_get(all, "coverage")) * 100.0;
-    buf_printf(b, "    <score system=\"urn:xccdf:scoring:default\" maximum=\"100\">%.2f</score>\n", score);
-    buf_printf(b, "    <score system=\"urn:" NS ":coverage\" maximum=\"100\">%.2f</score>\n", coverage);
+    mns_text_printf(b, "    <score system=\"urn:xccdf:scoring:default\" maximum=\"100\">%.2f</score>\n", score);
+    mns_text_printf(b, "    <score system=\"urn:" NS ":coverage\" maximum=\"100\">%.2f</score>\n", coverage);
     json_decref(rep);
-    buf_str(b, "  </TestResult>\n");
+    mns_text_str(b, "  </TestResult>\n");
 }
 
 char *mns_checksheet_xccdf(const struct mns_checksheet *cs, const json_t *results, const json_t *info)
 {
-    struct buf b = {0};
+    struct mns_text b = {0};
     const json_t *cat, *sec, *item, *source = json_object_get(cs->sheet, "source");
     size_t i, j, k;
 
-    buf_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    mns_text_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                 "<Benchmark xmlns=\"http://checklists.nist.gov/xccdf/1.2\" id=\"xccdf_" NS
                 "_benchmark_jnsa-mynumber-checksheet\" resolved=\"1\" xml:lang=\"ja\">\n"
                 "  <status>accepted</status>\n");
     titles(&b, source, "title", "title", "  ");
     titles(&b, source, "description", "description", "  ");
-    buf_str(&b, "  <version>");
-    buf_xml(&b, json_string_value(json_object_get(source, "version")) ? json_string_value(json_object_get(source, "version"))
+    mns_text_str(&b, "  <version>");
+    mns_text_xml(&b, json_string_value(json_object_get(source, "version")) ? json_string_value(json_object_get(source, "version"))
                                                                       : "1");
-    buf_str(&b, "</version>\n");
+    mns_text_str(&b, "</version>\n");
     for (int prof = 0; prof < 2; prof++) {
-        buf_printf(&b, "  <Profile id=\"xccdf_" NS "_profile_%s\">\n", prof == 0 ? "minimum" : "all");
-        buf_str(&b, prof == 0 ? "    <title xml:lang=\"ja\">最低限取るべき措置</title>\n"
+        mns_text_printf(&b, "  <Profile id=\"xccdf_" NS "_profile_%s\">\n", prof == 0 ? "minimum" : "all");
+        mns_text_str(&b, prof == 0 ? "    <title xml:lang=\"ja\">最低限取るべき措置</title>\n"
                                 "    <title xml:lang=\"en\">Minimum measures</title>\n"
                               : "    <title xml:lang=\"ja\">全項目（最低限＋プラスα）</title>\n"
                                 "    <title xml:lang=\"en\">All measures (minimum and optional)</title>\n");
@@ -181,26 +181,26 @@ char *mns_checksheet_xccdf(const struct mns_checksheet *cs, const json_t *result
             json_array_foreach(json_object_get(sec, "items"), k, item)
         {
             bool minimum = strcmp(json_string_value(json_object_get(item, "level")), "minimum") == 0;
-            buf_printf(&b, "    <select idref=\"xccdf_" NS "_rule_%s\" selected=\"%s\"/>\n",
+            mns_text_printf(&b, "    <select idref=\"xccdf_" NS "_rule_%s\" selected=\"%s\"/>\n",
                        json_string_value(json_object_get(item, "id")), prof == 1 || minimum ? "true" : "false");
         }
-        buf_str(&b, "  </Profile>\n");
+        mns_text_str(&b, "  </Profile>\n");
     }
     json_array_foreach(json_object_get(cs->sheet, "categories"), i, cat) {
-        buf_printf(&b, "  <Group id=\"xccdf_" NS "_group_%s\">\n", json_string_value(json_object_get(cat, "id")));
+        mns_text_printf(&b, "  <Group id=\"xccdf_" NS "_group_%s\">\n", json_string_value(json_object_get(cat, "id")));
         titles(&b, cat, "title", "title", "    ");
         titles(&b, cat, "description", "guideline", "    ");
         json_array_foreach(json_object_get(cat, "sections"), j, sec) {
-            buf_printf(&b, "    <Group id=\"xccdf_" NS "_group_%s\">\n", json_string_value(json_object_get(sec, "id")));
+            mns_text_printf(&b, "    <Group id=\"xccdf_" NS "_group_%s\">\n", json_string_value(json_object_get(sec, "id")));
             titles(&b, sec, "title", "title", "      ");
             titles(&b, sec, "description", "guideline", "      ");
             json_array_foreach(json_object_get(sec, "items"), k, item) rule(&b, item);
-            buf_str(&b, "    </Group>\n");
+            mns_text_str(&b, "    </Group>\n");
         }
-        buf_str(&b, "  </Group>\n");
+        mns_text_str(&b, "  </Group>\n");
     }
     if (results != NULL)
         test_result(&b, cs, results, info);
-    buf_str(&b, "</Benchmark>\n");
-    return buf_take(&b);
+    mns_text_str(&b, "</Benchmark>\n");
+    return mns_text_take(&b);
 }

@@ -14,6 +14,7 @@
 #include <iconv.h>
 #include <time.h>
 
+#include "mnsafe/text.h"
 #include "vault/internal.h"
 
 enum ftype { F_TEXT, F_DATE, F_DATETIME, F_INT, F_BOOL, F_SHA256, F_USER };
@@ -532,36 +533,6 @@ out:;
 
 /* ---- register exports: CSV (UTF-8 with BOM, or Shift_JIS) and a printable page ---- */
 
-struct tbuf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void tb_add(struct tbuf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void tb_str(struct tbuf *b, const char *s)
-{
-    tb_add(b, s, strlen(s));
-}
-
 /* a cell's text: strings as they are, numbers and booleans written out */
 static void cell_text(const json_t *v, char *buf, size_t size)
 {
@@ -576,7 +547,7 @@ static void cell_text(const json_t *v, char *buf, size_t size)
 }
 
 /* text converted to CP932 (Shift_JIS as Windows writes it) */
-static bool to_sjis(iconv_t cd, const char *in, struct tbuf *b)
+static bool to_sjis(iconv_t cd, const char *in, struct mns_text *b)
 {
     char out[8192];
     char *ip = (char *)in, *op = out;
@@ -584,13 +555,13 @@ static bool to_sjis(iconv_t cd, const char *in, struct tbuf *b)
     iconv(cd, NULL, NULL, NULL, NULL);
     if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
         return false;
-    tb_add(b, out, sizeof(out) - ol);
+    mns_text_add(b, out, sizeof(out) - ol);
     return true;
 }
 
 char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em)
 {
-    struct tbuf b = {0};
+    struct mns_text b = {0};
     const json_t *defs = json_object_get(listing, "fields"), *e, *d;
     size_t i, k;
     iconv_t cd = (iconv_t)-1;
@@ -600,7 +571,7 @@ char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em)
         return NULL;
     }
     if (!sjis)
-        tb_str(&b, "\xEF\xBB\xBF");
+        mns_text_str(&b, "\xEF\xBB\xBF");
     for (size_t row = 0; row <= json_array_size(json_object_get(listing, "entries")); row++) {
         e = row > 0 ? json_array_get(json_object_get(listing, "entries"), row - 1) : NULL;
         size_t ncols = json_array_size(defs) + 1;
@@ -623,7 +594,7 @@ char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em)
             quoted[q++] = '"';
             quoted[q] = '\0';
             if (k > 0)
-                tb_str(&b, ",");
+                mns_text_str(&b, ",");
             if (sjis && !to_sjis(cd, quoted, &b)) {
                 mns_fail(em, MNS_ERR_INVALID, "row %zu, %s: a character cannot be written in Shift_JIS / "
                          "%zu行目「%s」に Shift_JIS で表せない文字があります", row,
@@ -633,73 +604,52 @@ char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em)
                 free(b.p);
                 return NULL;
             } else if (!sjis) {
-                tb_str(&b, quoted);
+                mns_text_str(&b, quoted);
             }
         }
-        tb_str(&b, "\r\n");
+        mns_text_str(&b, "\r\n");
     }
     if (sjis)
         iconv_close(cd);
     (void)i;
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
-}
-
-static void tb_esc(struct tbuf *b, const char *s)
-{
-    for (; s != NULL && *s; s++) {
-        switch (*s) {
-        case '&': tb_str(b, "&amp;"); break;
-        case '<': tb_str(b, "&lt;"); break;
-        case '>': tb_str(b, "&gt;"); break;
-        case '"': tb_str(b, "&quot;"); break;
-        default: tb_add(b, s, 1);
-        }
-    }
+    return mns_text_take(&b);
 }
 
 char *mns_vault_register_html(const json_t *listing, const char *tenant_code)
 {
-    struct tbuf b = {0};
+    struct mns_text b = {0};
     const json_t *defs = json_object_get(listing, "fields"), *e, *d;
     const char *title = json_string_value(json_object_get(json_object_get(listing, "register"), "ja"));
     size_t i, k;
     char cell[4096];
-    tb_str(&b, "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-    tb_esc(&b, title);
-    tb_str(&b, "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+    mns_text_str(&b, "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    mns_text_xml(&b, title);
+    mns_text_str(&b, "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
                "th,td{border:1px solid #444;padding:.3em .5em;vertical-align:top}@media print{body{margin:0}}</style>\n"
                "</head>\n<body>\n<h1>");
-    tb_esc(&b, title);
-    tb_str(&b, "</h1>\n<p>事業者: ");
-    tb_esc(&b, tenant_code);
-    tb_str(&b, "</p>\n<table>\n<thead><tr><th>ID</th>");
+    mns_text_xml(&b, title);
+    mns_text_str(&b, "</h1>\n<p>事業者: ");
+    mns_text_xml(&b, tenant_code);
+    mns_text_str(&b, "</p>\n<table>\n<thead><tr><th>ID</th>");
     json_array_foreach(defs, k, d) {
-        tb_str(&b, "<th>");
-        tb_esc(&b, json_string_value(json_object_get(d, "ja")));
-        tb_str(&b, "</th>");
+        mns_text_str(&b, "<th>");
+        mns_text_xml(&b, json_string_value(json_object_get(d, "ja")));
+        mns_text_str(&b, "</th>");
     }
-    tb_str(&b, "</tr></thead>\n<tbody>\n");
+    mns_text_str(&b, "</tr></thead>\n<tbody>\n");
     json_array_foreach(json_object_get(listing, "entries"), i, e) {
         cell_text(json_object_get(e, "id"), cell, sizeof(cell));
-        tb_str(&b, "<tr><td>");
-        tb_esc(&b, cell);
-        tb_str(&b, "</td>");
+        mns_text_str(&b, "<tr><td>");
+        mns_text_xml(&b, cell);
+        mns_text_str(&b, "</td>");
         json_array_foreach(defs, k, d) {
             cell_text(json_object_get(e, json_string_value(json_object_get(d, "name"))), cell, sizeof(cell));
-            tb_str(&b, "<td>");
-            tb_esc(&b, cell);
-            tb_str(&b, "</td>");
+            mns_text_str(&b, "<td>");
+            mns_text_xml(&b, cell);
+            mns_text_str(&b, "</td>");
         }
-        tb_str(&b, "</tr>\n");
+        mns_text_str(&b, "</tr>\n");
     }
-    tb_str(&b, "</tbody>\n</table>\n<p>この記録には個人番号を記載していません。</p>\n</body>\n</html>\n");
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    mns_text_str(&b, "</tbody>\n</table>\n<p>この記録には個人番号を記載していません。</p>\n</body>\n</html>\n");
+    return mns_text_take(&b);
 }
