@@ -652,6 +652,18 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(b);
         return true;
     }
+    if (n == 3 && RSEG(2, "usage") && RIS("GET")) {
+        char fbuf[16];
+        const char *file = NULL;
+        if (!query_text(req->query, "file", fbuf, sizeof(fbuf), &file)) {
+            mns_fail(&em, MNS_ERR_INVALID, "file: employees or payees / file の指定が不正です");
+            respond_error(resp, MNS_ERR_INVALID, &em);
+            return true;
+        }
+        err = mns_vault_usage(v, actor, seg[1], file, from, to, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
     if (n == 3 && RSEG(2, "ledger") && RIS("GET")) {
         err = mns_vault_ledger(v, actor, seg[1], &res, &em);
         respond_result(resp, err, res, &em, 200);

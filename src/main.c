@@ -85,6 +85,8 @@ static const char usage_text[] =
     "        --by 山田 --taken_data 源泉徴収票 --purpose_recipient 税務署 --route 手渡し\n"
     "  register update TENANT REGISTER ID --FIELD VALUE...   e.g. --returned_at ... (null clears)\n"
     "  ledger TENANT                              the ledger of SPI files, computed from live state\n"
+    "  usage TENANT [--file employees|payees] [--from D] [--to D]   who used or output which\n"
+    "                                             numbers, when, for what (from the audit log)\n"
     "  ledger review TENANT --note TEXT [--on DATE]   record the periodic review\n"
     "  tenant policy CODE --require-pledge-training on|off   no clerk without both on record\n"
     "\n"
@@ -686,6 +688,18 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
 {
     char path[512], tail[160];
     const char *verb = argc >= 2 ? argv[1] : "";
+    if (strcmp(verb, "usage") == 0 && argc >= 3) {
+        const char *file = opt_value(argc, argv, 3, "--file"), *from = opt_value(argc, argv, 3, "--from");
+        const char *to = opt_value(argc, argv, 3, "--to");
+        if ((file && strspn(file, "abcdefghijklmnopqrstuvwxyz") != strlen(file)) ||
+            (from && strspn(from, "0123456789-") != strlen(from)) || (to && strspn(to, "0123456789-") != strlen(to)))
+            return 2;
+        snprintf(tail, sizeof(tail), "/usage?x=1%s%s%s%s%s%s", file ? "&file=" : "", file ? file : "",
+                 from ? "&from=" : "", from ? from : "", to ? "&to=" : "", to ? to : "");
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        return call(c, "GET", path, NULL, NULL);
+    }
     if (ledger) {
         if (argc == 2 && path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[1], "/ledger", NULL) == 0)
             return call(c, "GET", path, NULL, NULL);
@@ -1633,6 +1647,13 @@ int main(int argc, char **argv)
         return cmd_retention(&c, vargc, vargv);
     if (strcmp(verb, "register") == 0 || strcmp(verb, "ledger") == 0)
         return cmd_register(&c, vargc, vargv, strcmp(verb, "ledger") == 0);
+    if (strcmp(verb, "usage") == 0) {
+        char *uv[8] = {"register", "usage"};
+        int un = 2;
+        for (int k = 1; k < vargc && un < 8; k++)
+            uv[un++] = vargv[k];
+        return cmd_register(&c, un, uv, false);
+    }
     if (strcmp(verb, "backup") == 0 || strcmp(verb, "restore") == 0)
         return cmd_backup(&c, vargc, vargv, strcmp(verb, "restore") == 0);
     if (strcmp(verb, "disposal") == 0)

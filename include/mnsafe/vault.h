@@ -448,6 +448,13 @@ mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *act
  * a printable Japanese HTML page. Caller frees. */
 char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em);
 char *mns_vault_register_html(const json_t *listing, const char *tenant_code);
+/* Usage and output records of SPI files (C-b 1), from the audit log: who
+ * collected, listed, found, showed (output) or deleted which person's
+ * number, when, for which purpose, newest first (at most 1000); file is
+ * "employees", "payees" or NULL (both); from, to are dates or NULL.
+ * officer, auditor. */
+mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, const char *file,
+                        const char *from, const char *to, json_t **result, mns_errmsg *em) MNS_WUR;
 /* The ledger of SPI files (特定個人情報ファイル台帳), computed from the live
  * state: per file its name, responsible officers, purposes, who has access
  * (live assignments), counts, deletion and disposal status; the last review

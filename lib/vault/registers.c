@@ -653,3 +653,85 @@ char *mns_vault_register_html(const json_t *listing, const char *tenant_code)
     mns_text_str(&b, "</tbody>\n</table>\n<p>この記録には個人番号を記載していません。</p>\n</body>\n</html>\n");
     return mns_text_take(&b);
 }
+
+/* ---- usage and output records (C-b 1), from the audit log ------------------------ */
+
+mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, const char *file,
+                        const char *from, const char *to, json_t **result, mns_errmsg *em)
+{
+    static const struct {
+        const char *action, *ja, *en;
+    } uses[] = {{"person.create", "登録", "collected"},     {"person.reveal", "表示（出力）", "shown (output)"},
+                {"person.find", "番号で検索", "found by number"}, {"person.list", "一覧（マスク）", "listed (masked)"},
+                {"person.delete", "削除", "deleted"},      {"person.delete_request", "削除申請", "deletion requested"},
+                {"person.end", "終了日の記録", "end of need"}};
+    struct act a;
+    struct mns_stmt *s;
+    int64_t tid = 0;
+    mns_date d;
+    bool row;
+    json_t *list = json_array();
+    unsigned want = file == NULL ? MNS_FILES_ALL : mns_files_parse(file);
+    mns_err err;
+
+    *result = NULL;
+    if (list == NULL)
+        return MNS_ERR_NOMEM;
+    vault_lock(v);
+    act_init(&a, v, actor, "usage.read");
+    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, em)) != MNS_OK ||
+        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK)
+        goto out;
+    if (want == 0 || (from != NULL && !mns_date_parse(from, &d)) || (to != NULL && !mns_date_parse(to, &d))) {
+        err = mns_fail(em, MNS_ERR_INVALID, "file: employees or payees; from, to: dates YYYY-MM-DD / 指定が不正です");
+        goto out;
+    }
+    /* the day bounds in ms: the whole of "to" counts */
+    int64_t lo = 0, hi = INT64_MAX;
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    if (from != NULL && mns_date_parse(from, &d)) {
+        tm.tm_year = d.year - 1900, tm.tm_mon = d.month - 1, tm.tm_mday = d.day, tm.tm_isdst = -1;
+        lo = (int64_t)mktime(&tm) * 1000;
+    }
+    if (to != NULL && mns_date_parse(to, &d)) {
+        d = mns_date_add_days(d, 1);
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = d.year - 1900, tm.tm_mon = d.month - 1, tm.tm_mday = d.day, tm.tm_isdst = -1;
+        hi = (int64_t)mktime(&tm) * 1000;
+    }
+    if ((err = act_begin(&a)) != MNS_OK ||
+        (err = mns_store_prepare(
+             v->store, &s,
+             "SELECT l.ts, l.actor, l.action, l.subject, l.purpose, l.result, "
+             "(SELECT p.kind FROM persons p WHERE 'person:' || p.id = l.subject) FROM audit_log l "
+             "WHERE l.tenant_id = ? AND l.ts >= ? AND l.ts < ? AND l.action IN ('person.create', 'person.reveal', "
+             "'person.find', 'person.list', 'person.delete', 'person.delete_request', 'person.end') "
+             "ORDER BY l.seq DESC LIMIT 1000")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, lo)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, hi)) == MNS_OK)
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            const char *kind = mns_stmt_text(s, 6);
+            /* a person deleted since has no kind left: shown under every file */
+            if (kind != NULL && (want & (strcmp(kind, "payee") == 0 ? MNS_FILE_PAYEES : MNS_FILE_EMPLOYEES)) == 0)
+                continue;
+            const char *action = mns_stmt_text(s, 2), *ja = action, *en = action;
+            for (size_t i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
+                if (strcmp(uses[i].action, action) == 0)
+                    ja = uses[i].ja, en = uses[i].en;
+            char at[32];
+            time_t t = (time_t)(mns_stmt_int64(s, 0) / 1000);
+            localtime_r(&t, &tm);
+            strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S", &tm);
+            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*, s:s*, s:s, s:s}", "at", at, "actor",
+                                                  mns_stmt_text(s, 1), "action", action, "what_ja", ja, "what_en", en,
+                                                  "subject", mns_stmt_text(s, 3), "purpose", mns_stmt_text(s, 4),
+                                                  "result", mns_stmt_text(s, 5), "file",
+                                                  kind == NULL ? "(deleted)" : strcmp(kind, "payee") == 0 ? "payees"
+                                                                                                           : "employees"));
+        }
+    mns_stmt_reset(s);
+out:
+    return act_end_list(&a, err, "records", list, result);
+}

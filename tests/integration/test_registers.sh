@@ -66,6 +66,10 @@ check "a printable Japanese page" grep -q '<html lang="ja">' "$T_WORK/contractor
 expect_contains "with the entry" "株式会社給与計算" "$(cat "$T_WORK/contractors.html")"
 
 login auditor1 "$AUDITOR_PW"
+U=$("$MNSAFE" usage acme --file employees)
+expect_eq "the usage record shows who collected the number" clerk1 \
+  "$(json_get '[r["actor"] for r in j["records"] if r["action"] == "person.create"][0]' <<<"$U")"
+expect_not_contains "and no number" "$NUM" "$U"
 for r in takeouts pledges training ledger_reviews contractors entry_logs inspections; do
   expect_not_contains "no number in the $r register" "$NUM" "$("$MNSAFE" register list acme $r)"
 done

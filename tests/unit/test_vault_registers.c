@@ -232,6 +232,47 @@ static void test_ledger(void **state)
     vf_free(f);
 }
 
+/* Usage and output records per file, from the audit log. */
+static void test_usage(void **state)
+{
+    (void)state;
+    struct vf *f = world("vreg-usage");
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    char num[13], shown[13];
+    vf_number(num, 88);
+    int64_t id = vf_add_one(f, &f->clerk, "acme", vf_person("利用 記録", num, "withholding_slip"));
+    vf_reveal_ok(f, &f->clerk, "acme", id, "withholding_slip", shown);
+    assert_int_equal(mns_vault_usage(f->v, &f->clerk, "acme", NULL, NULL, NULL, &res, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_usage(f->v, &f->officer, "acme", "employees", NULL, NULL, &res, &em), MNS_OK);
+    json_t *recs = json_object_get(res, "records"), *r;
+    size_t i;
+    bool revealed = false, created = false;
+    json_array_foreach(recs, i, r) {
+        if (strcmp(vf_str(r, "action"), "person.reveal") == 0) {
+            revealed = true;
+            assert_string_equal(vf_str(r, "actor"), "clerk");
+            assert_string_equal(vf_str(r, "purpose"), "withholding_slip");
+            assert_string_equal(vf_str(r, "what_ja"), "表示（出力）");
+            assert_string_equal(vf_str(r, "file"), "employees");
+        }
+        created = created || strcmp(vf_str(r, "action"), "person.create") == 0;
+    }
+    assert_true(revealed && created);
+    char *text = json_dumps(res, 0);
+    assert_null(strstr(text, num));
+    free(text);
+    json_decref(res);
+    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "payees", NULL, NULL, &res, &em), MNS_OK);
+    json_array_foreach(json_object_get(res, "records"), i, r) assert_string_not_equal(vf_str(r, "file"), "employees");
+    json_decref(res);
+    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "employees", "2000-01-01", "2000-12-31", &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "records")), 0);
+    json_decref(res);
+    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "cats", NULL, NULL, &res, &em), MNS_ERR_INVALID);
+    vf_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_takeouts),
         cmocka_unit_test(test_pledge_and_training_gate),
         cmocka_unit_test(test_ledger),
+        cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
