@@ -669,6 +669,24 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         respond_result(resp, err, res, &em, 200);
         return true;
     }
+    if (n == 6 && RSEG(2, "registers") && RSEG(3, "incidents") && parse_id(seg[4], &id) && RSEG(5, "draft") &&
+        RIS("GET")) {
+        /* ?format=final for the final report, else the preliminary one */
+        err = mns_vault_register_list(v, actor, seg[1], "incidents", &res, &em);
+        const json_t *e, *found = NULL;
+        size_t i;
+        json_array_foreach(json_object_get(res, "entries"), i, e) if (json_integer_value(json_object_get(e, "id")) == id)
+            found = e;
+        if (err == MNS_OK && found == NULL)
+            err = mns_fail(&em, MNS_ERR_NOT_FOUND, "no such incident / 事案が見つかりません");
+        if (err != MNS_OK)
+            respond_error(resp, err, &em);
+        else
+            respond_text(resp, mns_incident_draft(found, format != NULL && strcmp(format, "final") == 0),
+                         "text/plain; charset=utf-8");
+        json_decref(res);
+        return true;
+    }
     if ((n == 4 || n == 5) && RSEG(2, "registers")) {
         if (n == 4 && RIS("GET")) {
             err = mns_vault_register_list(v, actor, seg[1], seg[3], &res, &em);

@@ -80,7 +80,9 @@ static const char usage_text[] =
     "\n"
     "Registers (officers; clerks add take-outs; auditors read; never a number):\n"
     "  register list TENANT REGISTER [--format json|csv|csv-sjis|html] [--out FILE]\n"
-    "        REGISTER: pledges, training, takeouts, ledger_reviews, contractors, entry_logs, inspections\n"
+    "        REGISTER: pledges, training, takeouts, ledger_reviews, contractors, entry_logs, inspections,\n"
+    "        incidents (each with whether and by when it must be reported to the PPC)\n"
+    "  register draft TENANT INCIDENT_ID [--final] [--out FILE]   the PPC report's nine headings\n"
     "  register add TENANT REGISTER --FIELD VALUE...   e.g. takeouts --taken_at 2026-11-27T10:00\n"
     "        --by 山田 --taken_data 源泉徴収票 --purpose_recipient 税務署 --route 手渡し\n"
     "  register update TENANT REGISTER ID --FIELD VALUE...   e.g. --returned_at ... (null clears)\n"
@@ -715,6 +717,22 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
         fprintf(stderr, "usage: mnsafe ledger TENANT | ledger review TENANT --note TEXT [--on YYYY-MM-DD]\n");
         return 2;
     }
+    if (strcmp(verb, "draft") == 0 && argc >= 4 && strspn(argv[3], "0123456789") == strlen(argv[3])) {
+        bool final = false;
+        const char *out = NULL;
+        for (int i = 4; i < argc; i++) {
+            if (strcmp(argv[i], "--final") == 0)
+                final = true;
+            else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+                out = argv[++i];
+            else
+                return 2;
+        }
+        snprintf(tail, sizeof(tail), "/registers/incidents/%s/draft?format=%s", argv[3], final ? "final" : "preliminary");
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+            return 2;
+        return get_to_file(c, path, out);
+    }
     bool update = strcmp(verb, "update") == 0;
     if (strcmp(verb, "list") == 0 && argc >= 4) {
         const char *format = opt_value(argc, argv, 4, "--format"), *out = opt_value(argc, argv, 4, "--out");
@@ -751,8 +769,9 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
     fprintf(stderr, "usage: mnsafe register list TENANT REGISTER [--format json|csv|csv-sjis|html] [--out FILE]\n"
                     "       mnsafe register add TENANT REGISTER --FIELD VALUE...\n"
                     "       mnsafe register update TENANT REGISTER ID --FIELD VALUE...   (null clears)\n"
+                    "       mnsafe register draft TENANT INCIDENT_ID [--final] [--out FILE]   the PPC report\n"
                     "  REGISTER: pledges, training, takeouts, ledger_reviews, contractors, entry_logs,\n"
-                    "            inspections (list shows the fields)\n");
+                    "            inspections, incidents (list shows the fields)\n");
     return 2;
 }
 

@@ -73,6 +73,20 @@ mns_date mns_date_after_fiscal_year_end(mns_date d, int fy_end_month);
 char *mns_retention_certificate_html(const json_t *entries, const char *tenant_name, const char *from, const char *to,
                                      const char *issued_by, const char *issued_on);
 
+/* ---- incidents (incident.c) ---- */
+
+/* Saturday, Sunday, 29 December - 3 January (national holidays not known) */
+bool mns_date_office_closed(mns_date d);
+/* Whether an incident (its register fields: known_on, persons,
+ * wrongful_purpose, insider, public_exposure, strong_encryption,
+ * preliminary_reported_on, final_reported_on) must be reported to the PPC,
+ * why, and when: {"reportable","reasons","preliminary_target","final_due",
+ * "final_last_day","warnings",...}; NULL when known_on is missing. */
+json_t *mns_incident_assess(const json_t *fields, mns_date today);
+/* A draft of the preliminary or final report under the PPC form's nine
+ * headings, in Japanese. Caller frees. */
+char *mns_incident_draft(const json_t *fields, bool final);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,7 +94,31 @@ static const struct rfield inspection_fields[] = {
     {"due", "期限", "due", F_DATE, false},
 };
 
+/* 漏えい等事案 (C-d): the workflow of the sheet, and what the PPC asks */
+static const struct rfield incident_fields[] = {
+    {"title", "件名", "title", F_TEXT, true},
+    {"known_on", "発覚日", "became known on", F_DATE, true},
+    {"occurred_on", "発生日", "occurred on", F_DATE, false},
+    {"facts", "事実関係（概要）", "facts", F_TEXT, true},
+    {"items", "特定個人情報の項目", "SPI items concerned", F_TEXT, false},
+    {"persons", "本人の数", "persons affected", F_INT, true},
+    {"wrongful_purpose", "不正の目的のおそれ", "wrongful purpose", F_BOOL, true},
+    {"insider", "従業者による不正", "by an insider", F_BOOL, false},
+    {"public_exposure", "不特定多数が閲覧できる状態", "exposed to the public", F_BOOL, true},
+    {"strong_encryption", "高度な暗号化等の保護", "protected by strong encryption", F_BOOL, true},
+    {"cause", "原因", "cause", F_TEXT, false},
+    {"secondary_damage", "二次被害", "secondary damage", F_TEXT, false},
+    {"notice_to_persons", "本人への通知", "notice to the persons", F_TEXT, false},
+    {"publication", "公表", "publication", F_TEXT, false},
+    {"prevention", "再発防止策", "recurrence prevention", F_TEXT, false},
+    {"other", "その他", "other", F_TEXT, false},
+    {"preliminary_reported_on", "速報の提出日", "preliminary report on", F_DATE, false},
+    {"final_reported_on", "確報の提出日", "final report on", F_DATE, false},
+};
+
 static const struct rdef registers[] = {
+    {"incidents", "漏えい等事案", "incidents", MNS_ROLE_OFFICER, incident_fields,
+     sizeof(incident_fields) / sizeof(incident_fields[0])},
     {"contractors", "委託先管理", "contractors", MNS_ROLE_OFFICER, contractor_fields,
      sizeof(contractor_fields) / sizeof(contractor_fields[0])},
     {"entry_logs", "入退室記録", "entry logs", MNS_ROLE_OFFICER, entry_fields, sizeof(entry_fields) / sizeof(entry_fields[0])},
@@ -371,6 +395,13 @@ mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *act
             const char *taken = json_string_value(json_object_get(e, "taken_at"));
             json_object_set_new(e, "open", json_boolean(open));
             json_object_set_new(e, "overdue", json_boolean(open && taken != NULL && strncmp(taken, now, 10) < 0));
+        }
+    /* an incident says whether and when it must be reported to the PPC */
+    if (err == MNS_OK && strcmp(r->code, "incidents") == 0)
+        json_array_foreach(list, i, e) {
+            json_t *as = mns_incident_assess(e, mns_date_today());
+            if (as != NULL)
+                json_object_set_new(e, "ppc", as);
         }
     err = act_end_list(&a, err, "entries", list, result);
     if (err == MNS_OK) {

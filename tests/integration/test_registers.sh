@@ -65,12 +65,25 @@ expect_contains "naming the row and field" "row 2, by" "$OUT"
 check "a printable Japanese page" grep -q '<html lang="ja">' "$T_WORK/contractors.html"
 expect_contains "with the entry" "株式会社給与計算" "$(cat "$T_WORK/contractors.html")"
 
+# an incident: reportable (more than 100 persons), its deadlines, the draft
+I=$("$MNSAFE" register add acme incidents --title "源泉徴収票の誤送付" --known_on 2026-11-27 \
+  --facts "封入ミスにより他人の源泉徴収票を送付" --persons 150 --wrongful_purpose false --public_exposure false \
+  --strong_encryption false)
+IID=$(json_get 'j["id"]' <<<"$I")
+INC=$("$MNSAFE" register list acme incidents)
+expect_eq "the incident must be reported to the PPC" True "$(json_get 'j["entries"][0]["ppc"]["reportable"]' <<<"$INC")"
+expect_eq "the final report by Monday 28 December (day 30 is a Saturday)" 2026-12-28 \
+  "$(json_get 'j["entries"][0]["ppc"]["final_due"]' <<<"$INC")"
+"$MNSAFE" register draft acme "$IID" --final --out "$T_WORK/final.txt"
+expect_contains "the draft has the form's headings" "再発防止のための措置" "$(cat "$T_WORK/final.txt")"
+expect_contains "and the count" "150人" "$(cat "$T_WORK/final.txt")"
+
 login auditor1 "$AUDITOR_PW"
 U=$("$MNSAFE" usage acme --file employees)
 expect_eq "the usage record shows who collected the number" clerk1 \
   "$(json_get '[r["actor"] for r in j["records"] if r["action"] == "person.create"][0]' <<<"$U")"
 expect_not_contains "and no number" "$NUM" "$U"
-for r in takeouts pledges training ledger_reviews contractors entry_logs inspections; do
+for r in takeouts pledges training ledger_reviews contractors entry_logs inspections incidents; do
   expect_not_contains "no number in the $r register" "$NUM" "$("$MNSAFE" register list acme $r)"
 done
 expect_not_contains "nor in the ledger" "$NUM" "$("$MNSAFE" ledger acme)"
