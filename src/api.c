@@ -687,6 +687,29 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(res);
         return true;
     }
+    if (n == 5 && RSEG(2, "registers") && RSEG(4, "import") && RIS("POST")) {
+        static const char *const fields[] = {"csv_base64"};
+        const char *b64;
+        if ((b = body_object(req, resp)) == NULL)
+            return true;
+        if (only_fields(b, fields, 1, resp) && require_str(b, "csv_base64", resp, &b64)) {
+            size_t blen = strlen(b64), len = 0;
+            char *csv = malloc(blen / 4 * 3 + 3);
+            err = csv == NULL ? MNS_ERR_NOMEM : mns_base64_decode((uint8_t *)csv, blen / 4 * 3 + 3, &len, b64, blen);
+            if (err == MNS_ERR_INVALID)
+                mns_fail(&em, err, "csv_base64: not base64 / base64 ではありません");
+            if (err == MNS_OK)
+                err = mns_vault_register_import(v, actor, seg[1], seg[3], csv, len, &res, &em);
+            if (err != MNS_OK) {
+                json_decref(res);
+                res = NULL;
+            }
+            respond_result(resp, err, res, &em, 201);
+            free(csv);
+        }
+        json_decref(b);
+        return true;
+    }
     if ((n == 4 || n == 5) && RSEG(2, "registers")) {
         if (n == 4 && RIS("GET")) {
             err = mns_vault_register_list(v, actor, seg[1], seg[3], &res, &em);

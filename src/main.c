@@ -83,6 +83,8 @@ static const char usage_text[] =
     "        REGISTER: pledges, training, takeouts, ledger_reviews, contractors, entry_logs, inspections,\n"
     "        incidents (each with whether and by when it must be reported to the PPC)\n"
     "  register draft TENANT INCIDENT_ID [--final] [--out FILE]   the PPC report's nine headings\n"
+    "  register import TENANT REGISTER FILE.csv   e.g. an IC-card system's entry log (UTF-8 or\n"
+    "                                             Shift_JIS; every row checked, all or nothing)\n"
     "  register add TENANT REGISTER --FIELD VALUE...   e.g. takeouts --taken_at 2026-11-27T10:00\n"
     "        --by 山田 --taken_data 源泉徴収票 --purpose_recipient 税務署 --route 手渡し\n"
     "  register update TENANT REGISTER ID --FIELD VALUE...   e.g. --returned_at ... (null clears)\n"
@@ -733,6 +735,19 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
             return 2;
         return get_to_file(c, path, out);
     }
+    if (strcmp(verb, "import") == 0 && argc == 5 && strchr(argv[3], '/') == NULL) {
+        json_t *file = file_upload(argv[4], "text/csv");
+        if (file == NULL)
+            return 1;
+        json_t *body = json_pack("{s:O}", "csv_base64", json_object_get(file, "content_base64"));
+        json_decref(file);
+        snprintf(tail, sizeof(tail), "/registers/%s/import", argv[3]);
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0) {
+            json_decref(body);
+            return 2;
+        }
+        return call(c, "POST", path, body, NULL);
+    }
     bool update = strcmp(verb, "update") == 0;
     if (strcmp(verb, "list") == 0 && argc >= 4) {
         const char *format = opt_value(argc, argv, 4, "--format"), *out = opt_value(argc, argv, 4, "--out");
@@ -770,6 +785,7 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
                     "       mnsafe register add TENANT REGISTER --FIELD VALUE...\n"
                     "       mnsafe register update TENANT REGISTER ID --FIELD VALUE...   (null clears)\n"
                     "       mnsafe register draft TENANT INCIDENT_ID [--final] [--out FILE]   the PPC report\n"
+                    "       mnsafe register import TENANT REGISTER FILE.csv   (UTF-8 or Shift_JIS; all or nothing)\n"
                     "  REGISTER: pledges, training, takeouts, ledger_reviews, contractors, entry_logs,\n"
                     "            inspections, incidents (list shows the fields)\n");
     return 2;

@@ -455,6 +455,13 @@ char *mns_vault_register_html(const json_t *listing, const char *tenant_code);
  * officer, auditor. */
 mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, const char *file,
                         const char *from, const char *to, json_t **result, mns_errmsg *em) MNS_WUR;
+/* Imports entries from CSV (UTF-8, with or without BOM, or Shift_JIS), e.g.
+ * an IC-card system's entry log: a header row naming the fields (by name or
+ * Japanese label), dates as YYYY-MM-DD or YYYY/MM/DD, times with a space or T.
+ * Every row is checked first; with any error nothing is stored and *result
+ * is {"errors":[{"row","message"}]} beside the error. */
+mns_err mns_vault_register_import(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  const char *code, const char *csv, size_t len, json_t **result, mns_errmsg *em) MNS_WUR;
 /* The ledger of SPI files (特定個人情報ファイル台帳), computed from the live
  * state: per file its name, responsible officers, purposes, who has access
  * (live assignments), counts, deletion and disposal status; the last review

@@ -116,7 +116,24 @@ static const struct rfield incident_fields[] = {
     {"final_reported_on", "確報の提出日", "final report on", F_DATE, false},
 };
 
+/* SPI files beside mnsafe's own (paper, other systems) for the ledger; an
+ * entry with mnsafe_file employees|payees adds the department and the person
+ * responsible to mnsafe's own file */
+static const struct rfield spi_file_fields[] = {
+    {"name", "ファイル名", "file name", F_TEXT, true},
+    {"kind", "種類（紙・電子等）", "kind (paper, electronic ...)", F_TEXT, true},
+    {"mnsafe_file", "mnsafe のファイル（employees / payees）", "mnsafe's file (employees / payees)", F_TEXT, false},
+    {"department", "取扱部署", "department", F_TEXT, true},
+    {"responsible", "責任者", "person responsible", F_TEXT, true},
+    {"purpose", "利用目的", "purpose", F_TEXT, false},
+    {"location", "保管場所", "kept at", F_TEXT, false},
+    {"access", "アクセス権を有する者", "who has access", F_TEXT, false},
+    {"disposal", "削除・廃棄状況", "deletion and disposal", F_TEXT, false},
+};
+
 static const struct rdef registers[] = {
+    {"spi_files", "特定個人情報ファイル（台帳の追加分）", "SPI files (for the ledger)", MNS_ROLE_OFFICER, spi_file_fields,
+     sizeof(spi_file_fields) / sizeof(spi_file_fields[0])},
     {"incidents", "漏えい等事案", "incidents", MNS_ROLE_OFFICER, incident_fields,
      sizeof(incident_fields) / sizeof(incident_fields[0])},
     {"contractors", "委託先管理", "contractors", MNS_ROLE_OFFICER, contractor_fields,
@@ -396,14 +413,31 @@ mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *act
             json_object_set_new(e, "open", json_boolean(open));
             json_object_set_new(e, "overdue", json_boolean(open && taken != NULL && strncmp(taken, now, 10) < 0));
         }
-    /* an incident says whether and when it must be reported to the PPC */
-    if (err == MNS_OK && strcmp(r->code, "incidents") == 0)
+    /* an incident says whether and when it must be reported to the PPC; the
+     * list counts them by month (the trend the inspections look at) */
+    json_t *trend = NULL;
+    if (err == MNS_OK && strcmp(r->code, "incidents") == 0) {
+        trend = json_object();
         json_array_foreach(list, i, e) {
             json_t *as = mns_incident_assess(e, mns_date_today());
             if (as != NULL)
                 json_object_set_new(e, "ppc", as);
+            char month[8];
+            snprintf(month, sizeof(month), "%.7s", json_string_value(json_object_get(e, "known_on")));
+            json_t *m = json_object_get(trend, month);
+            if (m == NULL) {
+                m = json_pack("{s:i, s:i}", "incidents", 0, "persons", 0);
+                json_object_set_new(trend, month, m);
+            }
+            json_object_set_new(m, "incidents", json_integer(json_integer_value(json_object_get(m, "incidents")) + 1));
+            json_object_set_new(m, "persons", json_integer(json_integer_value(json_object_get(m, "persons")) +
+                                                           json_integer_value(json_object_get(e, "persons"))));
         }
+    }
     err = act_end_list(&a, err, "entries", list, result);
+    if (err == MNS_OK && trend != NULL)
+        json_object_set(*result, "trend", trend);
+    json_decref(trend);
     if (err == MNS_OK) {
         /* the field definitions, for forms and CSV headers */
         json_t *defs = json_array();
@@ -535,6 +569,27 @@ mns_err mns_vault_ledger(struct mns_vault *v, const struct mns_actor *actor, con
     }
     if (err == MNS_OK)
         err = read_entries(v, tid, "ledger_reviews", reviews);
+    /* the files people entered: paper and other systems, and the department
+     * and person responsible for mnsafe's own */
+    json_t *extra = json_array(), *x;
+    size_t xi;
+    if (err == MNS_OK && extra != NULL && (err = read_entries(v, tid, "spi_files", extra)) == MNS_OK)
+        json_array_foreach(extra, xi, x) {
+            const char *own = json_string_value(json_object_get(x, "mnsafe_file"));
+            json_t *f;
+            size_t fi;
+            bool merged = false;
+            json_array_foreach(out, fi, f) if (own != NULL && json_string_value(json_object_get(f, "file")) != NULL &&
+                                               strcmp(own, json_string_value(json_object_get(f, "file"))) == 0)
+            {
+                json_object_set(f, "department", json_object_get(x, "department"));
+                json_object_set(f, "responsible_person", json_object_get(x, "responsible"));
+                merged = true;
+            }
+            if (!merged)
+                json_array_append(out, x);
+        }
+    json_decref(extra);
 out:;
     const char *last = NULL;
     json_t *e;
@@ -765,4 +820,171 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
     mns_stmt_reset(s);
 out:
     return act_end_list(&a, err, "records", list, result);
+}
+
+/* ---- import from CSV (e.g. an IC-card system's entry log) -------------------------- */
+
+/* One CSV record from *p (quotes, doubled quotes, CRLF); fields into cells
+ * (each malloc'ed into the array). false at the end of the text. */
+static bool csv_record(const char **p, const char *end, json_t *cells)
+{
+    if (*p >= end)
+        return false;
+    struct mns_text cell = {0};
+    bool quoted = false;
+    while (*p < end) {
+        char c = **p;
+        (*p)++;
+        if (quoted) {
+            if (c == '"' && *p < end && **p == '"') {
+                mns_text_add(&cell, "\"", 1);
+                (*p)++;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                mns_text_add(&cell, &c, 1);
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            char *t = mns_text_take(&cell);
+            json_array_append_new(cells, json_string(t != NULL ? t : ""));
+            free(t);
+        } else if (c == '\r' || c == '\n') {
+            if (c == '\r' && *p < end && **p == '\n')
+                (*p)++;
+            break;
+        } else {
+            mns_text_add(&cell, &c, 1);
+        }
+    }
+    char *t = mns_text_take(&cell);
+    json_array_append_new(cells, json_string(t != NULL ? t : ""));
+    free(t);
+    return true;
+}
+
+/* "2026/11/02 09:00", "2026-11-02 09:00:30" -> "2026-11-02T09:00"; "2026/11/02" -> "2026-11-02" */
+static void normalise_time(char *s, enum ftype type)
+{
+    for (char *q = s; *q && q < s + 10; q++)
+        if (*q == '/')
+            *q = '-';
+    if (type == F_DATETIME && strlen(s) >= 16 && s[10] == ' ')
+        s[10] = 'T';
+    if (type == F_DATETIME && strlen(s) > 16)
+        s[16] = '\0';
+}
+
+mns_err mns_vault_register_import(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  const char *code, const char *csv, size_t len, json_t **result, mns_errmsg *em)
+{
+    const struct rdef *r = find_register(code);
+    json_t *rows = json_array(), *errors = json_array(), *header = json_array();
+    char *utf8 = NULL;
+    mns_err err = MNS_OK;
+
+    *result = NULL;
+    if (r == NULL)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such register / 記録簿が見つかりません");
+    else if (len > SEALED_FILE_MAX)
+        err = mns_fail(em, MNS_ERR_LIMIT, "csv: at most 8 MiB / 8MiBまでです");
+    if (err != MNS_OK)
+        goto out;
+    /* UTF-8 (a BOM skipped), or Shift_JIS as Excel and card systems write it */
+    if (len >= 3 && memcmp(csv, "\xEF\xBB\xBF", 3) == 0)
+        csv += 3, len -= 3;
+    json_t *probe = json_stringn(csv, len);
+    if (probe == NULL) {
+        iconv_t cd = iconv_open("UTF-8", "CP932");
+        size_t cap = len * 3 + 1, ol = cap - 1, il = len;
+        char *ip = (char *)csv, *op = utf8 = malloc(cap);
+        if (cd == (iconv_t)-1 || utf8 == NULL || iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
+            err = mns_fail(em, MNS_ERR_INVALID, "csv: neither UTF-8 nor Shift_JIS / 文字コードが UTF-8 でも Shift_JIS でもありません");
+        if (cd != (iconv_t)-1)
+            iconv_close(cd);
+        if (err != MNS_OK)
+            goto out;
+        *op = '\0';
+        csv = utf8;
+        len = (size_t)(op - utf8);
+    }
+    json_decref(probe);
+    const char *p = csv, *end = csv + len;
+    if (!csv_record(&p, end, header) || json_array_size(header) == 0) {
+        err = mns_fail(em, MNS_ERR_INVALID, "csv: no header row / 見出し行がありません");
+        goto out;
+    }
+    /* the header names fields by name or by their Japanese label */
+    int map[64];
+    size_t i, ncols = json_array_size(header) < 64 ? json_array_size(header) : 64;
+    for (i = 0; i < ncols; i++) {
+        const char *h = json_string_value(json_array_get(header, i));
+        map[i] = -1;
+        for (size_t k = 0; k < r->nfields; k++)
+            /* the label, or its part before a parenthesis: 区域の種別 for 区域の種別（管理区域・取扱区域） */
+            if (strcmp(h, r->fields[k].name) == 0 || strcmp(h, r->fields[k].ja) == 0 ||
+                (h[0] != '\0' && strncmp(r->fields[k].ja, h, strlen(h)) == 0 &&
+                 strncmp(r->fields[k].ja + strlen(h), "（", strlen("（")) == 0))
+                map[i] = (int)k;
+        if (map[i] < 0) {
+            err = mns_fail(em, MNS_ERR_INVALID, "csv: column %zu \"%.40s\" is not a field of %s / %zu列目は記録簿の項目ではありません",
+                           i + 1, vault_valid_text(h, 40) ? h : "?", r->code, i + 1);
+            goto out;
+        }
+    }
+    size_t line = 1;
+    json_t *cells = json_array();
+    while (json_array_clear(cells) == 0 && csv_record(&p, end, cells)) {
+        line++;
+        if (json_array_size(cells) == 1 && json_string_length(json_array_get(cells, 0)) == 0)
+            continue; /* an empty line */
+        json_t *fields = json_object();
+        for (i = 0; i < ncols && i < json_array_size(cells); i++) {
+            char val[2048];
+            snprintf(val, sizeof(val), "%s", json_string_value(json_array_get(cells, i)));
+            if (val[0] == '\0')
+                continue;
+            normalise_time(val, r->fields[map[i]].type);
+            json_object_set_new(fields, r->fields[map[i]].name, json_string(val));
+        }
+        json_t *typed = coerce(r, fields);
+        mns_errmsg rem = {""};
+        if (check_fields(r, typed, false, &rem) != MNS_OK)
+            json_array_append_new(errors, json_pack("{s:I, s:s}", "row", (json_int_t)line, "message", rem.text));
+        else
+            json_array_append(rows, typed);
+        json_decref(typed);
+        json_decref(fields);
+    }
+    json_decref(cells);
+    /* every row right, or nothing stored */
+    if (json_array_size(errors) > 0) {
+        const json_t *first = json_array_get(errors, 0);
+        err = mns_fail(em, MNS_ERR_INVALID, "csv: %zu row(s) with errors, nothing stored; the first: row %lld: %.300s",
+                       json_array_size(errors), (long long)json_integer_value(json_object_get(first, "row")),
+                       json_string_value(json_object_get(first, "message")));
+        goto out;
+    }
+    json_t *e;
+    size_t stored = 0;
+    json_array_foreach(rows, i, e) {
+        json_t *res = NULL;
+        if ((err = mns_vault_register_add(v, actor, tenant_code, code, e, &res, em)) != MNS_OK) {
+            mns_fail(em, err, "csv: row %zu: %s", i + 2, em->text);
+            break;
+        }
+        json_decref(res);
+        stored++;
+    }
+    if (err == MNS_OK)
+        *result = json_pack("{s:s, s:I}", "register", code, "stored", (json_int_t)stored);
+out:
+    if (err != MNS_OK && json_array_size(errors) > 0)
+        *result = json_pack("{s:O}", "errors", errors);
+    json_decref(rows);
+    json_decref(errors);
+    json_decref(header);
+    free(utf8);
+    return err;
 }

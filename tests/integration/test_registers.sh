@@ -65,6 +65,23 @@ expect_contains "naming the row and field" "row 2, by" "$OUT"
 check "a printable Japanese page" grep -q '<html lang="ja">' "$T_WORK/contractors.html"
 expect_contains "with the entry" "株式会社給与計算" "$(cat "$T_WORK/contractors.html")"
 
+# an IC-card system's entry log, in Shift_JIS, imported; a bad row stores nothing
+python3 - "$T_WORK/card.csv" "$T_WORK/card-bad.csv" <<'PY'
+import sys
+rows = ["区域,区域の種別,入室者,入室日時,退室日時", "人事部書庫,管理区域,山田,2026/11/02 09:00,2026/11/02 09:20",
+        "人事部書庫,管理区域,佐藤,2026/11/03 13:05:10,"]
+open(sys.argv[1], "wb").write(("\r\n".join(rows) + "\r\n").encode("cp932"))
+open(sys.argv[2], "wb").write(("\r\n".join(rows + ["人事部書庫,管理区域,鈴木,きのう,"]) + "\r\n").encode("cp932"))
+PY
+OUT=$("$MNSAFE" register import acme entry_logs "$T_WORK/card-bad.csv" 2>&1); RC=$?
+check "a file with a bad row is refused" [ "$RC" -ne 0 ]
+expect_contains "naming the row and field" "row 4: entered_at" "$OUT"
+expect_eq "and stores nothing" 1 "$("$MNSAFE" register list acme entry_logs | json_get 'len(j["entries"])')"
+check "the card system's file imports" "$MNSAFE" register import acme entry_logs "$T_WORK/card.csv"
+E=$("$MNSAFE" register list acme entry_logs)
+expect_eq "three entries now" 3 "$(json_get 'len(j["entries"])' <<<"$E")"
+expect_eq "times normalised" 2026-11-03T13:05 "$(json_get 'j["entries"][2]["entered_at"]' <<<"$E")"
+
 # an incident: reportable (more than 100 persons), its deadlines, the draft
 I=$("$MNSAFE" register add acme incidents --title "源泉徴収票の誤送付" --known_on 2026-11-27 \
   --facts "封入ミスにより他人の源泉徴収票を送付" --persons 150 --wrongful_purpose false --public_exposure false \
@@ -74,6 +91,8 @@ INC=$("$MNSAFE" register list acme incidents)
 expect_eq "the incident must be reported to the PPC" True "$(json_get 'j["entries"][0]["ppc"]["reportable"]' <<<"$INC")"
 expect_eq "the final report by Monday 28 December (day 30 is a Saturday)" 2026-12-28 \
   "$(json_get 'j["entries"][0]["ppc"]["final_due"]' <<<"$INC")"
+expect_eq "the incident trend counts the month" "1 150" \
+  "$(json_get '"%d %d" % (j["trend"]["2026-11"]["incidents"], j["trend"]["2026-11"]["persons"])' <<<"$INC")"
 "$MNSAFE" register draft acme "$IID" --final --out "$T_WORK/final.txt"
 expect_contains "the draft has the form's headings" "再発防止のための措置" "$(cat "$T_WORK/final.txt")"
 expect_contains "and the count" "150人" "$(cat "$T_WORK/final.txt")"

@@ -229,6 +229,23 @@ static void test_ledger(void **state)
     json_decref(res);
     assert_string_equal(probe(f, "C-c-min-2"), "satisfied");
     assert_string_equal(probe(f, "C-c-min-1"), "satisfied");
+
+    /* paper files beside mnsafe's, and the department of its own */
+    assert_int_equal(add(f, &f->officer, "spi_files",
+                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "扶養控除等申告書（紙）", "kind", "紙", "department",
+                                   "人事部", "responsible", "人事部長", "location", "書庫A（施錠）"),
+                         &em),
+                     MNS_OK);
+    assert_int_equal(add(f, &f->officer, "spi_files",
+                         json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "従業員の個人番号", "kind", "電子", "mnsafe_file",
+                                   "employees", "department", "人事部", "responsible", "人事部長"),
+                         &em),
+                     MNS_OK);
+    assert_int_equal(mns_vault_ledger(f->v, &f->officer, "acme", &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "files")), 3);
+    assert_string_equal(vf_str(json_array_get(json_object_get(res, "files"), 0), "department"), "人事部");
+    assert_string_equal(vf_str(json_array_get(json_object_get(res, "files"), 2), "kind"), "紙");
+    json_decref(res);
     vf_free(f);
 }
 
