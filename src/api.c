@@ -15,6 +15,7 @@
 #include "mnsafe/mynumber.h"
 #include "mnsafe/vault.h"
 #include "qr.h"
+#include "mnsafe/text.h"
 #include "server.h"
 
 #define SEG_MAX 8
@@ -584,6 +585,50 @@ static void h_evidence_add(struct mns_vault *v, const struct api_request *req, c
     json_decref(b);
 }
 
+/* A view as a register listing ({"register","fields","entries"}) in format
+ * csv, csv-sjis or html; false when format is json (the caller answers). */
+static bool respond_listing(struct api_response *resp, json_t *listing, const char *format, const char *tenant)
+{
+    mns_errmsg em = {""};
+    if (format == NULL || strcmp(format, "json") == 0)
+        return false;
+    char *text = NULL;
+    if (strcmp(format, "html") == 0)
+        text = mns_vault_register_html(listing, tenant);
+    else if (strcmp(format, "csv") == 0 || strcmp(format, "csv-sjis") == 0)
+        text = mns_vault_register_csv(listing, strcmp(format, "csv-sjis") == 0, &em);
+    else
+        mns_fail(&em, MNS_ERR_INVALID, "format: json, csv, csv-sjis or html / 形式の指定が不正です");
+    if (text == NULL) {
+        respond_error(resp, em.text[0] ? MNS_ERR_INVALID : MNS_ERR_NOMEM, &em);
+        return true;
+    }
+    respond_text(resp, text,
+                 strcmp(format, "html") == 0       ? "text/html; charset=utf-8"
+                 : strcmp(format, "csv-sjis") == 0 ? "text/csv; charset=Shift_JIS"
+                                                   : "text/csv; charset=utf-8");
+    return true;
+}
+
+/* lists of strings joined with "、" for a flat view */
+static json_t *joined(const json_t *list)
+{
+    struct mns_text t = {0};
+    const json_t *x;
+    size_t i;
+    if (!json_is_array(list))
+        return json_incref((json_t *)list);
+    json_array_foreach(list, i, x) {
+        if (i > 0)
+            mns_text_str(&t, "、");
+        mns_text_str(&t, json_string_value(x));
+    }
+    char *p = mns_text_take(&t);
+    json_t *j = json_string(p != NULL ? p : "");
+    free(p);
+    return j;
+}
+
 /* the retention and disposal routes under /tenants/{code}/ */
 static bool h_retention(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, char **seg,
                         size_t n, struct api_response *resp)
@@ -661,11 +706,63 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
             return true;
         }
         err = mns_vault_usage(v, actor, seg[1], file, from, to, &res, &em);
+        if (err == MNS_OK && format != NULL && strcmp(format, "json") != 0) {
+            json_t *listing = json_pack(
+                "{s:{s:s, s:s, s:s}, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}], "
+                "s:O}",
+                "register", "code", "usage", "ja", "特定個人情報ファイルの利用・出力状況", "en", "usage and output records",
+                "fields", "name", "at", "ja", "日時", "name", "actor", "ja", "利用者", "name", "what_ja", "ja", "利用・出力の内容",
+                "name", "subject", "ja", "対象", "name", "purpose", "ja", "利用目的", "name", "result", "ja", "結果", "name",
+                "file", "ja", "ファイル", "entries", json_object_get(res, "records"));
+            respond_listing(resp, listing, format, seg[1]);
+            json_decref(listing);
+            json_decref(res);
+            return true;
+        }
         respond_result(resp, err, res, &em, 200);
         return true;
     }
     if (n == 3 && RSEG(2, "ledger") && RIS("GET")) {
         err = mns_vault_ledger(v, actor, seg[1], &res, &em);
+        if (err == MNS_OK && format != NULL && strcmp(format, "json") != 0) {
+            static const char *const cols[][2] = {{"name_ja", "ファイル名"}, {"kind", "種類"}, {"department", "取扱部署"},
+                                                  {"responsible", "責任者"}, {"purposes", "利用目的"},
+                                                  {"access", "アクセス権を有する者"}, {"persons", "本人の数"},
+                                                  {"disposal_status", "削除・廃棄状況"}, {"location", "保管場所"}};
+            json_t *fields = json_array(), *entries = json_array(), *f;
+            size_t i;
+            for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
+                json_array_append_new(fields, json_pack("{s:s, s:s}", "name", cols[k][0], "ja", cols[k][1]));
+            json_array_foreach(json_object_get(res, "files"), i, f) {
+                /* one flat row per file; people's entries use their own names */
+                const json_t *del = json_object_get(f, "deletion");
+                char status[96] = "";
+                if (del != NULL)
+                    snprintf(status, sizeof(status), "削除予定 %lld 人、廃棄済み %lld 人",
+                             (long long)json_integer_value(json_object_get(del, "scheduled")),
+                             (long long)json_integer_value(json_object_get(del, "disposed")));
+                json_t *row = json_pack("{s:O?, s:O?, s:O?, s:o?, s:o?, s:o?, s:O?, s:s?, s:O?}", "name_ja",
+                                        json_object_get(f, json_object_get(f, "name_ja") ? "name_ja" : "name"), "kind",
+                                        json_object_get(f, "kind"), "department", json_object_get(f, "department"),
+                                        "responsible", joined(json_object_get(f, json_object_get(f, "responsible_person")
+                                                                                     ? "responsible_person" : "responsible")),
+                                        "purposes", joined(json_object_get(f, json_object_get(f, "purposes") ? "purposes"
+                                                                                                              : "purpose")),
+                                        "access", joined(json_object_get(f, "access")), "persons",
+                                        json_object_get(f, "persons"), "disposal_status",
+                                        del != NULL ? status : json_string_value(json_object_get(f, "disposal")),
+                                        "location", json_object_get(f, "location"));
+                json_object_set_new(row, "id", json_integer((json_int_t)i + 1));
+                json_array_append_new(entries, row);
+            }
+            json_t *listing = json_pack("{s:{s:s, s:s, s:s}, s:o, s:o}", "register", "code", "ledger", "ja",
+                                        "特定個人情報ファイル台帳", "en", "ledger of SPI files", "fields", fields, "entries",
+                                        entries);
+            respond_listing(resp, listing, format, seg[1]);
+            json_decref(listing);
+            json_decref(res);
+            return true;
+        }
         respond_result(resp, err, res, &em, 200);
         return true;
     }
@@ -713,24 +810,8 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
     if ((n == 4 || n == 5) && RSEG(2, "registers")) {
         if (n == 4 && RIS("GET")) {
             err = mns_vault_register_list(v, actor, seg[1], seg[3], &res, &em);
-            if (err == MNS_OK && format != NULL && strcmp(format, "json") != 0) {
-                char *text = NULL;
-                if (strcmp(format, "html") == 0)
-                    text = mns_vault_register_html(res, seg[1]);
-                else if (strcmp(format, "csv") == 0 || strcmp(format, "csv-sjis") == 0)
-                    text = mns_vault_register_csv(res, strcmp(format, "csv-sjis") == 0, &em);
-                else
-                    err = mns_fail(&em, MNS_ERR_INVALID, "format: json, csv, csv-sjis or html / 形式の指定が不正です");
-                if (err == MNS_OK && text == NULL && em.text[0])
-                    err = MNS_ERR_INVALID;
+            if (err == MNS_OK && respond_listing(resp, res, format, seg[1])) {
                 json_decref(res);
-                if (err != MNS_OK)
-                    respond_error(resp, err, &em);
-                else
-                    respond_text(resp, text,
-                                 strcmp(format, "html") == 0       ? "text/html; charset=utf-8"
-                                 : strcmp(format, "csv-sjis") == 0 ? "text/csv; charset=Shift_JIS"
-                                                                   : "text/csv; charset=utf-8");
                 return true;
             }
             respond_result(resp, err, res, &em, 200);

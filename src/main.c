@@ -88,8 +88,10 @@ static const char usage_text[] =
     "  register add TENANT REGISTER --FIELD VALUE...   e.g. takeouts --taken_at 2026-11-27T10:00\n"
     "        --by 山田 --taken_data 源泉徴収票 --purpose_recipient 税務署 --route 手渡し\n"
     "  register update TENANT REGISTER ID --FIELD VALUE...   e.g. --returned_at ... (null clears)\n"
-    "  ledger TENANT                              the ledger of SPI files, computed from live state\n"
-    "  usage TENANT [--file employees|payees] [--from D] [--to D]   who used or output which\n"
+    "  ledger TENANT [--format json|csv|csv-sjis|html] [--out FILE]   the ledger of SPI files,\n"
+    "                                             computed from live state\n"
+    "  usage TENANT [--file employees|payees] [--from D] [--to D] [--format F] [--out FILE]\n"
+    "                                             who used or output which\n"
     "                                             numbers, when, for what (from the audit log)\n"
     "  ledger review TENANT --note TEXT [--on DATE]   record the periodic review\n"
     "  tenant policy CODE --require-pledge-training on|off   no clerk without both on record\n"
@@ -698,15 +700,25 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
         if ((file && strspn(file, "abcdefghijklmnopqrstuvwxyz") != strlen(file)) ||
             (from && strspn(from, "0123456789-") != strlen(from)) || (to && strspn(to, "0123456789-") != strlen(to)))
             return 2;
-        snprintf(tail, sizeof(tail), "/usage?x=1%s%s%s%s%s%s", file ? "&file=" : "", file ? file : "",
-                 from ? "&from=" : "", from ? from : "", to ? "&to=" : "", to ? to : "");
+        const char *format = opt_value(argc, argv, 3, "--format"), *out = opt_value(argc, argv, 3, "--out");
+        if (format != NULL && strspn(format, "abcdefghijklmnopqrstuvwxyz-") != strlen(format))
+            return 2;
+        snprintf(tail, sizeof(tail), "/usage?format=%s%s%s%s%s%s%s", format ? format : "json", file ? "&file=" : "",
+                 file ? file : "", from ? "&from=" : "", from ? from : "", to ? "&to=" : "", to ? to : "");
         if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
             return 2;
-        return call(c, "GET", path, NULL, NULL);
+        return get_to_file(c, path, out);
     }
     if (ledger) {
-        if (argc == 2 && path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[1], "/ledger", NULL) == 0)
-            return call(c, "GET", path, NULL, NULL);
+        if (argc >= 2 && strcmp(argv[1], "review") != 0) {
+            const char *format = opt_value(argc, argv, 2, "--format"), *out = opt_value(argc, argv, 2, "--out");
+            if (format != NULL && strspn(format, "abcdefghijklmnopqrstuvwxyz-") != strlen(format))
+                return 2;
+            snprintf(tail, sizeof(tail), "/ledger?format=%s", format ? format : "json");
+            if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[1], tail, NULL) != 0)
+                return 2;
+            return get_to_file(c, path, out);
+        }
         if (argc >= 5 && strcmp(argv[1], "review") == 0 && opt_value(argc, argv, 3, "--note") != NULL &&
             path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/registers/ledger_reviews", NULL) == 0) {
             char today[11];
@@ -716,7 +728,8 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
                         json_pack("{s:s, s:s}", "reviewed_on", on ? on : today, "note", opt_value(argc, argv, 3, "--note")),
                         NULL);
         }
-        fprintf(stderr, "usage: mnsafe ledger TENANT | ledger review TENANT --note TEXT [--on YYYY-MM-DD]\n");
+        fprintf(stderr, "usage: mnsafe ledger TENANT [--format json|csv|csv-sjis|html] [--out FILE]\n"
+                        "       mnsafe ledger review TENANT --note TEXT [--on YYYY-MM-DD]\n");
         return 2;
     }
     if (strcmp(verb, "draft") == 0 && argc >= 4 && strspn(argv[3], "0123456789") == strlen(argv[3])) {

@@ -102,6 +102,15 @@ U=$("$MNSAFE" usage acme --file employees)
 expect_eq "the usage record shows who collected the number" clerk1 \
   "$(json_get '[r["actor"] for r in j["records"] if r["action"] == "person.create"][0]' <<<"$U")"
 expect_not_contains "and no number" "$NUM" "$U"
+"$MNSAFE" usage acme --format csv-sjis --out "$T_WORK/usage.csv"
+check "the usage records as Shift_JIS CSV" python3 -c "
+rows = open('$T_WORK/usage.csv', 'rb').read().decode('cp932').splitlines()
+assert rows[0].startswith('\"ID\",\"日時\",\"利用者\"') and len(rows) > 1, rows[:2]"
+"$MNSAFE" ledger acme --format html --out "$T_WORK/ledger.html"
+expect_contains "the ledger as a printable page" "特定個人情報ファイル台帳" "$(cat "$T_WORK/ledger.html")"
+expect_contains "with the access holders" "clerk1" "$(cat "$T_WORK/ledger.html")"
+"$MNSAFE" ledger acme --format csv --out "$T_WORK/ledger.csv"
+expect_not_contains "no number in the ledger CSV" "$NUM" "$(cat "$T_WORK/ledger.csv")"
 for r in takeouts pledges training ledger_reviews contractors entry_logs inspections incidents; do
   expect_not_contains "no number in the $r register" "$NUM" "$("$MNSAFE" register list acme $r)"
 done
