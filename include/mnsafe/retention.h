@@ -75,7 +75,9 @@ char *mns_retention_certificate_html(const json_t *entries, const char *tenant_n
 
 /* ---- incidents (incident.c) ---- */
 
-/* Saturday, Sunday, 29 December - 3 January (national holidays not known) */
+/* 国民の祝日, 振替休日 and 国民の休日 by the rules in force since 2020 */
+bool mns_date_holiday(mns_date d);
+/* Saturday, Sunday, a national holiday, 29 December - 3 January */
 bool mns_date_office_closed(mns_date d);
 /* Whether an incident (its register fields: known_on, persons,
  * wrongful_purpose, insider, public_exposure, strong_encryption,

@@ -9,9 +9,9 @@
  * A preliminary report is due promptly (the PPC's target: about 3-5 days);
  * the final one within 30 days, 60 when a wrongful purpose is involved, day 1
  * being the day the business learnt of it. A last day that falls on a day
- * the administration is closed (Saturday, Sunday, 29 December - 3 January)
- * moves to the next open day. National holidays are not known to mnsafe:
- * the result says so.
+ * the administration is closed (Saturday, Sunday, national holidays with
+ * their substitutes (rules since 2020), 29 December - 3 January) moves to the
+ * next open day.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,10 +30,46 @@ static int weekday(mns_date d)
     return out.tm_wday;
 }
 
+/* the n-th Monday of the month */
+static int nth_monday(int year, int month, int n)
+{
+    int first = weekday((mns_date){year, month, 1});
+    return 1 + (8 - first) % 7 + 7 * (n - 1);
+}
+
+/* 国民の祝日 by the rules in force since 2020 (祝日法; the equinoxes by the
+ * usual approximation, good for 1980-2099). */
+static bool named_holiday(mns_date d)
+{
+    int y = d.year, m = d.month, day = d.day;
+    int spring = (int)(20.8431 + 0.242194 * (y - 1980)) - (y - 1980) / 4;
+    int autumn = (int)(23.2488 + 0.242194 * (y - 1980)) - (y - 1980) / 4;
+    return (m == 1 && (day == 1 || day == nth_monday(y, 1, 2))) || (m == 2 && (day == 11 || day == 23)) ||
+           (m == 3 && day == spring) || (m == 4 && day == 29) || (m == 5 && (day == 3 || day == 4 || day == 5)) ||
+           (m == 7 && day == nth_monday(y, 7, 3)) || (m == 8 && day == 11) ||
+           (m == 9 && (day == nth_monday(y, 9, 3) || day == autumn)) || (m == 10 && day == nth_monday(y, 10, 2)) ||
+           (m == 11 && (day == 3 || day == 23));
+}
+
+bool mns_date_holiday(mns_date d)
+{
+    if (named_holiday(d))
+        return true;
+    /* 振替休日: after a holiday on a Sunday, the next day that is no holiday */
+    mns_date p = mns_date_add_days(d, -1);
+    while (named_holiday(p)) {
+        if (weekday(p) == 0)
+            return true;
+        p = mns_date_add_days(p, -1);
+    }
+    /* 国民の休日: a day between two holidays */
+    return weekday(d) != 0 && named_holiday(mns_date_add_days(d, -1)) && named_holiday(mns_date_add_days(d, 1));
+}
+
 bool mns_date_office_closed(mns_date d)
 {
     int w = weekday(d);
-    return w == 0 || w == 6 || (d.month == 12 && d.day >= 29) || (d.month == 1 && d.day <= 3);
+    return w == 0 || w == 6 || (d.month == 12 && d.day >= 29) || (d.month == 1 && d.day <= 3) || mns_date_holiday(d);
 }
 
 static mns_date next_open(mns_date d)
@@ -97,8 +133,8 @@ json_t *mns_incident_assess(const json_t *fields, mns_date today)
                      "spared_by_encryption", encrypted && json_array_size(reasons) > 0, "preliminary_target", pb,
                      "final_due", fb, "final_last_day", lb, "final_moved_to_open_day", mns_date_cmp(final_last, final_due) != 0,
                      "warnings", warnings, "note",
-                     "national holidays are not counted: check the final due date against the calendar / "
-                     "祝日は考慮していません");
+                     "closed days: weekends, national holidays (rules since 2020), 29 December - 3 January / "
+                     "閉庁日（土日・祝日・年末年始）は翌開庁日に繰り延べています");
 }
 
 /* The nine headings of the report (施行規則3条) with the incident's words. */

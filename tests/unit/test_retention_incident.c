@@ -2,8 +2,8 @@
  * test_retention_incident.c: when a leak of specific personal information
  * must be reported to the PPC, and by when: each reportability rule, strong
  * encryption, the 30- and 60-day final deadlines counted from day 1 = the
- * day it became known, moved off weekends and the year-end closure, the
- * warnings, and the draft under the form's nine headings.
+ * day it became known, moved off weekends, national holidays and the year-end
+ * closure, the warnings, and the draft under the form's nine headings.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +88,35 @@ static void test_deadlines(void **state)
     assert_false(mns_date_office_closed(D("2026-11-27")));
 }
 
+/* national holidays (2026: the rules since 2020), their substitutes, the
+ * day between two holidays, and deadlines that land on them */
+static void test_holidays(void **state)
+{
+    (void)state;
+    static const char *const holidays[] = {"2026-01-01", "2026-01-12", "2026-02-11", "2026-02-23", "2026-03-20",
+                                           "2026-04-29", "2026-05-03", "2026-05-04", "2026-05-05", "2026-05-06",
+                                           "2026-07-20", "2026-08-11", "2026-09-21", "2026-09-22", "2026-09-23",
+                                           "2026-10-12", "2026-11-03", "2026-11-23", "2027-03-21", "2027-03-22"};
+    static const char *const workdays[] = {"2026-01-13", "2026-03-19", "2026-05-07", "2026-09-24", "2026-11-24",
+                                           "2026-07-21", "2027-03-23"};
+    for (size_t i = 0; i < sizeof(holidays) / sizeof(holidays[0]); i++)
+        if (!mns_date_holiday(D(holidays[i])))
+            fail_msg("%s should be a holiday", holidays[i]);
+    for (size_t i = 0; i < sizeof(workdays) / sizeof(workdays[0]); i++)
+        if (mns_date_holiday(D(workdays[i])))
+            fail_msg("%s should be a working day", workdays[i]);
+    /* day 30 on 勤労感謝の日 (Monday 23 November): Tuesday the 24th */
+    json_t *a = assess("2026-10-25", 150, false, false, false, "2026-10-25");
+    assert_string_equal(s(a, "final_last_day"), "2026-11-23");
+    assert_string_equal(s(a, "final_due"), "2026-11-24");
+    json_decref(a);
+    /* day 30 on Sunday 3 May: past Golden Week to Thursday the 7th */
+    a = assess("2026-04-04", 150, false, false, false, "2026-04-04");
+    assert_string_equal(s(a, "final_last_day"), "2026-05-03");
+    assert_string_equal(s(a, "final_due"), "2026-05-07");
+    json_decref(a);
+}
+
 static void test_warnings(void **state)
 {
     (void)state;
@@ -130,6 +159,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reportability),
         cmocka_unit_test(test_deadlines),
+        cmocka_unit_test(test_holidays),
         cmocka_unit_test(test_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
