@@ -235,6 +235,9 @@ mns_err registers_clerk_ready(struct mns_vault *v, int64_t tid, const char *user
 /* a pending deletion request (deletion approval on) */
 mns_err deletion_request(struct mns_vault *v, int64_t tid, int64_t person_id, const char *reason, const char *by,
                          int64_t *request_id);
+/* marks a grant or deletion request approved or rejected by actor; table
+ * is a fixed name ("grant_requests", "deletion_requests"), never input */
+mns_err request_decide(struct mns_vault *v, const char *table, int64_t request_id, bool approve, const char *actor);
 /* one line of the disposal register for a deletion mnsafe did */
 mns_err disposal_record(struct mns_vault *v, int64_t tid, const char *kind, int64_t persons, const char *by,
                         const char *rules);

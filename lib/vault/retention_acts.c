@@ -762,16 +762,8 @@ mns_err mns_vault_deletion_decide(struct mns_vault *v, const struct mns_actor *a
     if (approve && (err = person_shred(v, tid, person_id, by, reason, em)) == MNS_OK)
         err = disposal_record(v, tid, strcmp(kind, "payee") == 0 ? "payee" : "employee", 1, actor->name,
                               reason[0] ? reason : "deleted on request");
-    if (err == MNS_OK &&
-        (err = mns_store_prepare(v->store, &s,
-                                 "UPDATE deletion_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?")) ==
-            MNS_OK) {
-        if ((err = mns_stmt_bind_text(s, 1, approve ? "approved" : "rejected", -1)) == MNS_OK &&
-            (err = mns_stmt_bind_text(s, 2, actor->name, -1)) == MNS_OK &&
-            (err = mns_stmt_bind_int64(s, 3, mns_now_ms())) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, request_id)) == MNS_OK)
-            err = mns_stmt_run(s);
-        mns_stmt_reset(s);
-    }
+    if (err == MNS_OK)
+        err = request_decide(v, "deletion_requests", request_id, approve, actor->name);
 out:
     err = act_end(&a, err);
     vault_unlock(v);

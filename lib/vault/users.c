@@ -1504,18 +1504,27 @@ mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *acto
     }
     if (err != MNS_OK)
         goto out;
-    if ((err = mns_store_prepare(v->store, &s,
-                                 "UPDATE grant_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?")) ==
-        MNS_OK) {
-        if ((err = mns_stmt_bind_text(s, 1, approve ? "approved" : "rejected", -1)) == MNS_OK &&
-            (err = mns_stmt_bind_text(s, 2, actor->name, -1)) == MNS_OK &&
-            (err = mns_stmt_bind_int64(s, 3, mns_now_ms())) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, request_id)) == MNS_OK)
-            err = mns_stmt_run(s);
-        mns_stmt_reset(s);
-    }
+    err = request_decide(v, "grant_requests", request_id, approve, actor->name);
 out:
     err = act_end(&a, err);
     vault_unlock(v);
+    return err;
+}
+
+mns_err request_decide(struct mns_vault *v, const char *table, int64_t request_id, bool approve, const char *actor)
+{
+    char sql[128];
+    struct mns_stmt *s;
+    mns_err err;
+
+    snprintf(sql, sizeof sql, "UPDATE %s SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?", table);
+    if ((err = mns_store_prepare(v->store, &s, sql)) != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_text(s, 1, approve ? "approved" : "rejected", -1)) == MNS_OK &&
+        (err = mns_stmt_bind_text(s, 2, actor, -1)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, mns_now_ms())) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, request_id)) == MNS_OK)
+        err = mns_stmt_run(s);
+    mns_stmt_reset(s);
     return err;
 }
 
