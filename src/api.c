@@ -629,6 +629,142 @@ static json_t *joined(const json_t *list)
     return j;
 }
 
+/* exports and export requests under /tenants/{code}/ */
+static bool h_exports(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, char **seg,
+                      size_t n, struct api_response *resp)
+{
+    mns_errmsg em = {""};
+    json_t *res = NULL, *b = NULL;
+    mns_err err;
+    int64_t id = 0;
+#define RSEG(i, s) (strcmp(seg[i], s) == 0)
+#define RIS(m) (strcmp(req->method, m) == 0)
+    if (n == 3 && RSEG(2, "exports")) {
+        if (RIS("GET")) {
+            err = mns_vault_export_list(v, actor, seg[1], &res, &em);
+        } else if (RIS("POST")) {
+            if ((b = body_object(req, resp)) == NULL)
+                return true;
+            err = mns_vault_export(v, actor, seg[1], b, &res, &em);
+            json_decref(b);
+        } else {
+            return false;
+        }
+        respond_result(resp, err, res, &em, RIS("POST") ? 201 : 200);
+        return true;
+    }
+    if (n == 3 && RSEG(2, "export-requests")) {
+        if (RIS("GET")) {
+            err = mns_vault_export_requests(v, actor, seg[1], &res, &em);
+        } else if (RIS("POST")) {
+            if ((b = body_object(req, resp)) == NULL)
+                return true;
+            /* the spec is the export's body; reason is the request's own */
+            json_t *reason = json_incref(json_object_get(b, "reason"));
+            json_object_del(b, "reason");
+            if (reason != NULL && !json_is_string(reason)) {
+                json_decref(reason);
+                json_decref(b);
+                mns_fail(&em, MNS_ERR_INVALID, "reason: a string / 文字列です");
+                respond_error(resp, MNS_ERR_INVALID, &em);
+                return true;
+            }
+            err = mns_vault_export_request(v, actor, seg[1], b, json_string_value(reason), &res, &em);
+            json_decref(reason);
+            json_decref(b);
+        } else {
+            return false;
+        }
+        respond_result(resp, err, res, &em, RIS("POST") ? 202 : 200);
+        return true;
+    }
+    if (n == 5 && RSEG(2, "export-requests") && parse_id(seg[3], &id) && (RSEG(4, "approve") || RSEG(4, "reject")) &&
+        RIS("POST")) {
+        err = mns_vault_export_decide(v, actor, seg[1], id, RSEG(4, "approve"), &em);
+        respond_result(resp, err,
+                       json_pack("{s:I, s:s}", "request_id", (json_int_t)id, "status",
+                                 RSEG(4, "approve") ? "approved" : "rejected"),
+                       &em, 200);
+        return true;
+    }
+    return false;
+#undef RSEG
+#undef RIS
+}
+
+/* CSV imports under /tenants/{code}/imports: begin, data chunks, report, store, discard */
+static bool h_imports(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, char **seg,
+                      size_t n, struct api_response *resp)
+{
+    mns_errmsg em = {""};
+    json_t *res = NULL, *b = NULL;
+    mns_err err;
+    int64_t id = 0;
+    long long after = 0, limit = 100, last = 0;
+#define RSEG(i, s) (strcmp(seg[i], s) == 0)
+#define RIS(m) (strcmp(req->method, m) == 0)
+    if (n < 3 || !RSEG(2, "imports") || (n >= 4 && !parse_id(seg[3], &id)))
+        return false;
+    if (!query_int(req->query, "errors_after", 0, &after) || !query_int(req->query, "limit", 100, &limit) ||
+        !query_int(req->query, "last", 0, &last)) {
+        mns_fail(&em, MNS_ERR_INVALID, "query: malformed parameter / クエリの形式が不正です");
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        return true;
+    }
+    if (n == 3 && RIS("GET")) {
+        err = mns_vault_import_list(v, actor, seg[1], &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 3 && RIS("POST")) {
+        if (req->body_len > 0 && (b = body_object(req, resp)) == NULL)
+            return true;
+        err = mns_vault_import_begin(v, actor, seg[1], b, &res, &em);
+        json_decref(b);
+        respond_result(resp, err, res, &em, 201);
+        return true;
+    }
+    if (n == 5 && RSEG(4, "data") && RIS("POST")) {
+        /* the body is the file's bytes as they are (UTF-8 or Shift_JIS) */
+        err = mns_vault_import_data(v, actor, seg[1], id, req->body, req->body_len, last != 0, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 4 && RIS("GET")) {
+        err = mns_vault_import_get(v, actor, seg[1], id, after, (unsigned)limit, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 5 && RSEG(4, "store") && RIS("POST")) {
+        static const char *const fields[] = {"valid_only"};
+        if (req->body_len > 0 && (b = body_object(req, resp)) == NULL)
+            return true;
+        if (b != NULL && !only_fields(b, fields, 1, resp)) {
+            json_decref(b);
+            return true;
+        }
+        json_t *vo = json_object_get(b, "valid_only");
+        if (vo != NULL && !json_is_boolean(vo)) {
+            json_decref(b);
+            mns_fail(&em, MNS_ERR_INVALID, "valid_only: true or false / true か false です");
+            respond_error(resp, MNS_ERR_INVALID, &em);
+            return true;
+        }
+        err = mns_vault_import_store(v, actor, seg[1], id, json_is_true(vo), &res, &em);
+        json_decref(b);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 4 && RIS("DELETE")) {
+        err = mns_vault_import_discard(v, actor, seg[1], id, &em);
+        respond_result(resp, err, json_pack("{s:I, s:s}", "import_id", (json_int_t)id, "status", "discarded"), &em, 200);
+        return true;
+    }
+    return false;
+#undef RSEG
+#undef RIS
+}
+
 /* the retention and disposal routes under /tenants/{code}/ */
 static bool h_retention(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, char **seg,
                         size_t n, struct api_response *resp)
@@ -1206,6 +1342,10 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         }
         return;
     }
+    if (n >= 3 && SEG(0, "tenants") && h_exports(v, req, &actor, seg, n, resp))
+        return;
+    if (n >= 3 && SEG(0, "tenants") && h_imports(v, req, &actor, seg, n, resp))
+        return;
     if (n >= 3 && SEG(0, "tenants") && h_retention(v, req, &actor, seg, n, resp))
         return;
     if (n == 1 && SEG(0, "retention-rules") && IS("GET")) {

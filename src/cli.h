@@ -20,11 +20,32 @@ struct cli {
 int client_call(const struct cli *c, const char *method, const char *path, const char *token, json_t *body,
                 json_t **out, char *err, size_t errlen);
 
+/* The same with a raw body (raw_len bytes of content_type) instead of JSON
+ * when body is NULL; the caller owns and wipes raw. */
+int client_call_raw(const struct cli *c, const char *method, const char *path, const char *token, json_t *body,
+                    const void *raw, size_t raw_len, const char *content_type, json_t **out, char *err, size_t errlen);
+
 /* term.c: reads a line without echo when stdin is a terminal. Returns its
  * length, -1 at end of input, -2 for a line longer than the buffer. */
 long read_secret(const char *prompt, char *buf, size_t size);
 /* Reads one line (echoed). */
 long read_line(const char *prompt, char *buf, size_t size);
+
+/* main.c, for the other CLI files: an API call with the saved session that
+ * prints the result (or hands it over in *keep) and the error; a path with
+ * one checked segment; an option's value; "a,b" as a JSON list; the saved
+ * session token; printing an API error. */
+int cli_call(const struct cli *c, const char *method, const char *path, json_t *body, json_t **keep);
+int cli_path(char *buf, size_t size, const char *pre, const char *seg, const char *post, const char *extra);
+const char *cli_opt(int argc, char **argv, int from, const char *name);
+json_t *cli_split_list(const char *list);
+int cli_token(const struct cli *c, char *token, size_t size);
+int cli_api_error(int status, json_t *resp, const char *err);
+void cli_print_json(json_t *j);
+
+/* transfer.c: mnsafe import, mnsafe export */
+int cmd_import(const struct cli *c, int argc, char **argv);
+int cmd_export(const struct cli *c, int argc, char **argv);
 
 /* check_number.c */
 int cmd_check_number(int argc, char **argv);

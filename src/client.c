@@ -33,6 +33,12 @@ static int write_all(int fd, const char *p, size_t n)
 int client_call(const struct cli *c, const char *method, const char *path, const char *token, json_t *body,
                 json_t **out, char *err, size_t errlen)
 {
+    return client_call_raw(c, method, path, token, body, NULL, 0, NULL, out, err, errlen);
+}
+
+int client_call_raw(const struct cli *c, const char *method, const char *path, const char *token, json_t *body,
+                    const void *raw, size_t raw_len, const char *content_type, json_t **out, char *err, size_t errlen)
+{
     struct sockaddr_un sa;
     char *payload = NULL, *resp = NULL, head[1024];
     size_t plen = 0, rlen = 0, rcap = 0;
@@ -53,6 +59,9 @@ int client_call(const struct cli *c, const char *method, const char *path, const
             return -1;
         }
         plen = strlen(payload);
+    } else if (raw != NULL) {
+        /* sent from the caller's buffer; the caller wipes it */
+        plen = raw_len;
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
@@ -63,10 +72,11 @@ int client_call(const struct cli *c, const char *method, const char *path, const
     int hl = snprintf(head, sizeof(head),
                       "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAccept: application/json\r\n"
                       "%s%s%s"
-                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                      method, path, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "", plen);
+                      "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                      method, path, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "",
+                      content_type ? content_type : "application/json", plen);
     if (hl < 0 || (size_t)hl >= sizeof(head) || write_all(fd, head, (size_t)hl) != 0 ||
-        (plen > 0 && write_all(fd, payload, plen) != 0)) {
+        (plen > 0 && write_all(fd, payload != NULL ? payload : raw, plen) != 0)) {
         snprintf(err, errlen, "cannot send the request: %s", strerror(errno));
         goto out;
     }

@@ -556,6 +556,44 @@ static json_t *split_list(const char *csv)
     return a;
 }
 
+/* for the other CLI files (transfer.c): see cli.h */
+int cli_call(const struct cli *c, const char *method, const char *path, json_t *body, json_t **keep)
+{
+    return call(c, method, path, body, keep);
+}
+
+int cli_path(char *buf, size_t size, const char *pre, const char *seg, const char *post, const char *extra)
+{
+    return path_seg(buf, size, pre, seg, post, extra);
+}
+
+const char *cli_opt(int argc, char **argv, int from, const char *name)
+{
+    return opt_value(argc, argv, from, name);
+}
+
+json_t *cli_split_list(const char *list)
+{
+    return split_list(list);
+}
+
+int cli_token(const struct cli *c, char *token, size_t size)
+{
+    return load_token(c, token, size);
+}
+
+int cli_api_error(int status, json_t *resp, const char *err)
+{
+    if (status == 401)
+        fprintf(stderr, "mnsafe: run `mnsafe login` first / 先に mnsafe login を実行してください\n");
+    return print_api_error(status, resp, err);
+}
+
+void cli_print_json(json_t *j)
+{
+    print_json(j);
+}
+
 static int cmd_user(const struct cli *c, int argc, char **argv)
 {
     char path[512];
@@ -1096,12 +1134,16 @@ static int cmd_tenant(const struct cli *c, int argc, char **argv)
             else if (val != NULL && strcmp(argv[i], "--require-pledge-training") == 0 &&
                      (strcmp(val, "on") == 0 || strcmp(val, "off") == 0))
                 json_object_set_new(body, "require_pledge_training", json_boolean(strcmp(val, "on") == 0));
+            else if (val != NULL && strcmp(argv[i], "--export-approval") == 0 &&
+                     (strcmp(val, "on") == 0 || strcmp(val, "off") == 0))
+                json_object_set_new(body, "export_approval", json_boolean(strcmp(val, "on") == 0));
             else if (val != NULL && strcmp(argv[i], "--allow-hours") == 0)
                 json_object_set_new(body, "allow_hours", none ? json_null() : json_string(val));
             else {
                 json_decref(body);
                 fprintf(stderr, "usage: mnsafe tenant policy CODE [--require-mfa on|off] [--allow-networks CIDR,...|none]\n"
-                                "       [--allow-hours HH-HH[@day-day]|none]\n");
+                                "       [--allow-hours HH-HH[@day-day]|none] [--require-pledge-training on|off]\n"
+                                "       [--export-approval on|off]\n");
                 return 2;
             }
         }
@@ -1714,6 +1756,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "person") == 0)
         return cmd_person(&c, vargc, vargv);
+    if (strcmp(verb, "import") == 0)
+        return cmd_import(&c, vargc, vargv);
+    if (strcmp(verb, "export") == 0)
+        return cmd_export(&c, vargc, vargv);
     if (strcmp(verb, "audit") == 0)
         return cmd_audit(&c, vargc, vargv);
     fprintf(stderr, "mnsafe: unknown verb \"%s\"; see `mnsafe --help`\n", verb);

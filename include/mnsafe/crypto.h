@@ -248,6 +248,44 @@ mns_err mns_totp_uri(char *out, size_t outsize, const char *issuer, const char *
                      const uint8_t *key, size_t keylen, mns_totp_alg alg, unsigned digits,
                      unsigned step_s) MNS_WUR;
 
+
+/* ---- encrypted files for people outside mnsafe (exports) ----------------- */
+
+/*
+ * age v1 (https://age-encryption.org/v1), X25519 recipients, as the `age`
+ * tool (Debian package age) reads it with `age -d -i KEYFILE`.
+ *
+ * mns_age_recipient_parse: "age1..." (Bech32, lower case, HRP "age", 32-byte
+ * payload) into the X25519 public key. MNS_ERR_INVALID with a reason in em
+ * (e.g. a bad checksum) otherwise; the text is a public key, so it may be quoted.
+ *
+ * mns_age_encrypt: encrypts in[0..len) (len may be 0) to npubs (1..16)
+ * recipients into *out (malloc'ed, the caller frees), *out_len its length.
+ * Binary format (no armor). The file key and every derived key are wiped.
+ * Thread-safe.
+ */
+#define MNS_AGE_PUB_LEN 32
+mns_err mns_age_recipient_parse(uint8_t pub[MNS_AGE_PUB_LEN], const char *text, mns_errmsg *em) MNS_WUR;
+mns_err mns_age_encrypt(uint8_t **out, size_t *out_len, const uint8_t (*pubs)[MNS_AGE_PUB_LEN], size_t npubs,
+                        const uint8_t *in, size_t len) MNS_WUR;
+
+/*
+ * A zip archive holding one file, encrypted with WinZip AES-256 (AE-2,
+ * compression method 99, stored inside), as 7-Zip (Debian p7zip-full) and
+ * Windows tools open it with the password. file_name is UTF-8 (flag bit 11
+ * set), 1..255 bytes, no '/' or '\'; mtime is a Unix time shown as the
+ * entry's DOS date (UTC). *out malloc'ed, the caller frees. Derived keys are
+ * wiped. MNS_ERR_INVALID for a bad name or an empty password; MNS_ERR_LIMIT
+ * above 4 GiB - 1 (no Zip64).
+ *
+ * mns_zip_password: a random password of len characters (len >= 16) from
+ * an alphabet without look-alikes (no 0/O, 1/l/I), NUL-terminated in
+ * out[len]; at 20 characters over 56 symbols, about 116 bits.
+ */
+mns_err mns_zip_aes_write(uint8_t **out, size_t *out_len, const char *file_name, int64_t mtime,
+                          const uint8_t *data, size_t len, const char *password) MNS_WUR;
+mns_err mns_zip_password(char *out, size_t len) MNS_WUR;
+
 #ifdef __cplusplus
 }
 #endif

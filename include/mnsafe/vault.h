@@ -513,6 +513,55 @@ mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *acto
 /* ---- persons ---------------------------------------------------------------- */
 
 /*
+ * CSV imports (lib/vault/imports.c, docs/import-export.md). begin takes
+ * {"file_name","encoding":"auto|utf-8|shift_jis","kind":"employee|payee",
+ * "purposes":[codes],"columns":{"header":"field"}} (all optional); data feeds
+ * the file in chunks of at most 8 MiB (last: the final chunk) and answers the
+ * progress; get gives the summary and the per-row errors after row
+ * errors_after; store moves every valid row into persons in one act
+ * (valid_only must be true when some rows have errors); discard drops it all.
+ * Clerks assigned to the tenant; only the clerk who began an import feeds and
+ * stores it.
+ */
+mns_err mns_vault_import_begin(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                               const json_t *options, json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_import_data(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
+                              const void *data, size_t len, bool last, json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_import_get(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
+                             int64_t errors_after, unsigned limit, json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_import_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                              json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_import_store(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
+                               bool valid_only, json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_import_discard(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                 int64_t id, mns_errmsg *em) MNS_WUR;
+
+
+/*
+ * Exports (lib/vault/exports.c, docs/import-export.md). body: {"purpose",
+ * "recipient" (相手先), "route" (移送経路), "kind"?, "persons"?: [ids],
+ * "fields"?: [employee_code,name,name_kana,birth_date,kind,mynumber,dependents],
+ * "encoding"?: utf-8|shift_jis|jis0208, "unrepresentable"?: refuse|replace,
+ * "protection": age|zip|none (none only without mynumber), "age_recipients"?,
+ * "file_name"?} or {"request_id"} of an approved request. The result holds
+ * the file (content_base64), the zip password (shown once), the take-out
+ * entry's id and the characters replaced. Clerks; with the tenant's
+ * export_approval an export with numbers needs an officer's approval of the
+ * same spec (export_request, export_decide), good for one export.
+ */
+mns_err mns_vault_export(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                         const json_t *body, json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_export_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                              json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_export_request(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                 const json_t *spec, const char *reason, json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_export_decide(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                int64_t request_id, bool approve, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  json_t **result, mns_errmsg *em) MNS_WUR;
+
+
+/*
  * Adds persons from a JSON array of objects:
  *   {"kind":"employee"|"payee", "name":"...", "employee_code":"...",
  *    "mynumber":"...", "purposes":["withholding",...],

@@ -7,6 +7,7 @@
 
 #include "mnsafe/audit.h"
 #include "mnsafe/crypto.h"
+#include "mnsafe/mynumber.h"
 #include "mnsafe/store.h"
 #include "mnsafe/vault.h"
 #include "mnsafe/retention.h"
@@ -142,6 +143,7 @@ struct mns_vault {
     bool sessions_refuse;
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */
+    struct import_table *imports; /* readers of imports in progress (imports.c); NULL: none yet */
 };
 
 int64_t mns_now_ms(void);
@@ -296,6 +298,9 @@ int ad_format(char *buf, size_t size, const char *fmt, ...) MNS_PRINTF(3, 4);
 bool vault_valid_text(const char *s, size_t max);
 /* A code (tenant, purpose): 1..32 of a-z 0-9 _ -, and not a My Number. */
 bool vault_valid_code(const char *s);
+/* Compact JSON text with sorted keys in a buffer of plain malloc (json_dumps
+ * would use jansson's allocator, which the daemon replaces): free() it. */
+char *vault_json_text(const json_t *j);
 
 /* meta table access */
 mns_err meta_get(struct mns_store *st, const char *key, uint8_t *buf, size_t size, size_t *len);
@@ -308,5 +313,35 @@ mns_err random_id(int64_t *id);
  * process. Ids that grow with time keep inserts at the end of the tables'
  * B-trees (random ids made a 100k import ~2x slower); thread-safe. */
 mns_err vault_new_id(struct mns_vault *v, int64_t *id);
+
+
+/* imports.c: readers freed at close; imports a restart cut off marked interrupted at open */
+struct import_table;
+void imports_release(struct mns_vault *v);
+mns_err imports_recover(struct mns_vault *v);
+
+/* ---- persons' keys and numbers, shared by persons.c, imports.c, exports.c ---- */
+
+/* The associated data binding a wrapped person key / an encrypted number to its place. */
+int ad_person_key(char *buf, size_t n, int64_t tenant, int64_t person, int64_t kver);
+int ad_number(char *buf, size_t n, int64_t tenant, const char *kind, int64_t id);
+/* Unwraps a person's data key (lock held). */
+mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id, uint8_t dk[MNS_KEY_LEN]);
+/* Opens one encrypted number ("person" or "dependent" kind) into out (NUL-terminated). */
+mns_err open_number(char out[MNS_MYNUMBER_LEN + 1], const uint8_t dk[MNS_KEY_LEN], int64_t tenant, const char *kind,
+                    int64_t id, const uint8_t *ct, size_t ctlen);
+/* The purpose codes of a tenant, read once per batch. */
+#define PURPOSES_MAX 64
+struct purpose_set {
+    size_t n;
+    char code[PURPOSES_MAX][65];
+};
+mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *set);
+bool purpose_known(const struct purpose_set *set, const char *code);
+/* Runs s if err is MNS_OK, then resets it; the run's result or err. */
+mns_err run_or_reset(struct mns_stmt *s, mns_err err);
+/* Inserts one register entry (fields already checked; lock held, act begun). */
+mns_err register_insert(struct mns_vault *v, int64_t tid, const char *code, const json_t *fields, const char *by,
+                        int64_t *id);
 
 #endif

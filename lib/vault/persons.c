@@ -21,12 +21,12 @@
 #define LIST_MAX 1000
 
 
-static int ad_person_key(char *buf, size_t n, int64_t tenant, int64_t person, int64_t kver)
+int ad_person_key(char *buf, size_t n, int64_t tenant, int64_t person, int64_t kver)
 {
     return ad_format(buf, n, "person-key|v1|%lld|%lld|%lld", (long long)tenant, (long long)person, (long long)kver);
 }
 
-static int ad_number(char *buf, size_t n, int64_t tenant, const char *kind, int64_t id)
+int ad_number(char *buf, size_t n, int64_t tenant, const char *kind, int64_t id)
 {
     return ad_format(buf, n, "mynumber|v1|%lld|%s:%lld", (long long)tenant, kind, (long long)id);
 }
@@ -147,7 +147,7 @@ static mns_err parse_person(struct person_in *p, json_t *obj, size_t index, mns_
 /* the SPI file (MNS_FILE_*) of persons row p, for filtering by an assignment */
 #define FILE_OF_KIND_SQL "(CASE p.kind WHEN 'employee' THEN 1 WHEN 'payee' THEN 2 ELSE 0 END)"
 
-static mns_err run_or_reset(struct mns_stmt *s, mns_err err)
+mns_err run_or_reset(struct mns_stmt *s, mns_err err)
 {
     if (err == MNS_OK)
         err = mns_stmt_run(s);
@@ -155,14 +155,7 @@ static mns_err run_or_reset(struct mns_stmt *s, mns_err err)
     return err;
 }
 
-/* The purpose codes of a tenant, read once per batch. */
-#define PURPOSES_MAX 64
-struct purpose_set {
-    size_t n;
-    char code[PURPOSES_MAX][65];
-};
-
-static mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *set)
+mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *set)
 {
     struct mns_stmt *s;
     bool row;
@@ -177,7 +170,7 @@ static mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose
     return err;
 }
 
-static bool purpose_known(const struct purpose_set *set, const char *code)
+bool purpose_known(const struct purpose_set *set, const char *code)
 {
     for (size_t i = 0; i < set->n; i++)
         if (strcmp(set->code[i], code) == 0)
@@ -484,7 +477,7 @@ out:
 /* ---- reading ---------------------------------------------------------------- */
 
 /* Unwraps a person's data key. */
-static mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id, uint8_t dk[MNS_KEY_LEN])
+mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id, uint8_t dk[MNS_KEY_LEN])
 {
     struct mns_stmt *s;
     bool row = false;
@@ -510,7 +503,7 @@ static mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int
     return err;
 }
 
-static mns_err open_number(char out[MNS_MYNUMBER_LEN + 1], const uint8_t dk[MNS_KEY_LEN], int64_t tenant,
+mns_err open_number(char out[MNS_MYNUMBER_LEN + 1], const uint8_t dk[MNS_KEY_LEN], int64_t tenant,
                            const char *kind, int64_t id, const uint8_t *ct, size_t ctlen)
 {
     char ad[160];

@@ -233,23 +233,36 @@ static json_t *coerce(const struct rdef *r, const json_t *fields)
     return c;
 }
 
-static char *dump(const json_t *j)
+
+mns_err register_insert(struct mns_vault *v, int64_t tid, const char *code, const json_t *fields, const char *by,
+                        int64_t *id)
 {
-    size_t n = json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
-    char *s = n > 0 ? malloc(n + 1) : NULL;
-    if (s != NULL)
-        s[json_dumpb(j, s, n, JSON_COMPACT | JSON_SORT_KEYS)] = '\0';
-    return s;
+    struct mns_stmt *s;
+    char *text = vault_json_text(fields);
+    mns_err err;
+
+    if (text == NULL)
+        return MNS_ERR_NOMEM;
+    if ((err = vault_new_id(v, id)) == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO register_entries (id, tenant_id, register, fields, created_by, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, *id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK &&
+            (err = mns_stmt_bind_text(s, 3, code, -1)) == MNS_OK && (err = mns_stmt_bind_text(s, 4, text, -1)) == MNS_OK &&
+            (err = mns_stmt_bind_text(s, 5, by, -1)) == MNS_OK)
+            err = mns_stmt_bind_int64(s, 6, mns_now_ms());
+        err = run_or_reset(s, err);
+    }
+    free(text);
+    return err;
 }
 
 mns_err mns_vault_register_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                const char *code, const json_t *given, json_t **result, mns_errmsg *em)
 {
     struct act a;
-    struct mns_stmt *s;
     const struct rdef *r = find_register(code);
     int64_t tid = 0, id = 0;
-    char *text = NULL;
     mns_err err;
 
     *result = NULL;
@@ -264,22 +277,10 @@ mns_err mns_vault_register_add(struct mns_vault *v, const struct mns_actor *acto
         (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) != MNS_OK ||
         (err = check_fields(r, fields, false, em)) != MNS_OK)
         goto out;
-    if ((text = dump(fields)) == NULL || (err = vault_new_id(v, &id)) != MNS_OK || (err = act_begin(&a)) != MNS_OK ||
-        (err = mns_store_prepare(v->store, &s,
-                                 "INSERT INTO register_entries (id, tenant_id, register, fields, created_by, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)")) != MNS_OK) {
-        err = err != MNS_OK ? err : MNS_ERR_NOMEM;
+    if ((err = act_begin(&a)) != MNS_OK || (err = register_insert(v, tid, r->code, fields, actor->name, &id)) != MNS_OK)
         goto out;
-    }
-    if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK &&
-        (err = mns_stmt_bind_text(s, 3, r->code, -1)) == MNS_OK && (err = mns_stmt_bind_text(s, 4, text, -1)) == MNS_OK &&
-        (err = mns_stmt_bind_text(s, 5, actor->name, -1)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 6, mns_now_ms())) == MNS_OK)
-        err = mns_stmt_run(s);
-    mns_stmt_reset(s);
     snprintf(a.subject, sizeof(a.subject), "%s:%lld", r->code, (long long)id);
 out:
-    free(text);
     json_decref(fields);
     err = act_end(&a, err);
     vault_unlock(v);
@@ -332,7 +333,7 @@ mns_err mns_vault_register_update(struct mns_vault *v, const struct mns_actor *a
     json_t *val;
     void *tmp;
     json_object_foreach_safe(cur, tmp, key, val) if (json_is_null(val)) json_object_del(cur, key);
-    if ((err = check_fields(r, cur, false, em)) != MNS_OK || (text = dump(cur)) == NULL ||
+    if ((err = check_fields(r, cur, false, em)) != MNS_OK || (text = vault_json_text(cur)) == NULL ||
         (err = act_begin(&a)) != MNS_OK ||
         (err = mns_store_prepare(v->store, &s,
                                  "UPDATE register_entries SET fields = ?, updated_by = ?, updated_at = ? WHERE id = ?")) !=

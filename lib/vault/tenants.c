@@ -177,15 +177,16 @@ static mns_err policy_read(struct mns_vault *v, int64_t tid, json_t **result)
 {
     struct mns_stmt *s;
     bool row = false;
-    mns_err err = mns_store_prepare(v->store, &s, "SELECT require_mfa, allow_networks, allow_hours, require_pledge_training FROM tenants WHERE id = ?");
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT require_mfa, allow_networks, allow_hours, require_pledge_training, export_approval FROM tenants WHERE id = ?");
     if (err != MNS_OK)
         return err;
     if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
         /* unset rules are null, not absent: the probes read every field */
         const char *nets = mns_stmt_text(s, 1), *hours = mns_stmt_text(s, 2);
-        *result = json_pack("{s:b, s:o, s:o, s:b}", "require_mfa", mns_stmt_int64(s, 0) != 0, "allow_networks",
+        *result = json_pack("{s:b, s:o, s:o, s:b, s:b}", "require_mfa", mns_stmt_int64(s, 0) != 0, "allow_networks",
                             nets ? json_string(nets) : json_null(), "allow_hours", hours ? json_string(hours) : json_null(),
-                            "require_pledge_training", mns_stmt_int64(s, 3) != 0);
+                            "require_pledge_training", mns_stmt_int64(s, 3) != 0, "export_approval",
+                            mns_stmt_int64(s, 4) != 0);
         if (*result == NULL)
             err = MNS_ERR_NOMEM;
     } else if (err == MNS_OK) {
@@ -236,7 +237,8 @@ static mns_err policy_text(json_t *policy, const char *key, bool *present, const
 mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                     json_t *policy, json_t **result, mns_errmsg *em)
 {
-    static const char *const known[] = {"require_mfa", "allow_networks", "allow_hours", "require_pledge_training"};
+    static const char *const known[] = {"require_mfa", "allow_networks", "allow_hours", "require_pledge_training",
+                                        "export_approval"};
     struct act a;
     struct access_role check;
     struct mns_stmt *s;
@@ -267,9 +269,13 @@ mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor 
     }
     mfa = json_object_get(policy, "require_mfa");
     json_t *pledge = json_object_get(policy, "require_pledge_training");
-    if ((mfa != NULL && !json_is_boolean(mfa)) || (pledge != NULL && !json_is_boolean(pledge))) {
+    json_t *exports = json_object_get(policy, "export_approval");
+    if ((mfa != NULL && !json_is_boolean(mfa)) || (pledge != NULL && !json_is_boolean(pledge)) ||
+        (exports != NULL && !json_is_boolean(exports))) {
         err = mns_fail(em, MNS_ERR_INVALID, "%s: true or false / true か false を指定してください",
-                       mfa != NULL && !json_is_boolean(mfa) ? "require_mfa" : "require_pledge_training");
+                       mfa != NULL && !json_is_boolean(mfa)         ? "require_mfa"
+                       : pledge != NULL && !json_is_boolean(pledge) ? "require_pledge_training"
+                                                                    : "export_approval");
         goto out;
     }
     if ((err = policy_text(policy, "allow_networks", &has_nets, &nets, em)) != MNS_OK ||
@@ -287,6 +293,14 @@ mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor 
             err = mns_stmt_run(s);
         mns_stmt_reset(s);
         act_note(&a, "require_mfa=%s", json_is_true(mfa) ? "true" : "false");
+    }
+    if (err == MNS_OK && exports != NULL &&
+        (err = mns_store_prepare(v->store, &s, "UPDATE tenants SET export_approval = ? WHERE id = ?")) == MNS_OK) {
+        err = mns_stmt_bind_int64(s, 1, json_is_true(exports));
+        if (err == MNS_OK)
+            err = mns_stmt_bind_int64(s, 2, tid);
+        err = run_or_reset(s, err);
+        act_note(&a, "export_approval=%s", json_is_true(exports) ? "true" : "false");
     }
     if (err == MNS_OK && pledge != NULL &&
         (err = mns_store_prepare(v->store, &s, "UPDATE tenants SET require_pledge_training = ? WHERE id = ?")) == MNS_OK) {

@@ -72,3 +72,12 @@ bool vault_valid_code(const char *s)
     }
     return !mns_text_contains_mynumber(s, n);
 }
+
+char *vault_json_text(const json_t *j)
+{
+    size_t n = json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = n > 0 ? malloc(n + 1) : NULL;
+    if (s != NULL)
+        s[json_dumpb(j, s, n, JSON_COMPACT | JSON_SORT_KEYS)] = '\0';
+    return s;
+}

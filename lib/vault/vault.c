@@ -474,6 +474,10 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     struct mns_audit_config acfg = {v->checkpoint_path, MNS_AUDIT_KEY_NAME, cfg->checkpoint_every};
     if ((err = mns_audit_open(&v->audit, v->store, &acfg, em)) != MNS_OK)
         goto fail;
+    if ((err = imports_recover(v)) != MNS_OK) {
+        err = mns_fail(em, err, "cannot clean up interrupted imports / 中断した取込みを片付けられません");
+        goto fail;
+    }
     *out = v;
     return MNS_OK;
 
@@ -493,6 +497,7 @@ void mns_vault_free(struct mns_vault *v)
     if (v->unsealed && mns_audit_count(v->audit) > 0)
         ignore_err(mns_audit_checkpoint(v->audit, NULL));
     vault_wipe_secrets(v);
+    imports_release(v);
     mns_audit_free(v->audit);
     mns_store_close(v->store);
     password_policy_release(&v->pw_policy);
