@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# bench/csv_import.sh: issue 8's import benchmark. One CSV of N generated
+# persons (default 1,000,000) is imported end to end three ways in this run:
+#
+#   floor     sqlite3 `.import` of the same CSV into a plaintext table with a
+#             unique index on the number (WAL, synchronous=FULL)
+#   pgcrypto  PostgreSQL 15 (a throwaway server started here): COPY, then
+#             INSERT ... SELECT pgp_sym_encrypt(number) and an HMAC blind
+#             index, what many would build instead. pgp_sym_encrypt is slow,
+#             so it runs on BENCH_PG_PERSONS rows (default 20000) and its rate
+#             is compared; the table says so.
+#   mnsafe    `mnsafe import FILE --store` against `mnsafe serve` on SQLite:
+#             upload in chunks, every row checked, sealed (own data key, AEAD,
+#             blind index) and staged, then stored in one act.
+#
+# Printed: persons/s, wall time and peak RSS (the client's and the daemon's
+# for mnsafe; the sqlite3 process for the floor) and the ratios against the
+# targets (within 2x of the floor, >= 10x pgcrypto, RSS < 64 MiB). Missing a
+# target is reported, not an error; a failed check (row counts) is.
+#
+#   bench/csv_import.sh [BUILD_DIR]     env: BENCH_CSV_PERSONS, BENCH_PG_PERSONS
+set -u -o pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-${MNS_BUILD_DIR:-$root/build}}
+export MNSAFE="$build/src/mnsafe"
+N=${BENCH_CSV_PERSONS:-1000000}
+PGN=${BENCH_PG_PERSONS:-20000}
+[ -x "$MNSAFE" ] || { echo "csv_import: $MNSAFE not built" >&2; exit 2; }
+# the integration tests' helpers: temp dir, daemon start/stop, tenant and users
+. "$root/tests/integration/lib.sh"
+W=$T_WORK
+
+echo "csv_import: generating $N persons..."
+python3 - "$W/persons.csv" "$N" <<'PY'
+import random, sys
+random.seed(2026)
+w = [6,5,4,3,2,7,6,5,4,3,2]
+n = int(sys.argv[2]); seen = set()
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("従業員番号,氏名,フリガナ,生年月日,個人番号\n")
+    i = 0
+    while i < n:
+        p = "%011d" % random.randrange(10**11)
+        r = sum(int(d) * x for d, x in zip(p, w)) % 11
+        num = p + str(0 if r <= 1 else 11 - r)
+        if num in seen: continue
+        seen.add(num)
+        f.write(f"E{i:07d},社員 {i},シャイン {i},{1950 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d},{num}\n")
+        i += 1
+PY
+SIZE=$(stat -c %s "$W/persons.csv")
+now() { date +%s.%N; }
+rss_of_time() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+
+# ---- floor: sqlite3 .import -------------------------------------------------------
+tail -n +2 "$W/persons.csv" >"$W/rows.csv"
+sqlite3 "$W/floor.db" "PRAGMA journal_mode=WAL;" "PRAGMA synchronous=FULL;" \
+  "CREATE TABLE persons (employee_code TEXT, name TEXT, name_kana TEXT, birth_date TEXT, mynumber TEXT UNIQUE);" >/dev/null
+t0=$(now)
+/usr/bin/time -v -o "$W/floor.time" sqlite3 "$W/floor.db" "PRAGMA synchronous=FULL;" ".mode csv" ".import $W/rows.csv persons" >/dev/null
+t1=$(now)
+FLOOR_S=$(echo "$t1 - $t0" | bc -l); FLOOR_RSS=$(rss_of_time "$W/floor.time")
+FLOOR_ROWS=$(sqlite3 "$W/floor.db" "SELECT count(*) FROM persons")
+
+# ---- pgcrypto ----------------------------------------------------------------------
+PG_S=""; PG_ROWS=0
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+if [ -n "$PGBIN" ]; then
+  PGD=$W/pg; mkdir -p "$PGD"
+  as_pg=(); [ "$(id -u)" -eq 0 ] && { chown postgres "$PGD" "$W"; chmod 755 "$W"; as_pg=(runuser -u postgres --); }
+  PGPORT=$(free_port)
+  "${as_pg[@]}" "$PGBIN/initdb" -D "$PGD/data" -A trust -U bench >/dev/null 2>&1 &&
+  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w \
+      -o "-p $PGPORT -k $PGD -c listen_addresses='' -c fsync=on -c synchronous_commit=on" start >/dev/null 2>&1
+  head -n "$PGN" "$W/rows.csv" >"$W/pg-rows.csv"; chmod 644 "$W/pg-rows.csv"
+  psql_() { "${as_pg[@]}" psql -qAt -h "$PGD" -p "$PGPORT" -U bench -d postgres -v ON_ERROR_STOP=1 "$@"; }
+  if psql_ -c "CREATE EXTENSION pgcrypto; CREATE TABLE staging (employee_code text, name text, name_kana text,
+      birth_date text, mynumber text); CREATE TABLE persons (employee_code text, name text, name_kana text,
+      birth_date date, number_ct bytea, number_bidx bytea UNIQUE);" >/dev/null 2>&1; then
+    t0=$(now)
+    psql_ -c "\\copy staging FROM '$W/pg-rows.csv' WITH (FORMAT csv)" \
+          -c "INSERT INTO persons SELECT employee_code, name, name_kana, birth_date::date,
+              pgp_sym_encrypt(mynumber, 'bench-key'), hmac(mynumber, 'bench-index-key', 'sha256') FROM staging" >/dev/null
+    t1=$(now)
+    PG_S=$(echo "$t1 - $t0" | bc -l)
+    PG_ROWS=$(psql_ -c "SELECT count(*) FROM persons")
+  fi
+  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGD/data" -m fast stop >/dev/null 2>&1
+fi
+
+# ---- mnsafe --------------------------------------------------------------------------
+init_dev >/dev/null || exit 2
+start_daemon --dev --no-https >/dev/null || exit 2
+setup_tenant >/dev/null 2>&1 || exit 2
+login clerk1 "$CLERK_PW"
+t0=$(now)
+/usr/bin/time -v -o "$W/mnsafe.time" "$MNSAFE" import --tenant acme "$W/persons.csv" --purpose withholding_slip \
+  --chunk 4194304 --store >"$W/mnsafe.out" 2>&1
+RC=$?
+t1=$(now)
+MN_S=$(echo "$t1 - $t0" | bc -l); MN_CLIENT_RSS=$(rss_of_time "$W/mnsafe.time")
+MN_SERVER_RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DAEMON_PID/status")
+MN_ROWS=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) FROM persons")
+stop_daemon >/dev/null
+
+# ---- the table --------------------------------------------------------------------------
+python3 - "$N" "$SIZE" "$FLOOR_S" "$FLOOR_RSS" "$FLOOR_ROWS" "${PG_S:-0}" "$PG_ROWS" "$PGN" "$MN_S" "$MN_CLIENT_RSS" \
+  "$MN_SERVER_RSS" "$MN_ROWS" "$RC" <<'PY'
+import sys
+n, size = int(sys.argv[1]), int(sys.argv[2])
+fs, frss, frows = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+ps, prows, pgn = float(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+ms, mcrss, msrss, mrows, rc = float(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11] or 0), int(sys.argv[12]), int(sys.argv[13])
+print(f"\nCSV import of {n} persons ({size / 2**20:.1f} MiB)")
+print(f"{'':34} {'persons/s':>11} {'wall s':>8} {'peak RSS':>12}")
+print(f"{'floor: sqlite3 .import, plaintext':34} {frows / fs:>11.0f} {fs:>8.2f} {frss / 1024:>9.1f} MiB")
+if ps > 0:
+    print(f"{'pgcrypto (on %d rows)' % pgn:34} {prows / ps:>11.0f} {ps:>8.2f} {'(server)':>12}")
+else:
+    print(f"{'pgcrypto':34} {'not run':>11}")
+print(f"{'mnsafe import --store':34} {mrows / ms if rc == 0 else 0:>11.0f} {ms:>8.2f} {mcrss / 1024:>6.1f} MiB client, {msrss / 1024:.1f} MiB daemon")
+ratio_floor = (frows / fs) / (mrows / ms) if rc == 0 and mrows else float("inf")
+ratio_pg = (mrows / ms) / (prows / ps) if ps > 0 and rc == 0 else 0
+rss = max(mcrss, msrss) / 1024
+print(f"\nmnsafe is {ratio_floor:.2f}x the floor's time (target <= 2x: {'met' if ratio_floor <= 2 else 'NOT met'}); "
+      f"{ratio_pg:.1f}x pgcrypto's rate (target >= 10x: {'met' if ratio_pg >= 10 else 'NOT met'}); "
+      f"peak RSS {rss:.1f} MiB (target < 64: {'met' if rss < 64 else 'NOT met'})")
+ok = rc == 0 and mrows == n and frows == n and (ps == 0 or prows == pgn)
+print(f"RESULT mnsafe_per_s={mrows / ms if rc == 0 else 0:.0f} baseline_per_s={frows / fs:.0f} ratio={ratio_floor:.2f} "
+      f"ratio_median={ratio_floor:.2f} target_met={'yes' if ratio_floor <= 2 and ratio_pg >= 10 and rss < 64 else 'no'} "
+      f"checks={'ok' if ok else 'FAILED'}")
+sys.exit(0 if ok else 1)
+PY
+rc=$?
+T_PASS=1 T_FAIL=0
+exit $rc
