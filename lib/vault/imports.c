@@ -170,6 +170,35 @@ static mns_err drop_staged(struct mns_vault *v, int64_t id)
     return exec_id(v, "DELETE FROM import_purposes WHERE import_id = ?", id);
 }
 
+/*
+ * Deletes a stored import's staged rows in batches, each its own short
+ * transaction, after the store act has committed: one DELETE of a million
+ * rows inside the act's savepoint would keep every page it touched in the
+ * savepoint's journal (in memory: temp_store=MEMORY), so memory would grow
+ * with the file. Until this ran, the staged copies are still in the database
+ * (a crash here is finished by imports_recover at the next start).
+ */
+static mns_err drop_staged_batched(struct mns_vault *v, int64_t id)
+{
+    static const char *const sql[] = {
+        "DELETE FROM import_rows WHERE rowid IN (SELECT rowid FROM import_rows WHERE import_id = ? LIMIT 20000)",
+        "DELETE FROM import_purposes WHERE rowid IN (SELECT rowid FROM import_purposes WHERE import_id = ? LIMIT 20000)",
+    };
+    mns_err err = MNS_OK;
+    for (size_t i = 0; i < 2 && err == MNS_OK; i++) {
+        for (int64_t changed = 1; changed > 0 && err == MNS_OK;) {
+            struct mns_stmt *s;
+            if ((err = vault_flush(v)) != MNS_OK || (err = mns_store_prepare(v->store, &s, sql[i])) != MNS_OK)
+                break;
+            if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK)
+                err = mns_stmt_run(s);
+            changed = err == MNS_OK ? mns_stmt_changes(s) : 0;
+            mns_stmt_reset(s);
+        }
+    }
+    return err;
+}
+
 static mns_err set_status(struct mns_vault *v, int64_t id, const char *status)
 {
     struct mns_stmt *s;
@@ -197,6 +226,18 @@ mns_err imports_recover(struct mns_vault *v)
     for (size_t i = 0; i < n && err == MNS_OK; i++)
         if ((err = drop_staged(v, ids[i])) == MNS_OK)
             err = set_status(v, ids[i], "interrupted");
+    /* an import stored, discarded or failed whose staged copies were not yet
+     * deleted when the process stopped */
+    n = 0;
+    if (err == MNS_OK && (err = mns_store_prepare(v->store, &s,
+                                                  "SELECT DISTINCT r.import_id FROM import_rows r JOIN imports i "
+                                                  "ON i.id = r.import_id WHERE i.status <> 'receiving' AND i.status <> 'checked' LIMIT 64")) == MNS_OK) {
+        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row && n < 64)
+            ids[n++] = mns_stmt_int64(s, 0);
+        mns_stmt_reset(s);
+    }
+    for (size_t i = 0; i < n && err == MNS_OK; i++)
+        err = drop_staged_batched(v, ids[i]);
     return err;
 }
 
@@ -934,7 +975,7 @@ mns_err mns_vault_import_begin(struct mns_vault *v, const struct mns_actor *acto
     struct import_stream *st = calloc(1, sizeof(*st));
     struct purpose_set *known = malloc(sizeof(*known));
     mns_csv_encoding enc = MNS_CSV_AUTO;
-    int64_t tid = 0, id = 0;
+    int64_t tid = 0, id = 0, stale = 0;
     size_t slot = IMPORT_OPEN_MAX;
     char *opt_text = NULL;
     mns_err err;
@@ -979,11 +1020,9 @@ mns_err mns_vault_import_begin(struct mns_vault *v, const struct mns_actor *acto
     }
     if ((err = mns_csv_new(&st->csv, enc)) != MNS_OK || (err = act_begin(&a)) != MNS_OK)
         goto out;
-    if (v->imports->open[slot] != NULL) {
-        int64_t stale = v->imports->open[slot]->id;
-        if ((err = drop_staged(v, stale)) != MNS_OK || (err = set_status(v, stale, "interrupted")) != MNS_OK)
-            goto out;
-    }
+    stale = v->imports->open[slot] != NULL ? v->imports->open[slot]->id : 0;
+    if (stale != 0 && (err = set_status(v, stale, "interrupted")) != MNS_OK)
+        goto out;
     json_t *opt = options != NULL ? json_deep_copy(options) : json_object();
     if (opt == NULL || (opt_text = vault_json_text(opt)) == NULL) {
         json_decref(opt);
@@ -1021,6 +1060,8 @@ out:
         stream_free(v->imports->open[slot]);
         v->imports->open[slot] = st;
         st = NULL;
+        if (stale != 0)
+            ignore_err(drop_staged_batched(v, stale)); /* else imports_recover finishes it */
     }
     vault_unlock(v);
     stream_free(st);
@@ -1154,10 +1195,11 @@ out:
         snprintf(f.subject, sizeof(f.subject), "import:%lld", (long long)id);
         f.tenant_id = tid;
         mns_err ferr = act_begin(&f);
-        if (ferr == MNS_OK && (ferr = drop_staged(v, id)) == MNS_OK)
+        if (ferr == MNS_OK)
             ferr = set_status(v, id, "failed");
         (void)ignored;
-        ignore_err(act_end(&f, ferr)); /* the first error is the one to report */
+        if (act_end(&f, ferr) == MNS_OK) /* the first error is the one to report */
+            ignore_err(drop_staged_batched(v, id)); /* else imports_recover finishes it */
     }
     if ((failed || (err == MNS_OK && last)) && (slot = stream_slot(v, id)) != NULL) {
         stream_free(*slot);
@@ -1281,10 +1323,12 @@ mns_err mns_vault_import_discard(struct mns_vault *v, const struct mns_actor *ac
         err = mns_fail(em, MNS_ERR_STATE, "the import is already %s / この取込みは既に%sです", status, status);
         goto out;
     }
-    if ((err = act_begin(&a)) == MNS_OK && (err = drop_staged(v, id)) == MNS_OK)
+    if ((err = act_begin(&a)) == MNS_OK)
         err = set_status(v, id, "discarded");
 out:
     err = act_end(&a, err);
+    if (err == MNS_OK)
+        ignore_err(drop_staged_batched(v, id)); /* else imports_recover finishes it */
     if (err == MNS_OK && (slot = stream_slot(v, id)) != NULL) {
         stream_free(*slot);
         *slot = NULL;
@@ -1300,14 +1344,14 @@ static mns_err move_rows(struct mns_vault *v, int64_t id, int64_t tid, int64_t n
     static const char *const sql[] = {
         "INSERT INTO persons (id, tenant_id, kind, name, name_kana, birth_date, employee_code, number_ct, number_bidx, "
         "created_at) SELECT id, ?2, kind, name, name_kana, birth_date, employee_code, number_ct, number_bidx, ?3 "
-        "FROM import_rows WHERE import_id = ?1 AND kind <> 'dependent' ORDER BY row_no",
+        "FROM import_rows WHERE import_id = ?1 AND kind <> 'dependent'",
         "INSERT INTO person_keys (person_id, key_version, wrapped) SELECT id, key_version, wrapped "
         "FROM import_rows WHERE import_id = ?1 AND kind <> 'dependent' AND ?2 = ?2 AND ?3 = ?3",
         "INSERT INTO person_purposes (person_id, purpose_code) SELECT person_id, purpose_code "
         "FROM import_purposes WHERE import_id = ?1 AND ?2 = ?2 AND ?3 = ?3",
         "INSERT INTO dependents (id, person_id, tenant_id, name, relationship, name_kana, birth_date, number_ct, "
         "number_bidx, created_at) SELECT id, person_id, ?2, name, relationship, name_kana, birth_date, number_ct, "
-        "number_bidx, ?3 FROM import_rows WHERE import_id = ?1 AND kind = 'dependent' ORDER BY row_no",
+        "number_bidx, ?3 FROM import_rows WHERE import_id = ?1 AND kind = 'dependent'",
     };
     mns_err err = MNS_OK;
     for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && err == MNS_OK; i++) {
@@ -1384,12 +1428,15 @@ mns_err mns_vault_import_store(struct mns_vault *v, const struct mns_actor *acto
     if (err == MNS_ERR_EXISTS)
         err = mns_fail(em, MNS_ERR_STATE, "a number of this import was registered since it was checked; import the file "
                        "again / 確認後に同じ番号が登録されました。もう一度取り込んでください");
-    if (err == MNS_OK && (err = drop_staged(v, id)) == MNS_OK)
+    if (err == MNS_OK)
         err = set_status(v, id, "stored");
     act_note(&a, "persons=%lld dependents=%lld skipped_rows=%lld", (long long)persons, (long long)deps,
              (long long)invalid);
 out:
     err = act_end(&a, err);
+    /* the staged copies (own wrapped keys) must not outlive the store: gone now */
+    if (err == MNS_OK)
+        ignore_err(drop_staged_batched(v, id)); /* retried by imports_recover if this fails */
     json_t *summary = err == MNS_OK ? import_json(v, id, tid) : NULL;
     vault_unlock(v);
     if (err != MNS_OK)

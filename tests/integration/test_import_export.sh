@@ -166,6 +166,7 @@ if [ "$B1" = "$B0" ]; then
   check "the checked import can still be stored" "$MNSAFE" import store acme "$BIG"
 fi
 expect_eq "then all of it is there" "$((B0 + 30000))" "$(count_db)"
+expect_eq "and no staged copy is left behind" 0 "$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" 'SELECT count(*) FROM import_rows')"
 # killed while the file is being received: the import is interrupted, nothing stored
 B0=$(count_db)
 ( "$MNSAFE" import --tenant acme "$T_WORK/big.csv" --purpose withholding_slip --chunk 65536 --store >/dev/null 2>&1 & )
