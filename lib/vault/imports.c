@@ -90,6 +90,17 @@ static int field_by_code(const char *code)
     return -1;
 }
 
+/* The parsed, checked content of one data row. number is secret. */
+struct row_in {
+    char *name, *kana, *code, *rel;
+    const char *kind;
+    char birth[11];
+    bool dependent;
+    char number[MNS_MYNUMBER_LEN + 1];
+    size_t npurposes;
+    char purposes[DEFAULT_PURPOSES_MAX][65];
+};
+
 /* ---- one open import's reader state --------------------------------------- */
 
 struct import_stream {
@@ -114,6 +125,7 @@ struct import_stream {
     const struct tenant_keys *tk;
     const struct purpose_set *known;
     struct act *act;
+    struct row_in *row; /* secure memory for the row being checked; NULL until the first */
 };
 
 struct import_table {
@@ -125,6 +137,8 @@ static void stream_free(struct import_stream *s)
     if (s == NULL)
         return;
     mns_csv_free(s->csv);
+    if (s->row != NULL)
+        mns_secure_free(s->row, sizeof(*s->row));
     json_decref(s->custom);
     json_decref(s->ignored);
     free(s);
@@ -431,16 +445,6 @@ static const char *parse_kind(const char *s, const char *dflt)
     return NULL;
 }
 
-/* The parsed, checked content of one data row. number is secret. */
-struct row_in {
-    char *name, *kana, *code, *rel;
-    const char *kind;
-    char birth[11];
-    bool dependent;
-    char number[MNS_MYNUMBER_LEN + 1];
-    size_t npurposes;
-    char purposes[DEFAULT_PURPOSES_MAX][65];
-};
 
 static void check_text(struct row_errors *re, int f, char *val, size_t max, bool required)
 {
@@ -528,28 +532,6 @@ static void check_row(struct import_stream *st, char *const *cell, size_t ncells
 }
 
 /* ---- staging a valid row ------------------------------------------------------ */
-
-/* SELECT ... WHERE import_id = ? AND <col> = ?: the first column of the
- * first row, or 0. */
-static mns_err lookup(struct mns_vault *v, const char *sql, int64_t a, const void *b, size_t blen, bool b_text,
-                      int64_t *found, int64_t *second)
-{
-    struct mns_stmt *s;
-    bool row = false;
-    mns_err err = mns_store_prepare(v->store, &s, sql);
-    *found = 0;
-    if (err != MNS_OK)
-        return err;
-    if ((err = mns_stmt_bind_int64(s, 1, a)) == MNS_OK)
-        err = b_text ? mns_stmt_bind_text(s, 2, b, (int)blen) : mns_stmt_bind_blob(s, 2, b, blen);
-    if (err == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
-        *found = mns_stmt_int64(s, 0);
-        if (second != NULL)
-            *second = mns_stmt_int64(s, 1);
-    }
-    mns_stmt_reset(s);
-    return err;
-}
 
 /* The data key of the person a dependent row belongs to (staged in this
  * import or already stored), found by employee code. */
@@ -657,41 +639,49 @@ static mns_err stage_row(struct import_stream *st, uint64_t row_no, const struct
     struct mns_vault *v = st->v;
     uint8_t dk[MNS_KEY_LEN], bidx[MNS_HASH_LEN], owner_bidx[MNS_HASH_LEN];
     uint8_t wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
-    int64_t id = 0, other = 0, pid = 0;
+    int64_t id = 0, pid = 0;
     char ad[160];
     mns_err err;
 
     if ((err = mns_blind_index(bidx, st->tk->bidx, r->number, MNS_MYNUMBER_LEN)) != MNS_OK)
         goto out;
     if (!r->dependent) {
-        if ((err = lookup(v, "SELECT row_no FROM import_rows WHERE import_id = ? AND number_bidx = ? AND kind <> 'dependent'",
-                          st->id, bidx, sizeof(bidx), false, &other, NULL)) != MNS_OK)
+        /* the four duplicate checks in one statement: one step per row */
+        struct mns_stmt *s;
+        int64_t dup[4] = {0, 0, 0, 0};
+        bool row = false;
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "SELECT (SELECT row_no FROM import_rows WHERE import_id = ?1 AND number_bidx = ?2 "
+                                     "AND kind <> 'dependent'), "
+                                     "(SELECT id FROM persons WHERE tenant_id = ?3 AND number_bidx = ?2), "
+                                     "(SELECT row_no FROM import_rows WHERE import_id = ?1 AND employee_code = ?4 "
+                                     "AND kind <> 'dependent' LIMIT 1), "
+                                     "(SELECT id FROM persons WHERE tenant_id = ?3 AND employee_code = ?4 LIMIT 1)")) != MNS_OK)
             goto out;
-        if (other != 0)
+        err = mns_stmt_bind_int64(s, 1, st->id);
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx));
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, st->tenant_id);
+        if (err == MNS_OK) err = *r->code ? mns_stmt_bind_text(s, 4, r->code, -1) : mns_stmt_bind_null(s, 4);
+        if (err == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+            for (int k = 0; k < 4; k++)
+                dup[k] = mns_stmt_is_null(s, k) ? 0 : mns_stmt_int64(s, k);
+        mns_stmt_reset(s);
+        if (err != MNS_OK)
+            goto out;
+        if (dup[0] != 0)
             row_error(re, F_NUMBER, "duplicate_in_file", "mynumber: the same number as row %lld / %lld行目と同じ番号です",
-                      (long long)other, (long long)other);
-        else if ((err = lookup(v, "SELECT id FROM persons WHERE tenant_id = ? AND number_bidx = ?", st->tenant_id, bidx,
-                               sizeof(bidx), false, &other, NULL)) != MNS_OK)
-            goto out;
-        else if (other != 0)
+                      (long long)dup[0], (long long)dup[0]);
+        else if (dup[1] != 0)
             row_error(re, F_NUMBER, "already_registered",
-                      "mynumber: already registered (person %lld) / 既に登録されています（本人ID %lld）", (long long)other,
-                      (long long)other);
-        if (*r->code != '\0') {
-            if ((err = lookup(v, "SELECT row_no FROM import_rows WHERE import_id = ? AND employee_code = ? AND kind <> 'dependent'",
-                              st->id, r->code, strlen(r->code), true, &other, NULL)) != MNS_OK)
-                goto out;
-            if (other != 0)
-                row_error(re, F_CODE, "duplicate_code", "employee_code: the same code as row %lld / %lld行目と同じ従業員番号です",
-                          (long long)other, (long long)other);
-            else if ((err = lookup(v, "SELECT id FROM persons WHERE tenant_id = ? AND employee_code = ?", st->tenant_id,
-                                   r->code, strlen(r->code), true, &other, NULL)) != MNS_OK)
-                goto out;
-            else if (other != 0)
-                row_error(re, F_CODE, "code_registered",
-                          "employee_code: already used by person %lld / 本人ID %lld が使用しています", (long long)other,
-                          (long long)other);
-        }
+                      "mynumber: already registered (person %lld) / 既に登録されています（本人ID %lld）", (long long)dup[1],
+                      (long long)dup[1]);
+        if (dup[2] != 0)
+            row_error(re, F_CODE, "duplicate_code", "employee_code: the same code as row %lld / %lld行目と同じ従業員番号です",
+                      (long long)dup[2], (long long)dup[2]);
+        else if (dup[3] != 0)
+            row_error(re, F_CODE, "code_registered",
+                      "employee_code: already used by person %lld / 本人ID %lld が使用しています", (long long)dup[3],
+                      (long long)dup[3]);
         if (re->n > 0)
             goto out;
         if ((err = vault_new_id(v, &id)) != MNS_OK || (err = mns_random(dk, sizeof(dk))) != MNS_OK)
@@ -813,13 +803,14 @@ static mns_err on_record(void *ctx, uint64_t no, char *const *cell, const size_t
     if (bad != NULL) {
         row_error(&re, -1, "format", "%s", bad);
     } else {
-        r = mns_secure_alloc(sizeof(*r));
-        if (r == NULL)
+        /* one secure buffer per import, wiped after every row */
+        if (st->row == NULL && (st->row = mns_secure_alloc(sizeof(*st->row))) == NULL)
             return MNS_ERR_NOMEM;
+        r = st->row;
         check_row(st, cell, ncells, r, &re);
         if (re.n == 0)
             err = stage_row(st, no, r, &re);
-        mns_secure_free(r, sizeof(*r));
+        mns_wipe(r, sizeof(*r));
     }
     if (err != MNS_OK)
         return err;
@@ -1150,8 +1141,14 @@ mns_err mns_vault_import_data(struct mns_vault *v, const struct mns_actor *actor
         goto out;
     }
     st = *slot;
+    /* Staged rows are written in the group transaction without a savepoint of
+     * the act's own: a savepoint over tens of thousands of inserts into the
+     * staging indexes would keep a copy of every index page they touch in
+     * SQLite's in-memory sub-journal, so memory would grow with the file. A
+     * chunk that fails leaves what it staged, and the failure path below
+     * marks the import failed and deletes everything it staged. */
     if ((err = load_purposes(v, tid, known)) != MNS_OK || (err = tenant_keys_get(v, tid, &st->tk)) != MNS_OK ||
-        (err = act_begin(&a)) != MNS_OK)
+        (err = act_group_join(&a)) != MNS_OK)
         goto out;
     st->v = v;
     st->known = known;
