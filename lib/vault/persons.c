@@ -604,7 +604,7 @@ mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor
         goto out;
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT p.id, p.kind, p.name, p.employee_code, p.number_ct, "
-                                 "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id) "
+                                 "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id), p.name_kana, p.birth_date "
                                  "FROM persons p WHERE p.tenant_id = ? AND p.id > ? AND (? & " FILE_OF_KIND_SQL ") != 0 "
                                  "ORDER BY p.id LIMIT ?")) != MNS_OK)
         goto out;
@@ -617,9 +617,10 @@ mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor
             r->id = mns_stmt_int64(s, 0);
             if (r->ctlen == sizeof(r->ct))
                 memcpy(r->ct, ct, r->ctlen);
-            r->obj = json_pack("{s:I, s:s, s:s, s:s*, s:I}", "id", (json_int_t)r->id, "kind", mns_stmt_text(s, 1),
-                               "name", mns_stmt_text(s, 2), "employee_code", mns_stmt_text(s, 3), "dependents",
-                               (json_int_t)mns_stmt_int64(s, 5));
+            r->obj = json_pack("{s:I, s:s, s:s, s:s*, s:I, s:s*, s:s*}", "id", (json_int_t)r->id, "kind",
+                               mns_stmt_text(s, 1), "name", mns_stmt_text(s, 2), "employee_code", mns_stmt_text(s, 3),
+                               "dependents", (json_int_t)mns_stmt_int64(s, 5), "name_kana", mns_stmt_text(s, 6),
+                               "birth_date", mns_stmt_text(s, 7));
             if (r->obj == NULL)
                 err = MNS_ERR_NOMEM;
         }
