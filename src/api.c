@@ -1068,6 +1068,18 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     }
     snprintf(path, sizeof(path), "%s", req->path + strlen(API_PREFIX));
     size_t n = split_path(path, seg);
+    int known = api_route_check(req->method, seg, n);
+    if (known != 200) {
+        if (known == 405) {
+            mns_fail(&em, MNS_ERR_INVALID, "method %s not allowed here / このメソッドは使えません", req->method);
+            respond_error(resp, MNS_ERR_INVALID, &em);
+            resp->status = 405;
+        } else {
+            mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
+            respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+        }
+        return;
+    }
     if (!query_int(req->query, "after", 0, &after) || !query_int(req->query, "limit", 100, &limit)) {
         mns_fail(&em, MNS_ERR_INVALID, "after, limit: non-negative integers / 0以上の整数で指定してください");
         respond_error(resp, MNS_ERR_INVALID, &em);

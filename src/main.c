@@ -171,6 +171,9 @@ static const char usage_text[] =
     "  person reveal TENANT ID --purpose P\n"
     "  person delete TENANT ID [--reason TEXT]    crypto-shred the person\n"
     "\n"
+    "API:\n"
+    "  api-routes          every route of the HTTPS API (METHOD PATH); described in docs/openapi.json\n"
+    "\n"
     "Audit and checks:\n"
     "  audit verify        check the audit chain and checkpoints offline (uses --data;\n"
     "                      exit 0 intact, 1 broken, 2 cannot check)\n"
@@ -1720,6 +1723,12 @@ int main(int argc, char **argv)
     const char *verb = argv[i];
     int vargc = argc - i;
     char **vargv = argv + i;
+    if (strcmp(verb, "api-routes") == 0) {
+        /* the route table, for docs/openapi.json's test */
+        for (size_t r = 0; r < api_routes_count; r++)
+            printf("%s %s%s\n", api_routes[r].method, API_PREFIX, api_routes[r].path);
+        return 0;
+    }
     if (strcmp(verb, "check-number") == 0)
         return cmd_check_number(vargc - 1, vargv + 1);
     if (strcmp(verb, "init") == 0)

@@ -35,6 +35,17 @@ struct api_response {
 
 void api_handle(struct mns_vault *vault, const struct api_request *req, struct api_response *resp);
 
+/* routes.c: the API's routes (paths after API_PREFIX, {name} segments) */
+struct api_route {
+    const char *method;
+    const char *path;
+};
+extern const struct api_route api_routes[];
+extern const size_t api_routes_count;
+/* 200 if method and path (split in segments) are a route, 405 if only the
+ * path is, 404 otherwise */
+int api_route_check(const char *method, char *const *seg, size_t n);
+
 struct server_config {
     const char *data_dir;
     const char *socket_path;   /* Unix socket, owner-only */

@@ -525,7 +525,7 @@ mns_err mns_vault_export_request(struct mns_vault *v, const struct mns_actor *ac
                                  const json_t *spec, const char *reason, json_t **result, mns_errmsg *em)
 {
     struct act a;
-    struct export_spec sp;
+    struct export_spec sp = {0};
     struct mns_stmt *s;
     int64_t tid = 0, id = 0;
     char *text = NULL;

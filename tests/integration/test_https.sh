@@ -113,10 +113,14 @@ ST=$(https GET /api/v1/no-such-thing "" "$TOKEN")
 expect_eq "unknown route: 404" 404 "$ST"
 expect_json_error "unknown route" 404 not_found
 expect_security_headers "unknown route"
-# without a session, routes under /api/v1 are not told apart: 401 first
+# the routes are public (docs/openapi.json): an unknown one is 404 even
+# without a session; a known one still needs the session (401)
 ST=$(https GET /api/v1/no-such-thing)
-expect_eq "unknown route without a session: 401" 401 "$ST"
-expect_json_error "unknown route without a session" 401 auth
+expect_eq "unknown route without a session: 404" 404 "$ST"
+expect_json_error "unknown route without a session" 404 not_found
+ST=$(https GET /api/v1/users)
+expect_eq "a known route without a session: 401" 401 "$ST"
+expect_json_error "a known route without a session" 401 auth
 ST=$(https GET /index.html)
 expect_eq "a path outside the API: 404" 404 "$ST"
 expect_json_error "outside the API" 404 not_found
@@ -124,8 +128,8 @@ ST=$(https GET /api/v2/health)
 expect_eq "another API version: 404" 404 "$ST"
 expect_json_error "another API version" 404 not_found
 ST=$(https DELETE /api/v1/health "" "$TOKEN")
-expect_eq "a known path with another method: 404" 404 "$ST"
-expect_json_error "known path, other method" 404 not_found
+expect_eq "a known path with another method: 405" 405 "$ST"
+expect_json_error "known path, other method" 405 invalid
 
 # ---- answers the HTTP layer makes itself: the same JSON shape and headers ----------
 # expect_json_and_headers DESC: JSON error body, no-store, nosniff, CSP, HSTS
