@@ -1114,6 +1114,23 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
 
     /* everything else needs a live session */
     mns_err auth = mns_vault_authenticate_cert(v, req->token, req->client, req->client_cert_cn, &actor);
+    /* metrics: on the owner-only socket without a session (a local scraper),
+     * over the network for a sysadmin's session */
+    if (n == 1 && SEG(0, "metrics") && IS("GET") &&
+        (strcmp(req->client, "unix") == 0 || (auth == MNS_OK && actor.role == MNS_ROLE_SYSADMIN))) {
+        char *text = metrics_render(v);
+        if (text == NULL) {
+            respond_error(resp, MNS_ERR_NOMEM, NULL);
+            return;
+        }
+        respond_text(resp, text, "text/plain; version=0.0.4; charset=utf-8");
+        return;
+    }
+    if (n == 1 && SEG(0, "metrics") && auth == MNS_OK) {
+        mns_fail(&em, MNS_ERR_DENIED, "metrics are for the sysadmin / メトリクスはシステム管理者用です");
+        respond_error(resp, MNS_ERR_DENIED, &em);
+        return;
+    }
     if (auth == MNS_ERR_DENIED) {
         mns_fail(&em, MNS_ERR_DENIED, "your role may not work from this address, at this time or without its "
                  "client certificate / このロールはこのアドレス・時間帯・クライアント証明書なしでは利用できません");

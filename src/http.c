@@ -14,6 +14,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -199,6 +200,7 @@ static void send_job(struct job *j)
     evhttp_send_reply(req, j->resp.status, NULL, out);
     if (out != NULL)
         evbuffer_free(out);
+    metrics_observe(j->resp.status, elapsed_ms(&j->started));
     char path[256];
     log_path(path, sizeof(path), j->path);
     log_line("info", "request", "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"ms\":%.2f,\"client\":\"%s\"",
@@ -457,6 +459,8 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
     unsigned nthreads = 0;
     int rc = 1, ufd = -1;
     char err[256];
+
+    atomic_store(&api_metrics.started_unix, (unsigned long long)time(NULL));
 
     memset(&srv, 0, sizeof(srv));
     srv.vault = vault;

@@ -15,6 +15,7 @@
 
 const struct api_route api_routes[] = {
     {"GET", "/health"},
+    {"GET", "/metrics"},
     {"GET", "/sys/seal-status"},
     {"POST", "/sys/unseal"},
     {"POST", "/sys/seal"},

@@ -35,6 +35,22 @@ struct api_response {
 
 void api_handle(struct mns_vault *vault, const struct api_request *req, struct api_response *resp);
 
+/* Request counters for GET /api/v1/metrics: updated by the event loop as it
+ * sends each answer, read by a worker (relaxed atomics: a scrape may see one
+ * request half counted, never a torn value). No path, client or user in them. */
+#define METRICS_BUCKETS 9
+extern const double metrics_bucket_ms[METRICS_BUCKETS]; /* upper bounds; the last is +Inf */
+struct api_metrics {
+    _Atomic unsigned long long by_class[6];                /* [1..5]: 1xx..5xx */
+    _Atomic unsigned long long latency[METRICS_BUCKETS];   /* non-cumulative counts */
+    _Atomic unsigned long long latency_sum_us;
+    _Atomic unsigned long long started_unix;
+};
+extern struct api_metrics api_metrics;
+void metrics_observe(int status, double ms);
+/* The text of a scrape (malloc'ed), or NULL without memory. */
+char *metrics_render(struct mns_vault *v);
+
 /* routes.c: the API's routes (paths after API_PREFIX, {name} segments) */
 struct api_route {
     const char *method;

@@ -165,6 +165,8 @@ void mns_vault_free(struct mns_vault *v);
 bool mns_vault_is_sealed(struct mns_vault *v);
 /* Seal mode of the store: "shamir" or "dev". */
 const char *mns_vault_seal_mode(struct mns_vault *v);
+/* Entries in the audit log (for /metrics); takes the vault lock. */
+uint64_t mns_vault_audit_entries(struct mns_vault *v);
 
 struct mns_unseal_status {
     bool sealed;

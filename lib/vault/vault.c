@@ -514,6 +514,14 @@ bool mns_vault_is_sealed(struct mns_vault *v)
     return sealed;
 }
 
+uint64_t mns_vault_audit_entries(struct mns_vault *v)
+{
+    vault_lock(v);
+    uint64_t n = mns_audit_count(v->audit);
+    vault_unlock(v);
+    return n;
+}
+
 const char *mns_vault_seal_mode(struct mns_vault *v)
 {
     return v->seal_mode;
