@@ -15,7 +15,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -72,7 +74,63 @@ struct server {
     unsigned queued; /* jobs in todo */
     bool stopping;
     SSL_CTX *ssl_ctx;
+    unsigned rate_per_s, rate_burst; /* per network client; 0: no limit */
+    struct rate_slot *rates;         /* RATE_SLOTS, used by the loop thread only */
 };
+
+/*
+ * Per-client rate limit (a token bucket per peer address) for the network
+ * listener; the owner-only Unix socket is not limited. The table is fixed in
+ * size: a new address takes a free slot near its hash or the one idle
+ * longest among them, so a flood of addresses cannot grow memory.
+ */
+#define RATE_SLOTS 4096
+#define RATE_PROBE 8
+struct rate_slot {
+    char client[64];
+    double tokens;
+    double last; /* seconds, CLOCK_MONOTONIC */
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* true if the client may send this request now */
+static bool rate_allow(struct server *srv, const char *client)
+{
+    if (srv->rate_per_s == 0 || srv->rates == NULL)
+        return true;
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)client; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    double now = mono_s();
+    struct rate_slot *slot = NULL, *oldest = NULL;
+    for (unsigned i = 0; i < RATE_PROBE && slot == NULL; i++) {
+        struct rate_slot *r = &srv->rates[(h + i) % RATE_SLOTS];
+        if (strcmp(r->client, client) == 0)
+            slot = r;
+        else if (oldest == NULL || r->last < oldest->last)
+            oldest = r;
+    }
+    if (slot == NULL) {
+        slot = oldest;
+        snprintf(slot->client, sizeof(slot->client), "%s", client);
+        slot->tokens = srv->rate_burst;
+        slot->last = now;
+    }
+    slot->tokens += (now - slot->last) * srv->rate_per_s;
+    if (slot->tokens > srv->rate_burst)
+        slot->tokens = srv->rate_burst;
+    slot->last = now;
+    if (slot->tokens < 1.0)
+        return false;
+    slot->tokens -= 1.0;
+    return true;
+}
 
 static void job_free(struct job *j)
 {
@@ -342,6 +400,13 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     peer_name(req, lc->is_unix, j->client, sizeof(j->client));
+    if (!lc->is_unix && !rate_allow(srv, j->client)) {
+        job_free(j);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+        reply_error(req, true, 429, "limit", "too many requests from this address; slow down",
+                    "このアドレスからの要求が多すぎます。間隔をあけてください");
+        return;
+    }
     if (!lc->is_unix) {
         struct bufferevent *bev = evhttp_connection_get_bufferevent(j->conn);
         ignore_bool(tls_peer_cn(bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL, j->cert_cn, sizeof(j->cert_cn)));
@@ -464,6 +529,12 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
 
     memset(&srv, 0, sizeof(srv));
     srv.vault = vault;
+    srv.rate_per_s = cfg->rate_per_s;
+    srv.rate_burst = cfg->rate_burst ? cfg->rate_burst : 2 * cfg->rate_per_s;
+    if (srv.rate_per_s > 0 && (srv.rates = calloc(RATE_SLOTS, sizeof(*srv.rates))) == NULL) {
+        log_line("error", "out of memory", NULL);
+        return 1;
+    }
     pthread_mutex_init(&srv.lock, NULL);
     pthread_cond_init(&srv.cond, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -560,6 +631,7 @@ out:
     if (srv.sig_term) event_free(srv.sig_term);
     if (srv.tick_ev) event_free(srv.tick_ev);
     if (srv.base) event_base_free(srv.base);
+    free(srv.rates);
     tls_free_ctx(srv.ssl_ctx);
     pthread_mutex_destroy(&srv.lock);
     pthread_cond_destroy(&srv.cond);

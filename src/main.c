@@ -44,11 +44,13 @@ static const char usage_text[] =
     "        [--client-ca FILE] [--require-client-cert ROLE[,ROLE]]\n"
     "        [--refuse-new-address] [--refuse-new-device]\n"
     "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N] [--checksheet FILE]\n"
-    "        [--retention FILE] [--deletion-approval]\n"
+    "        [--retention FILE] [--deletion-approval] [--rate-limit N] [--rate-burst N]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
-    "                                             ends the first (end, default) or is refused\n"
+    "                                             ends the first (end, default) or is refused;\n"
+    "                                             each network client gets N requests/s\n"
+    "                                             (1000; 0: no limit), bursts of 2N, then 429\n"
     "  status                                     seal state of the daemon\n"
     "  unseal                                     give one unseal share (asked without echo)\n"
     "  seal                                       wipe the keys from the daemon (sysadmin)\n"
@@ -1410,6 +1412,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
+    unsigned rate_limit = 1000, rate_burst = 0;
     bool sessions_refuse = false, separation = false;
     unsigned require_mfa = 0, require_cert = 0;
     const char *client_ca = NULL;
@@ -1450,6 +1453,8 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"deletion-approval", no_argument, NULL, 'G'},
                                          {"place", required_argument, NULL, 'Q'},
                                          {"travel-minutes", required_argument, NULL, 'T'},
+                                         {"rate-limit", required_argument, NULL, 'r'},
+                                         {"rate-burst", required_argument, NULL, 'b'},
                                          {NULL, 0, NULL, 0}};
     int ch;
     optind = 1;
@@ -1462,6 +1467,14 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
         case 'k': key = optarg; break;
         case 't':
             if (!flag_number("threads", optarg, 64, &threads))
+                return 2;
+            break;
+        case 'r':
+            if (!flag_number("rate-limit", optarg, 1000000, &rate_limit))
+                return 2;
+            break;
+        case 'b':
+            if (!flag_number("rate-burst", optarg, 10000000, &rate_burst))
                 return 2;
             break;
         case 's':
@@ -1635,6 +1648,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     struct server_config sc = {
         .data_dir = c->data_dir, .socket_path = c->socket_path, .listen_host = https ? host : NULL,
         .listen_port = port, .cert_file = cert ? cert : certbuf, .key_file = key ? key : keybuf, .threads = threads,
+        .rate_per_s = rate_limit, .rate_burst = rate_burst,
         .checkpoint_seconds = checkpoint_seconds, .client_ca = client_ca,
     };
     printf("mnsafe is running%s / mnsafe を起動しました\n", dev ? " (DEV MODE: demo data, auto-unsealed)" : "");

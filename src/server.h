@@ -72,6 +72,8 @@ struct server_config {
     unsigned threads;
     unsigned checkpoint_seconds; /* timed audit checkpoints; 0: 60 */
     const char *client_ca;       /* CA file: HTTPS clients may present certificates it signed */
+    unsigned rate_per_s;         /* requests per second per network client; 0: no limit */
+    unsigned rate_burst;         /* bucket size; 0: twice rate_per_s */
 };
 
 /* Runs the event loop until SIGINT/SIGTERM. Returns a process exit code. */
