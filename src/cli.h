@@ -47,6 +47,11 @@ void cli_print_json(json_t *j);
 int cmd_import(const struct cli *c, int argc, char **argv);
 int cmd_export(const struct cli *c, int argc, char **argv);
 
+/* config.c: serve --config FILE as options before the command line's
+ * (which win); 0, or 2 after telling what is wrong and where (line). */
+struct option;
+int config_args(const char *path, const struct option *opts, int argc, char **argv, int *out_argc, char ***out_argv);
+
 /* check_number.c */
 int cmd_check_number(int argc, char **argv);
 

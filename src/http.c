@@ -75,6 +75,10 @@ struct server {
     bool stopping;
     SSL_CTX *ssl_ctx;
     unsigned rate_per_s, rate_burst; /* per network client; 0: no limit */
+    bool draining;                   /* SIGTERM: no new requests; exit once the last answer is sent */
+    unsigned in_flight;              /* requests enqueued and not yet answered (loop thread only) */
+    struct event *sig_hup, *drain_ev;
+    double drain_deadline;
     struct rate_slot *rates;         /* RATE_SLOTS, used by the loop thread only */
 };
 
@@ -281,6 +285,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
             evhttp_connection_set_closecb(j->conn, NULL, NULL);
             send_job(j);
         }
+        if (!j->tick && srv->in_flight > 0)
+            srv->in_flight--;
         job_free(j);
     }
 }
@@ -357,6 +363,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct server *srv = lc->srv;
     struct job *j = NULL;
     const char *method;
+
+    if (srv->draining) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_error(req, !lc->is_unix, 503, "busy", "the server is shutting down", "サーバーを停止しています");
+        return;
+    }
 
     switch (evhttp_request_get_command(req)) {
     case EVHTTP_REQ_GET: method = "GET"; break;
@@ -438,7 +450,9 @@ static void on_request(struct evhttp_request *req, void *arg)
         job_free(j);
         reply_error(req, !lc->is_unix, 503, "busy", "too many requests waiting; try again",
                     "処理待ちの要求が多すぎます。しばらくしてから再試行してください");
+        return;
     }
+    srv->in_flight++;
 }
 
 /* Timed checkpoints run on a worker: they take the vault lock and fsync. */
@@ -465,12 +479,48 @@ static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
     return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
+/* While draining: exits once every accepted request is answered, or at the deadline. */
+static void on_drain_check(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct server *srv = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    if (srv->in_flight == 0 || now >= srv->drain_deadline) {
+        log_line("info", "stopped", "\"unanswered\":%u", srv->in_flight);
+        event_base_loopexit(srv->base, NULL);
+    }
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
     struct server *srv = arg;
-    log_line("info", "stopping", "\"signal\":%d", (int)sig);
-    event_base_loopexit(srv->base, NULL);
+    if (sig == SIGHUP) {
+        /* logrotate moved the log file: write to a fresh one */
+        log_line("info", "reopening log", NULL);
+        if (log_reopen() != 0)
+            log_line("error", "cannot reopen the log file", NULL);
+        else
+            log_line("info", "log reopened", NULL);
+        return;
+    }
+    if (srv->draining) {
+        /* a second signal: stop now */
+        event_base_loopexit(srv->base, NULL);
+        return;
+    }
+    /* drain: answer what was accepted, refuse what comes, then stop */
+    log_line("info", "stopping", "\"signal\":%d,\"in_flight\":%u", (int)sig, srv->in_flight);
+    srv->draining = true;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    srv->drain_deadline = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + 30.0;
+    struct timeval every = {0, 20000};
+    if (srv->drain_ev == NULL || event_add(srv->drain_ev, &every) != 0)
+        event_base_loopexit(srv->base, NULL);
 }
 
 static int open_unix_socket(const char *path)
@@ -548,10 +598,13 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
     srv.done_ev = event_new(srv.base, -1, EV_PERSIST | EV_READ, on_done, &srv);
     srv.sig_int = evsignal_new(srv.base, SIGINT, on_signal, &srv);
     srv.sig_term = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
+    srv.sig_hup = evsignal_new(srv.base, SIGHUP, on_signal, &srv);
+    srv.drain_ev = event_new(srv.base, -1, EV_PERSIST, on_drain_check, &srv);
     srv.tick_ev = event_new(srv.base, -1, EV_PERSIST, on_tick, &srv);
     struct timeval tick_every = {cfg->checkpoint_seconds ? cfg->checkpoint_seconds : 60, 0};
     if (srv.done_ev == NULL || srv.sig_int == NULL || srv.sig_term == NULL || srv.tick_ev == NULL ||
-        event_add(srv.done_ev, NULL) != 0 || event_add(srv.sig_int, NULL) != 0 || event_add(srv.sig_term, NULL) != 0 ||
+        srv.sig_hup == NULL || srv.drain_ev == NULL || event_add(srv.done_ev, NULL) != 0 ||
+        event_add(srv.sig_int, NULL) != 0 || event_add(srv.sig_term, NULL) != 0 || event_add(srv.sig_hup, NULL) != 0 ||
         event_add(srv.tick_ev, &tick_every) != 0)
         goto out;
 
@@ -629,6 +682,8 @@ out:
     if (srv.done_ev) event_free(srv.done_ev);
     if (srv.sig_int) event_free(srv.sig_int);
     if (srv.sig_term) event_free(srv.sig_term);
+    if (srv.sig_hup) event_free(srv.sig_hup);
+    if (srv.drain_ev) event_free(srv.drain_ev);
     if (srv.tick_ev) event_free(srv.tick_ev);
     if (srv.base) event_base_free(srv.base);
     free(srv.rates);

@@ -45,12 +45,17 @@ static const char usage_text[] =
     "        [--refuse-new-address] [--refuse-new-device]\n"
     "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N] [--checksheet FILE]\n"
     "        [--retention FILE] [--deletion-approval] [--rate-limit N] [--rate-burst N]\n"
+    "        [--log-file FILE] [--data DIR] [--config FILE]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
     "                                             ends the first (end, default) or is refused;\n"
     "                                             each network client gets N requests/s\n"
-    "                                             (1000; 0: no limit), bursts of 2N, then 429\n"
+    "                                             (1000; 0: no limit), bursts of 2N, then 429;\n"
+    "                                             --config: the same settings as key = value\n"
+    "                                             lines (docs/configuration.md); SIGHUP reopens\n"
+    "                                             --log-file; SIGTERM answers what was accepted\n"
+    "                                             and exits\n"
     "  status                                     seal state of the daemon\n"
     "  unseal                                     give one unseal share (asked without echo)\n"
     "  seal                                       wipe the keys from the daemon (sysadmin)\n"
@@ -1413,6 +1418,7 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
     unsigned rate_limit = 1000, rate_burst = 0;
+    const char *log_file = NULL, *data_dir = NULL;
     bool sessions_refuse = false, separation = false;
     unsigned require_mfa = 0, require_cert = 0;
     const char *client_ca = NULL;
@@ -1455,8 +1461,18 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
                                          {"travel-minutes", required_argument, NULL, 'T'},
                                          {"rate-limit", required_argument, NULL, 'r'},
                                          {"rate-burst", required_argument, NULL, 'b'},
+                                         {"log-file", required_argument, NULL, 'f'},
+                                         {"data", required_argument, NULL, 'x'},
+                                         {"config", required_argument, NULL, 'g'},
                                          {NULL, 0, NULL, 0}};
     int ch;
+    /* a config file's settings come first, so the command line overrides them */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0) {
+            if (config_args(argv[i + 1], opts, argc, argv, &argc, &argv) != 0)
+                return 2;
+            break;
+        }
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
@@ -1469,6 +1485,9 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
             if (!flag_number("threads", optarg, 64, &threads))
                 return 2;
             break;
+        case 'f': log_file = optarg; break;
+        case 'x': data_dir = optarg; break;
+        case 'g': break; /* read above */
         case 'r':
             if (!flag_number("rate-limit", optarg, 1000000, &rate_limit))
                 return 2;
@@ -1558,6 +1577,18 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     }
     if (require_cert != 0 && client_ca == NULL) {
         fprintf(stderr, "mnsafe: --require-client-cert needs --client-ca (the CA that signs them)\n");
+        return 2;
+    }
+    /* the data directory from the config file (or --data after serve) */
+    struct cli local = *c;
+    if (data_dir != NULL) {
+        local.data_dir = data_dir;
+        snprintf(local.socket_buf, sizeof(local.socket_buf), "%s/mnsafe.sock", data_dir);
+        local.socket_path = local.socket_buf;
+    }
+    c = &local;
+    if (log_file != NULL && log_open(log_file) != 0) {
+        fprintf(stderr, "mnsafe: --log-file %s: %s / ログファイルを開けません\n", log_file, strerror(errno));
         return 2;
     }
     char host[256], certbuf[1100], keybuf[1100], db[1100], logins[1100];

@@ -79,6 +79,11 @@ struct server_config {
 /* Runs the event loop until SIGINT/SIGTERM. Returns a process exit code. */
 int server_run(struct mns_vault *vault, const struct server_config *cfg);
 
+/* log.c: --log-file: stderr goes to path (0600, appended); log_reopen()
+ * opens it afresh (SIGHUP, after logrotate moved it). 0 or -1. */
+int log_open(const char *path);
+int log_reopen(void);
+
 /* One JSON line on stderr; never holds a number. */
 void log_line(const char *level, const char *msg, const char *fmt_kv, ...) MNS_PRINTF(3, 4);
 
