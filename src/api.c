@@ -253,14 +253,39 @@ static void h_unseal(struct mns_vault *v, const struct api_request *req, const s
     json_decref(b);
 }
 
+/* The CSRF token of a browser session: derived from the session token, so
+ * nothing is stored, and unknowable to a page that cannot read the cookie. */
+static void csrf_of(const char *token, char out[33])
+{
+    uint8_t key[MNS_HASH_LEN], mac[MNS_HASH_LEN];
+    char hex[2 * MNS_HASH_LEN + 1];
+    out[0] = '\0';
+    if (mns_sha256(key, token, strlen(token)) == MNS_OK &&
+        mns_hmac_sha256(mac, key, "mnsafe-csrf-v1", strlen("mnsafe-csrf-v1")) == MNS_OK) {
+        mns_hex_encode(hex, mac, 16);
+        memcpy(out, hex, 32);
+        out[32] = '\0';
+    }
+    mns_wipe(key, sizeof(key));
+    mns_wipe(mac, sizeof(mac));
+}
+
 static void h_login(struct mns_vault *v, const struct api_request *req, struct api_response *resp)
 {
-    static const char *const fields[] = {"user", "password", "otp", "device"};
+    static const char *const fields[] = {"user", "password", "otp", "device", "cookie"};
     const char *user, *password;
     json_t *b = body_object(req, resp);
     if (b == NULL)
         return;
-    if (only_fields(b, fields, 4, resp) && require_str(b, "user", resp, &user) &&
+    json_t *cookie = json_object_get(b, "cookie");
+    if (cookie != NULL && !json_is_boolean(cookie)) {
+        mns_errmsg em;
+        mns_fail(&em, MNS_ERR_INVALID, "cookie: true or false / true か false です");
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        json_decref(b);
+        return;
+    }
+    if (only_fields(b, fields, 5, resp) && require_str(b, "user", resp, &user) &&
         require_str(b, "password", resp, &password)) {
         char token[MNS_TOKEN_LEN + 1], device[MNS_DEVICE_TOKEN_LEN + 1];
         struct mns_actor actor;
@@ -269,14 +294,26 @@ static void h_login(struct mns_vault *v, const struct api_request *req, struct a
                                      .client = req->client, .device = str_field(b, "device"),
                                      .cert_cn = req->client_cert_cn};
         mns_err err = mns_vault_login_ex(v, &in, device, token, &actor, &em);
-        if (err != MNS_OK)
+        if (err != MNS_OK) {
             respond_error(resp, err, &em);
-        else
+        } else if (json_is_true(cookie)) {
+            /* a browser: the token goes into an HttpOnly cookie the page cannot
+             * read; the page gets the CSRF token to send with every change */
+            char csrf[33];
+            csrf_of(token, csrf);
+            snprintf(resp->set_cookie, sizeof(resp->set_cookie),
+                     "mnsafe_session=%s; Path=/api/v1; HttpOnly; Secure; SameSite=Strict", token);
+            respond_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s*}", "csrf_token", csrf, "user", actor.name,
+                                              "role", mns_role_name(actor.role), "must_change_password",
+                                              actor.must_change_password, "role_pending", actor.role_pending, "device",
+                                              device[0] ? device : NULL));
+        } else {
             /* device: the token to present at the next login from this device */
             respond_json(resp, 201, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s*}", "token", token, "user", actor.name,
                                               "role", mns_role_name(actor.role), "must_change_password",
                                               actor.must_change_password, "role_pending", actor.role_pending, "device",
                                               device[0] ? device : NULL));
+        }
         mns_wipe(token, sizeof(token));
         mns_wipe(device, sizeof(device));
     }
@@ -1142,10 +1179,23 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         respond_error(resp, MNS_ERR_AUTH, &em);
         return;
     }
+    /* a browser session changes nothing without its CSRF token */
+    if (req->token_from_cookie && !IS("GET")) {
+        char want[33];
+        csrf_of(req->token, want);
+        if (req->csrf == NULL || strlen(req->csrf) != 32 || !mns_equal(req->csrf, want, 32)) {
+            mns_fail(&em, MNS_ERR_DENIED, "X-CSRF-Token: missing or wrong for this session / CSRFトークンがないか誤っています");
+            respond_error(resp, MNS_ERR_DENIED, &em);
+            return;
+        }
+    }
     mns_err err = MNS_ERR_NOT_FOUND;
     if (n == 2 && SEG(0, "sessions") && SEG(1, "current")) {
         if (IS("DELETE")) {
             err = mns_vault_logout(v, &actor, req->token);
+            if (err == MNS_OK && req->token_from_cookie)
+                snprintf(resp->set_cookie, sizeof(resp->set_cookie),
+                         "mnsafe_session=; Path=/api/v1; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
             respond_result(resp, err, json_pack("{s:b}", "logged_out", 1), &em, 200);
             return;
         }
@@ -1228,6 +1278,37 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     }
     if (n == 4 && SEG(0, "users") && SEG(1, "me") && SEG(2, "totp") && SEG(3, "confirm") && IS("POST")) {
         h_totp_confirm(v, req, &actor, resp);
+        return;
+    }
+    if (n >= 3 && SEG(0, "users") && SEG(1, "me") && SEG(2, "tokens")) {
+        if (n == 3 && IS("GET")) {
+            err = mns_vault_token_list(v, &actor, &res, &em);
+            respond_result(resp, err, res, &em, 200);
+        } else if (n == 3 && IS("POST")) {
+            static const char *const fields[] = {"name", "days"};
+            const char *name;
+            json_t *b = body_object(req, resp);
+            if (b == NULL)
+                return;
+            json_t *days = json_object_get(b, "days");
+            if (only_fields(b, fields, 2, resp) && require_str(b, "name", resp, &name)) {
+                if (days != NULL && !json_is_integer(days)) {
+                    mns_fail(&em, MNS_ERR_INVALID, "days: an integer from 1 to 365 / 1〜365の整数です");
+                    respond_error(resp, MNS_ERR_INVALID, &em);
+                } else {
+                    json_int_t d = days ? json_integer_value(days) : 90;
+                    err = mns_vault_token_create(v, &actor, name, d < 1 || d > 365 ? 0 : (unsigned)d, &res, &em);
+                    respond_result(resp, err, res, &em, 201);
+                }
+            }
+            json_decref(b);
+        } else if (n == 4 && IS("DELETE") && parse_id(seg[3], &id)) {
+            err = mns_vault_token_revoke(v, &actor, id, &em);
+            respond_result(resp, err, json_pack("{s:I, s:b}", "id", (json_int_t)id, "revoked", 1), &em, 200);
+        } else {
+            mns_fail(&em, MNS_ERR_NOT_FOUND, "no such endpoint / エンドポイントがありません");
+            respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+        }
         return;
     }
     if (n == 3 && SEG(0, "users") && SEG(1, "me") && SEG(2, "password") && IS("POST")) {

@@ -58,6 +58,8 @@ struct job {
     char client[64];
     char cert_cn[96];
     char token[96];
+    bool token_cookie;
+    char csrf[80];
     struct timespec started;
     struct api_response resp;
 };
@@ -151,6 +153,7 @@ static void job_free(struct job *j)
         free(j->resp.body);
     }
     mns_wipe(j->token, sizeof(j->token));
+    mns_wipe(j->csrf, sizeof(j->csrf));
     free(j);
 }
 
@@ -181,7 +184,8 @@ static void *worker_main(void *arg)
             struct api_request ar = {
             .method = j->method, .path = j->path, .query = j->query, .body = j->body,
                 .body_len = j->body_len, .client = j->client, .token = j->token[0] ? j->token : NULL,
-                .client_cert_cn = j->cert_cn[0] ? j->cert_cn : NULL,
+                .client_cert_cn = j->cert_cn[0] ? j->cert_cn : NULL, .token_from_cookie = j->token_cookie,
+                .csrf = j->csrf[0] ? j->csrf : NULL,
             };
             api_handle(srv->vault, &ar, &j->resp);
         }
@@ -252,6 +256,8 @@ static void send_job(struct job *j)
     struct evhttp_request *req = j->req;
     struct evbuffer *out = evbuffer_new();
     add_security_headers(evhttp_request_get_output_headers(req), j->tls, j->resp.content_type);
+    if (j->resp.set_cookie[0])
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", j->resp.set_cookie);
     if (out != NULL && j->resp.body != NULL) {
         /* the buffer is handed over; its cleanup wipes it (it may hold a revealed number) */
         if (evbuffer_add_reference(out, j->resp.body, j->resp.body_len, wipe_cleanup, NULL) == 0) {
@@ -424,8 +430,29 @@ static void on_request(struct evhttp_request *req, void *arg)
         ignore_bool(tls_peer_cn(bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL, j->cert_cn, sizeof(j->cert_cn)));
     }
     const char *auth = evhttp_find_header(in, "Authorization");
-    if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+    if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0) {
         snprintf(j->token, sizeof(j->token), "%s", auth + 7);
+    } else {
+        /* a browser's session cookie (set by POST /sessions with "cookie": true) */
+        const char *cookie = evhttp_find_header(in, "Cookie");
+        for (const char *p = cookie; p != NULL && *p;) {
+            while (*p == ' ' || *p == ';')
+                p++;
+            if (strncmp(p, "mnsafe_session=", 15) == 0) {
+                size_t n = strcspn(p + 15, "; ");
+                if (n < sizeof(j->token)) {
+                    memcpy(j->token, p + 15, n);
+                    j->token[n] = '\0';
+                    j->token_cookie = true;
+                }
+                break;
+            }
+            p = strchr(p, ';');
+        }
+    }
+    const char *csrf = evhttp_find_header(in, "X-CSRF-Token");
+    if (csrf != NULL)
+        snprintf(j->csrf, sizeof(j->csrf), "%s", csrf);
     struct evbuffer *body = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(body);
     if (len > API_BODY_MAX) {

@@ -181,6 +181,12 @@ static const char usage_text[] =
     "API:\n"
     "  api-routes          every route of the HTTPS API (METHOD PATH); described in docs/openapi.json\n"
     "\n"
+    "Program tokens (for payroll software and scripts; from a login session):\n"
+    "  token create NAME [--days N]               a bearer token (mnt_...) shown once; 1-365 days\n"
+    "                                             (90); same role and rules as you; no idle\n"
+    "                                             timeout; a password change revokes them all\n"
+    "  token list | token revoke ID\n"
+    "\n"
     "Audit and checks:\n"
     "  audit verify        check the audit chain and checkpoints offline (uses --data;\n"
     "                      exit 0 intact, 1 broken, 2 cannot check)\n"
@@ -498,6 +504,29 @@ static int cmd_passwd(const struct cli *c)
 
 /* Two-factor enrolment: shows the otpauth URI and its QR code, asks for a
  * current code, prints the recovery codes. */
+static const char *opt_value(int argc, char **argv, int from, const char *name);
+
+/* program tokens: mnsafe token create NAME [--days N] | list | revoke ID */
+static int cmd_token(const struct cli *c, int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "create") == 0) {
+        const char *days = opt_value(argc, argv, 3, "--days");
+        json_t *b = json_pack("{s:s}", "name", argv[2]);
+        if (days != NULL)
+            json_object_set_new(b, "days", json_integer(strtol(days, NULL, 10)));
+        return call(c, "POST", API_PREFIX "/users/me/tokens", b, NULL);
+    }
+    if (argc == 2 && strcmp(argv[1], "list") == 0)
+        return call(c, "GET", API_PREFIX "/users/me/tokens", NULL, NULL);
+    if (argc == 3 && strcmp(argv[1], "revoke") == 0 && strspn(argv[2], "0123456789") == strlen(argv[2])) {
+        char path[128];
+        snprintf(path, sizeof(path), API_PREFIX "/users/me/tokens/%s", argv[2]);
+        return call(c, "DELETE", path, NULL, NULL);
+    }
+    fprintf(stderr, "usage: mnsafe token create NAME [--days N] | token list | token revoke ID\n");
+    return 2;
+}
+
 static int cmd_mfa(const struct cli *c, int argc, char **argv)
 {
     json_t *resp = NULL;
@@ -1796,6 +1825,8 @@ int main(int argc, char **argv)
         return cmd_passwd(&c);
     if (strcmp(verb, "user") == 0)
         return cmd_user(&c, vargc, vargv);
+    if (strcmp(verb, "token") == 0)
+        return cmd_token(&c, vargc, vargv);
     if (strcmp(verb, "mfa") == 0)
         return cmd_mfa(&c, vargc, vargv);
     if (strcmp(verb, "access") == 0)

@@ -22,7 +22,9 @@ struct api_request {
     const char *body;
     size_t body_len;
     const char *client; /* "unix" or the peer address */
-    const char *token;  /* bearer token or NULL */
+    const char *token;  /* bearer token, or the session cookie's, or NULL */
+    bool token_from_cookie; /* a browser session: state-changing requests need csrf */
+    const char *csrf;   /* the X-CSRF-Token header, or NULL */
     const char *client_cert_cn; /* CN of a verified HTTPS client certificate, or NULL */
 };
 
@@ -31,6 +33,7 @@ struct api_response {
     char *body;      /* malloc'ed JSON text; wiped and freed by the sender */
     size_t body_len;
     const char *content_type; /* a static string; NULL: JSON */
+    char set_cookie[192];     /* a Set-Cookie header value, or empty */
 };
 
 void api_handle(struct mns_vault *vault, const struct api_request *req, struct api_response *resp);

@@ -58,6 +58,7 @@ struct mns_actor {
                                 * nothing but enrolment is allowed */
     bool role_pending;         /* the role awaits another person's approval
                                 * (separation of duties): role is NONE till then */
+    bool program;              /* authenticated by a program token (mnt_...), not a login */
     char client[64];   /* "unix", "127.0.0.1", ... */
 };
 
@@ -248,6 +249,19 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
  * role's network or hours rule not met: MNS_ERR_DENIED (audited). */
 mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const char *client,
                                struct mns_actor *actor) MNS_WUR;
+/*
+ * Program tokens: a user makes a long-lived bearer token ("mnt_" + 64 hex,
+ * shown once, only its hash kept) for a program such as payroll software.
+ * It acts as the user, under the same role, network, hour and client
+ * certificate rules, with no idle timeout, until it expires (1..365 days) or
+ * is revoked. Only a login session makes or revokes tokens; resetting or
+ * changing the password revokes them all.
+ */
+mns_err mns_vault_token_create(struct mns_vault *v, const struct mns_actor *actor, const char *name, unsigned days,
+                               json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_token_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
+                             mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_token_revoke(struct mns_vault *v, const struct mns_actor *actor, int64_t id, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, const char *token) MNS_WUR;
 /* Changes the actor's password and ends every session of the user (the
  * caller logs in again). The only act a user with a one-time password may do. */

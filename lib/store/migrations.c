@@ -471,6 +471,18 @@ const struct mns_migration mns_migrations[] = {
      "  decided_at INTEGER\n"
      ");\n"
      "ALTER TABLE tenants ADD COLUMN export_approval INTEGER NOT NULL DEFAULT 0;\n"},
+    {16, "program tokens",
+     /* long-lived bearer tokens a user makes for a program (payroll
+     * software): only their SHA-256 is kept; no idle timeout, an expiry */
+     "CREATE TABLE api_tokens (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+     "  name TEXT NOT NULL,\n"
+     "  token_hash BLOB NOT NULL UNIQUE,\n"
+     "  created_at INTEGER NOT NULL,\n"
+     "  expires_at INTEGER NOT NULL,\n"
+     "  last_used INTEGER\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

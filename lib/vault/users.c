@@ -843,6 +843,8 @@ static mns_err user_reset(struct mns_vault *v, const struct mns_actor *actor, co
     }
     if (err == MNS_OK)
         err = run1(v, "DELETE FROM sessions WHERE user_id = ?", u.id, -1);
+    if (err == MNS_OK)
+        err = run1(v, "DELETE FROM api_tokens WHERE user_id = ?", u.id, -1);
 out:
     err = act_end(&a, err);
     vault_unlock(v);
@@ -886,18 +888,24 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
     mns_err err;
 
     mns_actor_anonymous(actor, client);
-    if (token == NULL || strlen(token) != MNS_TOKEN_LEN || strncmp(token, "mns_", 4) != 0)
+    if (token == NULL || strlen(token) != MNS_TOKEN_LEN || (strncmp(token, "mns_", 4) != 0 && strncmp(token, "mnt_", 4) != 0))
         return MNS_ERR_AUTH;
+    bool program = token[2] == 't';
     if ((err = token_hash(hash, token)) != MNS_OK)
         return err;
     vault_lock(v);
     int64_t now = mns_now_ms();
+    /* a program token has no idle time: its "last seen" is now */
     if ((err = mns_store_prepare(v->store, &s,
-                                 "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change, "
-                                 "u.totp_enabled, u.role_pending "
-                                 "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")) != MNS_OK)
+                                 program ? "SELECT u.id, u.name, u.role, u.disabled, ?2, t.expires_at, u.must_change, "
+                                           "u.totp_enabled, u.role_pending "
+                                           "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"
+                                         : "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change, "
+                                           "u.totp_enabled, u.role_pending "
+                                           "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 "
+                                           "AND ?2 = ?2")) != MNS_OK)
         goto out;
-    if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK)
+    if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, now)) == MNS_OK)
         err = mns_stmt_step(s, &row);
     bool live = false;
     int64_t last_seen = 0;
@@ -913,6 +921,7 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
             actor->must_change_password = mns_stmt_int64(s, 6) != 0;
             actor->totp_enabled = mns_stmt_int64(s, 7) != 0;
             actor->must_enroll_mfa = (v->require_mfa_roles & actor->role) != 0 && !actor->totp_enabled;
+            actor->program = program;
         }
     }
     mns_stmt_reset(s);
@@ -920,6 +929,10 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
         goto out;
     if (!row) {
         err = MNS_ERR_AUTH;
+        goto out;
+    }
+    if (!live && program) {
+        err = MNS_ERR_AUTH; /* an expired program token stays listed until revoked */
         goto out;
     }
     if (!live) {
@@ -950,8 +963,16 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
             goto out;
         }
     }
-    /* idle time is tracked to the minute, to spare a write per request */
-    if (now - last_seen > 60000 &&
+    /* idle time is tracked to the minute, to spare a write per request;
+     * a program token's last use is recorded the same way */
+    if (program && mns_store_prepare(v->store, &s,
+                                     "UPDATE api_tokens SET last_used = ?1 WHERE token_hash = ?2 AND "
+                                     "(last_used IS NULL OR last_used < ?1 - 60000)") == MNS_OK) {
+        if (mns_stmt_bind_int64(s, 1, now) == MNS_OK && mns_stmt_bind_blob(s, 2, hash, sizeof(hash)) == MNS_OK)
+            ignore_err(mns_stmt_run(s));
+        mns_stmt_reset(s);
+    }
+    if (!program && now - last_seen > 60000 &&
         mns_store_prepare(v->store, &s, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?") == MNS_OK) {
         if (mns_stmt_bind_int64(s, 1, now) == MNS_OK && mns_stmt_bind_blob(s, 2, hash, sizeof(hash)) == MNS_OK)
             ignore_err(mns_stmt_run(s));
@@ -1084,12 +1105,15 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
         }
         if (err == MNS_OK && !u.must_change)
             err = remember_password(v, &u, now); /* a one-time password is not worth keeping */
-        /* whoever knew the old password may hold a session: all of them end */
+        /* whoever knew the old password may hold a session or have made a
+         * program token: all of them end */
         if (err == MNS_OK && (err = mns_store_prepare(v->store, &s, "DELETE FROM sessions WHERE user_id = ?")) == MNS_OK) {
             if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK)
                 err = mns_stmt_run(s);
             mns_stmt_reset(s);
         }
+        if (err == MNS_OK)
+            err = run1(v, "DELETE FROM api_tokens WHERE user_id = ?", actor->user_id, -1);
     }
     err = act_end(&a, err == MNS_ERR_AUTH ? MNS_ERR_DENIED : err);
     vault_unlock(v);
@@ -1562,4 +1586,129 @@ mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor,
         mns_stmt_reset(s);
     }
     return act_end_list(&a, err, "requests", list, result);
+}
+
+/* ---- program tokens ------------------------------------------------------ */
+
+static mns_err token_session_only(const struct mns_actor *actor, mns_errmsg *em)
+{
+    if (actor == NULL || actor->user_id == 0)
+        return mns_fail(em, MNS_ERR_AUTH, "login required / ログインが必要です");
+    if (actor->program)
+        return mns_fail(em, MNS_ERR_DENIED, "a program token cannot make or revoke tokens: log in / "
+                        "プログラム用トークンではトークンを作成・失効できません");
+    if (actor->must_change_password || actor->must_enroll_mfa || actor->role_pending || actor->role == MNS_ROLE_NONE)
+        return mns_fail(em, MNS_ERR_DENIED, "your account is not ready for program tokens / "
+                        "このアカウントではまだトークンを作成できません");
+    return MNS_OK;
+}
+
+mns_err mns_vault_token_create(struct mns_vault *v, const struct mns_actor *actor, const char *name, unsigned days,
+                               json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    uint8_t raw[32], hash[MNS_HASH_LEN];
+    char hex[65], token[MNS_TOKEN_LEN + 1];
+    int64_t id = 0, now = mns_now_ms(), expires = 0;
+    mns_err err;
+
+    *result = NULL;
+    vault_lock(v);
+    act_init(&a, v, actor, "token.create");
+    if ((err = token_session_only(actor, em)) != MNS_OK)
+        goto out;
+    if (!vault_valid_text(name, 64)) {
+        err = mns_fail(em, MNS_ERR_INVALID, "name: what the token is for, at most 64 bytes / 用途（64バイト以内）が必要です");
+        goto out;
+    }
+    if (days < 1 || days > 365) {
+        err = mns_fail(em, MNS_ERR_INVALID, "days: 1 to 365 / 1〜365日です");
+        goto out;
+    }
+    expires = now + (int64_t)days * 86400000;
+    if ((err = mns_random(raw, sizeof(raw))) != MNS_OK)
+        goto out;
+    mns_hex_encode(hex, raw, sizeof(raw));
+    snprintf(token, sizeof(token), "mnt_%s", hex);
+    if ((err = token_hash(hash, token)) != MNS_OK || (err = vault_new_id(v, &id)) != MNS_OK ||
+        (err = act_begin(&a)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)")) != MNS_OK)
+        goto out;
+    err = mns_stmt_bind_int64(s, 1, id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, actor->user_id);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 3, name, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 4, hash, sizeof(hash));
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 5, now);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 6, expires);
+    err = run_or_reset(s, err);
+    snprintf(a.subject, sizeof(a.subject), "token:%lld", (long long)id);
+    act_note(&a, "days=%u", days);
+out:
+    err = act_end(&a, err);
+    vault_unlock(v);
+    if (err == MNS_OK &&
+        (*result = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "name", name, "token", token, "expires_at",
+                             (json_int_t)expires)) == NULL)
+        err = MNS_ERR_NOMEM;
+    mns_wipe(raw, sizeof(raw));
+    mns_wipe(hex, sizeof(hex));
+    mns_wipe(token, sizeof(token));
+    return err;
+}
+
+mns_err mns_vault_token_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    bool row;
+    json_t *list = json_array();
+    mns_err err;
+
+    *result = NULL;
+    if (list == NULL)
+        return MNS_ERR_NOMEM;
+    vault_lock(v);
+    act_init(&a, v, actor, "token.list");
+    if ((err = token_session_only(actor, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT id, name, created_at, expires_at, last_used FROM api_tokens WHERE user_id = ? "
+                                 "ORDER BY id")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK)
+            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+                json_t *t = json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)mns_stmt_int64(s, 0), "name",
+                                      mns_stmt_text(s, 1), "created_at", (json_int_t)mns_stmt_int64(s, 2), "expires_at",
+                                      (json_int_t)mns_stmt_int64(s, 3), "expired", mns_stmt_int64(s, 3) <= mns_now_ms());
+                if (t != NULL && !mns_stmt_is_null(s, 4))
+                    json_object_set_new(t, "last_used", json_integer(mns_stmt_int64(s, 4)));
+                json_array_append_new(list, t);
+            }
+        mns_stmt_reset(s);
+    }
+    return act_end_list(&a, err, "tokens", list, result);
+}
+
+mns_err mns_vault_token_revoke(struct mns_vault *v, const struct mns_actor *actor, int64_t id, mns_errmsg *em)
+{
+    struct act a;
+    struct mns_stmt *s;
+    mns_err err;
+
+    vault_lock(v);
+    act_init(&a, v, actor, "token.revoke");
+    snprintf(a.subject, sizeof(a.subject), "token:%lld", (long long)id);
+    if ((err = token_session_only(actor, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+        (err = mns_store_prepare(v->store, &s, "DELETE FROM api_tokens WHERE id = ? AND user_id = ?")) == MNS_OK) {
+        err = mns_stmt_bind_int64(s, 1, id);
+        if (err == MNS_OK)
+            err = mns_stmt_bind_int64(s, 2, actor->user_id);
+        if (err == MNS_OK && (err = mns_stmt_run(s)) == MNS_OK && mns_stmt_changes(s) == 0)
+            err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such token of yours / このトークンはありません");
+        mns_stmt_reset(s);
+    }
+    err = act_end(&a, err);
+    vault_unlock(v);
+    return err;
 }
