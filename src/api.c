@@ -1569,6 +1569,20 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         h_persons_search(v, req, &actor, seg[1], resp);
         return;
     }
+    if (n == 4 && SEG(0, "tenants") && SEG(2, "persons") && IS("GET") && parse_id(seg[3], &id)) {
+        err = mns_vault_person_get(v, &actor, seg[1], id, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if (n == 5 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "dependents") && IS("POST") && parse_id(seg[3], &id)) {
+        json_t *b = body_object(req, resp);
+        if (b == NULL)
+            return;
+        err = mns_vault_dependent_add(v, &actor, seg[1], id, b, &res, &em);
+        json_decref(b);
+        respond_result(resp, err, res, &em, 201);
+        return;
+    }
     if (n == 4 && SEG(0, "tenants") && SEG(2, "persons") && IS("DELETE") && parse_id(seg[3], &id)) {
         h_delete(v, req, &actor, seg[1], id, resp);
         return;

@@ -174,6 +174,9 @@ static const char usage_text[] =
     "  export request TENANT ...the same... [--reason TEXT]   with tenant policy --export-approval on\n"
     "  export requests TENANT | approve|reject TENANT ID (officer) | TENANT --request ID | list TENANT\n"
     "  person list TENANT [--after ID] [--limit N]\n"
+    "  person show TENANT ID                      one person with dependents (numbers masked)\n"
+    "  person add-dependent TENANT ID --name N --relationship R [--kana K] [--birth-date D]\n"
+    "                                             (the number is asked for)\n"
     "  person find TENANT                         (the number is asked for)\n"
     "  person reveal TENANT ID --purpose P\n"
     "  person delete TENANT ID [--reason TEXT]    crypto-shred the person\n"
@@ -1268,6 +1271,31 @@ static int cmd_person(const struct cli *c, int argc, char **argv)
         }
         return call(c, "POST", path, json_pack("{s:o}", "persons", list), NULL);
     }
+    if (strcmp(verb, "show") == 0 && argc == 4 && strspn(argv[3], "0123456789") == strlen(argv[3])) {
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons/", argv[3]) != 0)
+            return 2;
+        return call(c, "GET", path, NULL, NULL);
+    }
+    if (strcmp(verb, "add-dependent") == 0 && argc >= 4 && strspn(argv[3], "0123456789") == strlen(argv[3])) {
+        const char *name = opt_value(argc, argv, 4, "--name"), *rel = opt_value(argc, argv, 4, "--relationship");
+        const char *kana = opt_value(argc, argv, 4, "--kana"), *birth = opt_value(argc, argv, 4, "--birth-date");
+        if (name == NULL || rel == NULL)
+            goto usage;
+        if (ask_number(number, sizeof(number)) != 0)
+            return 1;
+        json_t *d = json_pack("{s:s, s:s, s:s}", "name", name, "relationship", rel, "mynumber", number);
+        mns_wipe(number, sizeof(number));
+        if (kana != NULL)
+            json_object_set_new(d, "name_kana", json_string(kana));
+        if (birth != NULL)
+            json_object_set_new(d, "birth_date", json_string(birth));
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons/", argv[3]) != 0) {
+            json_decref(d);
+            return 2;
+        }
+        strncat(path, "/dependents", sizeof(path) - strlen(path) - 1);
+        return call(c, "POST", path, d, NULL);
+    }
     if (strcmp(verb, "find") == 0) {
         if (ask_number(number, sizeof(number)) != 0)
             return 1;
@@ -1296,7 +1324,7 @@ static int cmd_person(const struct cli *c, int argc, char **argv)
         return call(c, "POST", path, json_pack("{s:s}", "purpose", purpose), NULL);
     }
 usage:
-    fprintf(stderr, "usage: see `mnsafe --help` (person add|import|list|find|reveal|delete)\n");
+    fprintf(stderr, "usage: see `mnsafe --help` (person add|import|list|show|add-dependent|find|reveal|delete)\n");
     return 2;
 }
 

@@ -57,6 +57,8 @@ S = {
  ("GET","/tenants/{code}/persons"): ("persons","Persons, masked, paginated"),
  ("POST","/tenants/{code}/persons"): ("persons","Add persons (at most 10,000, all or nothing)"),
  ("POST","/tenants/{code}/persons/search"): ("persons","Find a person by number (blind index)"),
+ ("GET","/tenants/{code}/persons/{id}"): ("persons","One person with dependents, numbers masked"),
+ ("POST","/tenants/{code}/persons/{id}/dependents"): ("persons","Add a dependent to a stored person"),
  ("DELETE","/tenants/{code}/persons/{id}"): ("persons","Delete a person for good (crypto-shredding)"),
  ("POST","/tenants/{code}/persons/{id}/reveal"): ("persons","Reveal a number for a purpose it was collected for"),
  ("PUT","/tenants/{code}/persons/{id}/end"): ("retention","Record the end of need"),

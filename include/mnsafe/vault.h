@@ -586,6 +586,14 @@ mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *a
  * is stored. Duplicate numbers within the tenant are refused. result gets
  * {"created":[ids...]}. Clerk assigned to the tenant only. Audited per person.
  */
+/* One person in detail with its dependents, numbers masked as in lists
+ * (clerks, officers of the tenant). */
+mns_err mns_vault_person_get(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                             int64_t person_id, json_t **result, mns_errmsg *em) MNS_WUR;
+/* A dependent added to a stored person: {"name","relationship","mynumber",
+ * "name_kana"?,"birth_date"? (YYYY-MM-DD)}; sealed under the person's key. */
+mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                int64_t person_id, const json_t *dep, json_t **result, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
                              const char *tenant_code, json_t *persons, json_t **result,
                              mns_errmsg *em) MNS_WUR;

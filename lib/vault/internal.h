@@ -338,6 +338,16 @@ struct purpose_set {
 };
 mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *set);
 bool purpose_known(const struct purpose_set *set, const char *code);
+/* Role, tenant and seal checks of the reading acts; *tk set for clerks (they see
+ * the last four digits), NULL for others (lock held). */
+mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,
+                    unsigned roles, int64_t *tid, const struct tenant_keys **tk, mns_errmsg *em);
+/* The masked form of one number the actor may see (tk NULL: all stars). */
+mns_err masked_number(struct mns_vault *v, const struct tenant_keys *tk, const struct mns_actor *actor,
+                      int64_t person_id, const char *kind, int64_t id, const uint8_t *ct, size_t ctlen,
+                      char out[MNS_MYNUMBER_LEN + 1]);
+/* A person's purpose codes as a JSON list. */
+json_t *purposes_of(struct mns_vault *v, int64_t person_id);
 /* Runs s if err is MNS_OK, then resets it; the run's result or err. */
 mns_err run_or_reset(struct mns_stmt *s, mns_err err);
 /* Inserts one register entry (fields already checked; lock held, act begun). */

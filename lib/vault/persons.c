@@ -517,7 +517,7 @@ mns_err open_number(char out[MNS_MYNUMBER_LEN + 1], const uint8_t dk[MNS_KEY_LEN
 }
 
 /* The masked form an actor may see: assigned clerks the last four digits. */
-static mns_err masked_number(struct mns_vault *v, const struct tenant_keys *tk, const struct mns_actor *actor,
+mns_err masked_number(struct mns_vault *v, const struct tenant_keys *tk, const struct mns_actor *actor,
                              int64_t person_id, const char *kind, int64_t id, const uint8_t *ct, size_t ctlen,
                              char out[MNS_MYNUMBER_LEN + 1])
 {
@@ -537,7 +537,7 @@ static mns_err masked_number(struct mns_vault *v, const struct tenant_keys *tk, 
     return err;
 }
 
-static json_t *purposes_of(struct mns_vault *v, int64_t person_id)
+json_t *purposes_of(struct mns_vault *v, int64_t person_id)
 {
     struct mns_stmt *s;
     bool row;
@@ -552,7 +552,7 @@ static json_t *purposes_of(struct mns_vault *v, int64_t person_id)
     return list;
 }
 
-static mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,
+mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,
                            unsigned roles, int64_t *tid, const struct tenant_keys **tk, mns_errmsg *em)
 {
     mns_err err;

@@ -1,0 +1,103 @@
+/*
+ * test_vault_dependents.c: one person in detail, and dependents added to a
+ * stored person: masked as in lists (clerks the last four, officers none),
+ * revealed with the person for its purpose, refused when malformed or
+ * duplicated, and gone with the person's crypto-shredding.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_util.h"
+#include "vault_fixture.h"
+
+static mns_err add_dep(struct vf *f, const struct mns_actor *who, int64_t pid, const char *json, mns_errmsg *em)
+{
+    json_t *d = json_loads(json, 0, NULL), *res = NULL;
+    assert_non_null(d);
+    mns_err err = mns_vault_dependent_add(f->v, who, "acme", pid, d, &res, em);
+    json_decref(d);
+    json_decref(res);
+    return err;
+}
+
+static void test_add_show_reveal(void **state)
+{
+    struct vf *f = vf_new_world("deps");
+    char pnum[13], dnum[13], json[512], last4[13];
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    (void)state;
+    vf_number(pnum, 8100);
+    vf_number(dnum, 8101);
+    int64_t pid = vf_add_one(f, &f->clerk, "acme", vf_person("扶養 太郎", pnum, "dependent_deduction"));
+    snprintf(json, sizeof(json),
+             "{\"name\":\"扶養 花子\",\"relationship\":\"配偶者\",\"mynumber\":\"%s\",\"name_kana\":\"フヨウ ハナコ\","
+             "\"birth_date\":\"1990-02-28\"}", dnum);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_OK);
+    /* the clerk's detail: last four digits of both numbers, the dependent's fields */
+    assert_int_equal(mns_vault_person_get(f->v, &f->clerk, "acme", pid, &res, &em), MNS_OK);
+    snprintf(last4, sizeof(last4), "********%s", pnum + 8);
+    assert_string_equal(json_string_value(json_object_get(res, "mynumber_masked")), last4);
+    json_t *d = json_array_get(json_object_get(res, "dependents"), 0);
+    snprintf(last4, sizeof(last4), "********%s", dnum + 8);
+    assert_string_equal(json_string_value(json_object_get(d, "mynumber_masked")), last4);
+    assert_string_equal(json_string_value(json_object_get(d, "relationship")), "配偶者");
+    assert_string_equal(json_string_value(json_object_get(d, "birth_date")), "1990-02-28");
+    char *dump = json_dumps(res, 0);
+    assert_null(strstr(dump, pnum));
+    assert_null(strstr(dump, dnum));
+    free(dump);
+    json_decref(res);
+    /* the officer sees no digit */
+    assert_int_equal(mns_vault_person_get(f->v, &f->officer, "acme", pid, &res, &em), MNS_OK);
+    assert_string_equal(json_string_value(json_object_get(res, "mynumber_masked")), "************");
+    d = json_array_get(json_object_get(res, "dependents"), 0);
+    assert_string_equal(json_string_value(json_object_get(d, "mynumber_masked")), "************");
+    json_decref(res);
+    /* revealed with the person, for the person's purpose */
+    assert_int_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", pid, "dependent_deduction", &res, &em), MNS_OK);
+    d = json_array_get(json_object_get(res, "dependents"), 0);
+    assert_string_equal(json_string_value(json_object_get(d, "mynumber")), dnum);
+    json_decref(res);
+    /* refusals: each leaves the person as it was */
+    snprintf(json, sizeof(json), "{\"name\":\"x\",\"relationship\":\"子\",\"mynumber\":\"%s\"}", dnum);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_ERR_EXISTS);
+    snprintf(json, sizeof(json), "{\"name\":\"x\",\"relationship\":\"子\",\"mynumber\":\"%s\"}", pnum);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_ERR_INVALID);
+    assert_non_null(strstr(em.text, "person's own"));
+    char bad[13];
+    vf_number_bad(bad, 8102);
+    snprintf(json, sizeof(json), "{\"name\":\"x\",\"relationship\":\"子\",\"mynumber\":\"%s\"}", bad);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_ERR_CHECK_DIGIT);
+    assert_null(strstr(em.text, bad));
+    vf_number(dnum, 8103);
+    snprintf(json, sizeof(json), "{\"name\":\"x\",\"relationship\":\"子\",\"mynumber\":\"%s\",\"birth_date\":\"2023-02-29\"}", dnum);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_ERR_INVALID);
+    snprintf(json, sizeof(json), "{\"name\":\"x\",\"relationship\":\"子\",\"mynumber\":\"%s\",\"salary\":1}", dnum);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_ERR_INVALID);
+    snprintf(json, sizeof(json), "{\"name\":\"x\",\"relationship\":\"子\",\"mynumber\":\"%s\"}", dnum);
+    assert_int_equal(add_dep(f, &f->officer, pid, json, &em), MNS_ERR_DENIED);
+    assert_int_equal(add_dep(f, &f->clerk, pid + 1, json, &em), MNS_ERR_NOT_FOUND);
+    assert_int_equal(mns_vault_person_get(f->v, &f->clerk, "acme", pid, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "dependents")), 1);
+    json_decref(res);
+    /* the person's deletion takes the dependent with it */
+    assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", pid, NULL, &em), MNS_OK);
+    sqlite3 *db = vf_db_open(f, true);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents", 0, 0, 0), 0);
+    sqlite3_close(db);
+    assert_int_equal(mns_vault_person_get(f->v, &f->clerk, "acme", pid, &res, &em), MNS_ERR_NOT_FOUND);
+    vf_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_add_show_reveal)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
