@@ -210,6 +210,37 @@ static bool query_text(const char *query, const char *name, char *out, size_t si
     return true;
 }
 
+/* Query parameter as percent-decoded text ('+' is a space), e.g. a name in
+ * Japanese; false if malformed, too long, or holding control bytes. */
+static bool query_decoded(const char *query, const char *name, char *out, size_t size, const char **value)
+{
+    size_t nlen = strlen(name);
+    *value = NULL;
+    for (const char *p = query; p != NULL && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (strncmp(p, name, nlen) != 0 || p[nlen] != '=')
+            continue;
+        size_t o = 0;
+        for (const char *q = p + nlen + 1; *q && *q != '&'; q++) {
+            unsigned c = (unsigned char)*q;
+            if (c == '%') {
+                if (!isxdigit((unsigned char)q[1]) || !isxdigit((unsigned char)q[2]))
+                    return false;
+                char hex[3] = {q[1], q[2], 0};
+                c = (unsigned)strtoul(hex, NULL, 16);
+                q += 2;
+            } else if (c == '+') {
+                c = ' ';
+            }
+            if (c < 0x20 || c == 0x7f || o + 1 >= size)
+                return false;
+            out[o++] = (char)c;
+        }
+        out[o] = '\0';
+        *value = out;
+    }
+    return true;
+}
+
 static bool parse_id(const char *s, int64_t *id)
 {
     char *end;
@@ -1556,7 +1587,20 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     }
     if (n == 3 && SEG(0, "tenants") && SEG(2, "persons")) {
         if (IS("GET")) {
-            err = mns_vault_person_list(v, &actor, seg[1], after, (unsigned)(limit > 1000 ? 1000 : limit), &res, &em);
+            char kind[16], name[200];
+            const char *k = NULL, *nm = NULL;
+            if (!query_text(req->query, "kind", kind, sizeof(kind), &k) ||
+                !query_decoded(req->query, "name", name, sizeof(name), &nm) ||
+                (k != NULL && strcmp(k, "employee") != 0 && strcmp(k, "payee") != 0) ||
+                (nm != NULL && (nm[0] == '\0' || mns_text_contains_mynumber(nm, strlen(nm))))) {
+                mns_fail(&em, MNS_ERR_INVALID, "kind: employee or payee; name: a part of a name (never a number) / "
+                         "kind は employee か payee、name は氏名の一部です");
+                respond_error(resp, MNS_ERR_INVALID, &em);
+                return;
+            }
+            struct mns_person_filter filter = {k, nm};
+            err = mns_vault_person_list_ex(v, &actor, seg[1], after, (unsigned)(limit > 1000 ? 1000 : limit), &filter,
+                                           &res, &em);
             respond_result(resp, err, res, &em, 200);
             return;
         }

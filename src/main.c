@@ -3,6 +3,7 @@
  * its Unix socket; init, serve, audit verify and check-number work on their
  * own. Exit codes: 0 success, 1 failure, 2 usage.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -173,7 +174,7 @@ static const char usage_text[] =
     "                      register entry\n"
     "  export request TENANT ...the same... [--reason TEXT]   with tenant policy --export-approval on\n"
     "  export requests TENANT | approve|reject TENANT ID (officer) | TENANT --request ID | list TENANT\n"
-    "  person list TENANT [--after ID] [--limit N]\n"
+    "  person list TENANT [--after ID] [--limit N] [--kind employee|payee] [--name PART]\n"
     "  person show TENANT ID                      one person with dependents (numbers masked)\n"
     "  person add-dependent TENANT ID --name N --relationship R [--kana K] [--birth-date D]\n"
     "                                             (the number is asked for)\n"
@@ -1236,9 +1237,19 @@ static int cmd_person(const struct cli *c, int argc, char **argv)
         goto usage;
     const char *verb = argv[1], *tenant = argv[2];
     if (strcmp(verb, "list") == 0) {
-        char q[128] = "";
+        char q[900] = "";
         const char *after = opt_value(argc, argv, 3, "--after"), *limit = opt_value(argc, argv, 3, "--limit");
-        snprintf(q, sizeof(q), "?after=%s&limit=%s", after ? after : "0", limit ? limit : "100");
+        const char *kind = opt_value(argc, argv, 3, "--kind"), *name = opt_value(argc, argv, 3, "--name");
+        int qn = snprintf(q, sizeof(q), "?after=%s&limit=%s", after ? after : "0", limit ? limit : "100");
+        if (kind != NULL && strspn(kind, "abcdefghijklmnopqrstuvwxyz") == strlen(kind))
+            qn += snprintf(q + qn, sizeof(q) - (size_t)qn, "&kind=%s", kind);
+        if (name != NULL && strlen(name) < 200) {
+            /* percent-encoded: names are Japanese */
+            qn += snprintf(q + qn, sizeof(q) - (size_t)qn, "&name=");
+            for (const unsigned char *p = (const unsigned char *)name; *p && (size_t)qn + 4 < sizeof(q); p++)
+                qn += isalnum(*p) ? snprintf(q + qn, sizeof(q) - (size_t)qn, "%c", *p)
+                                  : snprintf(q + qn, sizeof(q) - (size_t)qn, "%%%02X", *p);
+        }
         if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons", q) != 0)
             return 2;
         return call(c, "GET", path, NULL, NULL);

@@ -601,6 +601,15 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
 mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor,
                               const char *tenant_code, int64_t after_id, unsigned limit,
                               json_t **result, mns_errmsg *em) MNS_WUR;
+/* The same, narrowed: kind "employee"/"payee", and a part of the name or
+ * its kana (NULL fields: no filter). */
+struct mns_person_filter {
+    const char *kind;
+    const char *name;
+};
+mns_err mns_vault_person_list_ex(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                 int64_t after_id, unsigned limit, const struct mns_person_filter *filter,
+                                 json_t **result, mns_errmsg *em) MNS_WUR;
 /* Exact lookup by number via the blind index (persons and dependents). */
 mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor,
                               const char *tenant_code, const char *number, json_t **result,

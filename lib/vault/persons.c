@@ -578,6 +578,15 @@ struct listed {
 mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                               int64_t after_id, unsigned limit, json_t **result, mns_errmsg *em)
 {
+    return mns_vault_person_list_ex(v, actor, tenant_code, after_id, limit, NULL, result, em);
+}
+
+mns_err mns_vault_person_list_ex(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                 int64_t after_id, unsigned limit, const struct mns_person_filter *filter,
+                                 json_t **result, mns_errmsg *em)
+{
+    const char *kind = filter != NULL ? filter->kind : NULL, *name = filter != NULL ? filter->name : NULL;
+    char like[256] = "";
     struct act a;
     const struct tenant_keys *tk = NULL;
     struct mns_stmt *s;
@@ -605,11 +614,27 @@ mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT p.id, p.kind, p.name, p.employee_code, p.number_ct, "
                                  "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id), p.name_kana, p.birth_date "
-                                 "FROM persons p WHERE p.tenant_id = ? AND p.id > ? AND (? & " FILE_OF_KIND_SQL ") != 0 "
-                                 "ORDER BY p.id LIMIT ?")) != MNS_OK)
+                                 "FROM persons p WHERE p.tenant_id = ?1 AND p.id > ?2 AND (?3 & " FILE_OF_KIND_SQL ") != 0 "
+                                 "AND (?5 IS NULL OR p.kind = ?5) "
+                                 "AND (?6 IS NULL OR p.name LIKE ?6 ESCAPE '\\' OR p.name_kana LIKE ?6 ESCAPE '\\') "
+                                 "ORDER BY p.id LIMIT ?4")) != MNS_OK)
         goto out;
+    if (name != NULL) {
+        /* a part of the name or its kana; LIKE's own characters taken literally */
+        size_t o = 0;
+        like[o++] = '%';
+        for (const char *p = name; *p && o + 3 < sizeof(like); p++) {
+            if (*p == '%' || *p == '_' || *p == '\\')
+                like[o++] = '\\';
+            like[o++] = *p;
+        }
+        like[o++] = '%';
+        like[o] = '\0';
+    }
     if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, after_id)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 3, a.files)) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, limit)) == MNS_OK) {
+        (err = mns_stmt_bind_int64(s, 3, a.files)) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, limit)) == MNS_OK &&
+        (err = kind ? mns_stmt_bind_text(s, 5, kind, -1) : mns_stmt_bind_null(s, 5)) == MNS_OK &&
+        (err = name ? mns_stmt_bind_text(s, 6, like, -1) : mns_stmt_bind_null(s, 6)) == MNS_OK) {
         /* rows are collected first: masking needs other statements */
         while (nrows < limit && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
             struct listed *r = &rows[nrows++];

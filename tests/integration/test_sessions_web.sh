@@ -63,6 +63,16 @@ check "revoked" "$MNSAFE" token revoke "$TID"
 expect_eq "then refused" 401 "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK" "$B/tenants/acme/persons")"
 TOK2=$("$MNSAFE" token create second | json_get 'j["token"]')
 expect_eq "a second token works" 200 "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK2" "$B/tenants/acme/persons")"
+# lists narrowed by a part of the name (percent-encoded Japanese) or by kind
+ENC=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("窓口"))')
+expect_eq "filter by a part of the name" 1 \
+  "$(curl -sk -H "Authorization: Bearer $TOK2" "$B/tenants/acme/persons?name=$ENC" | json_get 'len(j["persons"])')"
+expect_eq "no match" 0 \
+  "$(curl -sk -H "Authorization: Bearer $TOK2" "$B/tenants/acme/persons?name=%E7%84%A1" | json_get 'len(j["persons"])')"
+expect_eq "by kind" 0 "$(curl -sk -H "Authorization: Bearer $TOK2" "$B/tenants/acme/persons?kind=payee" | json_get 'len(j["persons"])')"
+expect_eq "a number is never a search term here" 400 \
+  "$(curl -sk -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK2" "$B/tenants/acme/persons?name=$NUM")"
+check_fails "nor reaches the log" grep -q "$NUM" "$DAEMON_LOG"
 NEWPW="${CLERK_PW}-Next2"
 check "the clerk changes the password" bash -c "printf '%s\n%s\n%s\n' '$CLERK_PW' '$NEWPW' '$NEWPW' | '$MNSAFE' passwd >/dev/null"
 expect_eq "which revokes the program tokens" 401 \

@@ -96,8 +96,48 @@ static void test_add_show_reveal(void **state)
     vf_free(f);
 }
 
+static size_t count_filtered(struct vf *f, const char *kind, const char *name)
+{
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    struct mns_person_filter filter = {kind, name};
+    mns_err err = mns_vault_person_list_ex(f->v, &f->clerk, "acme", 0, 100, &filter, &res, &em);
+    if (err != MNS_OK)
+        fail_msg("list: %s (%s)", mns_err_name(err), em.text);
+    size_t n = json_array_size(json_object_get(res, "persons"));
+    json_decref(res);
+    return n;
+}
+
+static void test_list_filters(void **state)
+{
+    struct vf *f = vf_new_world("filters");
+    char num[13];
+    (void)state;
+    static const struct {
+        const char *name, *kind;
+    } people[] = {{"山田 太郎", "employee"}, {"山田 花子", "payee"}, {"鈴木 100%", "employee"}, {"佐藤 一郎", "employee"}};
+    for (unsigned i = 0; i < 4; i++) {
+        vf_number(num, 8200 + i);
+        json_t *p = vf_person(people[i].name, num, "withholding_slip");
+        json_object_set_new(p, "kind", json_string(people[i].kind));
+        (void)vf_add_one(f, &f->clerk, "acme", p);
+    }
+    assert_int_equal(count_filtered(f, NULL, NULL), 4);
+    assert_int_equal(count_filtered(f, "payee", NULL), 1);
+    assert_int_equal(count_filtered(f, NULL, "山田"), 2);
+    assert_int_equal(count_filtered(f, "employee", "山田"), 1);
+    assert_int_equal(count_filtered(f, NULL, "花子"), 1);
+    /* LIKE's own characters are taken literally */
+    assert_int_equal(count_filtered(f, NULL, "100%"), 1);
+    assert_int_equal(count_filtered(f, NULL, "%"), 1);
+    assert_int_equal(count_filtered(f, NULL, "_"), 0);
+    assert_int_equal(count_filtered(f, NULL, "田中"), 0);
+    vf_free(f);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_add_show_reveal)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_add_show_reveal), cmocka_unit_test(test_list_filters)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
