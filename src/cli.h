@@ -48,9 +48,16 @@ int cmd_import(const struct cli *c, int argc, char **argv);
 int cmd_export(const struct cli *c, int argc, char **argv);
 
 /* config.c: serve --config FILE as options before the command line's
- * (which win); 0, or 2 after telling what is wrong and where (line). */
+ * (which win); 0, or 2 after telling what is wrong and where (line). The
+ * new vector lives in conf until config_release (also on failure: done). */
 struct option;
-int config_args(const char *path, const struct option *opts, int argc, char **argv, int *out_argc, char ***out_argv);
+struct config_file {
+    char *text, *flags;
+    char **argv;
+};
+int config_args(const char *path, const struct option *opts, int argc, char **argv, int *out_argc, char ***out_argv,
+                struct config_file *conf);
+void config_release(struct config_file *conf);
 
 /* check_number.c */
 int cmd_check_number(int argc, char **argv);

@@ -1480,7 +1480,42 @@ out:
     return rc;
 }
 
-static int cmd_serve(const struct cli *c, int argc, char **argv)
+static const struct option serve_opts[] = {{"dev", no_argument, NULL, 'd'},
+                                     {"listen", required_argument, NULL, 'l'},
+                                     {"no-https", no_argument, NULL, 'n'},
+                                     {"cert", required_argument, NULL, 'c'},
+                                     {"key", required_argument, NULL, 'k'},
+                                     {"threads", required_argument, NULL, 't'},
+                                     {"checkpoint-seconds", required_argument, NULL, 's'},
+                                     {"sessions", required_argument, NULL, 'S'},
+                                     {"lockout-failures", required_argument, NULL, 'F'},
+                                     {"lockout-seconds", required_argument, NULL, 'L'},
+                                     {"password-min-length", required_argument, NULL, 'P'},
+                                     {"password-classes", required_argument, NULL, 'C'},
+                                     {"password-history", required_argument, NULL, 'H'},
+                                     {"password-expiry-days", required_argument, NULL, 'E'},
+                                     {"password-blocklist", required_argument, NULL, 'B'},
+                                     {"allow-network", required_argument, NULL, 'N'},
+                                     {"allow-hours", required_argument, NULL, 'O'},
+                                     {"separation-of-duties", no_argument, NULL, 'D'},
+                                     {"require-mfa", required_argument, NULL, 'M'},
+                                     {"client-ca", required_argument, NULL, 'A'},
+                                     {"require-client-cert", required_argument, NULL, 'R'},
+                                     {"refuse-new-address", no_argument, NULL, 'W'},
+                                     {"refuse-new-device", no_argument, NULL, 'V'},
+                                     {"checksheet", required_argument, NULL, 'K'},
+                                     {"retention", required_argument, NULL, 'J'},
+                                     {"deletion-approval", no_argument, NULL, 'G'},
+                                     {"place", required_argument, NULL, 'Q'},
+                                     {"travel-minutes", required_argument, NULL, 'T'},
+                                     {"rate-limit", required_argument, NULL, 'r'},
+                                     {"rate-burst", required_argument, NULL, 'b'},
+                                     {"log-file", required_argument, NULL, 'f'},
+                                     {"data", required_argument, NULL, 'x'},
+                                     {"config", required_argument, NULL, 'g'},
+                                     {NULL, 0, NULL, 0}};
+
+static int serve_run(const struct cli *c, int argc, char **argv)
 {
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
@@ -1499,50 +1534,10 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
     const char *checksheet_path = getenv("MNSAFE_CHECKSHEET") ? getenv("MNSAFE_CHECKSHEET") : MNS_CHECKSHEET_DEFAULT;
     const char *retention_path = getenv("MNSAFE_RETENTION") ? getenv("MNSAFE_RETENTION") : MNS_RETENTION_DEFAULT;
     unsigned travel_minutes = 0;
-    static const struct option opts[] = {{"dev", no_argument, NULL, 'd'},
-                                         {"listen", required_argument, NULL, 'l'},
-                                         {"no-https", no_argument, NULL, 'n'},
-                                         {"cert", required_argument, NULL, 'c'},
-                                         {"key", required_argument, NULL, 'k'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"checkpoint-seconds", required_argument, NULL, 's'},
-                                         {"sessions", required_argument, NULL, 'S'},
-                                         {"lockout-failures", required_argument, NULL, 'F'},
-                                         {"lockout-seconds", required_argument, NULL, 'L'},
-                                         {"password-min-length", required_argument, NULL, 'P'},
-                                         {"password-classes", required_argument, NULL, 'C'},
-                                         {"password-history", required_argument, NULL, 'H'},
-                                         {"password-expiry-days", required_argument, NULL, 'E'},
-                                         {"password-blocklist", required_argument, NULL, 'B'},
-                                         {"allow-network", required_argument, NULL, 'N'},
-                                         {"allow-hours", required_argument, NULL, 'O'},
-                                         {"separation-of-duties", no_argument, NULL, 'D'},
-                                         {"require-mfa", required_argument, NULL, 'M'},
-                                         {"client-ca", required_argument, NULL, 'A'},
-                                         {"require-client-cert", required_argument, NULL, 'R'},
-                                         {"refuse-new-address", no_argument, NULL, 'W'},
-                                         {"refuse-new-device", no_argument, NULL, 'V'},
-                                         {"checksheet", required_argument, NULL, 'K'},
-                                         {"retention", required_argument, NULL, 'J'},
-                                         {"deletion-approval", no_argument, NULL, 'G'},
-                                         {"place", required_argument, NULL, 'Q'},
-                                         {"travel-minutes", required_argument, NULL, 'T'},
-                                         {"rate-limit", required_argument, NULL, 'r'},
-                                         {"rate-burst", required_argument, NULL, 'b'},
-                                         {"log-file", required_argument, NULL, 'f'},
-                                         {"data", required_argument, NULL, 'x'},
-                                         {"config", required_argument, NULL, 'g'},
-                                         {NULL, 0, NULL, 0}};
+
     int ch;
-    /* a config file's settings come first, so the command line overrides them */
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--config") == 0) {
-            if (config_args(argv[i + 1], opts, argc, argv, &argc, &argv) != 0)
-                return 2;
-            break;
-        }
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "", serve_opts, NULL)) != -1) {
         switch (ch) {
         case 'd': dev = true; break;
         case 'l': listen = optarg; break;
@@ -1776,6 +1771,24 @@ static int cmd_serve(const struct cli *c, int argc, char **argv)
 }
 
 /* ---- main ----------------------------------------------------------------- */
+
+
+/* serve: a config file's settings come first, so the command line overrides them */
+static int cmd_serve(const struct cli *c, int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0) {
+            struct config_file conf;
+            int nargc = 0;
+            char **nargv = NULL;
+            if (config_args(argv[i + 1], serve_opts, argc, argv, &nargc, &nargv, &conf) != 0)
+                return 2;
+            int rc = serve_run(c, nargc, nargv);
+            config_release(&conf);
+            return rc;
+        }
+    return serve_run(c, argc, argv);
+}
 
 int main(int argc, char **argv)
 {
