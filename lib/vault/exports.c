@@ -633,7 +633,7 @@ mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *a
             while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
                 json_t *spec = json_loads(mns_stmt_text(s, 1), 0, NULL);
                 json_array_append_new(list, json_pack("{s:I, s:o, s:s?, s:s, s:I, s:s, s:s?}", "request_id",
-                                                      (json_int_t)mns_stmt_int64(s, 0), spec ? spec : json_null(),
+                                                      (json_int_t)mns_stmt_int64(s, 0), "spec", spec ? spec : json_null(),
                                                       "reason", mns_stmt_text(s, 2), "requested_by", mns_stmt_text(s, 3),
                                                       "requested_at", (json_int_t)mns_stmt_int64(s, 4), "status",
                                                       mns_stmt_text(s, 5), "decided_by", mns_stmt_text(s, 6)));
