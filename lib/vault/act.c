@@ -394,3 +394,13 @@ mns_err require_file(const struct act *a, const char *kind, mns_errmsg *em)
                     "この事業者の%sファイルの担当ではありません", f == MNS_FILE_PAYEES ? "payees" : "employees",
                     f == MNS_FILE_PAYEES ? "支払先" : "従業員");
 }
+
+mns_err tenant_act_begin(struct act *a, const struct mns_actor *actor, unsigned roles, const char *tenant_code,
+                         int64_t *tid, mns_errmsg *em)
+{
+    mns_err err;
+    if ((err = require_role(actor, roles, em)) != MNS_OK ||
+        (err = resolve_tenant(a->v, a, actor, tenant_code, tid, em)) != MNS_OK)
+        return err;
+    return act_begin(a);
+}

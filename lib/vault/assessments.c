@@ -446,8 +446,7 @@ mns_err mns_vault_assessment_list(struct mns_vault *v, const struct mns_actor *a
         return MNS_ERR_NOMEM;
     vault_lock(v);
     act_init(&a, v, actor, "assessment.list");
-    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, em)) == MNS_OK &&
-        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK)
+    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, tenant_code, &tid, em)) == MNS_OK)
         err = list_assessments(v, tid, false, list);
     return act_end_list(&a, err, "assessments", list, result);
 }

@@ -624,8 +624,7 @@ mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *a
         return MNS_ERR_NOMEM;
     vault_lock(v);
     act_init(&a, v, actor, "export.requests");
-    if ((err = require_role(actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
-        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code, &tid, em)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s,
                                  "SELECT id, spec, reason, requested_by, requested_at, status, decided_by, decided_at "
                                  "FROM export_requests WHERE tenant_id = ? ORDER BY id DESC LIMIT 200")) == MNS_OK) {
@@ -902,8 +901,7 @@ mns_err mns_vault_export_list(struct mns_vault *v, const struct mns_actor *actor
         return MNS_ERR_NOMEM;
     vault_lock(v);
     act_init(&a, v, actor, "export.list");
-    if ((err = require_role(actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
-        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code, &tid, em)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s,
                                  "SELECT id, created_by, created_at, purpose_code, recipient, fields, encoding, protection, "
                                  "persons, dependents, sha256, takeout_id, request_id FROM exports WHERE tenant_id = ? "

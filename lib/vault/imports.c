@@ -1278,8 +1278,7 @@ mns_err mns_vault_import_list(struct mns_vault *v, const struct mns_actor *actor
         return MNS_ERR_NOMEM;
     vault_lock(v);
     act_init(&a, v, actor, "import.list");
-    if ((err = require_role(actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
-        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code, &tid, em)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s, "SELECT id FROM imports WHERE tenant_id = ? ORDER BY id DESC LIMIT 100")) ==
             MNS_OK) {
         if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)

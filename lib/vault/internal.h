@@ -212,6 +212,10 @@ mns_err require_role(const struct mns_actor *actor, unsigned roles, mns_errmsg *
  * assigned. The tenant's id goes into the act (if any) even when refused. */
 mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *code,
                        int64_t *tenant_id, mns_errmsg *em);
+/* The usual start of an act on a tenant: the role, the tenant (assigned,
+ * for clerks and officers; *tid set), then act_begin. Lock held. */
+mns_err tenant_act_begin(struct act *a, const struct mns_actor *actor, unsigned roles, const char *tenant_code,
+                         int64_t *tid, mns_errmsg *em);
 /* Runs the audit verifier on the live store (lock held): MNS_OK intact,
  * MNS_ERR_TAMPERED with report filled, or why it could not check. */
 struct mns_audit_report;

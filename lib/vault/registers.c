@@ -403,8 +403,7 @@ mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *act
     act_init(&a, v, actor, "register.list");
     if (r == NULL)
         err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such register / 記録簿が見つかりません");
-    else if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
-             (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK)
+    else if ((err = tenant_act_begin(&a, actor, MNS_ROLE_OFFICER | MNS_ROLE_CLERK | MNS_ROLE_AUDITOR, tenant_code, &tid, em)) == MNS_OK)
         err = read_entries(v, tid, r->code, list);
     /* a take-out not back, or not erased, is open; past its day, overdue */
     if (err == MNS_OK && strcmp(r->code, "takeouts") == 0)

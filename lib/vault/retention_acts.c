@@ -785,8 +785,7 @@ mns_err mns_vault_deletion_requests(struct mns_vault *v, const struct mns_actor 
         return MNS_ERR_NOMEM;
     vault_lock(v);
     act_init(&a, v, actor, "person.delete_requests");
-    if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_CLERK, em)) == MNS_OK &&
-        (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK &&
+    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_OFFICER | MNS_ROLE_CLERK, tenant_code, &tid, em)) == MNS_OK &&
         (err = mns_store_prepare(v->store, &s,
                                  "SELECT id, person_id, reason, requested_by, requested_at, status, decided_by FROM "
                                  "deletion_requests WHERE tenant_id = ? ORDER BY id DESC LIMIT 1000")) == MNS_OK) {
