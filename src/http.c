@@ -31,6 +31,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 #include <event2/util.h>
 #include <openssl/ssl.h>
@@ -78,6 +79,9 @@ struct server {
     SSL_CTX *ssl_ctx;
     unsigned rate_per_s, rate_burst; /* per network client; 0: no limit */
     bool draining;                   /* SIGTERM: no new requests; exit once the last answer is sent */
+    unsigned tls_conns, max_conns;   /* open HTTPS connections, and the cap (0: none) */
+    struct evconnlistener *tls_listener;
+    bool accept_paused;
     unsigned in_flight;              /* requests enqueued and not yet answered (loop thread only) */
     struct event *sig_hup, *drain_ev;
     double drain_deadline;
@@ -427,7 +431,16 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     if (!lc->is_unix) {
         struct bufferevent *bev = evhttp_connection_get_bufferevent(j->conn);
-        ignore_bool(tls_peer_cn(bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL, j->cert_cn, sizeof(j->cert_cn)));
+        SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+        if (ssl == NULL) {
+            /* the TLS setup failed and libevent fell back to plain HTTP: the
+             * API is never served in clear; an empty 400 and the connection closes */
+            job_free(j);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+            evhttp_send_reply(req, 400, "Bad Request", NULL);
+            return;
+        }
+        ignore_bool(tls_peer_cn(ssl, j->cert_cn, sizeof(j->cert_cn)));
     }
     const char *auth = evhttp_find_header(in, "Authorization");
     if (auth != NULL && strncmp(auth, "Bearer ", 7) == 0) {
@@ -497,12 +510,45 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         free(j);
 }
 
+/*
+ * Open HTTPS connections are counted through the SSL objects: each carries
+ * the server in its ex_data, and OpenSSL calls conn_gone when libevent frees
+ * it with the connection. At max_conns the listener stops accepting (the
+ * kernel's backlog holds the rest) until one closes; the Unix socket is not
+ * limited. Loop thread only.
+ */
+static int conn_ex_index = -1;
+
+static void conn_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+    (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
+    struct server *srv = ptr;
+    if (srv == NULL)
+        return;
+    if (srv->tls_conns > 0)
+        srv->tls_conns--;
+    if (srv->accept_paused && srv->tls_conns < srv->max_conns && srv->tls_listener != NULL) {
+        evconnlistener_enable(srv->tls_listener);
+        srv->accept_paused = false;
+    }
+}
+
 static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
 {
     struct server *srv = arg;
     SSL *ssl = SSL_new(srv->ssl_ctx);
+    /* NULL would make libevent speak plain HTTP on this socket: on_request
+     * refuses any request that did not come over TLS */
     if (ssl == NULL)
         return NULL;
+    if (conn_ex_index >= 0 && SSL_set_ex_data(ssl, conn_ex_index, srv) == 1) {
+        srv->tls_conns++;
+        if (srv->max_conns > 0 && srv->tls_conns >= srv->max_conns && srv->tls_listener != NULL && !srv->accept_paused) {
+            evconnlistener_disable(srv->tls_listener);
+            srv->accept_paused = true;
+            log_line("warning", "connection limit reached: not accepting", "\"open\":%u", srv->tls_conns);
+        }
+    }
     return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
@@ -607,6 +653,9 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
     memset(&srv, 0, sizeof(srv));
     srv.vault = vault;
     srv.rate_per_s = cfg->rate_per_s;
+    srv.max_conns = cfg->max_connections;
+    if (conn_ex_index < 0)
+        conn_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_gone);
     srv.rate_burst = cfg->rate_burst ? cfg->rate_burst : 2 * cfg->rate_per_s;
     if (srv.rate_per_s > 0 && (srv.rates = calloc(RATE_SLOTS, sizeof(*srv.rates))) == NULL) {
         log_line("error", "out of memory", NULL);
@@ -660,6 +709,7 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
                      cfg->listen_port);
             goto out;
         }
+        srv.tls_listener = evhttp_bound_socket_get_listener(bound);
         /* without TCP_NODELAY small replies wait ~40 ms for delayed ACKs */
         int one = 1;
         setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -690,6 +740,7 @@ out:
      * which still point at the jobs; then the unsent replies are dropped */
     if (http_unix != NULL)
         evhttp_free(http_unix);
+    srv.tls_listener = NULL; /* freed with http_tls before its connections: conn_gone must not touch it */
     if (http_tls != NULL)
         evhttp_free(http_tls);
     while (srv.done_head != NULL) {

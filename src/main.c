@@ -46,13 +46,15 @@ static const char usage_text[] =
     "        [--refuse-new-address] [--refuse-new-device]\n"
     "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N] [--checksheet FILE]\n"
     "        [--retention FILE] [--deletion-approval] [--rate-limit N] [--rate-burst N]\n"
-    "        [--log-file FILE] [--data DIR] [--config FILE]\n"
+    "        [--log-file FILE] [--data DIR] [--config FILE] [--max-connections N]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
     "                                             ends the first (end, default) or is refused;\n"
     "                                             each network client gets N requests/s\n"
     "                                             (1000; 0: no limit), bursts of 2N, then 429;\n"
+    "                                             at most --max-connections HTTPS connections\n"
+    "                                             at once (512);\n"
     "                                             --config: the same settings as key = value\n"
     "                                             lines (docs/configuration.md); SIGHUP reopens\n"
     "                                             --log-file; SIGTERM answers what was accepted\n"
@@ -1510,6 +1512,7 @@ static const struct option serve_opts[] = {{"dev", no_argument, NULL, 'd'},
                                      {"travel-minutes", required_argument, NULL, 'T'},
                                      {"rate-limit", required_argument, NULL, 'r'},
                                      {"rate-burst", required_argument, NULL, 'b'},
+                                     {"max-connections", required_argument, NULL, 'm'},
                                      {"log-file", required_argument, NULL, 'f'},
                                      {"data", required_argument, NULL, 'x'},
                                      {"config", required_argument, NULL, 'g'},
@@ -1520,7 +1523,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
-    unsigned rate_limit = 1000, rate_burst = 0;
+    unsigned rate_limit = 1000, rate_burst = 0, max_connections = 512;
     const char *log_file = NULL, *data_dir = NULL;
     bool sessions_refuse = false, separation = false;
     unsigned require_mfa = 0, require_cert = 0;
@@ -1557,6 +1560,10 @@ static int serve_run(const struct cli *c, int argc, char **argv)
             break;
         case 'b':
             if (!flag_number("rate-burst", optarg, 10000000, &rate_burst))
+                return 2;
+            break;
+        case 'm':
+            if (!flag_number("max-connections", optarg, 100000, &max_connections))
                 return 2;
             break;
         case 's':
@@ -1742,7 +1749,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
     struct server_config sc = {
         .data_dir = c->data_dir, .socket_path = c->socket_path, .listen_host = https ? host : NULL,
         .listen_port = port, .cert_file = cert ? cert : certbuf, .key_file = key ? key : keybuf, .threads = threads,
-        .rate_per_s = rate_limit, .rate_burst = rate_burst,
+        .rate_per_s = rate_limit, .rate_burst = rate_burst, .max_connections = max_connections,
         .checkpoint_seconds = checkpoint_seconds, .client_ca = client_ca,
     };
     printf("mnsafe is running%s / mnsafe を起動しました\n", dev ? " (DEV MODE: demo data, auto-unsealed)" : "");

@@ -77,6 +77,7 @@ struct server_config {
     const char *client_ca;       /* CA file: HTTPS clients may present certificates it signed */
     unsigned rate_per_s;         /* requests per second per network client; 0: no limit */
     unsigned rate_burst;         /* bucket size; 0: twice rate_per_s */
+    unsigned max_connections;    /* open HTTPS connections; 0: no cap */
 };
 
 /* Runs the event loop until SIGINT/SIGTERM. Returns a process exit code. */

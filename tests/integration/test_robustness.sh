@@ -111,4 +111,37 @@ unix_codes=$(for i in $(seq 12); do api GET /api/v1/health; echo; done | sort -u
 expect_eq "the owner-only socket is not limited" "200 " "$unix_codes"
 sleep 1.1
 expect_eq "the bucket refills" 200 "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$HTTPS_PORT/api/v1/health")"
+stop_daemon
+
+# the cap on open HTTPS connections: at the cap the listener stops accepting
+# (clients wait in the kernel's backlog); the Unix socket still answers; a
+# closed connection lets the next one in
+check "serve with at most 5 HTTPS connections" start_daemon --dev --max-connections 5
+python3 - "$HTTPS_PORT" "$MNSAFE_DATA/mnsafe.sock" >"$T_WORK/cap.out" 2>&1 <<'PY'
+import socket, ssl, subprocess, sys, time
+port, sock = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+def tls(timeout):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    return ctx.wrap_socket(s, server_hostname="localhost")
+held = [tls(5) for _ in range(5)]          # five idle TLS connections
+time.sleep(0.3)
+try:
+    extra = tls(1.5)                       # the sixth: its handshake waits
+    extra.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    print("BAD a sixth connection was served:", extra.recv(100))
+except (socket.timeout, ssl.SSLError, OSError) as e:
+    print("ok the sixth connection waits:", type(e).__name__)
+r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", sock,
+                    "http://localhost/api/v1/health"], capture_output=True, text=True)
+print(("ok" if r.stdout == "200" else "BAD"), "the Unix socket answers meanwhile:", r.stdout)
+held.pop().close()
+time.sleep(0.3)
+s = tls(5)
+s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+print(("ok" if s.recv(100).startswith(b"HTTP/1.1 200") else "BAD"), "after one closed, a new connection is served")
+PY
+cat "$T_WORK/cap.out"
+expect_eq "the connection cap holds and lets go" "0 3" "$(grep -c '^BAD' "$T_WORK/cap.out") $(grep -c '^ok' "$T_WORK/cap.out")"
+check "and says so in the log" grep -q '"connection limit reached' "$DAEMON_LOG"
 finish
