@@ -1618,6 +1618,31 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         respond_result(resp, err, res, &em, 200);
         return;
     }
+    if (n == 6 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "dependents") && IS("DELETE") && parse_id(seg[3], &id)) {
+        int64_t did = 0;
+        const char *reason = NULL;
+        json_t *b = NULL;
+        if (!parse_id(seg[5], &did)) {
+            mns_fail(&em, MNS_ERR_NOT_FOUND, "no such dependent / 扶養親族が見つかりません");
+            respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+            return;
+        }
+        if (req->body_len > 0) {
+            static const char *const fields[] = {"reason"};
+            if ((b = body_object(req, resp)) == NULL)
+                return;
+            if (!only_fields(b, fields, 1, resp)) {
+                json_decref(b);
+                return;
+            }
+            reason = str_field(b, "reason");
+        }
+        err = mns_vault_dependent_delete(v, &actor, seg[1], id, did, reason, &em);
+        json_decref(b);
+        respond_result(resp, err, json_pack("{s:I, s:I, s:b}", "person", (json_int_t)id, "dependent", (json_int_t)did,
+                                            "deleted", 1), &em, 200);
+        return;
+    }
     if (n == 5 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "dependents") && IS("POST") && parse_id(seg[3], &id)) {
         json_t *b = body_object(req, resp);
         if (b == NULL)

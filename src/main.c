@@ -180,6 +180,7 @@ static const char usage_text[] =
     "  person show TENANT ID                      one person with dependents (numbers masked)\n"
     "  person add-dependent TENANT ID --name N --relationship R [--kana K] [--birth-date D]\n"
     "                                             (the number is asked for)\n"
+    "  person remove-dependent TENANT ID DEPENDENT_ID [--reason TEXT]   no longer a dependent\n"
     "  person find TENANT                         (the number is asked for)\n"
     "  person reveal TENANT ID --purpose P\n"
     "  person delete TENANT ID [--reason TEXT]    crypto-shred the person\n"
@@ -1288,6 +1289,16 @@ static int cmd_person(const struct cli *c, int argc, char **argv)
         if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons/", argv[3]) != 0)
             return 2;
         return call(c, "GET", path, NULL, NULL);
+    }
+    if (strcmp(verb, "remove-dependent") == 0 && argc >= 5 && strspn(argv[3], "0123456789") == strlen(argv[3]) &&
+        strspn(argv[4], "0123456789") == strlen(argv[4])) {
+        const char *reason = opt_value(argc, argv, 5, "--reason");
+        char tail[64];
+        snprintf(tail, sizeof(tail), "/dependents/%s", argv[4]);
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", tenant, "/persons/", argv[3]) != 0)
+            return 2;
+        strncat(path, tail, sizeof(path) - strlen(path) - 1);
+        return call(c, "DELETE", path, reason ? json_pack("{s:s}", "reason", reason) : NULL, NULL);
     }
     if (strcmp(verb, "add-dependent") == 0 && argc >= 4 && strspn(argv[3], "0123456789") == strlen(argv[3])) {
         const char *name = opt_value(argc, argv, 4, "--name"), *rel = opt_value(argc, argv, 4, "--relationship");

@@ -68,6 +68,7 @@ const struct api_route api_routes[] = {
     {"GET", "/tenants/{code}/persons/{id}"},
     {"DELETE", "/tenants/{code}/persons/{id}"},
     {"POST", "/tenants/{code}/persons/{id}/dependents"},
+    {"DELETE", "/tenants/{code}/persons/{id}/dependents/{dependent}"},
     {"POST", "/tenants/{code}/persons/{id}/reveal"},
     {"PUT", "/tenants/{code}/persons/{id}/end"},
     {"DELETE", "/tenants/{code}/persons/{id}/end"},

@@ -59,6 +59,7 @@ S = {
  ("POST","/tenants/{code}/persons/search"): ("persons","Find a person by number (blind index)"),
  ("GET","/tenants/{code}/persons/{id}"): ("persons","One person with dependents, numbers masked"),
  ("POST","/tenants/{code}/persons/{id}/dependents"): ("persons","Add a dependent to a stored person"),
+ ("DELETE","/tenants/{code}/persons/{id}/dependents/{dependent}"): ("persons","Delete one dependent (journaled, in the disposal register)"),
  ("DELETE","/tenants/{code}/persons/{id}"): ("persons","Delete a person for good (crypto-shredding)"),
  ("POST","/tenants/{code}/persons/{id}/reveal"): ("persons","Reveal a number for a purpose it was collected for"),
  ("PUT","/tenants/{code}/persons/{id}/end"): ("retention","Record the end of need"),

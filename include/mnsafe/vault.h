@@ -594,6 +594,11 @@ mns_err mns_vault_person_get(struct mns_vault *v, const struct mns_actor *actor,
  * "name_kana"?,"birth_date"? (YYYY-MM-DD)}; sealed under the person's key. */
 mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                 int64_t person_id, const json_t *dep, json_t **result, mns_errmsg *em) MNS_WUR;
+/* Deletes one dependent (no longer a dependent): the row removed with secure
+ * delete, journaled so a restore does not bring it back, and written in the
+ * disposal register. Refused under a legal hold on the person. Clerks. */
+mns_err mns_vault_dependent_delete(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   int64_t person_id, int64_t dependent_id, const char *reason, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
                              const char *tenant_code, json_t *persons, json_t **result,
                              mns_errmsg *em) MNS_WUR;

@@ -483,6 +483,17 @@ const struct mns_migration mns_migrations[] = {
      "  expires_at INTEGER NOT NULL,\n"
      "  last_used INTEGER\n"
      ");\n"},
+    {17, "dependent deletions",
+     /* the deletion journal for single dependents: replayed on restore like
+      * the persons' journal, so a dependent deleted stays deleted */
+     "CREATE TABLE dependent_deletions (\n"
+     "  dependent_id INTEGER PRIMARY KEY,\n"
+     "  person_id INTEGER NOT NULL,\n"
+     "  tenant_id INTEGER NOT NULL,\n"
+     "  deleted_at INTEGER NOT NULL,\n"
+     "  deleted_by TEXT NOT NULL,\n"
+     "  reason TEXT\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

@@ -474,6 +474,34 @@ static mns_err replay_deletions(struct mns_vault *v, struct mns_store *st, int64
     mns_stmt_reset(s);
     if (err != MNS_OK)
         goto out;
+    /* single dependents deleted since: removed again, and journaled there */
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT dependent_id, person_id, tenant_id, deleted_at, deleted_by, reason "
+                                 "FROM dependent_deletions")) != MNS_OK)
+        goto out;
+    while (err == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        if ((err = mns_store_prepare(st, &t, "DELETE FROM dependents WHERE id = ?")) != MNS_OK)
+            break;
+        if ((err = mns_stmt_bind_int64(t, 1, mns_stmt_int64(s, 0))) == MNS_OK && (err = mns_stmt_run(t)) == MNS_OK)
+            *removed += mns_stmt_changes(t);
+        mns_stmt_reset(t);
+        if (err != MNS_OK ||
+            (err = mns_store_prepare(st, &t,
+                                     "INSERT INTO dependent_deletions (dependent_id, person_id, tenant_id, deleted_at, "
+                                     "deleted_by, reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dependent_id) DO NOTHING")) !=
+                MNS_OK)
+            break;
+        for (int c = 0; err == MNS_OK && c < 6; c++)
+            err = mns_stmt_is_null(s, c) ? mns_stmt_bind_null(t, c + 1)
+                  : c < 4                ? mns_stmt_bind_int64(t, c + 1, mns_stmt_int64(s, c))
+                                         : mns_stmt_bind_text(t, c + 1, mns_stmt_text(s, c), -1);
+        if (err == MNS_OK)
+            err = mns_stmt_run(t);
+        mns_stmt_reset(t);
+    }
+    mns_stmt_reset(s);
+    if (err != MNS_OK)
+        goto out;
     /* the register keeps every disposal, including those after the backup */
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT id, tenant_id, source, data_kind, persons, disposed_on, recorded_at, disposed_by, "

@@ -248,3 +248,62 @@ out:
     *result = json_pack("{s:I, s:I}", "id", (json_int_t)id, "person", (json_int_t)person_id);
     return *result ? MNS_OK : MNS_ERR_NOMEM;
 }
+
+mns_err mns_vault_dependent_delete(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   int64_t person_id, int64_t dependent_id, const char *reason, mns_errmsg *em)
+{
+    struct act a;
+    const struct tenant_keys *tk = NULL;
+    struct mns_stmt *s;
+    int64_t tid = 0;
+    bool row = false;
+    char kind[16] = "";
+    mns_err err;
+
+    vault_lock(v);
+    act_init(&a, v, actor, "dependent.delete");
+    snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
+    if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK, &tid, &tk, em)) != MNS_OK)
+        goto out;
+    if (reason != NULL && !vault_valid_text(reason, 500)) {
+        err = mns_fail(em, MNS_ERR_INVALID, "reason: at most 500 bytes, no number / 500バイト以内、番号は不可");
+        goto out;
+    }
+    if ((err = mns_store_prepare(v->store, &s,
+                                 "SELECT p.kind FROM dependents d JOIN persons p ON p.id = d.person_id "
+                                 "WHERE d.id = ? AND d.person_id = ? AND p.tenant_id = ?")) != MNS_OK)
+        goto out;
+    if ((err = mns_stmt_bind_int64(s, 1, dependent_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, person_id)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, tid)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+        snprintf(kind, sizeof(kind), "%s", mns_stmt_text(s, 0));
+    mns_stmt_reset(s);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such dependent of this person / この本人の扶養親族にありません");
+    if (err != MNS_OK)
+        goto out;
+    /* a legal hold on the person keeps its dependents too */
+    if ((err = require_file(&a, kind, em)) != MNS_OK || (err = hold_check(v, person_id, em)) != MNS_OK)
+        goto out;
+    if ((err = act_begin(&a)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s, "DELETE FROM dependents WHERE id = ?")) != MNS_OK ||
+        (err = run_or_reset(s, mns_stmt_bind_int64(s, 1, dependent_id))) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "INSERT INTO dependent_deletions (dependent_id, person_id, tenant_id, deleted_at, deleted_by, "
+                                 "reason) VALUES (?, ?, ?, ?, ?, ?)")) != MNS_OK)
+        goto out;
+    err = mns_stmt_bind_int64(s, 1, dependent_id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, person_id);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, tid);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 4, mns_now_ms());
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 5, actor->name, -1);
+    if (err == MNS_OK) err = reason ? mns_stmt_bind_text(s, 6, reason, -1) : mns_stmt_bind_null(s, 6);
+    if ((err = run_or_reset(s, err)) == MNS_OK)
+        err = disposal_record(v, tid, "dependent", 1, actor->name, reason ? reason : "no longer a dependent");
+    act_note(&a, "dependent=%lld", (long long)dependent_id);
+    if (err == MNS_OK)
+        v->purge_pending = true; /* the freed pages go from the WAL too, as for persons */
+out:
+    err = act_end(&a, err);
+    vault_unlock(v);
+    return err;
+}

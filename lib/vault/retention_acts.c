@@ -58,7 +58,9 @@ mns_err disposal_record(struct mns_vault *v, int64_t tid, const char *kind, int6
                                  "recorded_at, disposed_by, method, rules) VALUES (?, ?, 'mnsafe', ?, ?, ?, ?, ?, ?, ?)")) !=
             MNS_OK)
         return err;
-    const char *data_kind = strcmp(kind, "payee") == 0 ? "個人番号（支払先、電子データ）/ My Numbers of payees (electronic)"
+    bool dependent = strcmp(kind, "dependent") == 0;
+    const char *data_kind = dependent ? "個人番号（扶養親族、電子データ）/ My Numbers of dependents (electronic)"
+                            : strcmp(kind, "payee") == 0 ? "個人番号（支払先、電子データ）/ My Numbers of payees (electronic)"
                             : strcmp(kind, "mixed") == 0
                                 ? "個人番号（従業員等・支払先、電子データ）/ My Numbers of employees and payees (electronic)"
                                 : "個人番号（従業員等・扶養親族、電子データ）/ My Numbers of employees and dependents (electronic)";
@@ -70,8 +72,11 @@ mns_err disposal_record(struct mns_vault *v, int64_t tid, const char *kind, int6
     if (err == MNS_OK) err = mns_stmt_bind_int64(s, 6, mns_now_ms());
     if (err == MNS_OK) err = mns_stmt_bind_text(s, 7, by, -1);
     if (err == MNS_OK)
-        err = mns_stmt_bind_text(s, 8, "暗号鍵の消去（crypto-shredding）と行の削除（secure_delete）/ crypto-shredding: the "
-                                       "data key destroyed, rows removed with secure delete", -1);
+        err = mns_stmt_bind_text(s, 8,
+                                 dependent ? "行の削除（secure_delete）/ the row removed with secure delete (its number was "
+                                             "sealed under the person's key, which stays for the person)"
+                                           : "暗号鍵の消去（crypto-shredding）と行の削除（secure_delete）/ crypto-shredding: the "
+                                             "data key destroyed, rows removed with secure delete", -1);
     if (err == MNS_OK) err = mns_stmt_bind_text(s, 9, rules, -1);
     if (err == MNS_OK)
         err = mns_stmt_run(s);

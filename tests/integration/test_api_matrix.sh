@@ -101,7 +101,8 @@ step("C", "GET", "/tenants/acme/persons"); step("C", "GET", "/tenants/acme/perso
 step("C", "POST", "/tenants/acme/persons/search", {"mynumber": n1})
 step("C", "POST", "/tenants/acme/persons/{pid}/reveal", {"purpose": "withholding_slip"})
 step("C", "POST", "/tenants/acme/persons/{pid}/dependents", {"name": "表 花子", "relationship": "配偶者", "mynumber": n2},
-     want=201)
+     want=201, keep={"dep": lambda j: j["id"]})
+step("C", "DELETE", "/tenants/acme/persons/{pid}/dependents/{dep}", {"reason": "扶養から外れた"})
 step("C", "PUT", "/tenants/acme/persons/{pid}/end", {"ended_on": "2026-03-31", "reason": "retirement"})
 step("C", "DELETE", "/tenants/acme/persons/{pid}/end")
 step("O", "PUT", "/tenants/acme/persons/{pid}/hold", {"reason": "訴訟対応"})

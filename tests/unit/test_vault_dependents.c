@@ -96,6 +96,64 @@ static void test_add_show_reveal(void **state)
     vf_free(f);
 }
 
+static void test_delete_journal_restore(void **state)
+{
+    struct vf *f = vf_new_world("dep-delete");
+    char pnum[13], d1[13], d2[13], json[256], restored[1100], db[1200];
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    (void)state;
+    vf_number(pnum, 8300);
+    vf_number(d1, 8301);
+    vf_number(d2, 8302);
+    int64_t pid = vf_add_one(f, &f->clerk, "acme", vf_person("削除 太郎", pnum, "dependent_deduction"));
+    snprintf(json, sizeof(json), "{\"name\":\"子 一\",\"relationship\":\"子\",\"mynumber\":\"%s\"}", d1);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_OK);
+    snprintf(json, sizeof(json), "{\"name\":\"子 二\",\"relationship\":\"子\",\"mynumber\":\"%s\"}", d2);
+    assert_int_equal(add_dep(f, &f->clerk, pid, json, &em), MNS_OK);
+    /* a backup with both dependents */
+    assert_int_equal(mns_vault_backup(f->v, &f->admin, &res, &em), MNS_OK);
+    char backup[1024];
+    snprintf(backup, sizeof(backup), "%s", json_string_value(json_object_get(res, "path")));
+    json_decref(res);
+    assert_int_equal(mns_vault_person_get(f->v, &f->clerk, "acme", pid, &res, &em), MNS_OK);
+    int64_t first = json_integer_value(json_object_get(json_array_get(json_object_get(res, "dependents"), 0), "id"));
+    json_decref(res);
+    /* a legal hold on the person keeps its dependents */
+    assert_int_equal(mns_vault_hold(f->v, &f->officer, "acme", pid, "訴訟対応", &em), MNS_OK);
+    assert_int_not_equal(mns_vault_dependent_delete(f->v, &f->clerk, "acme", pid, first, NULL, &em), MNS_OK);
+    assert_int_equal(mns_vault_hold(f->v, &f->officer, "acme", pid, NULL, &em), MNS_OK);
+    /* only a clerk, only this person's dependent */
+    assert_int_equal(mns_vault_dependent_delete(f->v, &f->officer, "acme", pid, first, NULL, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_dependent_delete(f->v, &f->clerk, "acme", pid + 1, first, NULL, &em), MNS_ERR_NOT_FOUND);
+    assert_int_equal(mns_vault_dependent_delete(f->v, &f->clerk, "acme", pid, first, "扶養から外れた", &em), MNS_OK);
+    assert_int_equal(mns_vault_dependent_delete(f->v, &f->clerk, "acme", pid, first, NULL, &em), MNS_ERR_NOT_FOUND);
+    /* gone from the person and its reveal; the other stays */
+    assert_int_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", pid, "dependent_deduction", &res, &em), MNS_OK);
+    json_t *deps = json_object_get(res, "dependents");
+    assert_int_equal(json_array_size(deps), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(deps, 0), "mynumber")), d2);
+    json_decref(res);
+    /* written in the disposal register */
+    assert_int_equal(mns_vault_disposal_list(f->v, &f->officer, "acme", NULL, NULL, &res, &em), MNS_OK);
+    char *dump = json_dumps(res, 0);
+    assert_non_null(strstr(dump, "My Numbers of dependents"));
+    assert_null(strstr(dump, d1));
+    free(dump);
+    json_decref(res);
+    /* the backup still holds both; its restore must not bring the deleted one back */
+    snprintf(restored, sizeof(restored), "%s/restored", f->root);
+    assert_int_equal(mns_vault_restore(f->v, &f->admin, backup, restored, &res, &em), MNS_OK);
+    json_decref(res);
+    snprintf(db, sizeof(db), "%s/%s", restored, MNS_DB_FILE);
+    sqlite3 *rdb = NULL;
+    assert_int_equal(sqlite3_open_v2(db, &rdb, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(vf_db_int(rdb, "SELECT count(*) FROM dependents WHERE person_id = ?", 1, pid, 0), 1);
+    assert_int_equal(vf_db_int(rdb, "SELECT count(*) FROM dependent_deletions WHERE dependent_id = ?", 1, first, 0), 1);
+    sqlite3_close(rdb);
+    vf_free(f);
+}
+
 static size_t count_filtered(struct vf *f, const char *kind, const char *name)
 {
     json_t *res = NULL;
@@ -138,6 +196,7 @@ static void test_list_filters(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_add_show_reveal), cmocka_unit_test(test_list_filters)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_add_show_reveal), cmocka_unit_test(test_list_filters),
+                                       cmocka_unit_test(test_delete_journal_restore)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
