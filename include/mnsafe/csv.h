@@ -36,7 +36,8 @@ extern "C" {
 #define MNS_CSV_FIELDS_MAX 256
 
 typedef enum mns_csv_encoding {
-    MNS_CSV_AUTO = 0, /* BOM: UTF-8; else decided at the first non-ASCII byte */
+    MNS_CSV_AUTO = 0, /* BOM: UTF-8; else decided on the 4 KiB from the first
+                       * non-ASCII byte (held back until then), whatever the chunks */
     MNS_CSV_UTF8,
     MNS_CSV_SJIS      /* CP932: JIS X 0208 plus the NEC and IBM extensions */
 } mns_csv_encoding;

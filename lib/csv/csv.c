@@ -41,7 +41,14 @@ struct mns_csv {
     bool full;                 /* the record outgrew the buffer: the rest is dropped */
     const char *bad;
     uint64_t records, bytes;
+    /* AUTO: the bytes from the first non-ASCII one, held until the window is
+     * full or the file ends, so that the decision never depends on how the
+     * file was cut into chunks */
+    unsigned char *hold;
+    size_t nhold;
 };
+
+#define DECIDE_WINDOW 4096
 
 bool mns_csv_encoding_parse(const char *name, mns_csv_encoding *out)
 {
@@ -74,6 +81,10 @@ mns_err mns_csv_new(struct mns_csv **out, mns_csv_encoding enc)
     }
     c->enc = enc;
     c->cd = (iconv_t)-1;
+    if (enc == MNS_CSV_AUTO && (c->hold = malloc(DECIDE_WINDOW)) == NULL) {
+        mns_csv_free(c);
+        return MNS_ERR_NOMEM;
+    }
     if (enc == MNS_CSV_SJIS && (c->cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1) {
         mns_csv_free(c);
         return MNS_ERR_STATE;
@@ -91,6 +102,10 @@ void mns_csv_free(struct mns_csv *c)
     OPENSSL_cleanse(c->buf, MNS_CSV_RECORD_MAX + MNS_CSV_FIELDS_MAX + 1);
     free(c->buf);
     OPENSSL_cleanse(c->pend, sizeof(c->pend));
+    if (c->hold != NULL) {
+        OPENSSL_cleanse(c->hold, DECIDE_WINDOW);
+        free(c->hold);
+    }
     free(c);
 }
 
@@ -332,21 +347,24 @@ static mns_err feed_sjis(struct mns_csv *c, const unsigned char *p, size_t n, mn
     return MNS_OK;
 }
 
-/* AUTO: decides at the first non-ASCII byte whether the text is UTF-8. */
-static void decide(struct mns_csv *c, const unsigned char *p, size_t n)
+/* AUTO: decides on the held window whether the text is UTF-8 (at the end of
+ * the file a cut-off sequence counts against it), then reads the window. */
+static mns_err decide_and_flush(struct mns_csv *c, bool at_end, mns_csv_record_fn fn, void *ctx, mns_errmsg *em)
 {
-    size_t i = 0;
-    while (i < n && p[i] < 0x80)
-        i++;
-    if (i == n)
-        return;
     struct mns_csv probe = {0};
     bool ok = true;
-    for (; i < n && ok; i++)
-        ok = utf8_byte_ok(&probe, p[i]);
+    for (size_t i = 0; i < c->nhold && ok; i++)
+        ok = utf8_byte_ok(&probe, c->hold[i]);
+    if (at_end && probe.utf8_need > 0)
+        ok = false;
     c->enc = ok ? MNS_CSV_UTF8 : MNS_CSV_SJIS;
-    if (c->enc == MNS_CSV_SJIS)
-        c->cd = iconv_open("UTF-8", "CP932");
+    if (c->enc == MNS_CSV_SJIS && (c->cd = iconv_open("UTF-8", "CP932")) == (iconv_t)-1)
+        return mns_fail(em, MNS_ERR_STATE, "csv: Shift_JIS is not available on this system / Shift_JIS を扱えません");
+    size_t n = c->nhold;
+    c->nhold = 0;
+    mns_err err = c->enc == MNS_CSV_SJIS ? feed_sjis(c, c->hold, n, fn, ctx, em) : feed_utf8(c, c->hold, n, fn, ctx, em);
+    OPENSSL_cleanse(c->hold, n);
+    return err;
 }
 
 mns_err mns_csv_feed(struct mns_csv *c, const void *data, size_t len, mns_csv_record_fn fn, void *ctx, mns_errmsg *em)
@@ -384,11 +402,28 @@ mns_err mns_csv_feed(struct mns_csv *c, const void *data, size_t len, mns_csv_re
                 return err;
         }
     }
-    if (c->enc == MNS_CSV_AUTO) {
-        decide(c, p, len);
-        if (c->enc == MNS_CSV_SJIS && c->cd == (iconv_t)-1)
-            return mns_fail(em, MNS_ERR_STATE, "csv: Shift_JIS is not available on this system / Shift_JIS を扱えません");
+    while (c->enc == MNS_CSV_AUTO && len > 0) {
+        mns_err err;
+        if (c->nhold == 0) {
+            /* ASCII reads the same in both encodings: no need to wait */
+            size_t i = 0;
+            while (i < len && p[i] < 0x80)
+                i++;
+            if (i > 0 && (err = feed_utf8(c, p, i, fn, ctx, em)) != MNS_OK)
+                return err;
+            p += i, len -= i;
+            if (len == 0)
+                return MNS_OK;
+        }
+        size_t take = len < DECIDE_WINDOW - c->nhold ? len : DECIDE_WINDOW - c->nhold;
+        memcpy(c->hold + c->nhold, p, take);
+        c->nhold += take;
+        p += take, len -= take;
+        if (c->nhold == DECIDE_WINDOW && (err = decide_and_flush(c, false, fn, ctx, em)) != MNS_OK)
+            return err;
     }
+    if (len == 0)
+        return MNS_OK;
     if (c->enc == MNS_CSV_SJIS)
         return feed_sjis(c, p, len, fn, ctx, em);
     return feed_utf8(c, p, len, fn, ctx, em);
@@ -405,6 +440,11 @@ mns_err mns_csv_finish(struct mns_csv *c, mns_csv_record_fn fn, void *ctx, mns_e
         c->started = true;
         c->bytes -= held;
         mns_err err = mns_csv_feed(c, tmp, held, fn, ctx, em);
+        if (err != MNS_OK)
+            return err;
+    }
+    if (c->enc == MNS_CSV_AUTO && c->nhold > 0) {
+        mns_err err = decide_and_flush(c, true, fn, ctx, em);
         if (err != MNS_OK)
             return err;
     }

@@ -171,6 +171,26 @@ static void test_encodings(void **state)
     assert_non_null(strstr(s.out, "!the file ends inside"));
 }
 
+/* The encoding is decided on the same bytes however the file is cut (a
+ * regression the fuzzer found: a first chunk of three valid UTF-8 bytes
+ * followed by Shift_JIS used to decide UTF-8). */
+static void test_detection_ignores_chunks(void **state)
+{
+    static const char data[] = "\xef\xbb\xa2\xa1\xa1\xa4^^^^^^\x0c" "a\x00" "b,\".n,";
+    static struct sink whole, part;
+    static char first[1 << 20];
+    mns_csv_encoding e1, e2;
+    (void)state;
+    read_all(&whole, MNS_CSV_AUTO, data, sizeof(data) - 1, 0, &e1);
+    snprintf(first, sizeof(first), "%s", whole.out);
+    for (size_t step = 1; step <= 7; step++) {
+        read_all(&part, MNS_CSV_AUTO, data, sizeof(data) - 1, step, &e2);
+        assert_int_equal(e1, e2);
+        assert_string_equal(part.out, first);
+    }
+    assert_int_equal(e1, MNS_CSV_SJIS);
+}
+
 /* the callback's error stops the feed and comes back */
 static mns_err refuse(void *ctx, uint64_t no, char *const *field, const size_t *len, size_t n, const char *bad,
                       mns_errmsg *em)
@@ -196,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format),     cmocka_unit_test(test_bad_rows),       cmocka_unit_test(test_limits),
         cmocka_unit_test(test_encodings),  cmocka_unit_test(test_callback_error),
+        cmocka_unit_test(test_detection_ignores_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
