@@ -191,7 +191,9 @@ static void test_restart_interrupts(void **state)
     (void)state;
     vf_number(n, 7300);
     snprintf(text, sizeof(text), "氏名,個人番号\n再起動 一,%s\n", n);
-    int64_t id = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"]}");
+    /* the encoding named: with "auto" the first 4 KiB from the first non-ASCII
+     * byte wait for the decision (csv.h), and this test wants a row staged */
+    int64_t id = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"],\"encoding\":\"utf-8\"}");
     /* one complete row received and staged, the file not finished */
     assert_int_equal(mns_vault_import_data(f->v, &f->clerk, "acme", id, text, strlen(text), false, &res, &em), MNS_OK);
     assert_int_equal(json_integer_value(json_object_get(res, "valid_persons")), 1);
