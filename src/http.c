@@ -83,6 +83,8 @@ struct server {
     struct evconnlistener *tls_listener;
     bool accept_paused;
     unsigned in_flight;              /* requests enqueued and not yet answered (loop thread only) */
+    unsigned sending;                /* answers handed to libevent and not yet written out */
+    double flush_deadline;           /* draining, nothing in flight: how long to wait for the writes */
     struct event *sig_hup, *drain_ev;
     double drain_deadline;
     struct rate_slot *rates;         /* RATE_SLOTS, used by the loop thread only */
@@ -255,9 +257,20 @@ static void log_path(char *out, size_t size, const char *path)
     out[o] = '\0';
 }
 
+/* libevent has written the whole answer to the socket */
+static void on_sent(struct evhttp_request *req, void *arg)
+{
+    (void)req;
+    struct server *srv = arg;
+    if (srv->sending > 0)
+        srv->sending--;
+}
+
 static void send_job(struct job *j)
 {
     struct evhttp_request *req = j->req;
+    j->srv->sending++;
+    evhttp_request_set_on_complete_cb(req, on_sent, j->srv);
     struct evbuffer *out = evbuffer_new();
     add_security_headers(evhttp_request_get_output_headers(req), j->tls, j->resp.content_type);
     if (j->resp.set_cookie[0])
@@ -561,8 +574,13 @@ static void on_drain_check(evutil_socket_t fd, short what, void *arg)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    if (srv->in_flight == 0 || now >= srv->drain_deadline) {
-        log_line("info", "stopped", "\"unanswered\":%u", srv->in_flight);
+    /* every accepted request answered, and every answer written out (a
+     * reply only queued would be lost with the loop); a connection that
+     * died mid-answer is given two seconds */
+    if (srv->in_flight == 0 && srv->flush_deadline == 0)
+        srv->flush_deadline = now + 2.0;
+    if ((srv->in_flight == 0 && (srv->sending == 0 || now >= srv->flush_deadline)) || now >= srv->drain_deadline) {
+        log_line("info", "stopped", "\"unanswered\":%u,\"unsent\":%u", srv->in_flight, srv->sending);
         event_base_loopexit(srv->base, NULL);
     }
 }
