@@ -14,14 +14,17 @@ data = $MNSAFE_DATA
 listen = 127.0.0.1:$OTHER      # overridden by start_daemon's --listen
 dev = true
 threads = 4
-rate-limit = 3
+rate-limit = 1
 rate-burst = 3
 log-file = $LOG
 checkpoint-seconds = 30
 CONF
 check "serve --config" start_daemon --config "$T_WORK/mnsafe.conf"
 codes=""; for i in $(seq 6); do codes+="$(curl -sk -o /dev/null -w '%{http_code} ' "https://127.0.0.1:$HTTPS_PORT/api/v1/health")"; done
-expect_eq "the command line's --listen wins; the file's rate limit applies" "200 200 200 429 429 429 " "$codes"
+# a bucket of 3 refilled at 1/s: the first three pass, then 429 (one may pass
+# again if the six requests take more than a second on a loaded machine)
+check "the command line's --listen wins (it answers)" [ "$(cut -d' ' -f1-3 <<<"$codes")" = "200 200 200" ]
+check "the file's rate limit applies" [ "$(tr ' ' '\n' <<<"$codes" | grep -c '^429$')" -ge 2 ]
 check_fails "the file's listen address is not used" curl -sk -o /dev/null "https://127.0.0.1:$OTHER/api/v1/health"
 check "the log goes to the file" grep -q '"msg":"listening"' "$LOG"
 check "request lines there too" grep -q '"path":"/api/v{n}/health"' "$LOG"
