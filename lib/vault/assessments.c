@@ -433,22 +433,17 @@ static mns_err list_assessments(struct mns_vault *v, int64_t tid, bool oldest_fi
     return err;
 }
 
+static mns_err fill_assessments(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx)
+{
+    (void)ctx;
+    return list_assessments(v, tid, false, list);
+}
+
 mns_err mns_vault_assessment_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                   json_t **result, mns_errmsg *em)
 {
-    struct act a;
-    int64_t tid = 0;
-    json_t *list = json_array();
-    mns_err err;
-
-    *result = NULL;
-    if (list == NULL)
-        return MNS_ERR_NOMEM;
-    vault_lock(v);
-    act_init(&a, v, actor, "assessment.list");
-    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, tenant_code, &tid, em)) == MNS_OK)
-        err = list_assessments(v, tid, false, list);
-    return act_end_list(&a, err, "assessments", list, result);
+    return tenant_list_fill(v, actor, "assessment.list", MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN,
+                            tenant_code, fill_assessments, NULL, "assessments", result, em);
 }
 
 mns_err mns_vault_probe(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em)

@@ -33,15 +33,9 @@ mns_err mns_vault_person_get(struct mns_vault *v, const struct mns_actor *actor,
         (err = act_begin(&a)) != MNS_OK ||
         (err = mns_store_prepare(v->store, &s,
                                  "SELECT kind, name, name_kana, birth_date, employee_code, number_ct, created_at "
-                                 "FROM persons WHERE id = ? AND tenant_id = ?")) != MNS_OK)
+                                 "FROM persons WHERE id = ?1 AND tenant_id = ?2")) != MNS_OK)
         goto out;
-    if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
-        err = mns_stmt_step(s, &row);
-    if (err == MNS_OK && !row)
-        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
-    if (err == MNS_OK && (err = require_file(&a, mns_stmt_text(s, 0), em)) != MNS_OK)
-        a.failure_detail = "file not assigned";
-    if (err == MNS_OK) {
+    if ((err = person_row(&a, s, person_id, tid, em)) == MNS_OK) {
         size_t ctlen = 0;
         const uint8_t *ct = mns_stmt_blob(s, 5, &ctlen);
         p = json_pack("{s:I, s:s, s:s, s:s*, s:s*, s:s*, s:I}", "id", (json_int_t)person_id, "kind", mns_stmt_text(s, 0),
@@ -133,7 +127,7 @@ mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *act
     uint8_t dk[MNS_KEY_LEN], bidx[MNS_HASH_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
     char number[MNS_MYNUMBER_LEN + 1] = "", ad[160];
     int64_t tid = 0, id = 0, count = 0;
-    bool row = false, same = false, dup = false;
+    bool same = false, dup = false;
     const char *key;
     json_t *val;
     mns_errmsg nem;
@@ -181,13 +175,7 @@ mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *act
                                  "SELECT kind, number_bidx, (SELECT count(*) FROM dependents WHERE person_id = ?1) "
                                  "FROM persons WHERE id = ?1 AND tenant_id = ?2")) != MNS_OK)
         goto out;
-    if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
-        err = mns_stmt_step(s, &row);
-    if (err == MNS_OK && !row)
-        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
-    if (err == MNS_OK && (err = require_file(&a, mns_stmt_text(s, 0), em)) != MNS_OK)
-        a.failure_detail = "file not assigned";
-    if (err == MNS_OK && (err = mns_blind_index(bidx, tk->bidx, number, MNS_MYNUMBER_LEN)) == MNS_OK) {
+    if ((err = person_row(&a, s, person_id, tid, em)) == MNS_OK && (err = mns_blind_index(bidx, tk->bidx, number, MNS_MYNUMBER_LEN)) == MNS_OK) {
         size_t blen = 0;
         const uint8_t *pb = mns_stmt_blob(s, 1, &blen);
         same = blen == MNS_HASH_LEN && mns_equal(pb, bidx, MNS_HASH_LEN);

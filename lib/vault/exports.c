@@ -612,34 +612,14 @@ out:
 mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                   json_t **result, mns_errmsg *em)
 {
-    struct act a;
-    struct mns_stmt *s;
-    int64_t tid = 0;
-    bool row;
-    json_t *list = json_array();
-    mns_err err;
-
-    *result = NULL;
-    if (list == NULL)
-        return MNS_ERR_NOMEM;
-    vault_lock(v);
-    act_init(&a, v, actor, "export.requests");
-    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code, &tid, em)) == MNS_OK &&
-        (err = mns_store_prepare(v->store, &s,
-                                 "SELECT id, spec, reason, requested_by, requested_at, status, decided_by, decided_at "
-                                 "FROM export_requests WHERE tenant_id = ? ORDER BY id DESC LIMIT 200")) == MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
-            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
-                json_t *spec = json_loads(mns_stmt_text(s, 1), 0, NULL);
-                json_array_append_new(list, json_pack("{s:I, s:o, s:s?, s:s, s:I, s:s, s:s?}", "request_id",
-                                                      (json_int_t)mns_stmt_int64(s, 0), "spec", spec ? spec : json_null(),
-                                                      "reason", mns_stmt_text(s, 2), "requested_by", mns_stmt_text(s, 3),
-                                                      "requested_at", (json_int_t)mns_stmt_int64(s, 4), "status",
-                                                      mns_stmt_text(s, 5), "decided_by", mns_stmt_text(s, 6)));
-            }
-        mns_stmt_reset(s);
-    }
-    return act_end_list(&a, err, "requests", list, result);
+    static const struct list_col cols[] = {
+        {"request_id", COL_INT},   {"spec", COL_JSON},  {"reason", COL_TEXT},     {"requested_by", COL_TEXT},
+        {"requested_at", COL_INT}, {"status", COL_TEXT}, {"decided_by", COL_TEXT},
+    };
+    return tenant_list(v, actor, "export.requests", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code,
+                       "SELECT id, spec, reason, requested_by, requested_at, status, decided_by FROM export_requests "
+                       "WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 200",
+                       cols, sizeof(cols) / sizeof(cols[0]), "requests", result, em);
 }
 
 /* The approved request's spec, for its requester (lock held). */
@@ -889,34 +869,15 @@ out:
 mns_err mns_vault_export_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                               json_t **result, mns_errmsg *em)
 {
-    struct act a;
-    struct mns_stmt *s;
-    int64_t tid = 0;
-    bool row;
-    json_t *list = json_array();
-    mns_err err;
-
-    *result = NULL;
-    if (list == NULL)
-        return MNS_ERR_NOMEM;
-    vault_lock(v);
-    act_init(&a, v, actor, "export.list");
-    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code, &tid, em)) == MNS_OK &&
-        (err = mns_store_prepare(v->store, &s,
-                                 "SELECT id, created_by, created_at, purpose_code, recipient, fields, encoding, protection, "
-                                 "persons, dependents, sha256, takeout_id, request_id FROM exports WHERE tenant_id = ? "
-                                 "ORDER BY id DESC LIMIT 200")) == MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
-            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
-                json_array_append_new(
-                    list, json_pack("{s:I, s:s, s:I, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:I}", "export_id",
-                                    (json_int_t)mns_stmt_int64(s, 0), "created_by", mns_stmt_text(s, 1), "created_at",
-                                    (json_int_t)mns_stmt_int64(s, 2), "purpose", mns_stmt_text(s, 3), "recipient",
-                                    mns_stmt_text(s, 4), "fields", mns_stmt_text(s, 5), "encoding", mns_stmt_text(s, 6),
-                                    "protection", mns_stmt_text(s, 7), "persons", (json_int_t)mns_stmt_int64(s, 8),
-                                    "dependents", (json_int_t)mns_stmt_int64(s, 9), "sha256", mns_stmt_text(s, 10),
-                                    "takeout_id", (json_int_t)mns_stmt_int64(s, 11)));
-        mns_stmt_reset(s);
-    }
-    return act_end_list(&a, err, "exports", list, result);
+    static const struct list_col cols[] = {
+        {"export_id", COL_INT},   {"created_by", COL_TEXT}, {"created_at", COL_INT},  {"purpose", COL_TEXT},
+        {"recipient", COL_TEXT},  {"fields", COL_TEXT},     {"encoding", COL_TEXT},   {"protection", COL_TEXT},
+        {"persons", COL_INT},     {"dependents", COL_INT},  {"sha256", COL_TEXT},     {"takeout_id", COL_INT},
+        {"request_id", COL_INT},
+    };
+    return tenant_list(v, actor, "export.list", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code,
+                       "SELECT id, created_by, created_at, purpose_code, recipient, fields, encoding, protection, persons, "
+                       "dependents, sha256, takeout_id, request_id FROM exports WHERE tenant_id = ?1 "
+                       "ORDER BY id DESC LIMIT 200",
+                       cols, sizeof(cols) / sizeof(cols[0]), "exports", result, em);
 }

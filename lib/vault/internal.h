@@ -216,6 +216,23 @@ mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_acto
  * for clerks and officers; *tid set), then act_begin. Lock held. */
 mns_err tenant_act_begin(struct act *a, const struct mns_actor *actor, unsigned roles, const char *tenant_code,
                          int64_t *tid, mns_errmsg *em);
+/* listing.c: a SELECT with one parameter (?1, e.g. the tenant id) turned
+ * into one JSON object per row, column c under cols[c].key. */
+struct list_col {
+    const char *key;
+    enum { COL_INT, COL_TEXT, COL_TEXT_OMIT, COL_JSON } type; /* NULL: JSON null; COL_TEXT_OMIT: key left out */
+};
+mns_err rows_json(struct mns_vault *v, const char *sql, int64_t param, const struct list_col *cols, size_t ncols,
+                  json_t *list);
+/* A whole listing act on a tenant: role, tenant, act, then fill (or, in
+ * tenant_list, rows_json of sql) into the list, answered as {key: list}. */
+typedef mns_err (*list_fill_fn)(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx);
+mns_err tenant_list_fill(struct mns_vault *v, const struct mns_actor *actor, const char *action, unsigned roles,
+                         const char *tenant_code, list_fill_fn fill, const void *ctx, const char *key, json_t **result,
+                         mns_errmsg *em);
+mns_err tenant_list(struct mns_vault *v, const struct mns_actor *actor, const char *action, unsigned roles,
+                    const char *tenant_code, const char *sql, const struct list_col *cols, size_t ncols, const char *key,
+                    json_t **result, mns_errmsg *em);
 /* Runs the audit verifier on the live store (lock held): MNS_OK intact,
  * MNS_ERR_TAMPERED with report filled, or why it could not check. */
 struct mns_audit_report;
@@ -350,6 +367,10 @@ mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_actor *
 mns_err masked_number(struct mns_vault *v, const struct tenant_keys *tk, const struct mns_actor *actor,
                       int64_t person_id, const char *kind, int64_t id, const uint8_t *ct, size_t ctlen,
                       char out[MNS_MYNUMBER_LEN + 1]);
+/* Steps s (SELECT kind, ... FROM persons WHERE id = ?1 AND tenant_id = ?2)
+ * to the person's row: not found, or a file the act's actor is not assigned
+ * to, is an error; the row stays current (the caller resets s). */
+mns_err person_row(struct act *a, struct mns_stmt *s, int64_t person_id, int64_t tid, mns_errmsg *em);
 /* A person's purpose codes as a JSON list. */
 json_t *purposes_of(struct mns_vault *v, int64_t person_id);
 /* Runs s if err is MNS_OK, then resets it; the run's result or err. */

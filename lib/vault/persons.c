@@ -957,3 +957,19 @@ out:
     vault_unlock(v);
     return err;
 }
+
+/* Steps s (SELECT kind, ... FROM persons WHERE id = ?1 AND tenant_id = ?2) to
+ * the person's row: not found, or a file the actor is not assigned to, is an
+ * error (the row stays current on success; the caller resets s). */
+mns_err person_row(struct act *a, struct mns_stmt *s, int64_t person_id, int64_t tid, mns_errmsg *em)
+{
+    bool row = false;
+    mns_err err;
+    if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
+        err = mns_stmt_step(s, &row);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
+    if (err == MNS_OK && (err = require_file(a, mns_stmt_text(s, 0), em)) != MNS_OK)
+        a->failure_detail = "file not assigned";
+    return err;
+}

@@ -90,16 +90,11 @@ static mns_err person_for_retention(struct mns_vault *v, struct act *a, int64_t 
 {
     struct mns_stmt *s;
     bool row = false;
-    mns_err err = mns_store_prepare(v->store, &s, "SELECT kind FROM persons WHERE id = ? AND tenant_id = ?");
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT kind FROM persons WHERE id = ?1 AND tenant_id = ?2");
     *purposes = NULL;
     if (err != MNS_OK)
         return err;
-    if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, tid)) == MNS_OK)
-        err = mns_stmt_step(s, &row);
-    if (err == MNS_OK && !row)
-        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such person in this tenant / この事業者に該当する本人はいません");
-    if (err == MNS_OK && (err = require_file(a, mns_stmt_text(s, 0), em)) != MNS_OK)
-        a->failure_detail = "file not assigned";
+    err = person_row(a, s, person_id, tid, em);
     mns_stmt_reset(s);
     if (err != MNS_OK)
         return err;
@@ -778,31 +773,12 @@ out:
 mns_err mns_vault_deletion_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                     json_t **result, mns_errmsg *em)
 {
-    struct act a;
-    struct mns_stmt *s;
-    int64_t tid = 0;
-    bool row;
-    json_t *list = json_array();
-    mns_err err;
-
-    *result = NULL;
-    if (list == NULL)
-        return MNS_ERR_NOMEM;
-    vault_lock(v);
-    act_init(&a, v, actor, "person.delete_requests");
-    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_OFFICER | MNS_ROLE_CLERK, tenant_code, &tid, em)) == MNS_OK &&
-        (err = mns_store_prepare(v->store, &s,
-                                 "SELECT id, person_id, reason, requested_by, requested_at, status, decided_by FROM "
-                                 "deletion_requests WHERE tenant_id = ? ORDER BY id DESC LIMIT 1000")) == MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
-            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
-                json_array_append_new(list, json_pack("{s:I, s:I, s:s*, s:s, s:I, s:s, s:s*}", "id",
-                                                      (json_int_t)mns_stmt_int64(s, 0), "person",
-                                                      (json_int_t)mns_stmt_int64(s, 1), "reason", mns_stmt_text(s, 2),
-                                                      "requested_by", mns_stmt_text(s, 3), "requested_at_ms",
-                                                      (json_int_t)mns_stmt_int64(s, 4), "status", mns_stmt_text(s, 5),
-                                                      "decided_by", mns_stmt_text(s, 6)));
-        mns_stmt_reset(s);
-    }
-    return act_end_list(&a, err, "requests", list, result);
+    static const struct list_col cols[] = {
+        {"id", COL_INT},           {"person", COL_INT},   {"reason", COL_TEXT_OMIT},     {"requested_by", COL_TEXT},
+        {"requested_at_ms", COL_INT}, {"status", COL_TEXT}, {"decided_by", COL_TEXT_OMIT},
+    };
+    return tenant_list(v, actor, "person.delete_requests", MNS_ROLE_OFFICER | MNS_ROLE_CLERK, tenant_code,
+                       "SELECT id, person_id, reason, requested_by, requested_at, status, decided_by FROM "
+                       "deletion_requests WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1000",
+                       cols, sizeof(cols) / sizeof(cols[0]), "requests", result, em);
 }
