@@ -705,12 +705,10 @@ static bool h_exports(struct mns_vault *v, const struct api_request *req, const 
     json_t *res = NULL, *b = NULL;
     mns_err err;
     int64_t id = 0;
-#define RSEG(i, s) (strcmp(seg[i], s) == 0)
-#define RIS(m) (strcmp(req->method, m) == 0)
-    if (n == 3 && RSEG(2, "exports")) {
-        if (RIS("GET")) {
+    if (n == 3 && SEG(2, "exports")) {
+        if (IS("GET")) {
             err = mns_vault_export_list(v, actor, seg[1], &res, &em);
-        } else if (RIS("POST")) {
+        } else if (IS("POST")) {
             if ((b = body_object(req, resp)) == NULL)
                 return true;
             err = mns_vault_export(v, actor, seg[1], b, &res, &em);
@@ -718,13 +716,13 @@ static bool h_exports(struct mns_vault *v, const struct api_request *req, const 
         } else {
             return false;
         }
-        respond_result(resp, err, res, &em, RIS("POST") ? 201 : 200);
+        respond_result(resp, err, res, &em, IS("POST") ? 201 : 200);
         return true;
     }
-    if (n == 3 && RSEG(2, "export-requests")) {
-        if (RIS("GET")) {
+    if (n == 3 && SEG(2, "export-requests")) {
+        if (IS("GET")) {
             err = mns_vault_export_requests(v, actor, seg[1], &res, &em);
-        } else if (RIS("POST")) {
+        } else if (IS("POST")) {
             if ((b = body_object(req, resp)) == NULL)
                 return true;
             /* the spec is the export's body; reason is the request's own */
@@ -743,21 +741,19 @@ static bool h_exports(struct mns_vault *v, const struct api_request *req, const 
         } else {
             return false;
         }
-        respond_result(resp, err, res, &em, RIS("POST") ? 202 : 200);
+        respond_result(resp, err, res, &em, IS("POST") ? 202 : 200);
         return true;
     }
-    if (n == 5 && RSEG(2, "export-requests") && parse_id(seg[3], &id) && (RSEG(4, "approve") || RSEG(4, "reject")) &&
-        RIS("POST")) {
-        err = mns_vault_export_decide(v, actor, seg[1], id, RSEG(4, "approve"), &em);
+    if (n == 5 && SEG(2, "export-requests") && parse_id(seg[3], &id) && (SEG(4, "approve") || SEG(4, "reject")) &&
+        IS("POST")) {
+        err = mns_vault_export_decide(v, actor, seg[1], id, SEG(4, "approve"), &em);
         respond_result(resp, err,
                        json_pack("{s:I, s:s}", "request_id", (json_int_t)id, "status",
-                                 RSEG(4, "approve") ? "approved" : "rejected"),
+                                 SEG(4, "approve") ? "approved" : "rejected"),
                        &em, 200);
         return true;
     }
     return false;
-#undef RSEG
-#undef RIS
 }
 
 /* CSV imports under /tenants/{code}/imports: begin, data chunks, report, store, discard */
@@ -769,9 +765,7 @@ static bool h_imports(struct mns_vault *v, const struct api_request *req, const 
     mns_err err;
     int64_t id = 0;
     long long after = 0, limit = 100, last = 0;
-#define RSEG(i, s) (strcmp(seg[i], s) == 0)
-#define RIS(m) (strcmp(req->method, m) == 0)
-    if (n < 3 || !RSEG(2, "imports") || (n >= 4 && !parse_id(seg[3], &id)))
+    if (n < 3 || !SEG(2, "imports") || (n >= 4 && !parse_id(seg[3], &id)))
         return false;
     if (!query_int(req->query, "errors_after", 0, &after) || !query_int(req->query, "limit", 100, &limit) ||
         !query_int(req->query, "last", 0, &last)) {
@@ -779,12 +773,12 @@ static bool h_imports(struct mns_vault *v, const struct api_request *req, const 
         respond_error(resp, MNS_ERR_INVALID, &em);
         return true;
     }
-    if (n == 3 && RIS("GET")) {
+    if (n == 3 && IS("GET")) {
         err = mns_vault_import_list(v, actor, seg[1], &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 3 && RIS("POST")) {
+    if (n == 3 && IS("POST")) {
         if (req->body_len > 0 && (b = body_object(req, resp)) == NULL)
             return true;
         err = mns_vault_import_begin(v, actor, seg[1], b, &res, &em);
@@ -792,18 +786,18 @@ static bool h_imports(struct mns_vault *v, const struct api_request *req, const 
         respond_result(resp, err, res, &em, 201);
         return true;
     }
-    if (n == 5 && RSEG(4, "data") && RIS("POST")) {
+    if (n == 5 && SEG(4, "data") && IS("POST")) {
         /* the body is the file's bytes as they are (UTF-8 or Shift_JIS) */
         err = mns_vault_import_data(v, actor, seg[1], id, req->body, req->body_len, last != 0, &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 4 && RIS("GET")) {
+    if (n == 4 && IS("GET")) {
         err = mns_vault_import_get(v, actor, seg[1], id, after, (unsigned)limit, &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 5 && RSEG(4, "store") && RIS("POST")) {
+    if (n == 5 && SEG(4, "store") && IS("POST")) {
         static const char *const fields[] = {"valid_only"};
         if (req->body_len > 0 && (b = body_object(req, resp)) == NULL)
             return true;
@@ -823,14 +817,12 @@ static bool h_imports(struct mns_vault *v, const struct api_request *req, const 
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 4 && RIS("DELETE")) {
+    if (n == 4 && IS("DELETE")) {
         err = mns_vault_import_discard(v, actor, seg[1], id, &em);
         respond_result(resp, err, json_pack("{s:I, s:s}", "import_id", (json_int_t)id, "status", "discarded"), &em, 200);
         return true;
     }
     return false;
-#undef RSEG
-#undef RIS
 }
 
 /* the retention and disposal routes under /tenants/{code}/ */
@@ -843,23 +835,21 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
     int64_t id = 0;
     char d1[16], d2[16], fmt[16];
     const char *as_of = NULL, *from = NULL, *to = NULL, *format = NULL;
-#define RSEG(i, s) (strcmp(seg[i], s) == 0)
-#define RIS(m) (strcmp(req->method, m) == 0)
     if (!query_text(req->query, "as_of", d1, sizeof(d1), &as_of) || !query_text(req->query, "from", d1, sizeof(d1), &from) ||
         !query_text(req->query, "to", d2, sizeof(d2), &to) || !query_text(req->query, "format", fmt, sizeof(fmt), &format)) {
         mns_fail(&em, MNS_ERR_INVALID, "query: malformed parameter / クエリの形式が不正です");
         respond_error(resp, MNS_ERR_INVALID, &em);
         return true;
     }
-    if (n == 5 && RSEG(2, "persons") && parse_id(seg[3], &id) && (RSEG(4, "end") || RSEG(4, "hold"))) {
-        bool end = RSEG(4, "end");
-        if (RIS("DELETE")) {
+    if (n == 5 && SEG(2, "persons") && parse_id(seg[3], &id) && (SEG(4, "end") || SEG(4, "hold"))) {
+        bool end = SEG(4, "end");
+        if (IS("DELETE")) {
             err = end ? mns_vault_person_end_cancel(v, actor, seg[1], id, &em) : mns_vault_hold(v, actor, seg[1], id, NULL, &em);
             respond_result(resp, err, json_pack("{s:I}", "person", (json_int_t)id), &em, 200);
             return true;
         }
-        if (!RIS("PUT") || (b = body_object(req, resp)) == NULL)
-            return RIS("PUT");
+        if (!IS("PUT") || (b = body_object(req, resp)) == NULL)
+            return IS("PUT");
         static const char *const end_fields[] = {"ended_on", "reason"}, *const hold_fields[] = {"reason"};
         const char *x, *y = NULL;
         if (only_fields(b, end ? end_fields : hold_fields, end ? 2 : 1, resp) &&
@@ -871,12 +861,12 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(b);
         return true;
     }
-    if (n == 4 && RSEG(2, "retention") && RSEG(3, "due") && RIS("GET")) {
+    if (n == 4 && SEG(2, "retention") && SEG(3, "due") && IS("GET")) {
         err = mns_vault_retention_due(v, actor, seg[1], as_of, &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 4 && RSEG(2, "retention") && RSEG(3, "delete") && RIS("POST")) {
+    if (n == 4 && SEG(2, "retention") && SEG(3, "delete") && IS("POST")) {
         static const char *const fields[] = {"as_of"};
         if ((b = body_object(req, resp)) == NULL)
             return true;
@@ -887,7 +877,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(b);
         return true;
     }
-    if (n == 4 && RSEG(2, "retention") && RSEG(3, "rule") && RIS("PUT")) {
+    if (n == 4 && SEG(2, "retention") && SEG(3, "rule") && IS("PUT")) {
         static const char *const fields[] = {"fy_end_month", "reason"};
         if ((b = body_object(req, resp)) == NULL)
             return true;
@@ -901,7 +891,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(b);
         return true;
     }
-    if (n == 3 && RSEG(2, "usage") && RIS("GET")) {
+    if (n == 3 && SEG(2, "usage") && IS("GET")) {
         char fbuf[16];
         const char *file = NULL;
         if (!query_text(req->query, "file", fbuf, sizeof(fbuf), &file)) {
@@ -926,7 +916,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 3 && RSEG(2, "ledger") && RIS("GET")) {
+    if (n == 3 && SEG(2, "ledger") && IS("GET")) {
         err = mns_vault_ledger(v, actor, seg[1], &res, &em);
         if (err == MNS_OK && format != NULL && strcmp(format, "json") != 0) {
             static const char *const cols[][2] = {{"name_ja", "ファイル名"}, {"kind", "種類"}, {"department", "取扱部署"},
@@ -970,8 +960,8 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 6 && RSEG(2, "registers") && RSEG(3, "incidents") && parse_id(seg[4], &id) && RSEG(5, "draft") &&
-        RIS("GET")) {
+    if (n == 6 && SEG(2, "registers") && SEG(3, "incidents") && parse_id(seg[4], &id) && SEG(5, "draft") &&
+        IS("GET")) {
         /* ?format=final for the final report, else the preliminary one */
         err = mns_vault_register_list(v, actor, seg[1], "incidents", &res, &em);
         const json_t *e, *found = NULL;
@@ -988,7 +978,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(res);
         return true;
     }
-    if (n == 5 && RSEG(2, "registers") && RSEG(4, "import") && RIS("POST")) {
+    if (n == 5 && SEG(2, "registers") && SEG(4, "import") && IS("POST")) {
         static const char *const fields[] = {"csv_base64"};
         const char *b64;
         if ((b = body_object(req, resp)) == NULL)
@@ -1011,8 +1001,8 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(b);
         return true;
     }
-    if ((n == 4 || n == 5) && RSEG(2, "registers")) {
-        if (n == 4 && RIS("GET")) {
+    if ((n == 4 || n == 5) && SEG(2, "registers")) {
+        if (n == 4 && IS("GET")) {
             err = mns_vault_register_list(v, actor, seg[1], seg[3], &res, &em);
             if (err == MNS_OK && respond_listing(resp, res, format, seg[1])) {
                 json_decref(res);
@@ -1021,7 +1011,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
             respond_result(resp, err, res, &em, 200);
             return true;
         }
-        if ((n == 4 && RIS("POST")) || (n == 5 && RIS("PUT") && parse_id(seg[4], &id))) {
+        if ((n == 4 && IS("POST")) || (n == 5 && IS("PUT") && parse_id(seg[4], &id))) {
             if ((b = body_object(req, resp)) == NULL)
                 return true;
             if (n == 4) {
@@ -1035,19 +1025,19 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
             return true;
         }
     }
-    if (n == 3 && RSEG(2, "deletion-requests") && RIS("GET")) {
+    if (n == 3 && SEG(2, "deletion-requests") && IS("GET")) {
         err = mns_vault_deletion_requests(v, actor, seg[1], &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 5 && RSEG(2, "deletion-requests") && parse_id(seg[3], &id) && (RSEG(4, "approve") || RSEG(4, "reject")) &&
-        RIS("POST")) {
-        err = mns_vault_deletion_decide(v, actor, seg[1], id, RSEG(4, "approve"), &em);
+    if (n == 5 && SEG(2, "deletion-requests") && parse_id(seg[3], &id) && (SEG(4, "approve") || SEG(4, "reject")) &&
+        IS("POST")) {
+        err = mns_vault_deletion_decide(v, actor, seg[1], id, SEG(4, "approve"), &em);
         respond_result(resp, err, json_pack("{s:I, s:s}", "id", (json_int_t)id, "status",
-                                            RSEG(4, "approve") ? "approved" : "rejected"), &em, 200);
+                                            SEG(4, "approve") ? "approved" : "rejected"), &em, 200);
         return true;
     }
-    if (n == 3 && RSEG(2, "disposals") && RIS("GET")) {
+    if (n == 3 && SEG(2, "disposals") && IS("GET")) {
         err = mns_vault_disposal_list(v, actor, seg[1], from, to, &res, &em);
         if (err == MNS_OK && format != NULL && strcmp(format, "html") == 0) {
             char today[11];
@@ -1063,7 +1053,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         }
         return true;
     }
-    if (n == 5 && RSEG(2, "disposals") && parse_id(seg[3], &id) && RSEG(4, "certificate") && RIS("GET")) {
+    if (n == 5 && SEG(2, "disposals") && parse_id(seg[3], &id) && SEG(4, "certificate") && IS("GET")) {
         uint8_t *data = NULL;
         size_t len = 0;
         err = mns_vault_disposal_certificate(v, actor, seg[1], id, &data, &len, &res, &em);
@@ -1082,7 +1072,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         respond_result(resp, err, res, &em, 200);
         return true;
     }
-    if (n == 3 && RSEG(2, "disposals") && RIS("POST")) {
+    if (n == 3 && SEG(2, "disposals") && IS("POST")) {
         if ((b = body_object(req, resp)) == NULL)
             return true;
         err = mns_vault_disposal_add(v, actor, seg[1], b, &res, &em);
@@ -1090,8 +1080,6 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         json_decref(b);
         return true;
     }
-#undef RSEG
-#undef RIS
     return false;
 }
 

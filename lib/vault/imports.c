@@ -1262,36 +1262,33 @@ out:
     return MNS_OK;
 }
 
+static mns_err fill_imports(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx)
+{
+    struct mns_stmt *s;
+    int64_t ids[100];
+    size_t n = 0;
+    bool row;
+    (void)ctx;
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT id FROM imports WHERE tenant_id = ? ORDER BY id DESC LIMIT 100");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
+        while (n < 100 && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+            ids[n++] = mns_stmt_int64(s, 0);
+    mns_stmt_reset(s);
+    for (size_t i = 0; i < n && err == MNS_OK; i++) {
+        json_t *o = import_json(v, ids[i], tid);
+        if (o != NULL)
+            json_array_append_new(list, o);
+    }
+    return err;
+}
+
 mns_err mns_vault_import_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                               json_t **result, mns_errmsg *em)
 {
-    struct act a;
-    struct mns_stmt *s;
-    int64_t tid = 0, ids[100];
-    size_t n = 0;
-    bool row;
-    json_t *list = json_array();
-    mns_err err;
-
-    *result = NULL;
-    if (list == NULL)
-        return MNS_ERR_NOMEM;
-    vault_lock(v);
-    act_init(&a, v, actor, "import.list");
-    if ((err = tenant_act_begin(&a, actor, MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code, &tid, em)) == MNS_OK &&
-        (err = mns_store_prepare(v->store, &s, "SELECT id FROM imports WHERE tenant_id = ? ORDER BY id DESC LIMIT 100")) ==
-            MNS_OK) {
-        if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
-            while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
-                ids[n++] = mns_stmt_int64(s, 0);
-        mns_stmt_reset(s);
-        for (size_t i = 0; i < n && err == MNS_OK; i++) {
-            json_t *o = import_json(v, ids[i], tid);
-            if (o != NULL)
-                json_array_append_new(list, o);
-        }
-    }
-    return act_end_list(&a, err, "imports", list, result);
+    return tenant_list_fill(v, actor, "import.list", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code,
+                            fill_imports, NULL, "imports", result, em);
 }
 
 mns_err mns_vault_import_discard(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
