@@ -14,7 +14,8 @@
 # >= 20,000/s, p99 < 5 ms, RSS < 32 MiB. Missing a target is reported, not an
 # error; a failed check is.
 #
-#   bench/api.sh [BUILD_DIR]    env: BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS (32)
+#   bench/api.sh [BUILD_DIR]    env: BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS (32),
+#                               BENCH_API_THREADS (the daemon's --threads; default its own)
 set -u -o pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-${MNS_BUILD_DIR:-$root/build}}
@@ -26,7 +27,7 @@ command -v wrk >/dev/null || { echo "api: wrk not installed (scripts/install-dep
 . "$root/tests/integration/lib.sh"
 
 init_dev >/dev/null || exit 2
-start_daemon --dev --rate-limit 0 >/dev/null || exit 2
+start_daemon --dev --rate-limit 0 ${BENCH_API_THREADS:+--threads $BENCH_API_THREADS} >/dev/null || exit 2
 setup_tenant >/dev/null 2>&1 || exit 2
 login clerk1 "$CLERK_PW"
 for i in $(seq 20); do

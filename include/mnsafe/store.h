@@ -49,6 +49,20 @@ mns_err mns_store_schema_version(struct mns_store *st, int *version) MNS_WUR;
 /* Transactions. begin is BEGIN IMMEDIATE on SQLite (writer lock up front). */
 mns_err mns_store_begin(struct mns_store *st) MNS_WUR;
 mns_err mns_store_commit(struct mns_store *st) MNS_WUR;
+/* Group commit in two steps. commit_unsynced commits (the transaction is
+ * visible and cannot be undone) without waiting for the disk; sync then
+ * makes every commit so far durable. sync may run without the caller's lock,
+ * concurrently with other calls on the store, so that the next transaction
+ * is built while the disk writes the last one. Until sync has returned
+ * MNS_OK, nobody may be told that the transaction happened. */
+mns_err mns_store_commit_unsynced(struct mns_store *st) MNS_WUR;
+mns_err mns_store_sync(struct mns_store *st) MNS_WUR;
+/* Change counter for caches: adds one to *counter (atomically) whenever a
+ * row of one of tables (NULL-ended, kept by the caller for the store's life)
+ * changes through this store, rolled back or not. MNS_ERR_STATE where the
+ * backend cannot see every change (a database shared with other servers):
+ * the caller must not cache then. */
+mns_err mns_store_watch(struct mns_store *st, const char *const *tables, _Atomic uint64_t *counter) MNS_WUR;
 /* Never fails from the caller's point of view; safe without a transaction. */
 void mns_store_rollback(struct mns_store *st);
 /* Whether a transaction is open. A backend may end one by itself after a

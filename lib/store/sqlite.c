@@ -5,7 +5,8 @@
  * thread at a time, so SQLite's own mutexes on it are not needed (the
  * library must still be built thread-safe, which is checked). Then:
  * busy timeout 5 s; journal_mode=WAL (checked: it silently stays "delete" or
- * "memory" where WAL is impossible); synchronous=FULL; secure_delete=ON so
+ * "memory" where WAL is impossible); synchronous=NORMAL with the WAL synced
+ * by sqlite_sync before a commit counts (mns_store_commit); secure_delete=ON so
  * freed pages are zeroed; foreign_keys=ON; temp_store=MEMORY so sorts and
  * temporary tables never land in files; cell_size_check=ON; and, as defence
  * in depth, SQLITE_DBCONFIG_DEFENSIVE and trusted_schema=OFF. Every pragma
@@ -37,6 +38,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,6 +52,14 @@
 
 struct sqlite_conn {
     sqlite3 *db;
+    /* A descriptor of our own on the WAL, for sqlite_sync: opened at the
+     * first sync (the WAL exists once something was committed), closed after
+     * the database. fd_lock guards opening it. */
+    pthread_mutex_t fd_lock;
+    int wal_fd;
+    /* sqlite_watch: tables whose row changes count into watch_counter */
+    const char *const *watch_tables;
+    _Atomic uint64_t *watch_counter;
 };
 
 static sqlite3 *db_of(struct mns_store *st)
@@ -208,7 +219,7 @@ static const struct {
 } pragmas[] = {
     /* WAL first: it answers with the mode it really got. */
     {"PRAGMA journal_mode=WAL", "PRAGMA journal_mode", "wal"},
-    {"PRAGMA synchronous=FULL", "PRAGMA synchronous", "2"},
+    {"PRAGMA synchronous=NORMAL", "PRAGMA synchronous", "1"},
     {"PRAGMA secure_delete=ON", "PRAGMA secure_delete", "1"},
     {"PRAGMA foreign_keys=ON", "PRAGMA foreign_keys", "1"},
     {"PRAGMA temp_store=MEMORY", "PRAGMA temp_store", "2"},
@@ -265,6 +276,8 @@ static mns_err sqlite_open(struct mns_store *st, const char *path)
         mns_store_set_error(st, "out of memory opening the store");
         return MNS_ERR_NOMEM;
     }
+    c->wal_fd = -1;
+    pthread_mutex_init(&c->fd_lock, NULL);
     st->impl = c;
     rc = sqlite3_open_v2(path, &c->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -297,8 +310,69 @@ static void sqlite_close(struct mns_store *st)
     /* Rolls back an open transaction; _v2 defers the close should a
      * statement be left (there should be none: the cache finalised all). */
     sqlite3_close_v2(c->db);
+    if (c->wal_fd >= 0)
+        close(c->wal_fd);
+    pthread_mutex_destroy(&c->fd_lock);
     free(c);
     st->impl = NULL;
+}
+
+/*
+ * fdatasync of the WAL through a descriptor of our own, not SQLite's: this
+ * runs without the vault lock, while another thread uses the connection.
+ * With synchronous=NORMAL a commit's frames are written but not synced;
+ * once they are on disk the commit survives a crash (recovery replays the
+ * WAL), and a checkpoint syncs the WAL before it copies frames from it. The
+ * store's error text is not touched (another thread may be writing it).
+ */
+static mns_err sqlite_sync(struct mns_store *st)
+{
+    struct sqlite_conn *c = st->impl;
+    int fd;
+
+    pthread_mutex_lock(&c->fd_lock);
+    if (c->wal_fd < 0) {
+        const char *wal = sqlite3_filename_wal(sqlite3_db_filename(c->db, "main"));
+        if (wal != NULL)
+            c->wal_fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    }
+    fd = c->wal_fd;
+    pthread_mutex_unlock(&c->fd_lock);
+    if (fd < 0)
+        return MNS_ERR_IO;
+    while (fdatasync(fd) != 0) {
+        if (errno != EINTR)
+            return MNS_ERR_IO;
+    }
+    return MNS_OK;
+}
+
+static void on_update(void *arg, int op, const char *db, const char *table, sqlite3_int64 rowid)
+{
+    struct sqlite_conn *c = arg;
+    (void)op;
+    (void)db;
+    (void)rowid;
+    for (const char *const *t = c->watch_tables; *t != NULL; t++) {
+        if (strcmp(*t, table) == 0) {
+            atomic_fetch_add(c->watch_counter, 1);
+            return;
+        }
+    }
+}
+
+/* The update hook sees every row change of rowid tables, foreign-key
+ * cascades included. It misses WITHOUT ROWID tables and the rows of a
+ * DELETE without WHERE that SQLite turns into a truncation: the watched
+ * tables are rowid tables that mnsafe never empties that way, and callers
+ * bound the age of what they cache as well. One watcher per connection. */
+static mns_err sqlite_watch(struct mns_store *st, const char *const *tables, _Atomic uint64_t *counter)
+{
+    struct sqlite_conn *c = st->impl;
+    c->watch_tables = tables;
+    c->watch_counter = counter;
+    sqlite3_update_hook(c->db, on_update, c);
+    return MNS_OK;
 }
 
 static mns_err sqlite_exec(struct mns_store *st, const char *sql)
@@ -519,6 +593,8 @@ const struct mns_store_ops mns_store_sqlite_ops = {
     .exec_ddl = sqlite_exec, /* the portable DDL is SQLite's own */
     .table_exists = sqlite_table_exists,
     .in_transaction = sqlite_in_transaction,
+    .sync = sqlite_sync,
+    .watch = sqlite_watch,
     .purge_journal = sqlite_purge_journal,
     .backup = sqlite_backup,
     .prepare = sqlite_prepare,

@@ -265,6 +265,30 @@ mns_err mns_store_begin(struct mns_store *st)
 
 mns_err mns_store_commit(struct mns_store *st)
 {
+    mns_err r = mns_store_commit_unsynced(st);
+    return r == MNS_OK ? mns_store_sync(st) : r;
+}
+
+mns_err mns_store_sync(struct mns_store *st)
+{
+    if (st == NULL)
+        return MNS_ERR_INVALID;
+    return st->ops->sync != NULL ? st->ops->sync(st) : MNS_OK;
+}
+
+mns_err mns_store_watch(struct mns_store *st, const char *const *tables, _Atomic uint64_t *counter)
+{
+    if (st == NULL || tables == NULL || counter == NULL)
+        return MNS_ERR_INVALID;
+    if (st->ops->watch == NULL) {
+        mns_store_set_error(st, "the %s backend cannot watch for changes", st->ops->name);
+        return MNS_ERR_STATE;
+    }
+    return st->ops->watch(st, tables, counter);
+}
+
+mns_err mns_store_commit_unsynced(struct mns_store *st)
+{
     mns_err r;
 
     if (st == NULL)

@@ -68,6 +68,16 @@ struct mns_store_ops {
     mns_err (*backup)(struct mns_store *st, const char *path);
     /* Whether a transaction is open on the connection. */
     bool (*in_transaction)(struct mns_store *st);
+    /* Makes every commit so far durable (SQLite: fdatasync of the WAL, whose
+     * commits are not synced by themselves). Safe to call from any thread,
+     * concurrently with other calls on the connection. NULL: every commit is
+     * durable when it returns. */
+    mns_err (*sync)(struct mns_store *st);
+    /* Adds one to *counter whenever a row of one of the tables (a NULL-ended
+     * list, kept by the caller) is inserted, updated or deleted through this
+     * connection, even if the change is later rolled back. NULL: the backend
+     * cannot tell (other servers may write to the database). */
+    mns_err (*watch)(struct mns_store *st, const char *const *tables, _Atomic uint64_t *counter);
 
     /* Compiles exactly one statement of len bytes (sql is NUL-terminated). */
     mns_err (*prepare)(struct mns_store *st, const char *sql, size_t len, void **h);

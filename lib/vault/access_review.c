@@ -102,8 +102,7 @@ mns_err mns_vault_access_review(struct mns_vault *v, const struct mns_actor *act
         snprintf(a.detail, sizeof(a.detail), "report sha256:%s", hex);
         err = act_begin(&a);
     }
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(report);
         return err;
@@ -135,8 +134,7 @@ mns_err mns_vault_access_review_confirm(struct mns_vault *v, const struct mns_ac
         }
     }
     json_decref(report);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -164,8 +162,7 @@ mns_err mns_vault_unassign(struct mns_vault *v, const struct mns_actor *actor, c
         mns_stmt_reset(s);
     }
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -206,8 +203,7 @@ mns_err mns_vault_access_policy(struct mns_vault *v, const struct mns_actor *act
         if (*result == NULL)
             err = MNS_ERR_NOMEM;
     }
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(*result);
         *result = NULL;

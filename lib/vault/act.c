@@ -31,10 +31,18 @@ void act_init(struct act *a, struct mns_vault *v, const struct mns_actor *actor,
  * rate, so the acts of concurrent threads share one transaction: each act
  * runs under a savepoint of its own inside the open group (so a failing act
  * undoes only itself), then waits, without the lock, until the group is
- * committed. The group is committed by whichever thread holds the lock when
- * nobody else is queued for it (or the group is big or old enough); every
- * member learns the outcome, and an act whose group failed to commit reports
- * MNS_ERR_AUDIT: its audit entry is not durable, so it did not happen.
+ * durable. The group is committed by whichever thread holds the lock when
+ * nobody else is queued for it (or the group is big or old enough). That
+ * thread commits under the lock and then, with the lock released, syncs the
+ * store (mns_store_sync) while the next group is already being built; only
+ * then does every member learn the outcome. An act whose group failed to
+ * commit or to sync reports MNS_ERR_AUDIT: its audit entry is not durable,
+ * so it did not happen. A failed sync leaves committed rows that may not be
+ * on disk: the vault then refuses every further act until it is restarted
+ * (as PostgreSQL does after a failed fsync).
+ *
+ * A group's members wait on durable_lock/durable, not on the vault lock, so
+ * that the wake-up after a commit does not make them all queue for it again.
  */
 
 void vault_lock(struct mns_vault *v)
@@ -50,61 +58,90 @@ static bool group_due(struct mns_vault *v)
                                 mns_now_ms() - v->group_started_ms >= GROUP_MAX_MS);
 }
 
-/* Ends the open group with result and wakes its members. */
-static void group_finish(struct mns_vault *v, mns_err result)
+/* Tells g's members its outcome; frees it if nobody waits. */
+static void group_finish(struct mns_vault *v, struct group *g, mns_err result)
 {
-    struct group *g = v->group;
-    v->group = NULL;
-    v->group_acts = 0;
+    pthread_mutex_lock(&v->durable_lock);
     g->done = true;
     g->result = result;
-    if (g->waiters == 0)
-        free(g);
+    bool unused = g->waiters == 0;
     pthread_cond_broadcast(&v->durable);
+    pthread_mutex_unlock(&v->durable_lock);
+    if (unused)
+        free(g);
 }
 
-static mns_err group_commit(struct mns_vault *v)
+/*
+ * Commits the open group (lock held) without waiting for the disk and
+ * detaches it: the next act opens a new group. Returns the group, to be
+ * handed to group_sync; NULL when there was none or the commit failed (its
+ * members have been told).
+ */
+static struct group *group_commit(struct mns_vault *v, mns_err *result)
 {
-    mns_err err = MNS_OK;
-    if (v->group == NULL)
-        return MNS_OK;
+    struct group *g = v->group;
+    *result = MNS_OK;
+    if (g == NULL)
+        return NULL;
     /* a transaction the database ended by itself cannot be committed */
-    mns_err c = mns_store_in_transaction(v->store) ? mns_store_commit(v->store) : MNS_ERR_STORE;
+    mns_err c = mns_store_in_transaction(v->store) ? mns_store_commit_unsynced(v->store) : MNS_ERR_STORE;
+    v->group = NULL;
+    v->group_acts = 0;
     if (c != MNS_OK) {
         mns_store_rollback(v->store);
         mns_audit_abort(v->audit);
         /* either way the acts did not happen; a full disk is worth naming */
-        err = c == MNS_ERR_FULL ? MNS_ERR_FULL : MNS_ERR_AUDIT;
+        *result = c == MNS_ERR_FULL ? MNS_ERR_FULL : MNS_ERR_AUDIT;
+        group_finish(v, g, *result);
+        return NULL;
     }
-    group_finish(v, err);
-    if (err == MNS_OK) {
-        /* a failed checkpoint does not undo committed acts: `audit verify`
-         * sees the gap, and the next checkpoint covers it */
-        ignore_err(mns_audit_commit(v->audit));
-        if (v->purge_pending && mns_store_purge_journal(v->store) == MNS_OK)
-            v->purge_pending = false;
+    /* a failed checkpoint does not undo committed acts: `audit verify`
+     * sees the gap, and the next checkpoint covers it */
+    ignore_err(mns_audit_commit(v->audit));
+    if (v->purge_pending && mns_store_purge_journal(v->store) == MNS_OK)
+        v->purge_pending = false;
+    return g;
+}
+
+/* Makes a committed group durable and tells its members (lock not needed). */
+static mns_err group_sync(struct mns_vault *v, struct group *g)
+{
+    mns_err r = mns_store_sync(v->store);
+    if (r != MNS_OK) {
+        atomic_store(&v->sync_failed, true);
+        r = MNS_ERR_AUDIT;
     }
-    return err;
+    group_finish(v, g, r);
+    return r;
 }
 
 mns_err vault_flush(struct mns_vault *v)
 {
-    return group_commit(v);
+    mns_err r;
+    struct group *g = group_commit(v, &r);
+    return g != NULL ? group_sync(v, g) : r;
 }
 
 void vault_unlock(struct mns_vault *v)
 {
-    if (group_due(v))
-        ignore_err(group_commit(v));
+    mns_err r;
+    struct group *g = group_due(v) ? group_commit(v, &r) : NULL;
     pthread_mutex_unlock(&v->lock);
+    if (g != NULL)
+        ignore_err(group_sync(v, g));
 }
 
 static mns_err group_join(struct mns_vault *v)
 {
+    if (atomic_load(&v->sync_failed))
+        return MNS_ERR_STORE;
     if (v->group != NULL && !mns_store_in_transaction(v->store)) {
         /* the database rolled the group back after an error: its acts fail */
+        struct group *g = v->group;
+        v->group = NULL;
+        v->group_acts = 0;
         mns_audit_abort(v->audit);
-        group_finish(v, MNS_ERR_AUDIT);
+        group_finish(v, g, MNS_ERR_AUDIT);
     }
     if (v->group != NULL)
         return MNS_OK;
@@ -120,23 +157,39 @@ static mns_err group_join(struct mns_vault *v)
     return MNS_OK;
 }
 
-/* Counts the act into the open group and waits for the group's outcome. */
-static mns_err group_wait(struct mns_vault *v)
+/*
+ * Counts the act into the open group, releases the vault lock and waits for
+ * the group's outcome; commits (and syncs) it first if it is due. With
+ * relock, takes the lock again before returning.
+ */
+static mns_err group_wait(struct mns_vault *v, bool relock)
 {
     struct group *g = v->group;
-    if (g == NULL)
+    if (g == NULL) {
+        if (!relock)
+            pthread_mutex_unlock(&v->lock);
         return MNS_ERR_AUDIT;
-    g->waiters++;
-    v->group_acts++;
-    while (!g->done) {
-        if (v->group == g && group_due(v))
-            ignore_err(group_commit(v));
-        else
-            pthread_cond_wait(&v->durable, &v->lock);
     }
+    pthread_mutex_lock(&v->durable_lock);
+    g->waiters++;
+    pthread_mutex_unlock(&v->durable_lock);
+    v->group_acts++;
+    mns_err r;
+    struct group *mine = group_due(v) ? group_commit(v, &r) : NULL;
+    pthread_mutex_unlock(&v->lock);
+    if (mine != NULL)
+        ignore_err(group_sync(v, mine));
+
+    pthread_mutex_lock(&v->durable_lock);
+    while (!g->done)
+        pthread_cond_wait(&v->durable, &v->durable_lock);
     mns_err result = g->result;
-    if (--g->waiters == 0)
+    bool last = --g->waiters == 0;
+    pthread_mutex_unlock(&v->durable_lock);
+    if (last)
         free(g);
+    if (relock)
+        vault_lock(v);
     return result;
 }
 
@@ -215,7 +268,7 @@ static void act_undo(struct act *a)
     a->open = false;
 }
 
-mns_err act_end(struct act *a, mns_err err)
+static mns_err act_close(struct act *a, mns_err err, bool relock)
 {
     struct mns_vault *v = a->v;
     if (err == MNS_OK) {
@@ -226,10 +279,12 @@ mns_err act_end(struct act *a, mns_err err)
             e2 = MNS_ERR_AUDIT;
         if (e2 != MNS_OK) {
             act_undo(a);
+            if (!relock)
+                vault_unlock(v);
             return MNS_ERR_AUDIT;
         }
         a->open = false;
-        mns_err r = group_wait(v);
+        mns_err r = group_wait(v, relock);
         return r == MNS_OK || r == MNS_ERR_FULL ? r : MNS_ERR_AUDIT;
     }
     act_undo(a);
@@ -239,23 +294,38 @@ mns_err act_end(struct act *a, mns_err err)
     result_text(result, sizeof(result), err);
     /* the refusal itself is evidence: written in the group, outside the
      * undone savepoint; if even that fails, the refusal stands */
-    if (group_join(v) != MNS_OK)
+    if (group_join(v) != MNS_OK) {
+        if (!relock)
+            vault_unlock(v);
         return err;
+    }
     if (append(a, a->action, a->subject, result) != MNS_OK) {
         /* a field the log refuses (too long, odd characters) must not hide
          * the refusal: record it without the caller-supplied parts */
         a->purpose = NULL;
-        if (append(a, a->action, NULL, "error:audit_field") != MNS_OK)
+        if (append(a, a->action, NULL, "error:audit_field") != MNS_OK) {
+            if (!relock)
+                vault_unlock(v);
             return err;
+        }
     }
-    ignore_err(group_wait(v));
+    ignore_err(group_wait(v, relock));
     return err;
+}
+
+mns_err act_end(struct act *a, mns_err err)
+{
+    return act_close(a, err, true);
+}
+
+mns_err act_finish(struct act *a, mns_err err)
+{
+    return act_close(a, err, false);
 }
 
 mns_err act_end_list(struct act *a, mns_err err, const char *key, json_t *list, json_t **result)
 {
-    err = act_end(a, err);
-    vault_unlock(a->v);
+    err = act_finish(a, err);
     if (err != MNS_OK) {
         json_decref(list);
         return err;

@@ -225,8 +225,7 @@ mns_err mns_vault_assessment_create(struct mns_vault *v, const struct mns_actor 
     act_note(&a, "%zu items decided by probes", decided);
 out:
     json_decref(probes);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         return err;
     return mns_vault_assessment_get(v, actor, id, result, em);
@@ -377,8 +376,7 @@ mns_err mns_vault_assessment_set(struct mns_vault *v, const struct mns_actor *ac
         act_note(&a, "status:%s", status);
 out:
     json_decref(info);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -398,8 +396,7 @@ mns_err mns_vault_assessment_get(struct mns_vault *v, const struct mns_actor *ac
     if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR | MNS_ROLE_SYSADMIN, em)) == MNS_OK &&
         (err = load_assessment(v, &a, actor, assessment_id, &info, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK)
         err = read_results(v, assessment_id, results);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(info);
         json_decref(results);
@@ -461,8 +458,7 @@ mns_err mns_vault_probe(struct mns_vault *v, const struct mns_actor *actor, json
         err = MNS_ERR_NOMEM;
     if (err == MNS_OK)
         err = act_begin(&a);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(*result);
         *result = NULL;
@@ -537,8 +533,7 @@ mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *acto
         act_note(&a, "item:%s; evidence:%lld; sha256:%s; %zu bytes", item_id, (long long)id, sf.sha256, len);
 out:
     json_decref(info);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         sealed_file_release(&sf);
         return err;
@@ -608,8 +603,7 @@ out:
     free(wcopy);
     free(ccopy);
     json_decref(info);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         sealed_file_discard(data, len, meta);
     return err;

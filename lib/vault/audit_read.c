@@ -42,8 +42,7 @@ mns_err mns_vault_audit_list(struct mns_vault *v, const struct mns_actor *actor,
             }
         mns_stmt_reset(s);
     }
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(list);
         return err;
@@ -106,8 +105,7 @@ mns_err mns_vault_audit_verify(struct mns_vault *v, const struct mns_actor *acto
         if (verdict != MNS_OK && verdict != MNS_ERR_TAMPERED)
             err = verdict;
     }
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err != MNS_OK ? err : verdict;
 }
 

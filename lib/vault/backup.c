@@ -282,8 +282,7 @@ mns_err mns_vault_backup(struct mns_vault *v, const struct mns_actor *actor, jso
         act_note(&a, "%s sha256:%s", strrchr(out, '/') + 1, sha);
 out:
     mns_wipe(key, sizeof(key));
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(manifest);
         return err;
@@ -415,8 +414,7 @@ out:
     if (st != NULL)
         mns_store_close(st);
     shred_file(plain);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(manifest);
         return err;
@@ -634,8 +632,7 @@ out:
     mns_wipe(key, sizeof(key));
     if (st != NULL)
         mns_store_close(st);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(manifest);
         return err;

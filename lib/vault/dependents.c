@@ -93,8 +93,7 @@ mns_err mns_vault_person_get(struct mns_vault *v, const struct mns_actor *actor,
     json_object_set(p, "dependents", deps);
 out:
     json_decref(deps);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(p);
         return err;
@@ -229,8 +228,7 @@ mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *act
 out:
     mns_wipe(number, sizeof(number));
     mns_wipe(dk, sizeof(dk));
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         return err;
     *result = json_pack("{s:I, s:I}", "id", (json_int_t)id, "person", (json_int_t)person_id);
@@ -291,7 +289,6 @@ mns_err mns_vault_dependent_delete(struct mns_vault *v, const struct mns_actor *
     if (err == MNS_OK)
         v->purge_pending = true; /* the freed pages go from the WAL too, as for persons */
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }

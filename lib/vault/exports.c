@@ -563,8 +563,7 @@ mns_err mns_vault_export_request(struct mns_vault *v, const struct mns_actor *ac
 out:
     spec_release(&sp);
     free(text);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         return err;
     *result = json_pack("{s:I, s:s}", "request_id", (json_int_t)id, "status", "pending");
@@ -604,8 +603,7 @@ mns_err mns_vault_export_decide(struct mns_vault *v, const struct mns_actor *act
     if (err == MNS_OK && (err = act_begin(&a)) == MNS_OK)
         err = request_decide(v, "export_requests", request_id, approve, actor->name);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -826,8 +824,7 @@ mns_err mns_vault_export(struct mns_vault *v, const struct mns_actor *actor, con
     act_note(&a, "persons=%zu dependents=%lld fields=%s protection=%s takeout=%lld", npicked, (long long)ndeps,
              fields_text, sp.protection, (long long)takeout_id);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     wb_release(&w.out);
     if (w.cd != (iconv_t)-1)
         iconv_close(w.cd);

@@ -1252,8 +1252,7 @@ mns_err mns_vault_import_get(struct mns_vault *v, const struct mns_actor *actor,
                             json_integer(json_integer_value(json_object_get(json_array_get(errors, limit - 1), "row"))));
 out:
     json_decref(errors);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(o);
         return err;

@@ -106,11 +106,35 @@ json_t *access_rules_json(const struct access_rules *r);
 mns_err access_rules_check(const struct access_rules *r, mns_role role, const char *client, int64_t now_ms,
                            const char **why, mns_errmsg *em);
 
+/* Recently authenticated sessions and program tokens (session_cache.c). */
+#define SESSION_CACHE_SLOTS 64
+#define SESSION_CACHE_MAX_AGE_MS 2000
+
+struct session_cache_entry {
+    uint8_t hash[MNS_HASH_LEN]; /* of the token */
+    bool used;
+    uint64_t changes;  /* session_cache_changes() when it was read */
+    int64_t cached_at; /* ms */
+    int64_t last_seen; /* ms; a program token: when it was read */
+    int64_t expires_at;
+    struct mns_actor actor; /* its client is the first request's */
+};
+
+struct session_cache {
+    pthread_mutex_t lock;
+    bool enabled; /* the store counts changes (mns_store_watch) */
+    _Atomic uint64_t changes;
+    unsigned next;
+    struct session_cache_entry entries[SESSION_CACHE_SLOTS];
+};
+
 struct mns_vault {
     /* The lock serialises every use of the store and the keys. Acts of
      * several threads share one transaction (group commit, see act.c). */
     pthread_mutex_t lock;
-    pthread_cond_t durable;      /* broadcast after every group commit */
+    pthread_mutex_t durable_lock; /* guards the groups' waiters, done, result */
+    pthread_cond_t durable;      /* broadcast after every group is durable (or failed) */
+    atomic_bool sync_failed;     /* a committed group could not be synced: refuse acts */
     atomic_uint queued;          /* threads waiting in vault_lock */
     struct group *group;         /* the open group transaction, or NULL */
     unsigned group_acts;         /* acts in the open group */
@@ -144,7 +168,24 @@ struct mns_vault {
     uint64_t ticked_count; /* audit entries covered by the last timed checkpoint */
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */
     struct import_table *imports; /* readers of imports in progress (imports.c); NULL: none yet */
+    struct session_cache sessions;
 };
+
+/* ---- session cache (session_cache.c) ----------------------------------- */
+
+/* init with the vault (empty and off); enable after the store is open: no
+ * cache where the store cannot count changes. */
+void session_cache_init(struct mns_vault *v);
+void session_cache_enable(struct mns_vault *v);
+void session_cache_release(struct mns_vault *v);
+/* The store's change count for users, sessions, api_tokens: read it under
+ * the vault lock after reading (and writing) what goes into an entry. */
+uint64_t session_cache_changes(struct mns_vault *v);
+/* A copy of the entry for hash if nothing changed since it was read and it
+ * is young enough; a stale one is dropped. */
+bool session_cache_get(struct mns_vault *v, const uint8_t hash[MNS_HASH_LEN], int64_t now,
+                       struct session_cache_entry *out);
+void session_cache_put(struct mns_vault *v, const struct session_cache_entry *entry);
 
 int64_t mns_now_ms(void);
 
@@ -201,6 +242,10 @@ void act_note(struct act *a, const char *fmt, ...) __attribute__((format(printf,
  * while waiting, when other threads' acts join the group.
  */
 mns_err act_end(struct act *a, mns_err err);
+/* act_end, then releases the vault lock: the same as act_end followed by
+ * vault_unlock, but the wait for the group happens after the lock is
+ * released, so the thread does not queue for the lock once more. */
+mns_err act_finish(struct act *a, mns_err err);
 
 /* Ends a listing act: act_end, then releases the vault lock (which the caller
  * holds), then hands list over as *result = {key: list}, or frees it. */

@@ -462,8 +462,7 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
 out:
     if (err != MNS_OK)
         a.subject[0] = '\0';
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     mns_secure_free(keys, sizeof(*keys));
     sealed_batch_release(&batch);
     if (err != MNS_OK) {
@@ -661,8 +660,7 @@ mns_err mns_vault_person_list_ex(struct mns_vault *v, const struct mns_actor *ac
         json_array_append(list, r->obj);
     }
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     for (size_t i = 0; i < nrows; i++)
         json_decref(rows[i].obj);
     int64_t last = nrows > 0 ? rows[nrows - 1].id : 0;
@@ -740,8 +738,7 @@ mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor
 out:
     mns_wipe(num, sizeof(num));
     mns_wipe(bidx, sizeof(bidx));
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(persons);
         json_decref(deps);
@@ -828,8 +825,7 @@ mns_err mns_vault_person_reveal(struct mns_vault *v, const struct mns_actor *act
 out:
     mns_wipe(dk, sizeof(dk));
     mns_wipe(num, sizeof(num));
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK || out_obj == NULL) {
         json_decref(out_obj);
         json_decref(deps);
@@ -953,8 +949,7 @@ mns_err mns_vault_person_delete_ex(struct mns_vault *v, const struct mns_actor *
         err = disposal_record(v, tid, strcmp(kind, "payee") == 0 ? "payee" : "employee", 1, actor->name,
                               (reason && reason[0]) ? reason : "deleted by hand");
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 

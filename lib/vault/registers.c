@@ -282,8 +282,7 @@ mns_err mns_vault_register_add(struct mns_vault *v, const struct mns_actor *acto
     snprintf(a.subject, sizeof(a.subject), "%s:%lld", r->code, (long long)id);
 out:
     json_decref(fields);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         return err;
     *result = json_pack("{s:I, s:s}", "id", (json_int_t)id, "register", code);
@@ -349,8 +348,7 @@ out:
     json_decref(cur);
     json_decref(fields);
     free(text);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -607,8 +605,7 @@ out:;
     json_t *res = json_pack("{s:o, s:s*, s:b}", "files", out, "last_review", last,
                             "review_due", last == NULL || strcmp(last, limit) < 0);
     json_decref(reviews);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(res);
         return err;

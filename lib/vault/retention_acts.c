@@ -185,8 +185,7 @@ mns_err mns_vault_person_end(struct mns_vault *v, const struct mns_actor *actor,
         act_note(&a, "%s %s; legal %s (%s); scheduled %s", reason, ended_on, legal_txt, rule ? rule : "no rule", sched_txt);
 out:
     json_decref(purposes);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         return err;
     *result = json_pack("{s:I, s:s, s:s, s:s, s:s*, s:s, s:b}", "person", (json_int_t)person_id, "ended_on", ended_on,
@@ -217,8 +216,7 @@ mns_err mns_vault_person_end_cancel(struct mns_vault *v, const struct mns_actor 
         mns_stmt_reset(s);
     }
     json_decref(purposes);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -350,8 +348,7 @@ mns_err mns_vault_retention_delete_due(struct mns_vault *v, const struct mns_act
              rules[0] ? rules : "none", json_array_size(held));
 out:
     json_decref(list);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(deleted);
         json_decref(held);
@@ -400,8 +397,7 @@ mns_err mns_vault_hold(struct mns_vault *v, const struct mns_actor *actor, const
         act_note(&a, "reason: %s", reason);
 out:
     json_decref(purposes);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -439,8 +435,7 @@ mns_err mns_vault_tenant_retention_rule(struct mns_vault *v, const struct mns_ac
     else if (err == MNS_OK)
         act_note(&a, "no tenant rule");
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -623,8 +618,7 @@ mns_err mns_vault_disposal_add(struct mns_vault *v, const struct mns_actor *acto
     if (err == MNS_OK)
         act_note(&a, "disposal:%lld %s%s%s", (long long)id, on, cert ? " certificate sha256:" : "", cert ? cert : "");
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (cert_data != NULL) {
         mns_wipe(cert_data, cert_len);
         free(cert_data);
@@ -678,8 +672,7 @@ mns_err mns_vault_disposal_certificate(struct mns_vault *v, const struct mns_act
     if (err == MNS_OK)
         err = act_begin(&a);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         sealed_file_discard(data, len, meta);
     return err;
@@ -765,8 +758,7 @@ mns_err mns_vault_deletion_decide(struct mns_vault *v, const struct mns_actor *a
     if (err == MNS_OK)
         err = request_decide(v, "deletion_requests", request_id, approve, actor->name);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 

@@ -96,8 +96,7 @@ mns_err mns_vault_tenant_create(struct mns_vault *v, const struct mns_actor *act
     }
     mns_stmt_reset(s);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         return err;
     *result = json_pack("{s:I, s:s, s:s, s:s*}", "id", (json_int_t)id, "code", code, "name", name,
@@ -210,8 +209,7 @@ mns_err mns_vault_tenant_policy_get(struct mns_vault *v, const struct mns_actor 
             MNS_OK &&
         (err = resolve_tenant(v, &a, actor, tenant_code, &tid, em)) == MNS_OK && (err = act_begin(&a)) == MNS_OK)
         err = policy_read(v, tid, result);
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(*result);
         *result = NULL;
@@ -327,8 +325,7 @@ mns_err mns_vault_tenant_policy_set(struct mns_vault *v, const struct mns_actor 
     if (err == MNS_OK)
         err = policy_read(v, tid, result);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         json_decref(*result);
         *result = NULL;

@@ -381,8 +381,7 @@ mns_err mns_vault_totp_begin_ex(struct mns_vault *v, const struct mns_actor *act
     }
 out:
     mns_wipe(key, sizeof(key));
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         mns_wipe(uri, MNS_TOTP_URI_MAX);
     mns_wipe(&u, sizeof(u));
@@ -440,8 +439,7 @@ mns_err mns_vault_totp_confirm(struct mns_vault *v, const struct mns_actor *acto
     }
 out:
     mns_wipe(key, sizeof(key));
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK)
         mns_wipe(codes, MNS_RECOVERY_CODES * (MNS_RECOVERY_CODE_LEN + 1));
     mns_wipe(&u, sizeof(u));
@@ -625,8 +623,7 @@ mns_err mns_vault_login_ex(struct mns_vault *v, const struct mns_login *in, char
         /* refused before any lookup, but audited like every failed login */
         vault_lock(v);
         act_init(&a, v, actor, "auth.login");
-        err = act_end(&a, MNS_ERR_AUTH);
-        vault_unlock(v);
+        err = act_finish(&a, MNS_ERR_AUTH);
         return mns_fail(em, err, "wrong user name or password / ユーザー名またはパスワードが違います");
     }
 
@@ -790,8 +787,7 @@ mns_err mns_vault_user_unlock(struct mns_vault *v, const struct mns_actor *actor
         err = mns_stmt_run(s);
     mns_stmt_reset(s);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     mns_wipe(&u, sizeof(u));
     return err;
 }
@@ -846,8 +842,7 @@ static mns_err user_reset(struct mns_vault *v, const struct mns_actor *actor, co
     if (err == MNS_OK)
         err = run1(v, "DELETE FROM api_tokens WHERE user_id = ?", u.id, -1);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     mns_wipe(&u, sizeof(u));
     return err;
 }
@@ -879,6 +874,40 @@ mns_err mns_vault_authenticate(struct mns_vault *v, const char *token, const cha
     return mns_vault_authenticate_cert(v, token, client, NULL, actor);
 }
 
+/* Idle time is tracked to the minute, to spare a write per request. */
+#define SESSION_TOUCH_MS 60000
+
+/*
+ * The session (or program token) from the cache, if it is there, live, and
+ * passes the where-and-when rules. Anything else, a refusal included, goes
+ * the long way under the lock, where it is audited and the cache refilled.
+ */
+static bool authenticate_cached(struct mns_vault *v, const uint8_t hash[MNS_HASH_LEN], const char *client,
+                                const char *cert_cn, struct mns_actor *actor)
+{
+    struct session_cache_entry e;
+    int64_t now = mns_now_ms();
+    if (!session_cache_get(v, hash, now, &e))
+        return false;
+    bool ok = now < e.expires_at && now - e.last_seen < (int64_t)v->session_idle_s * 1000 &&
+              (e.actor.program || now - e.last_seen <= SESSION_TOUCH_MS);
+    bool network = client != NULL && strcmp(client, "unix") != 0 && strcmp(client, "local") != 0;
+    if (ok && (v->require_client_cert_roles & e.actor.role) != 0 && network &&
+        (cert_cn == NULL || strcmp(cert_cn, e.actor.name) != 0))
+        ok = false;
+    const char *why = NULL;
+    if (ok && access_rules_check(&v->access, e.actor.role, client, now, &why, NULL) != MNS_OK)
+        ok = false;
+    if (ok) {
+        char keep[sizeof(actor->client)];
+        snprintf(keep, sizeof(keep), "%s", actor->client);
+        *actor = e.actor;
+        snprintf(actor->client, sizeof(actor->client), "%s", keep);
+    }
+    mns_wipe(&e, sizeof(e));
+    return ok;
+}
+
 mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, const char *client, const char *cert_cn,
                                     struct mns_actor *actor)
 {
@@ -893,8 +922,14 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
     bool program = token[2] == 't';
     if ((err = token_hash(hash, token)) != MNS_OK)
         return err;
+    if (authenticate_cached(v, hash, client, cert_cn, actor)) {
+        mns_wipe(hash, sizeof(hash));
+        return MNS_OK;
+    }
     vault_lock(v);
     int64_t now = mns_now_ms();
+    int64_t expires_at = 0;
+    bool seen_now = program;
     /* a program token has no idle time: its "last seen" is now */
     if ((err = mns_store_prepare(v->store, &s,
                                  program ? "SELECT u.id, u.name, u.role, u.disabled, ?2, t.expires_at, u.must_change, "
@@ -911,6 +946,7 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
     int64_t last_seen = 0;
     if (err == MNS_OK && row) {
         last_seen = mns_stmt_int64(s, 4);
+        expires_at = mns_stmt_int64(s, 5);
         live = mns_stmt_int64(s, 3) == 0 && now < mns_stmt_int64(s, 5) &&
                now - last_seen < (int64_t)v->session_idle_s * 1000;
         if (live) {
@@ -963,25 +999,35 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
             goto out;
         }
     }
-    /* idle time is tracked to the minute, to spare a write per request;
-     * a program token's last use is recorded the same way */
+    /* idle time is tracked to the minute (SESSION_TOUCH_MS), to spare a
+     * write per request; a program token's last use is recorded the same way */
     if (program && mns_store_prepare(v->store, &s,
                                      "UPDATE api_tokens SET last_used = ?1 WHERE token_hash = ?2 AND "
-                                     "(last_used IS NULL OR last_used < ?1 - 60000)") == MNS_OK) {
+                                     "(last_used IS NULL OR last_used < ?1 - 60000)") == MNS_OK) { /* SESSION_TOUCH_MS */
         if (mns_stmt_bind_int64(s, 1, now) == MNS_OK && mns_stmt_bind_blob(s, 2, hash, sizeof(hash)) == MNS_OK)
             ignore_err(mns_stmt_run(s));
         mns_stmt_reset(s);
     }
-    if (!program && now - last_seen > 60000 &&
+    if (!program && now - last_seen > SESSION_TOUCH_MS &&
         mns_store_prepare(v->store, &s, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?") == MNS_OK) {
         if (mns_stmt_bind_int64(s, 1, now) == MNS_OK && mns_stmt_bind_blob(s, 2, hash, sizeof(hash)) == MNS_OK)
-            ignore_err(mns_stmt_run(s));
+            seen_now = mns_stmt_run(s) == MNS_OK;
         mns_stmt_reset(s);
+    }
+    if (seen_now || now - last_seen <= SESSION_TOUCH_MS) {
+        /* read after our own writes: they count as changes too */
+        struct session_cache_entry e = {.changes = session_cache_changes(v), .cached_at = now,
+                                        .last_seen = seen_now ? now : last_seen, .expires_at = expires_at,
+                                        .actor = *actor};
+        memcpy(e.hash, hash, sizeof(hash));
+        session_cache_put(v, &e);
+        mns_wipe(&e, sizeof(e));
     }
 out:
     if (err != MNS_OK)
         mns_actor_anonymous(actor, client);
     vault_unlock(v);
+    mns_wipe(hash, sizeof(hash));
     return err;
 }
 
@@ -1002,8 +1048,7 @@ mns_err mns_vault_logout(struct mns_vault *v, const struct mns_actor *actor, con
             err = mns_stmt_run(s);
         mns_stmt_reset(s);
     }
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -1115,8 +1160,7 @@ mns_err mns_vault_password_change(struct mns_vault *v, const struct mns_actor *a
         if (err == MNS_OK)
             err = run1(v, "DELETE FROM api_tokens WHERE user_id = ?", actor->user_id, -1);
     }
-    err = act_end(&a, err == MNS_ERR_AUTH ? MNS_ERR_DENIED : err);
-    vault_unlock(v);
+    err = act_finish(&a, err == MNS_ERR_AUTH ? MNS_ERR_DENIED : err);
     mns_wipe(&u, sizeof(u));
     return err;
 }
@@ -1191,8 +1235,7 @@ mns_err mns_vault_user_create(struct mns_vault *v, const struct mns_actor *actor
             (err = grant_request_insert(v, "role", id, 0, 0, role, actor->name, &request_id)) == MNS_OK)
             act_note(&a, "role pending; request:%lld", (long long)request_id);
     }
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err != MNS_OK) {
         mns_wipe(password_out, 40);
         return err;
@@ -1530,8 +1573,7 @@ mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *acto
         goto out;
     err = request_decide(v, "grant_requests", request_id, approve, actor->name);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }
 
@@ -1647,8 +1689,7 @@ mns_err mns_vault_token_create(struct mns_vault *v, const struct mns_actor *acto
     snprintf(a.subject, sizeof(a.subject), "token:%lld", (long long)id);
     act_note(&a, "days=%u", days);
 out:
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     if (err == MNS_OK &&
         (*result = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "name", name, "token", token, "expires_at",
                              (json_int_t)expires)) == NULL)
@@ -1708,7 +1749,6 @@ mns_err mns_vault_token_revoke(struct mns_vault *v, const struct mns_actor *acto
             err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such token of yours / このトークンはありません");
         mns_stmt_reset(s);
     }
-    err = act_end(&a, err);
-    vault_unlock(v);
+    err = act_finish(&a, err);
     return err;
 }

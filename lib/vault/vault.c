@@ -435,6 +435,8 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
     if (v == NULL)
         return MNS_ERR_NOMEM;
     pthread_mutex_init(&v->lock, NULL);
+    pthread_mutex_init(&v->durable_lock, NULL);
+    session_cache_init(v);
     pthread_cond_init(&v->durable, NULL);
     snprintf(v->data_dir, sizeof(v->data_dir), "%s", cfg->data_dir);
     v->session_idle_s = cfg->session_idle_s ? cfg->session_idle_s : 1800;
@@ -461,6 +463,7 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
         (err = store_url(url, sizeof(url), cfg, em)) != MNS_OK || (err = mns_store_open(&v->store, url, em)) != MNS_OK ||
         (err = mns_store_migrate(v->store, NULL, em)) != MNS_OK)
         goto fail;
+    session_cache_enable(v);
     if ((err = meta_get_text(v->store, "seal_mode", v->seal_mode, sizeof(v->seal_mode))) != MNS_OK) {
         err = mns_fail(em, MNS_ERR_STATE, "the store was never initialised / ストアが初期化されていません");
         goto fail;
@@ -503,6 +506,8 @@ void mns_vault_free(struct mns_vault *v)
     password_policy_release(&v->pw_policy);
     pthread_mutex_destroy(&v->lock);
     pthread_cond_destroy(&v->durable);
+    pthread_mutex_destroy(&v->durable_lock);
+    session_cache_release(v);
     free(v);
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -257,7 +258,8 @@ static void test_pragmas_in_force(void **state)
     open_fx(fx);
     query_text(fx->st, "PRAGMA journal_mode", mode, sizeof(mode));
     assert_string_equal(mode, "wal");
-    assert_int_equal(query_int(fx->st, "PRAGMA synchronous", NULL), 2);   /* FULL */
+    /* NORMAL: commits are made durable by mns_store_sync (test_sync_*) */
+    assert_int_equal(query_int(fx->st, "PRAGMA synchronous", NULL), 1);
     assert_int_equal(query_int(fx->st, "PRAGMA secure_delete", NULL), 1);
     assert_int_equal(query_int(fx->st, "PRAGMA foreign_keys", NULL), 1);
     assert_int_equal(query_int(fx->st, "PRAGMA busy_timeout", NULL), 5000);
@@ -717,6 +719,49 @@ static void test_commit_persists(void **state)
     assert_int_equal(query_int(fx->st, "SELECT COUNT(*) FROM tenants WHERE code = ?", "kept"), 1);
 }
 
+static void *sync_thread(void *arg)
+{
+    return (void *)(intptr_t)mns_store_sync(arg);
+}
+
+/* Group commit: commit_unsynced makes the transaction visible at once, and
+ * mns_store_sync may run on another thread while the connection goes on
+ * with the next transaction; both survive a reopen. */
+static void test_sync_outside_the_connection_thread(void **state)
+{
+    struct fx *fx = *state;
+    struct mns_store *other = NULL;
+    mns_errmsg em;
+    pthread_t t;
+    void *ret;
+
+    open_fx(fx);
+    migrate_fx(fx);
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    assert_int_equal(insert_tenant(fx->st, "first"), MNS_OK);
+    assert_int_equal(mns_store_commit_unsynced(fx->st), MNS_OK);
+    /* committed: another connection sees it before any sync */
+    assert_int_equal(mns_store_open(&other, fx->url, &em), MNS_OK);
+    assert_int_equal(query_int(other, "SELECT COUNT(*) FROM tenants WHERE code = ?", "first"), 1);
+    mns_store_close(other);
+
+    for (int i = 0; i < 20; i++) {
+        char code[16];
+        snprintf(code, sizeof(code), "t%d", i);
+        assert_int_equal(pthread_create(&t, NULL, sync_thread, fx->st), 0);
+        assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+        assert_int_equal(insert_tenant(fx->st, code), MNS_OK);
+        assert_int_equal(mns_store_commit_unsynced(fx->st), MNS_OK);
+        assert_int_equal(pthread_join(t, &ret), 0);
+        assert_int_equal((intptr_t)ret, MNS_OK);
+    }
+    assert_int_equal(mns_store_sync(fx->st), MNS_OK);
+    mns_store_close(fx->st);
+    fx->st = NULL;
+    open_fx(fx);
+    assert_int_equal(count_tenants(fx->st), 1 + 20);
+}
+
 static void test_failed_commit_rolls_back(void **state)
 {
     struct fx *fx = *state;
@@ -897,6 +942,7 @@ int main(void)
         T(test_prepare_and_exec_errors),
         T(test_rollback_discards),
         T(test_commit_persists),
+        T(test_sync_outside_the_connection_thread),
         T(test_failed_commit_rolls_back),
         T(test_savepoint_names),
         T(test_cache_returns_reset_statement),

@@ -1,7 +1,8 @@
 /*
  * test_vault_auth.c: lockout after failed logins (per user and per network
  * address, audited, lifted by a sysadmin or by time) and one live session
- * per ID (a new login ends the old session, or is refused).
+ * per ID (a new login ends the old session, or is refused); a session
+ * served from the session cache ends as soon as it is ended.
  */
 #include "vault_fixture.h"
 
@@ -129,6 +130,43 @@ static void test_one_session_refuses_the_second(void **state)
     vf_free(f);
 }
 
+/* A session or program token used a moment ago is served from the session
+ * cache; ending it (revoke, password reset) must count at once all the same. */
+static void test_cached_session_ends_at_once(void **state)
+{
+    (void)state;
+    struct vf *f = vf_new_world("vauth-cache");
+    char tok[MNS_TOKEN_LEN + 1], pw[40];
+    struct mns_actor a, b;
+    mns_errmsg em = {""};
+    json_t *made = NULL;
+
+    assert_int_equal(try_login(f, "clerk", f->pw_clerk, "unix", tok, &em), MNS_OK);
+    assert_int_equal(mns_vault_authenticate(f->v, tok, "unix", &a), MNS_OK);
+    assert_int_equal(mns_vault_authenticate(f->v, tok, "192.0.2.7", &b), MNS_OK); /* from the cache */
+    assert_int_equal(b.user_id, a.user_id);
+    assert_string_equal(b.name, "clerk");
+    assert_int_equal(b.role, MNS_ROLE_CLERK);
+    assert_string_equal(b.client, "192.0.2.7"); /* this request's, not the cached one's */
+
+    assert_int_equal(mns_vault_token_create(f->v, &a, "batch", 1, &made, &em), MNS_OK);
+    const char *prog = json_string_value(json_object_get(made, "token"));
+    int64_t id = json_integer_value(json_object_get(made, "id"));
+    assert_non_null(prog);
+    assert_int_equal(mns_vault_authenticate(f->v, prog, "unix", &b), MNS_OK);
+    assert_int_equal(mns_vault_authenticate(f->v, prog, "unix", &b), MNS_OK);
+    assert_true(b.program);
+    assert_int_equal(mns_vault_token_revoke(f->v, &a, id, &em), MNS_OK);
+    assert_int_equal(mns_vault_authenticate(f->v, prog, "unix", &b), MNS_ERR_AUTH);
+    json_decref(made);
+
+    assert_int_equal(mns_vault_authenticate(f->v, tok, "unix", &a), MNS_OK);
+    assert_int_equal(mns_vault_user_reset_password(f->v, &f->admin, "clerk", pw, &em), MNS_OK);
+    assert_int_equal(mns_vault_authenticate(f->v, tok, "unix", &a), MNS_ERR_AUTH);
+    assert_int_equal(a.user_id, 0);
+    vf_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_address_lockout),
         cmocka_unit_test(test_one_session_ends_the_first),
         cmocka_unit_test(test_one_session_refuses_the_second),
+        cmocka_unit_test(test_cached_session_ends_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
