@@ -75,6 +75,15 @@ mns_err mns_audit_append(struct mns_audit *a, const struct mns_audit_entry *e) M
  * transaction) to the store and the file. MNS_ERR_IO / MNS_ERR_STORE mean the
  * chain has moved on but the checkpoint was not written (it is retried). */
 mns_err mns_audit_commit(struct mns_audit *a) MNS_WUR;
+/* The same for a group commit whose sync comes later and without the
+ * caller's lock: a due checkpoint's row is committed without a sync, and its
+ * note goes to the file only when mns_audit_flush_file is called, after the
+ * caller's mns_store_sync. */
+mns_err mns_audit_commit_unsynced(struct mns_audit *a) MNS_WUR;
+/* Appends a checkpoint note that is in the database but not yet in the file
+ * (and fsyncs the file). Safe without the caller's lock, concurrently with
+ * the other calls. */
+mns_err mns_audit_flush_file(struct mns_audit *a) MNS_WUR;
 /* Call after the transaction rolled back: forgets the appended entries. */
 void mns_audit_abort(struct mns_audit *a);
 /* Savepoint support for a group of acts in one transaction: mark() before an

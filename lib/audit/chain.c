@@ -279,6 +279,7 @@ mns_err mns_audit_open(struct mns_audit **out, struct mns_store *st,
     if ((a = calloc(1, sizeof(*a))) == NULL)
         return mns_fail(em, MNS_ERR_NOMEM, "out of memory / メモリが不足しています");
     a->st = st;
+    pthread_mutex_init(&a->file_lock, NULL);
     snprintf(a->key_name, sizeof(a->key_name), "%s", key_name);
     a->every = (cfg != NULL && cfg->every_entries != 0) ? cfg->every_entries : AUDIT_EVERY_DEFAULT;
     if (cfg != NULL && cfg->checkpoint_path != NULL) {
@@ -311,6 +312,7 @@ void mns_audit_free(struct mns_audit *a)
         mns_secure_free(a->seed, MNS_ED25519_SEED_LEN);
     free(a->checkpoint_path);
     free(a->pend);
+    pthread_mutex_destroy(&a->file_lock);
     mns_wipe(a, sizeof(*a));
     free(a);
 }
@@ -408,7 +410,7 @@ out:
     return err;
 }
 
-mns_err mns_audit_commit(struct mns_audit *a)
+static mns_err commit_pending(struct mns_audit *a, bool deferred)
 {
     if (a == NULL)
         return MNS_ERR_INVALID;
@@ -417,7 +419,17 @@ mns_err mns_audit_commit(struct mns_audit *a)
         memcpy(a->head, a->pend[a->pend_len - 1], MNS_HASH_LEN);
         a->pend_len = 0;
     }
-    return audit_checkpoint_due(a);
+    return audit_checkpoint_due(a, deferred);
+}
+
+mns_err mns_audit_commit(struct mns_audit *a)
+{
+    return commit_pending(a, false);
+}
+
+mns_err mns_audit_commit_unsynced(struct mns_audit *a)
+{
+    return commit_pending(a, true);
 }
 
 void mns_audit_abort(struct mns_audit *a)

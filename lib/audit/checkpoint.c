@@ -21,7 +21,11 @@
  *
  * Each note is stored in audit_checkpoints (entries, ts, head_hash, note) in a
  * transaction of its own, and then appended to the checkpoint file, outside
- * the database, followed by fsync.
+ * the database, followed by fsync. Under group commit
+ * (mns_audit_commit_unsynced) the row is committed without a sync and the
+ * note is appended by mns_audit_flush_file once the caller's sync has made
+ * the row durable, without the caller's lock: so the file never holds a
+ * note whose row could still be lost.
  *
  * Checkpoint file format: a sequence of records, each one note followed by
  * one empty line ("\n"). A note has exactly three body lines, an empty line,
@@ -307,7 +311,7 @@ fail:
 
 /* ---- writing checkpoints ------------------------------------------------- */
 
-static mns_err db_insert(struct mns_audit *a, const char *note, size_t len, mns_errmsg *em)
+static mns_err db_insert(struct mns_audit *a, const char *note, size_t len, bool unsynced, mns_errmsg *em)
 {
     struct mns_stmt *s = NULL;
     mns_err err;
@@ -331,7 +335,7 @@ static mns_err db_insert(struct mns_audit *a, const char *note, size_t len, mns_
         return err;
     }
     mns_stmt_reset(s);
-    if (mns_store_commit(a->st) != MNS_OK) {
+    if ((unsynced ? mns_store_commit_unsynced(a->st) : mns_store_commit(a->st)) != MNS_OK) {
         err = mns_fail(em, MNS_ERR_STORE, "cannot store the audit checkpoint: %s / "
                                           "監査チェックポイントを保存できません",
                        mns_store_errmsg(a->st));
@@ -344,25 +348,34 @@ static mns_err db_insert(struct mns_audit *a, const char *note, size_t len, mns_
 /* Appends the note that reached the database but not yet the file. */
 static mns_err flush_file(struct mns_audit *a, mns_errmsg *em)
 {
-    if (!a->file_pending)
-        return MNS_OK;
-    if (a->checkpoint_path == NULL) {
+    mns_err err = MNS_OK;
+    pthread_mutex_lock(&a->file_lock);
+    if (a->file_pending && a->checkpoint_path == NULL) {
         a->file_pending = false;
-        return MNS_OK;
+    } else if (a->file_pending) {
+        if (audit_file_append(a->checkpoint_path, a->pending_note, a->pending_note_len) != MNS_OK) {
+            char buf[128];
+            const char *why = strerror_r(errno, buf, sizeof(buf)); /* GNU strerror_r (_GNU_SOURCE) */
+            err = mns_fail(em, MNS_ERR_IO, "cannot append the audit checkpoint to %s: %s / "
+                                           "監査チェックポイントをファイルに書き込めません",
+                           a->checkpoint_path, why);
+        } else {
+            a->file_pending = false;
+        }
     }
-    if (audit_file_append(a->checkpoint_path, a->pending_note, a->pending_note_len) != MNS_OK) {
-        char buf[128];
-        const char *why = strerror_r(errno, buf, sizeof(buf)); /* GNU strerror_r (_GNU_SOURCE) */
-        return mns_fail(em, MNS_ERR_IO, "cannot append the audit checkpoint to %s: %s / "
-                                        "監査チェックポイントをファイルに書き込めません",
-                        a->checkpoint_path, why);
-    }
-    a->file_pending = false;
-    return MNS_OK;
+    pthread_mutex_unlock(&a->file_lock);
+    return err;
 }
 
-/* Signs the committed head, stores it, then appends it to the file. */
-static mns_err sign_new(struct mns_audit *a, mns_errmsg *em)
+mns_err mns_audit_flush_file(struct mns_audit *a)
+{
+    return a != NULL ? flush_file(a, NULL) : MNS_ERR_INVALID;
+}
+
+/* Signs the committed head, stores it, then appends it to the file; with
+ * deferred, stores it without a sync and leaves the file to
+ * mns_audit_flush_file (after the caller's sync). */
+static mns_err sign_new(struct mns_audit *a, bool deferred, mns_errmsg *em)
 {
     char note[AUDIT_NOTE_MAX];
     size_t len;
@@ -371,15 +384,17 @@ static mns_err sign_new(struct mns_audit *a, mns_errmsg *em)
     if ((err = audit_note_format(note, sizeof(note), &len, a->key_name, a->seed, a->pub, a->count,
                                  a->head)) != MNS_OK)
         return mns_fail(em, err, "cannot sign the audit checkpoint / 監査チェックポイントに署名できません");
-    if ((err = db_insert(a, note, len, em)) != MNS_OK)
+    if ((err = db_insert(a, note, len, deferred, em)) != MNS_OK)
         return err;
     a->cp_count = a->count;
     /* A newer note supersedes one the file missed; the database has both. */
+    pthread_mutex_lock(&a->file_lock);
     memcpy(a->pending_note, note, len);
     a->pending_note[len] = '\n';
     a->pending_note_len = len + 1;
     a->file_pending = true;
-    return flush_file(a, em);
+    pthread_mutex_unlock(&a->file_lock);
+    return deferred ? MNS_OK : flush_file(a, em);
 }
 
 mns_err mns_audit_checkpoint(struct mns_audit *a, mns_errmsg *em)
@@ -392,14 +407,14 @@ mns_err mns_audit_checkpoint(struct mns_audit *a, mns_errmsg *em)
         return mns_fail(em, MNS_ERR_STATE, "the audit log is empty / 監査ログが空です");
     if (a->count == a->cp_count)
         return flush_file(a, em); /* this head is signed already */
-    return sign_new(a, em);
+    return sign_new(a, false, em);
 }
 
-mns_err audit_checkpoint_due(struct mns_audit *a)
+mns_err audit_checkpoint_due(struct mns_audit *a, bool deferred)
 {
-    mns_err err = flush_file(a, NULL), e2 = MNS_OK;
+    mns_err err = deferred ? MNS_OK : flush_file(a, NULL), e2 = MNS_OK;
 
     if (a->seed != NULL && a->count > a->cp_count && a->count - a->cp_count >= a->every)
-        e2 = sign_new(a, NULL);
+        e2 = sign_new(a, deferred, NULL);
     return err != MNS_OK ? err : e2;
 }

@@ -5,6 +5,7 @@
 #ifndef MNS_AUDIT_INTERNAL_H
 #define MNS_AUDIT_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,10 @@ struct mns_audit {
     /* checkpoints: entries of the newest one in the database; a note that
      * reached the database but not the file is kept to retry the file. */
     uint64_t cp_count;
+    /* file_lock guards file_pending and the pending note: the file is
+     * appended to by mns_audit_flush_file, which runs without the caller's
+     * lock (after the sync that made the note's row durable) */
+    pthread_mutex_t file_lock;
     bool file_pending;
     size_t pending_note_len;
     char pending_note[AUDIT_NOTE_MAX + 1]; /* the note and its "\n" separator */
@@ -73,8 +78,10 @@ struct mns_audit {
 #define AUDIT_KEY_NAME_DEFAULT "mnsafe-audit"
 
 /* Called by mns_audit_commit: retries a note the file missed and signs a
- * checkpoint when one is due and a signer is set. */
-mns_err audit_checkpoint_due(struct mns_audit *a);
+ * checkpoint when one is due and a signer is set. With deferred (group
+ * commit), the row is committed without a sync and the file is left to
+ * mns_audit_flush_file. */
+mns_err audit_checkpoint_due(struct mns_audit *a, bool deferred);
 
 /* Checks the fields of an entry against the limits; MNS_OK or
  * MNS_ERR_INVALID with *field (optional) naming the offending field. */

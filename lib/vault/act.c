@@ -97,7 +97,7 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
     }
     /* a failed checkpoint does not undo committed acts: `audit verify`
      * sees the gap, and the next checkpoint covers it */
-    ignore_err(mns_audit_commit(v->audit));
+    ignore_err(mns_audit_commit_unsynced(v->audit));
     if (v->purge_pending && mns_store_purge_journal(v->store) == MNS_OK)
         v->purge_pending = false;
     return g;
@@ -112,6 +112,10 @@ static mns_err group_sync(struct mns_vault *v, struct group *g)
         r = MNS_ERR_AUDIT;
     }
     group_finish(v, g, r);
+    /* a checkpoint signed at this commit goes to the file once its row is
+     * durable; if that fails, the next flush retries it */
+    if (r == MNS_OK)
+        ignore_err(mns_audit_flush_file(v->audit));
     return r;
 }
 

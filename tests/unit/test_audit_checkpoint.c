@@ -181,6 +181,38 @@ static void test_every_n(void **state)
     assert_int_equal(r.entries, 19);
 }
 
+/* Group commit: the checkpoint's row is committed with the group (synced by
+ * the caller later) and its note reaches the file only at
+ * mns_audit_flush_file, which then writes it once. */
+static void test_deferred_file_append(void **state)
+{
+    struct fx *f = *state;
+    struct mns_audit_entry e = {.actor = "bob", .action = "person.list", .result = "ok"};
+    struct mns_audit_report r;
+    size_t len = 0;
+
+    af_open_audit(f, f->cp, 4, true);
+    assert_int_equal(mns_store_begin(f->st), MNS_OK);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(mns_audit_append(f->a, &e), MNS_OK);
+    assert_int_equal(mns_store_commit_unsynced(f->st), MNS_OK);
+    assert_int_equal(mns_audit_commit_unsynced(f->a), MNS_OK);
+    assert_int_equal(query_int(f, "SELECT MAX(entries) FROM audit_checkpoints"), 5);
+    char *file = tu_read_file(f->cp, &len);
+    assert_true(file == NULL || count_substr(file, "mnsafe.local/audit\n5\n") == 0);
+    free(file);
+
+    assert_int_equal(mns_store_sync(f->st), MNS_OK);
+    assert_int_equal(mns_audit_flush_file(f->a), MNS_OK);
+    assert_int_equal(mns_audit_flush_file(f->a), MNS_OK); /* nothing left: not twice */
+    file = tu_read_file(f->cp, &len);
+    assert_non_null(file);
+    assert_int_equal(count_substr(file, "mnsafe.local/audit\n5\n"), 1);
+    free(file);
+    assert_int_equal(mns_audit_verify(f->st, f->cp, f->pub, "mnsafe-audit", &r), MNS_OK);
+    assert_int_equal(r.entries, 5);
+}
+
 static void test_no_signer_no_checkpoint(void **state)
 {
     struct fx *f = *state;
@@ -287,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_note_format, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_every_n, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_file_append, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_no_signer_no_checkpoint, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_idempotent, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_file_failure_then_retry, fx_setup, fx_teardown),
