@@ -2,8 +2,8 @@
  * store.c: the backend-neutral half of the store.
  *
  * URL dispatch. "sqlite:<path>" or a bare path opens the SQLite backend;
- * "postgresql://" and "postgres://" are reserved for the libpq backend, which
- * is not built yet, and any other "scheme://" is refused.
+ * "postgresql://" and "postgres://" the libpq backend (pg.c), which gets the
+ * whole URL; any other "scheme://" is refused.
  *
  * Statement cache. mns_store_prepare() looks the SQL text up among at most
  * MNS_STORE_STMT_CACHE_MAX statements (hash first, then the text), resets it
@@ -115,10 +115,9 @@ static mns_err pick_backend(const char *url, const struct mns_store_ops **ops, c
     /* (mns_fail's result is not returned directly so that analysers see
      * that *ops is set whenever MNS_OK is.) */
     if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://")) {
-        mns_fail(em, MNS_ERR_INVALID,
-                 "the PostgreSQL store backend is not built into this mnsafe / "
-                 "この mnsafe には PostgreSQL 用のストアが組み込まれていません");
-        return MNS_ERR_INVALID;
+        *ops = &mns_store_pg_ops;
+        *target = url; /* libpq takes the whole URL */
+        return MNS_OK;
     }
     if (has_url_scheme(url)) {
         mns_fail(em, MNS_ERR_INVALID,

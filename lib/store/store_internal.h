@@ -132,5 +132,6 @@ struct mns_store {
 void mns_store_set_error(struct mns_store *st, const char *fmt, ...) MNS_PRINTF(2, 3);
 
 extern const struct mns_store_ops mns_store_sqlite_ops;
+extern const struct mns_store_ops mns_store_pg_ops;
 
 #endif

@@ -195,8 +195,11 @@ static mns_err drop_staged(struct mns_vault *v, int64_t id)
 static mns_err drop_staged_batched(struct mns_vault *v, int64_t id)
 {
     static const char *const sql[] = {
-        "DELETE FROM import_rows WHERE rowid IN (SELECT rowid FROM import_rows WHERE import_id = ? LIMIT 20000)",
-        "DELETE FROM import_purposes WHERE rowid IN (SELECT rowid FROM import_purposes WHERE import_id = ? LIMIT 20000)",
+        /* by the rows' own keys, not SQLite's rowid: the same SQL runs on PostgreSQL */
+        "DELETE FROM import_rows WHERE import_id = ?1 AND row_no IN "
+        "(SELECT row_no FROM import_rows WHERE import_id = ?1 ORDER BY row_no LIMIT 20000)",
+        "DELETE FROM import_purposes WHERE import_id = ?1 AND person_id IN "
+        "(SELECT person_id FROM import_purposes WHERE import_id = ?1 ORDER BY person_id LIMIT 20000)",
     };
     mns_err err = MNS_OK;
     for (size_t i = 0; i < 2 && err == MNS_OK; i++) {
@@ -622,8 +625,8 @@ static mns_err insert_staged(struct import_stream *st, uint64_t row_no, int64_t 
         return err;
     for (size_t i = 0; i < r->npurposes && err == MNS_OK; i++) {
         if ((err = mns_store_prepare(st->v->store, &s,
-                                     "INSERT OR IGNORE INTO import_purposes (import_id, person_id, purpose_code) "
-                                     "VALUES (?, ?, ?)")) != MNS_OK)
+                                     "INSERT INTO import_purposes (import_id, person_id, purpose_code) "
+                                     "VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) != MNS_OK)
             return err;
         err = mns_stmt_bind_int64(s, 1, st->id);
         if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, id);

@@ -152,9 +152,9 @@ static void test_assessment_flow(void **state)
     json_decref(res);
 
     /* evidence that ran out stops counting */
-    sqlite3 *db = vf_db_open(f, false);
+    vf_db *db = vf_db_open(f, false);
     vf_db_exec(db, "UPDATE assessment_results SET evidence_expires = 1000 WHERE item_id = 'C-a-min-2'");
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(mns_vault_assessment_get(f->v, &f->officer, id, &res, &em), MNS_OK);
     r = json_object_get(json_object_get(res, "results"), "C-a-min-2");
     assert_string_equal(json_string_value(json_object_get(r, "status")), "not_assessed");
@@ -231,9 +231,9 @@ static void test_probes_flip(void **state)
     assert_string_equal(probe_status(f, "F-a-3-opt-5", NULL), "satisfied");
 
     /* a tampered audit log flips the access-log items */
-    sqlite3 *db = vf_db_open(f, false);
+    vf_db *db = vf_db_open(f, false);
     vf_db_exec(db, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 3");
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_string_equal(probe_status(f, "F-a-1-opt-2", &detail), "not_satisfied");
     assert_non_null(strstr(detail, "broken"));
     vf_free(f);
@@ -357,14 +357,14 @@ static void test_evidence_files(void **state)
     free(data);
     json_decref(meta);
     /* nowhere in clear */
-    sqlite3 *db = vf_db_open(f, false);
+    vf_db *db = vf_db_open(f, false);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM assessment_evidence WHERE instr(content_ct, 'MARKER-EVID') > 0",
                                0, 0, 0),
                      0);
     /* an altered ciphertext is refused, not handed out */
     vf_db_exec(db, "UPDATE assessment_evidence SET content_ct = substr(content_ct, 1, 20) || x'00' || "
                    "substr(content_ct, 22)");
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(mns_vault_evidence_get(f->v, &f->auditor, ev, &data, &len, &meta, &em), MNS_ERR_CRYPTO);
     assert_null(data);
     /* parts: only the item's own check boxes */

@@ -102,9 +102,9 @@ static void test_audit_trail(void **state)
     expect_entries(log, 1, "clerk", "person.create", s2, NULL, "ok");
     expect_entries(log, 1, "clerk", "person.create", NULL, NULL, "error:check_digit");
     assert_int_equal(vf_audit_count(log, "clerk", "person.create", s1, NULL, "ok", &e), 1);
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     int64_t acme = vf_db_int(db, "SELECT id FROM tenants WHERE code = 'acme'", 0, 0, 0);
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(json_integer_value(json_object_get(e, "tenant_id")), acme);
 
     expect_entries(log, 1, "clerk", "person.list", NULL, NULL, "ok");
@@ -222,11 +222,11 @@ static void test_audit_verify(void **state)
     assert_int_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", id, "health_pension", &res, &em),
                      MNS_ERR_PURPOSE);
 
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     int64_t rows = vf_db_int(db, "SELECT count(*) FROM audit_log", 0, 0, 0);
     int64_t denied_seq = vf_db_int(db, "SELECT seq FROM audit_log WHERE action = 'person.reveal' AND "
                                        "result = 'denied:purpose'", 0, 0, 0);
-    sqlite3_close(db);
+    vf_db_close(db);
 
     memset(&rep, 0x5a, sizeof(rep));
     assert_int_equal(mns_vault_audit_verify(f->v, &f->auditor, &rep, &em), MNS_OK);
@@ -245,7 +245,7 @@ static void test_audit_verify(void **state)
     db = vf_db_open(f, false);
     assert_int_equal(vf_db_int(db, "UPDATE audit_log SET result = 'ok' WHERE seq = ? RETURNING seq", 1, denied_seq, 0),
                      denied_seq);
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(mns_vault_audit_verify(f->v, &f->auditor, &rep, &em), MNS_ERR_TAMPERED);
     assert_int_equal(rep.first_bad_seq, (uint64_t)denied_seq);
     assert_true(rep.problem[0] != '\0');
@@ -272,7 +272,7 @@ static void test_fail_closed(void **state)
     vf_number(n2, 32);
     int64_t id0 = vf_add_one(f, &f->clerk, "acme", vf_person("Before", n0, "withholding_slip"));
 
-    sqlite3 *db = vf_db_open(f, false);
+    vf_db *db = vf_db_open(f, false);
     int64_t audit_rows = vf_db_int(db, "SELECT count(*) FROM audit_log", 0, 0, 0);
     int64_t sessions = vf_db_int(db, "SELECT count(*) FROM sessions", 0, 0, 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 1);
@@ -342,7 +342,7 @@ static void test_fail_closed(void **state)
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 2);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM audit_log", 0, 0, 0), audit_rows + 4);
     assert_int_equal(vf_db_int(db, "SELECT max(seq) = count(*) FROM audit_log", 0, 0, 0), 1);
-    sqlite3_close(db);
+    vf_db_close(db);
 
     struct mns_audit_report rep;
     assert_int_equal(mns_vault_audit_verify(f->v, &f->auditor, &rep, &em), MNS_OK);

@@ -150,17 +150,17 @@ static void test_no_number_in_clear(void **state)
     json_decref(batch);
     assert_int_equal(mns_vault_person_find(f->v, &f->clerk2, "acme", num[0], &res, &em), MNS_ERR_DENIED);
 
-    sqlite3 *db = vf_db_open(f, true);
+    sqlite3 *db = vf_sqlite_open(f, true);
     /* the scanner works: it finds a name it should find */
     size_t cells = 0;
     assert_int_equal(scan_tables(db, "Marker2", 7, where, sizeof(where), &cells), 1);
     assert_string_equal(where, "persons.name");
     assert_true(cells > 100);
-    int64_t ncts = vf_db_int(db, "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM dependents)", 0, 0, 0);
+    int64_t ncts = vf_sqlite_int(db, "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM dependents)", 0, 0, 0);
     assert_int_equal(ncts, NP + 2 * NP + 1);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE length(number_ct) = 40 AND "
+    assert_int_equal(vf_sqlite_int(db, "SELECT count(*) FROM persons WHERE length(number_ct) = 40 AND "
                                    "length(number_bidx) = 32", 0, 0, 0), NP + 1);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE length(number_ct) = 40 AND "
+    assert_int_equal(vf_sqlite_int(db, "SELECT count(*) FROM dependents WHERE length(number_ct) = 40 AND "
                                    "length(number_bidx) = 32", 0, 0, 0), 2 * NP);
 
     for (unsigned i = 0; i < 3 * NP; i++) {
@@ -205,13 +205,13 @@ static void test_blind_index_per_tenant(void **state)
     int64_t a = vf_add_one(f, &f->clerk, "acme", with_deps("A", n, d1, d2));
     int64_t b = vf_add_one(f, &f->clerk2, "beta", with_deps("B", n, d1, d2));
 
-    sqlite3 *db = vf_db_open(f, true);
+    sqlite3 *db = vf_sqlite_open(f, true);
     uint8_t *ba, *bb, *ca, *cb;
     size_t la, lb, lca, lcb;
-    vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", a, &ba, &la);
-    vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", b, &bb, &lb);
-    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ca, &lca);
-    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &cb, &lcb);
+    vf_sqlite_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", a, &ba, &la);
+    vf_sqlite_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", b, &bb, &lb);
+    vf_sqlite_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ca, &lca);
+    vf_sqlite_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &cb, &lcb);
     assert_int_equal(la, MNS_HASH_LEN);
     assert_int_equal(lb, MNS_HASH_LEN);
     /* same number, different tenants: unrelated index values and ciphertexts */
@@ -228,8 +228,8 @@ static void test_blind_index_per_tenant(void **state)
     assert_int_equal(mns_sha256(h, msg, sizeof(msg)), MNS_OK);
     assert_memory_not_equal(ba, h, MNS_HASH_LEN);
     /* the dependents' numbers too: two numbers in two tenants, four index values */
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents", 0, 0, 0), 4);
-    assert_int_equal(vf_db_int(db, "SELECT count(DISTINCT number_bidx) FROM dependents", 0, 0, 0), 4);
+    assert_int_equal(vf_sqlite_int(db, "SELECT count(*) FROM dependents", 0, 0, 0), 4);
+    assert_int_equal(vf_sqlite_int(db, "SELECT count(DISTINCT number_bidx) FROM dependents", 0, 0, 0), 4);
     free(ba);
     free(bb);
     free(ca);
@@ -287,24 +287,24 @@ static void test_ciphertext_moved(void **state)
     int64_t b = vf_add_one(f, &f->clerk, "acme", with_deps("B", nb, db_[0], db_[1]));
     int64_t c = vf_add_one(f, &f->clerk2, "beta", vf_person("C", nc, "withholding_slip"));
 
-    sqlite3 *db = vf_db_open(f, false);
+    sqlite3 *db = vf_sqlite_open(f, false);
     uint8_t *cta, *ctb, *cto, *wa, *wb, *dca, *dcb;
     size_t lcta, lctb, lcto, lwa, lwb, ldca, ldcb;
-    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &cta, &lcta);
-    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &ctb, &lctb);
-    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", c, &cto, &lcto);
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wa, &lwa);
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
-    vf_db_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", a, &dca, &ldca);
-    vf_db_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", b, &dcb, &ldcb);
+    vf_sqlite_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &cta, &lcta);
+    vf_sqlite_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &ctb, &lctb);
+    vf_sqlite_blob(db, "SELECT number_ct FROM persons WHERE id = ?", c, &cto, &lcto);
+    vf_sqlite_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wa, &lwa);
+    vf_sqlite_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
+    vf_sqlite_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", a, &dca, &ldca);
+    vf_sqlite_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", b, &dcb, &ldcb);
     assert_non_null(cta);
     assert_non_null(wa);
     assert_non_null(dca);
-    int64_t dep_b = vf_db_int(db, "SELECT id FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", 1, b, 0);
-    int64_t dep_b2 = vf_db_int(db, "SELECT id FROM dependents WHERE person_id = ? ORDER BY id DESC LIMIT 1", 1, b, 0);
+    int64_t dep_b = vf_sqlite_int(db, "SELECT id FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", 1, b, 0);
+    int64_t dep_b2 = vf_sqlite_int(db, "SELECT id FROM dependents WHERE person_id = ? ORDER BY id DESC LIMIT 1", 1, b, 0);
 
     /* 1. A's number ciphertext in B's row */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", cta, lcta, b), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", cta, lcta, b), 1);
     expect_no_reveal(f, &f->clerk, "acme", b, na, "A's ciphertext in B's row");
     /* the clerk's list must not show A's last four digits for B */
     mns_err err = mns_vault_person_list(f->v, &f->clerk, "acme", 0, 0, &res, &em);
@@ -319,28 +319,28 @@ static void test_ciphertext_moved(void **state)
     }
 
     /* 2. A's ciphertext and A's wrapped key in B's rows */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, b), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, b), 1);
     expect_no_reveal(f, &f->clerk, "acme", b, na, "A's ciphertext and key in B's rows");
 
     /* 3. B's own ciphertext under A's wrapped key */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", ctb, lctb, b), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", ctb, lctb, b), 1);
     expect_no_reveal(f, &f->clerk, "acme", b, nb, "A's key in B's row");
 
     /* 4. B whole again, but A's dependent's ciphertext in B's dependent */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wb, lwb, b), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wb, lwb, b), 1);
     vf_reveal_ok(f, &f->clerk, "acme", b, "withholding_slip", got);
     assert_string_equal(got, nb);
-    assert_int_equal(vf_db_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dca, ldca, dep_b), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dca, ldca, dep_b), 1);
     expect_no_reveal(f, &f->clerk, "acme", b, da[0], "A's dependent's ciphertext in B's dependent");
 
     /* 5. one dependent's ciphertext in the other dependent of the same person */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dcb, ldcb, dep_b2), 1);
-    assert_int_equal(vf_db_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dcb, ldcb, dep_b), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dcb, ldcb, dep_b2), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dcb, ldcb, dep_b), 1);
     expect_no_reveal(f, &f->clerk, "acme", b, db_[0], "dependent ciphertext swapped within a person");
 
     /* 6. across tenants: acme's A ciphertext and key in beta's C */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", cta, lcta, c), 1);
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, c), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", cta, lcta, c), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, c), 1);
     expect_no_reveal(f, &f->clerk2, "beta", c, na, "acme ciphertext and key in a beta row");
 
     /* A was never touched and still opens */
@@ -374,14 +374,14 @@ static void test_crypto_shredding(void **state)
     int64_t b = vf_add_one(f, &f->clerk, "acme", vf_person("Kept", nb, "withholding_slip"));
 
     /* what a backup or a DBA would have kept of A */
-    sqlite3 *db = vf_db_open(f, false);
+    sqlite3 *db = vf_sqlite_open(f, false);
     uint8_t *ct, *bidx, *wrapped;
     size_t lct, lbidx, lw;
-    vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ct, &lct);
-    vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", a, &bidx, &lbidx);
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
-    int64_t tenant = vf_db_int(db, "SELECT tenant_id FROM persons WHERE id = ?", 1, a, 0);
-    int64_t kver = vf_db_int(db, "SELECT key_version FROM person_keys WHERE person_id = ?", 1, a, 0);
+    vf_sqlite_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ct, &lct);
+    vf_sqlite_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", a, &bidx, &lbidx);
+    vf_sqlite_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
+    int64_t tenant = vf_sqlite_int(db, "SELECT tenant_id FROM persons WHERE id = ?", 1, a, 0);
+    int64_t kver = vf_sqlite_int(db, "SELECT key_version FROM person_keys WHERE person_id = ?", 1, a, 0);
     assert_int_equal(lw, MNS_KEY_LEN + MNS_AEAD_OVERHEAD);
     assert_int_equal(lct, 12 + MNS_AEAD_OVERHEAD);
     assert_int_equal(scan_tables(db, wrapped, lw, NULL, 0, NULL), 1);
@@ -389,8 +389,8 @@ static void test_crypto_shredding(void **state)
     assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", a, "shred", &em), MNS_OK);
 
     /* the key row is gone, and the key's bytes are nowhere in any table */
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys WHERE person_id = ?", 1, a, 0), 0);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys", 0, 0, 0), 1);
+    assert_int_equal(vf_sqlite_int(db, "SELECT count(*) FROM person_keys WHERE person_id = ?", 1, a, 0), 0);
+    assert_int_equal(vf_sqlite_int(db, "SELECT count(*) FROM person_keys", 0, 0, 0), 1);
     assert_int_equal(scan_tables(db, wrapped, lw, where, sizeof(where), NULL), 0);
     assert_int_equal(scan_tables(db, ct, lct, where, sizeof(where), NULL), 0);
 
@@ -407,7 +407,7 @@ static void test_crypto_shredding(void **state)
     assert_int_equal(sqlite3_bind_blob(s, 4, bidx, (int)lbidx, SQLITE_TRANSIENT), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_DONE);
     sqlite3_finalize(s);
-    assert_int_equal(vf_db_int(db, "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, "
+    assert_int_equal(vf_sqlite_int(db, "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, "
                                    "'withholding_slip') RETURNING person_id", 1, a, 0), a);
 
     /* found again by its index, but nothing opens it */
@@ -421,9 +421,9 @@ static void test_crypto_shredding(void **state)
     /* nor does another person's key, put in as A's */
     uint8_t *wb;
     size_t lwb;
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
+    vf_sqlite_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
     assert_non_null(wb);
-    assert_int_equal(vf_db_set_blob(db, "INSERT INTO person_keys (wrapped, person_id, key_version) VALUES (?, ?, 1)",
+    assert_int_equal(vf_sqlite_set_blob(db, "INSERT INTO person_keys (wrapped, person_id, key_version) VALUES (?, ?, 1)",
                                     wb, lwb, a),
                      1);
     res = (json_t *)0x1;
@@ -438,7 +438,7 @@ static void test_crypto_shredding(void **state)
      * saved wrapped key put back, the saved row opens. So the key's bytes
      * must not survive anywhere on disk after the deletion.
      */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wrapped, lw, a), 1);
+    assert_int_equal(vf_sqlite_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wrapped, lw, a), 1);
     assert_int_equal(kver, 1);
     vf_reveal_ok(f, &f->clerk, "acme", a, "withholding_slip", got);
     assert_string_equal(got, na);
@@ -464,10 +464,10 @@ static void test_shredded_key_not_on_disk(void **state)
 
     vf_number(na, 5000);
     int64_t a = vf_add_one(f, &f->clerk, "acme", vf_person("Gone", na, "withholding_slip"));
-    sqlite3 *db = vf_db_open(f, true);
+    sqlite3 *db = vf_sqlite_open(f, true);
     uint8_t *wrapped;
     size_t lw;
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
+    vf_sqlite_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
     sqlite3_close(db);
     assert_int_equal(lw, MNS_KEY_LEN + MNS_AEAD_OVERHEAD);
     /* the scan sees it while it exists */

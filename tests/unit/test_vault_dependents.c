@@ -89,9 +89,9 @@ static void test_add_show_reveal(void **state)
     json_decref(res);
     /* the person's deletion takes the dependent with it */
     assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", pid, NULL, &em), MNS_OK);
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents", 0, 0, 0), 0);
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(mns_vault_person_get(f->v, &f->clerk, "acme", pid, &res, &em), MNS_ERR_NOT_FOUND);
     vf_free(f);
 }
@@ -148,8 +148,8 @@ static void test_delete_journal_restore(void **state)
     snprintf(db, sizeof(db), "%s/%s", restored, MNS_DB_FILE);
     sqlite3 *rdb = NULL;
     assert_int_equal(sqlite3_open_v2(db, &rdb, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(vf_db_int(rdb, "SELECT count(*) FROM dependents WHERE person_id = ?", 1, pid, 0), 1);
-    assert_int_equal(vf_db_int(rdb, "SELECT count(*) FROM dependent_deletions WHERE dependent_id = ?", 1, first, 0), 1);
+    assert_int_equal(vf_sqlite_int(rdb, "SELECT count(*) FROM dependents WHERE person_id = ?", 1, pid, 0), 1);
+    assert_int_equal(vf_sqlite_int(rdb, "SELECT count(*) FROM dependent_deletions WHERE dependent_id = ?", 1, first, 0), 1);
     sqlite3_close(rdb);
     vf_free(f);
 }

@@ -198,9 +198,9 @@ static void test_restart_interrupts(void **state)
     assert_int_equal(mns_vault_import_data(f->v, &f->clerk, "acme", id, text, strlen(text), false, &res, &em), MNS_OK);
     assert_int_equal(json_integer_value(json_object_get(res, "valid_persons")), 1);
     json_decref(res);
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 1);
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(vf_reopen(f, &f->cfg, &em), MNS_OK);
     vf_login(f, "clerk", f->pw_clerk, &f->clerk);
     assert_int_equal(mns_vault_import_get(f->v, &f->clerk, "acme", id, 0, 10, &res, &em), MNS_OK);
@@ -209,7 +209,7 @@ static void test_restart_interrupts(void **state)
     db = vf_db_open(f, true);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 0);
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(mns_vault_import_data(f->v, &f->clerk, "acme", id, "x", 1, true, &res, &em), MNS_ERR_STATE);
     vf_free(f);
 }

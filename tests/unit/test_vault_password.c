@@ -84,9 +84,9 @@ static void test_classes_and_history(void **state)
     assert_int_equal(change(f, cur, first, &em), MNS_ERR_INVALID); /* within the last 2 */
     assert_int_equal(change(f, cur, "Mixed-case-three", &em), MNS_OK);
     assert_int_equal(change(f, cur, first, &em), MNS_OK); /* out of the window again */
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     assert_true(vf_db_int(db, "SELECT count(*) FROM password_history", 0, 0, 0) <= 2 * 5);
-    sqlite3_close(db);
+    vf_db_close(db);
     vf_free(f);
 }
 
@@ -103,9 +103,9 @@ static void test_expiry(void **state)
     assert_int_equal(mns_vault_login(f->v, "clerk", f->pw_clerk, "unix", tok, &a, &em), MNS_OK);
     assert_false(a.must_change_password);
     /* the password was set 91 days ago */
-    sqlite3 *db = vf_db_open(f, false);
-    vf_db_exec(db, "UPDATE users SET password_changed_at = password_changed_at - 91 * 86400000 WHERE name = 'clerk'");
-    sqlite3_close(db);
+    vf_db *db = vf_db_open(f, false);
+    vf_db_exec(db, "UPDATE users SET password_changed_at = password_changed_at - 91 * CAST(86400000 AS BIGINT) WHERE name = 'clerk'");
+    vf_db_close(db);
     assert_int_equal(mns_vault_login(f->v, "clerk", f->pw_clerk, "unix", tok, &a, &em), MNS_OK);
     assert_true(a.must_change_password);
     json_t *res = NULL;

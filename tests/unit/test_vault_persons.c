@@ -19,17 +19,17 @@ static int teardown(void **state)
 
 static int64_t count_persons(struct vf *f)
 {
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     int64_t n = vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0);
-    sqlite3_close(db);
+    vf_db_close(db);
     return n;
 }
 
 static int64_t count_rows(struct vf *f, const char *sql, int64_t id)
 {
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     int64_t n = vf_db_int(db, sql, 1, id, 0);
-    sqlite3_close(db);
+    vf_db_close(db);
     return n;
 }
 
@@ -314,7 +314,7 @@ static void test_delete(void **state)
     json_decref(res);
 
     /* the store, read directly: rows gone, the journal has the deletion */
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE id = ?", 1, id, 0), 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys WHERE person_id = ?", 1, id, 0), 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE person_id = ?", 1, id, 0), 0);
@@ -326,7 +326,7 @@ static void test_delete(void **state)
                                    "FROM deletions WHERE person_id = ?", 1, id, 0), 1);
     /* the other person is untouched */
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys WHERE person_id = ?", 1, other, 0), 1);
-    sqlite3_close(db);
+    vf_db_close(db);
     vf_reveal_ok(f, &f->clerk, "acme", other, "withholding_slip", got);
     assert_string_equal(got, keep);
 
@@ -405,11 +405,11 @@ static void test_batch_bad_check_digit(void **state)
     assert_int_equal(count_persons(f), before);
     json_decref(batch);
 
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys", 0, 0, 0), 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents", 0, 0, 0), 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_purposes", 0, 0, 0), 0);
-    sqlite3_close(db);
+    vf_db_close(db);
 
     /* an empty list, and not a list */
     batch = json_array();

@@ -149,11 +149,11 @@ static void test_scheduled_deletion(void **state)
     assert_string_equal(probe(f, "E-d-min-4"), "not_satisfied"); /* a and d are past their date */
 
     /* b's key, to show that nothing left can open its ciphertext later */
-    sqlite3 *db = vf_db_open(f, true);
+    vf_db *db = vf_db_open(f, true);
     uint8_t *wrapped_a = NULL;
     size_t lw = 0;
     vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped_a, &lw);
-    sqlite3_close(db);
+    vf_db_close(db);
 
     /* refused: a clerk, a future date, a held person by hand */
     assert_int_equal(mns_vault_retention_delete_due(f->v, &f->clerk, "acme", NULL, &res, &em), MNS_ERR_DENIED);

@@ -72,9 +72,9 @@ static void test_impossible_travel(void **state)
     assert_non_null(strstr(em.text, "osaka"));
     assert_int_equal(login_from(f, "203.0.113.5", NULL, &em), MNS_OK);  /* no place: no rule */
     /* two hours later, Osaka is fine */
-    sqlite3 *db = vf_db_open(f, false);
+    vf_db *db = vf_db_open(f, false);
     vf_db_exec(db, "UPDATE users SET last_place_at = last_place_at - 7200000 WHERE name = 'clerk'");
-    sqlite3_close(db);
+    vf_db_close(db);
     assert_int_equal(login_from(f, "198.51.100.3", NULL, &em), MNS_OK);
 
     json_t *log = vf_audit_since(f, &f->auditor, 0), *e = NULL;

@@ -6,9 +6,10 @@
  * "world": tenant "acme" with users clerk, clerk2, officer, auditor, of which
  * clerk and officer are assigned to acme (clerk2 is a clerk of nothing).
  *
- * Test-side helpers that read the store behind the vault's back use the
- * SQLite C API on data_dir/mnsafe.db with a second connection, as a DBA
- * would. My Numbers are made here with an independent implementation of the
+ * Test-side helpers that read the store behind the vault's back open a
+ * second connection through the store API, as a DBA would (vf_db_*), so they
+ * work on both backends. With MNS_TEST_BACKEND=postgresql the world's store
+ * is a schema of its own on the test PostgreSQL server. My Numbers are made here with an independent implementation of the
  * check digit, so a wrong check digit in the library is caught.
  *
  * Header-only: every helper is static and marked unused, since each test
@@ -37,6 +38,7 @@
 
 #include "mnsafe/crypto.h"
 #include "mnsafe/error.h"
+#include "mnsafe/store.h"
 #include "mnsafe/vault.h"
 
 #define VF_UNUSED __attribute__((unused))
@@ -124,7 +126,45 @@ struct vf {
     struct mns_actor admin, clerk, clerk2, officer, auditor, anon;
     char tok[MNS_TOKEN_LEN + 1];
     char pw_clerk[40], pw_clerk2[40], pw_officer[40], pw_auditor[40];
+    char store_url[1024]; /* PostgreSQL runs: the world's own schema; "": SQLite */
 };
+
+/*
+ * With MNS_TEST_BACKEND=postgresql (the unit.pg.* tests), the store is the
+ * test PostgreSQL server (MNS_TEST_PG_STATE, tests/pg/pg-server.sh), in a
+ * new schema per world.
+ */
+static VF_UNUSED void vf_pg_schema(struct vf *f)
+{
+    static int n;
+    const char *backend = getenv("MNS_TEST_BACKEND"), *state = getenv("MNS_TEST_PG_STATE");
+    char base[900] = "", line[900], sql[160], schema[48];
+    FILE *in = NULL;
+    if (backend == NULL || strcmp(backend, "postgresql") != 0)
+        return;
+    if (state == NULL || (in = fopen(state, "r")) == NULL) {
+        fail_msg("MNS_TEST_BACKEND=postgresql needs MNS_TEST_PG_STATE (ctest fixture pg.start)");
+        return;
+    }
+    while (fgets(line, sizeof(line), in) != NULL) {
+        if (strncmp(line, "URL=", 4) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(base, sizeof(base), "%s", line + 4);
+        }
+    }
+    fclose(in);
+    snprintf(schema, sizeof(schema), "v_%ld_%d", (long)getpid(), n++);
+    struct mns_store *admin = NULL;
+    mns_errmsg em = {""};
+    if (mns_store_open(&admin, base, &em) != MNS_OK)
+        fail_msg("PostgreSQL test server: %s", em.text);
+    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema, schema);
+    if (mns_store_exec(admin, sql, &em) != MNS_OK)
+        fail_msg("create schema: %s", em.text);
+    mns_store_close(admin);
+    snprintf(f->store_url, sizeof(f->store_url), "%.900s&options=-csearch_path%%3D%s", base, schema);
+    f->cfg.store_url = f->store_url;
+}
 
 static VF_UNUSED void vf_paths(struct vf *f, const char *tag)
 {
@@ -133,6 +173,7 @@ static VF_UNUSED void vf_paths(struct vf *f, const char *tag)
     snprintf(f->db, sizeof(f->db), "%s/%s", f->dir, MNS_DB_FILE);
     memset(&f->cfg, 0, sizeof(f->cfg));
     f->cfg.data_dir = f->dir;
+    vf_pg_schema(f);
 }
 
 static VF_UNUSED void vf_login(struct vf *f, const char *user, const char *pw, struct mns_actor *out)
@@ -260,18 +301,30 @@ static VF_UNUSED void vf_free(struct vf *f)
     free(f);
 }
 
-static VF_UNUSED sqlite3 *vf_db_open(struct vf *f, bool readonly);
-static VF_UNUSED void vf_db_exec(sqlite3 *db, const char *sql);
+
+/* The world's store URL: its PostgreSQL schema, or its SQLite file. */
+static VF_UNUSED void vf_store_url(const struct vf *f, char *url, size_t size)
+{
+    if (f->store_url[0] != '\0')
+        snprintf(url, size, "%s", f->store_url);
+    else
+        snprintf(url, size, "sqlite:%s", f->db);
+}
 
 static VF_UNUSED mns_err vf_reopen(struct vf *f, const struct mns_vault_config *cfg, mns_errmsg *em)
 {
     mns_vault_free(f->v);
     f->v = NULL;
-    sqlite3 *db = vf_db_open(f, false);
-    vf_db_exec(db, "DELETE FROM sessions");
-    sqlite3_close(db);
+    struct mns_store *st = NULL;
+    mns_errmsg e2 = {""};
+    char url[1100];
+    vf_store_url(f, url, sizeof(url));
+    assert_int_equal(mns_store_open(&st, url, &e2), MNS_OK);
+    assert_int_equal(mns_store_exec(st, "DELETE FROM sessions", &e2), MNS_OK);
+    mns_store_close(st);
     f->cfg = *cfg;
     f->cfg.data_dir = f->dir;
+    f->cfg.store_url = f->store_url[0] != '\0' ? f->store_url : NULL;
     mns_err err = mns_vault_open(&f->v, &f->cfg, em);
     if (err != MNS_OK)
         return err;
@@ -330,9 +383,99 @@ static VF_UNUSED void vf_reveal_ok(struct vf *f, const struct mns_actor *who, co
     json_decref(res);
 }
 
-/* ---- the store behind the vault (second SQLite connection) ------------- */
+/* ---- the store behind the vault (a second connection) --------------------- */
 
-static VF_UNUSED sqlite3 *vf_db_open(struct vf *f, bool readonly)
+/* The store as a DBA would open it, through the store API so that the same
+ * helpers work on SQLite and PostgreSQL. (readonly is a statement of intent;
+ * the helpers that write say so by their names.) */
+typedef struct mns_store vf_db;
+
+static VF_UNUSED vf_db *vf_db_open(struct vf *f, bool readonly)
+{
+    (void)readonly;
+    struct mns_store *st = NULL;
+    mns_errmsg em = {""};
+    char url[1100];
+    vf_store_url(f, url, sizeof(url));
+    if (mns_store_open(&st, url, &em) != MNS_OK)
+        fail_msg("open the store behind the vault: %s", em.text);
+    return st;
+}
+
+static VF_UNUSED void vf_db_close(vf_db *db)
+{
+    mns_store_close(db);
+}
+
+static VF_UNUSED void vf_db_exec(vf_db *db, const char *sql)
+{
+    mns_errmsg em = {""};
+    if (mns_store_exec(db, sql, &em) != MNS_OK)
+        fail_msg("exec \"%s\": %s", sql, em.text);
+}
+
+/* One integer from a query with up to two int64 parameters (nparams 0..2). */
+static VF_UNUSED int64_t vf_db_int(vf_db *db, const char *sql, int nparams, int64_t p1, int64_t p2)
+{
+    struct mns_stmt *s = NULL;
+    bool row = false;
+    if (mns_store_prepare(db, &s, sql) != MNS_OK)
+        fail_msg("prepare \"%s\": %s", sql, mns_store_errmsg(db));
+    if (nparams >= 1)
+        assert_int_equal(mns_stmt_bind_int64(s, 1, p1), MNS_OK);
+    if (nparams >= 2)
+        assert_int_equal(mns_stmt_bind_int64(s, 2, p2), MNS_OK);
+    if (mns_stmt_step(s, &row) != MNS_OK || !row) {
+        mns_stmt_reset(s);
+        fail_msg("query \"%s\" gave no row (%s)", sql, mns_store_errmsg(db));
+    }
+    int64_t v = mns_stmt_int64(s, 0);
+    mns_stmt_reset(s);
+    return v;
+}
+
+/* A blob column of one row selected by one int64 parameter; malloc'ed copy
+ * in *out (NULL, 0 when there is no row). */
+static VF_UNUSED void vf_db_blob(vf_db *db, const char *sql, int64_t p1, uint8_t **out, size_t *len)
+{
+    struct mns_stmt *s = NULL;
+    bool row = false;
+    *out = NULL;
+    *len = 0;
+    if (mns_store_prepare(db, &s, sql) != MNS_OK)
+        fail_msg("prepare \"%s\": %s", sql, mns_store_errmsg(db));
+    assert_int_equal(mns_stmt_bind_int64(s, 1, p1), MNS_OK);
+    if (mns_stmt_step(s, &row) == MNS_OK && row) {
+        size_t n = 0;
+        const void *b = mns_stmt_blob(s, 0, &n);
+        *out = malloc(n > 0 ? n : 1);
+        assert_non_null(*out);
+        if (n > 0)
+            memcpy(*out, b, n);
+        *len = n;
+    }
+    mns_stmt_reset(s);
+}
+
+/* Runs sql with parameter 1 a blob and parameter 2 an int64; returns changes. */
+static VF_UNUSED int vf_db_set_blob(vf_db *db, const char *sql, const uint8_t *blob, size_t len, int64_t p2)
+{
+    struct mns_stmt *s = NULL;
+    if (mns_store_prepare(db, &s, sql) != MNS_OK)
+        fail_msg("prepare \"%s\": %s", sql, mns_store_errmsg(db));
+    assert_int_equal(mns_stmt_bind_blob(s, 1, blob, len), MNS_OK);
+    assert_int_equal(mns_stmt_bind_int64(s, 2, p2), MNS_OK);
+    if (mns_stmt_run(s) != MNS_OK) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s", mns_store_errmsg(db));
+        fail_msg("step \"%s\": %s", sql, msg);
+    }
+    return (int)mns_stmt_changes(s);
+}
+
+/* ---- the SQLite file itself, for the tests about what is in it ---------- */
+
+static VF_UNUSED sqlite3 *vf_sqlite_open(struct vf *f, bool readonly)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(f->db, &db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, NULL);
@@ -342,7 +485,7 @@ static VF_UNUSED sqlite3 *vf_db_open(struct vf *f, bool readonly)
     return db;
 }
 
-static VF_UNUSED void vf_db_exec(sqlite3 *db, const char *sql)
+static VF_UNUSED void vf_sqlite_exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
@@ -355,7 +498,7 @@ static VF_UNUSED void vf_db_exec(sqlite3 *db, const char *sql)
 }
 
 /* One integer from a query with up to two int64 parameters (nparams 0..2). */
-static VF_UNUSED int64_t vf_db_int(sqlite3 *db, const char *sql, int nparams, int64_t p1, int64_t p2)
+static VF_UNUSED int64_t vf_sqlite_int(sqlite3 *db, const char *sql, int nparams, int64_t p1, int64_t p2)
 {
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
@@ -377,7 +520,7 @@ static VF_UNUSED int64_t vf_db_int(sqlite3 *db, const char *sql, int nparams, in
 
 /* A blob column of one row selected by one int64 parameter; malloc'ed copy
  * in *out (NULL, 0 when there is no row). */
-static VF_UNUSED void vf_db_blob(sqlite3 *db, const char *sql, int64_t p1, uint8_t **out, size_t *len)
+static VF_UNUSED void vf_sqlite_blob(sqlite3 *db, const char *sql, int64_t p1, uint8_t **out, size_t *len)
 {
     sqlite3_stmt *s = NULL;
     *out = NULL;
@@ -398,7 +541,7 @@ static VF_UNUSED void vf_db_blob(sqlite3 *db, const char *sql, int64_t p1, uint8
 }
 
 /* Runs sql with parameter 1 a blob and parameter 2 an int64; returns changes. */
-static VF_UNUSED int vf_db_set_blob(sqlite3 *db, const char *sql, const uint8_t *blob, size_t len, int64_t p2)
+static VF_UNUSED int vf_sqlite_set_blob(sqlite3 *db, const char *sql, const uint8_t *blob, size_t len, int64_t p2)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
