@@ -9,6 +9,7 @@
 
 struct cli {
     const char *data_dir;
+    const char *store_url; /* --store / MNSAFE_STORE; NULL: SQLite in data_dir */
     const char *socket_path;
     char socket_buf[1024];
     const char *session_file;

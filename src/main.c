@@ -28,7 +28,10 @@
 static const char usage_text[] =
     "mnsafe: keeps My Numbers (個人番号) encrypted, audited and deletable for good.\n"
     "\n"
-    "usage: mnsafe [--data DIR] [--socket PATH] VERB [ARGS]\n"
+    "usage: mnsafe [--data DIR] [--store URL] [--socket PATH] VERB [ARGS]\n"
+    "  --store URL: the database; default sqlite:DATA/mnsafe.db, or postgresql://...\n"
+    "               (libpq URL; e.g. ?sslmode=verify-full&sslrootcert=FILE). init, serve\n"
+    "               and audit verify use it; serve also reads `store` from --config.\n"
     "\n"
     "Setting up and running:\n"
     "  init [--shares N] [--threshold K] [--dev]  create a store; prints the unseal shares\n"
@@ -202,7 +205,8 @@ static const char usage_text[] =
     "                      VALUE<TAB>ok or VALUE<TAB>error: <reason>; exit 0 if all ok\n"
     "\n"
     "Environment: MNSAFE_DATA (data directory, default " DEFAULT_DATA_DIR "),\n"
-    "MNSAFE_SOCKET (daemon socket, default DATA/mnsafe.sock), MNSAFE_SESSION.\n";
+    "MNSAFE_STORE (as --store), MNSAFE_SOCKET (daemon socket, default DATA/mnsafe.sock),\n"
+    "MNSAFE_SESSION.\n";
 
 static void usage(FILE *f)
 {
@@ -348,7 +352,7 @@ static int cmd_init(const struct cli *c, int argc, char **argv)
         default: return 2;
         }
     }
-    struct mns_vault_config cfg = {.data_dir = c->data_dir};
+    struct mns_vault_config cfg = {.data_dir = c->data_dir, .store_url = c->store_url};
     struct mns_vault_init_result *res = mns_secure_alloc(sizeof(*res));
     mns_errmsg em = {""};
     if (res == NULL)
@@ -1357,7 +1361,7 @@ static int cmd_audit(const struct cli *c, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
         struct mns_audit_report rep;
         mns_errmsg em = {""};
-        mns_err err = mns_vault_verify_offline(c->data_dir, &rep, &em);
+        mns_err err = mns_vault_verify_offline(c->data_dir, c->store_url, &rep, &em);
         if (err == MNS_OK) {
             printf("audit log intact: %llu entries, %llu checkpoints verified / 監査ログは正常です\n",
                    (unsigned long long)rep.entries, (unsigned long long)rep.checkpoints);
@@ -1422,7 +1426,7 @@ static bool flag_number(const char *flag, const char *text, unsigned long max, u
  * user per role and a few persons, and writes the logins to demo-logins.txt. */
 static int demo_setup(const struct cli *c, const char *logins_path)
 {
-    struct mns_vault_config cfg = {.data_dir = c->data_dir};
+    struct mns_vault_config cfg = {.data_dir = c->data_dir, .store_url = c->store_url};
     struct mns_vault_init_result *res = mns_secure_alloc(sizeof(*res));
     struct mns_vault *v = NULL;
     struct mns_actor admin, clerk;
@@ -1526,6 +1530,7 @@ static const struct option serve_opts[] = {{"dev", no_argument, NULL, 'd'},
                                      {"max-connections", required_argument, NULL, 'm'},
                                      {"log-file", required_argument, NULL, 'f'},
                                      {"data", required_argument, NULL, 'x'},
+                                     {"store", required_argument, NULL, 'Y'},
                                      {"config", required_argument, NULL, 'g'},
                                      {NULL, 0, NULL, 0}};
 
@@ -1535,7 +1540,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
     unsigned rate_limit = 1000, rate_burst = 0, max_connections = 512;
-    const char *log_file = NULL, *data_dir = NULL;
+    const char *log_file = NULL, *data_dir = NULL, *store_url = NULL;
     bool sessions_refuse = false, separation = false;
     unsigned require_mfa = 0, require_cert = 0;
     const char *client_ca = NULL;
@@ -1564,6 +1569,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
             break;
         case 'f': log_file = optarg; break;
         case 'x': data_dir = optarg; break;
+        case 'Y': store_url = optarg; break;
         case 'g': break; /* read above */
         case 'r':
             if (!flag_number("rate-limit", optarg, 1000000, &rate_limit))
@@ -1667,6 +1673,8 @@ static int serve_run(const struct cli *c, int argc, char **argv)
         snprintf(local.socket_buf, sizeof(local.socket_buf), "%s/mnsafe.sock", data_dir);
         local.socket_path = local.socket_buf;
     }
+    if (store_url != NULL)
+        local.store_url = store_url;
     c = &local;
     if (log_file != NULL && log_open(log_file) != 0) {
         fprintf(stderr, "mnsafe: --log-file %s: %s / ログファイルを開けません\n", log_file, strerror(errno));
@@ -1692,7 +1700,8 @@ static int serve_run(const struct cli *c, int argc, char **argv)
     if (mns_process_harden() != MNS_OK)
         fprintf(stderr, "mnsafe: warning: could not disable core dumps\n");
     mns_vault_json_wipe_allocator();
-    if (dev && access(db, F_OK) != 0) {
+    /* the demo is made on the embedded store only; with --store, `init --dev` comes first */
+    if (dev && c->store_url == NULL && access(db, F_OK) != 0) {
         if (demo_setup(c, logins) != 0)
             return 1;
         char tls_dir[1100], terr[256];
@@ -1700,7 +1709,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
         if ((mkdir(tls_dir, 0700) != 0 && errno != EEXIST) || tls_make_self_signed(certbuf, keybuf, terr, sizeof(terr)) != 0)
             fprintf(stderr, "mnsafe: warning: no certificate: %s\n", terr);
     }
-    struct mns_vault_config cfg = {.data_dir = c->data_dir, .sessions_refuse = sessions_refuse,
+    struct mns_vault_config cfg = {.data_dir = c->data_dir, .store_url = c->store_url, .sessions_refuse = sessions_refuse,
                                    .lockout_failures = lockout_failures, .lockout_s = lockout_seconds,
                                    .password_min_length = pw_min, .password_classes = pw_classes,
                                    .password_history = pw_history, .password_expiry_days = pw_expiry,
@@ -1813,14 +1822,18 @@ int main(int argc, char **argv)
     struct cli c;
     memset(&c, 0, sizeof(c));
     c.data_dir = getenv("MNSAFE_DATA") ? getenv("MNSAFE_DATA") : DEFAULT_DATA_DIR;
+    c.store_url = getenv("MNSAFE_STORE") && getenv("MNSAFE_STORE")[0] ? getenv("MNSAFE_STORE") : NULL;
     const char *sock = getenv("MNSAFE_SOCKET");
     /* --data and --socket may stand anywhere (before or after the verb);
      * they are taken out so that the verbs see only their own options */
     int kept = 1;
     for (int a = 1; a < argc; a++) {
-        if ((strcmp(argv[a], "--data") == 0 || strcmp(argv[a], "--socket") == 0) && a + 1 < argc) {
+        if ((strcmp(argv[a], "--data") == 0 || strcmp(argv[a], "--socket") == 0 || strcmp(argv[a], "--store") == 0) &&
+            a + 1 < argc) {
             if (argv[a][2] == 'd')
                 c.data_dir = argv[a + 1];
+            else if (strcmp(argv[a], "--store") == 0)
+                c.store_url = argv[a + 1];
             else
                 sock = argv[a + 1];
             a++;

@@ -84,6 +84,10 @@ mns_err mns_audit_commit_unsynced(struct mns_audit *a) MNS_WUR;
  * (and fsyncs the file). Safe without the caller's lock, concurrently with
  * the other calls. */
 mns_err mns_audit_flush_file(struct mns_audit *a) MNS_WUR;
+/* Reads the chain's head (and the newest checkpoint) from the store again:
+ * call at the start of a write transaction when other servers append to
+ * the same log (mns_store_is_shared). Nothing may be pending. */
+mns_err mns_audit_reload(struct mns_audit *a) MNS_WUR;
 /* Call after the transaction rolled back: forgets the appended entries. */
 void mns_audit_abort(struct mns_audit *a);
 /* Savepoint support for a group of acts in one transaction: mark() before an

@@ -57,6 +57,10 @@ mns_err mns_store_commit(struct mns_store *st) MNS_WUR;
  * MNS_OK, nobody may be told that the transaction happened. */
 mns_err mns_store_commit_unsynced(struct mns_store *st) MNS_WUR;
 mns_err mns_store_sync(struct mns_store *st) MNS_WUR;
+/* Whether other processes may write to the same database at once (several
+ * mnsafe servers on one PostgreSQL): what a process keeps in memory about
+ * the data must then be read again inside each write transaction. */
+bool mns_store_is_shared(const struct mns_store *st);
 /* Change counter for caches: adds one to *counter (atomically) whenever a
  * row of one of tables (NULL-ended, kept by the caller for the store's life)
  * changes through this store, rolled back or not. MNS_ERR_STATE where the

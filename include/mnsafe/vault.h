@@ -657,7 +657,7 @@ mns_err mns_vault_audit_verify(struct mns_vault *v, const struct mns_actor *acto
 mns_err mns_vault_audit_tick(struct mns_vault *v) MNS_WUR;
 
 /* Offline verification of a data directory (no keys needed). */
-mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *report,
+mns_err mns_vault_verify_offline(const char *data_dir, const char *store_url, struct mns_audit_report *report,
                                  mns_errmsg *em) MNS_WUR;
 
 /* Installs jansson allocation functions that wipe every block on free. Call

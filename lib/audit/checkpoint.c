@@ -309,6 +309,91 @@ fail:
     return MNS_ERR_IO;
 }
 
+/* ---- several servers ----------------------------------------------------- */
+
+/* The whole file as NUL-terminated text (malloc'ed), or NULL. */
+static char *audit_read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    *len = 0;
+    if (f == NULL)
+        return NULL;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, ncap);
+            if (nb == NULL) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t got = fread(buf + n, 1, 4096, f);
+        n += got;
+        if (got < 4096)
+            break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/*
+ * Each server appends its own notes to its own file; with several servers on
+ * one database the others' notes are copied in here, read from the table
+ * (a forged one would fail verification from the file as from the table).
+ * Notes already in the file (found by their exact text) are skipped. Looked
+ * at: every note above the newest adopted one, less a margin for notes that
+ * another server stored late for an older head.
+ */
+mns_err audit_adopt_notes(struct mns_audit *a)
+{
+    struct mns_stmt *s = NULL;
+    bool row = false;
+    mns_err err = MNS_OK;
+    size_t flen = 0;
+    char *file = NULL;
+    uint64_t margin = (uint64_t)a->every * 64, floor = a->adopted_upto > margin ? a->adopted_upto - margin : 0;
+
+    if (a->checkpoint_path == NULL || a->cp_count <= a->adopted_upto)
+        return MNS_OK;
+    pthread_mutex_lock(&a->file_lock);
+    file = audit_read_text(a->checkpoint_path, &flen);
+    if ((err = mns_store_prepare(a->st, &s, "SELECT entries, note FROM audit_checkpoints WHERE entries > ? "
+                                            "ORDER BY entries")) != MNS_OK ||
+        (err = mns_stmt_bind_int64(s, 1, (int64_t)floor)) != MNS_OK)
+        goto out;
+    while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        int64_t entries = mns_stmt_int64(s, 0);
+        const char *note = mns_stmt_text(s, 1);
+        size_t len = note != NULL ? strlen(note) : 0;
+        char record[AUDIT_NOTE_MAX + 2];
+        if (len == 0 || len > AUDIT_NOTE_MAX)
+            continue;
+        if (file == NULL || strstr(file, note) == NULL) {
+            memcpy(record, note, len);
+            record[len] = '\n';
+            if (audit_file_append(a->checkpoint_path, record, len + 1) != MNS_OK) {
+                err = MNS_ERR_IO;
+                break;
+            }
+        }
+        if ((uint64_t)entries > a->adopted_upto)
+            a->adopted_upto = (uint64_t)entries;
+    }
+out:
+    if (s != NULL)
+        mns_stmt_reset(s);
+    pthread_mutex_unlock(&a->file_lock);
+    free(file);
+    return err;
+}
+
 /* ---- writing checkpoints ------------------------------------------------- */
 
 static mns_err db_insert(struct mns_audit *a, const char *note, size_t len, bool unsynced, mns_errmsg *em)
@@ -403,6 +488,10 @@ mns_err mns_audit_checkpoint(struct mns_audit *a, mns_errmsg *em)
         return mns_fail(em, MNS_ERR_INVALID, "no audit log / 監査ログがありません");
     if (a->seed == NULL)
         return mns_fail(em, MNS_ERR_STATE, "no audit signing key is set / 監査署名鍵が設定されていません");
+    /* several servers: sign the newest head, and hold the others' notes too */
+    if (mns_store_is_shared(a->st) && mns_audit_reload(a) != MNS_OK)
+        return mns_fail(em, MNS_ERR_STORE, "cannot read the audit log: %s / 監査ログを読めません",
+                        mns_store_errmsg(a->st));
     if (a->count == 0)
         return mns_fail(em, MNS_ERR_STATE, "the audit log is empty / 監査ログが空です");
     if (a->count == a->cp_count)

@@ -65,6 +65,9 @@ struct mns_audit {
     /* checkpoints: entries of the newest one in the database; a note that
      * reached the database but not the file is kept to retry the file. */
     uint64_t cp_count;
+    /* several servers on one database: the newest checkpoint adopted into
+     * this server's file (audit_adopt_notes) */
+    uint64_t adopted_upto;
     /* file_lock guards file_pending and the pending note: the file is
      * appended to by mns_audit_flush_file, which runs without the caller's
      * lock (after the sync that made the note's row durable) */
@@ -119,6 +122,10 @@ mns_err audit_note_open(enum audit_note_status *status, uint64_t *count,
 
 /* Appends record (a note and its "\n" separator) to path, fsyncs. */
 mns_err audit_file_append(const char *path, const char *record, size_t len);
+/* Several servers on one database: appends to this server's checkpoint file
+ * the notes other servers signed that it does not hold yet, so that each
+ * server's file stays a complete copy. */
+mns_err audit_adopt_notes(struct mns_audit *a);
 
 /* Unix time in milliseconds. */
 int64_t audit_now_ms(void);

@@ -647,6 +647,7 @@ static const void *pg_column_blob(void *h, int col, size_t *len)
 
 const struct mns_store_ops mns_store_pg_ops = {
     .name = "postgresql",
+    .shared = true,
     .begin_sql = "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")",
     .open = pg_open,
     .close = pg_close,

@@ -275,6 +275,11 @@ mns_err mns_store_sync(struct mns_store *st)
     return st->ops->sync != NULL ? st->ops->sync(st) : MNS_OK;
 }
 
+bool mns_store_is_shared(const struct mns_store *st)
+{
+    return st != NULL && st->ops->shared;
+}
+
 mns_err mns_store_watch(struct mns_store *st, const char *const *tables, _Atomic uint64_t *counter)
 {
     if (st == NULL || tables == NULL || counter == NULL)

@@ -45,6 +45,8 @@ struct mns_store_ops {
     const char *name;
     /* SQL that opens a transaction holding the write lock up front. */
     const char *begin_sql;
+    /* Other processes (servers) may write to the same database at once. */
+    bool shared;
 
     /* target is the URL without the scheme for SQLite (a path), the whole
      * URL for libpq. Sets st->impl. On failure, close is still called. */

@@ -156,6 +156,13 @@ static mns_err group_join(struct mns_vault *v)
         free(g);
         return MNS_ERR_STORE;
     }
+    /* other servers may have appended to the audit log since our last
+     * group: continue their chain (the write lock is held now) */
+    if (mns_store_is_shared(v->store) && mns_audit_reload(v->audit) != MNS_OK) {
+        mns_store_rollback(v->store);
+        free(g);
+        return MNS_ERR_AUDIT;
+    }
     v->group = g;
     v->group_started_ms = mns_now_ms();
     return MNS_OK;

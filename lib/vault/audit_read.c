@@ -109,7 +109,8 @@ mns_err mns_vault_audit_verify(struct mns_vault *v, const struct mns_actor *acto
     return err != MNS_OK ? err : verdict;
 }
 
-mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *report, mns_errmsg *em)
+mns_err mns_vault_verify_offline(const char *data_dir, const char *store_url, struct mns_audit_report *report,
+                                 mns_errmsg *em)
 {
     struct mns_store *st = NULL;
     uint8_t pub[MNS_ED25519_PUB_LEN];
@@ -119,7 +120,10 @@ mns_err mns_vault_verify_offline(const char *data_dir, struct mns_audit_report *
     memset(report, 0, sizeof(*report));
     if ((err = mns_global_init()) != MNS_OK)
         return err;
-    snprintf(url, sizeof(url), "sqlite:%s/%s", data_dir, MNS_DB_FILE);
+    if (store_url != NULL)
+        snprintf(url, sizeof(url), "%s", store_url);
+    else
+        snprintf(url, sizeof(url), "sqlite:%s/%s", data_dir, MNS_DB_FILE);
     snprintf(cp, sizeof(cp), "%s/%s", data_dir, MNS_CHECKPOINT_FILE);
     if ((err = read_public_key(data_dir, pub, em)) != MNS_OK)
         return err;

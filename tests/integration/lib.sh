@@ -12,8 +12,40 @@ export MNSAFE_SESSION="$T_WORK/session"
 DAEMON_PID=""
 DAEMON_LOG="$T_WORK/daemon.log"
 
+# With MNS_TEST_BACKEND=postgresql (the it.pg.* tests), the store is a new
+# schema of its own on the test PostgreSQL server (tests/pg/pg-server.sh,
+# state file MNS_TEST_PG_STATE); init, serve and audit verify get it through
+# MNSAFE_STORE. PG_SCHEMA_URL is psql's way in (the server's URL).
+PG_SCHEMA=""
+if [ "${MNS_TEST_BACKEND:-}" = postgresql ]; then
+  PG_ADMIN_URL=$(sed -n 's/^URL=//p' "${MNS_TEST_PG_STATE:?MNS_TEST_PG_STATE (ctest fixture pg.start)}")
+  PG_SCHEMA="it_$$_$(basename "$T_WORK" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
+  psql -qAt "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 -c "CREATE SCHEMA $PG_SCHEMA" >/dev/null || exit 1
+  export MNSAFE_STORE="$PG_ADMIN_URL&options=-csearch_path%3D$PG_SCHEMA"
+fi
+
+# db_query SQL: one query against the test's store as a DBA would run it
+# (read-only on SQLite), rows as text ("|" between columns)
+db_query() {
+  if [ -n "$PG_SCHEMA" ]; then
+    PGOPTIONS="-c search_path=$PG_SCHEMA" psql -qAt "$PG_ADMIN_URL" -c "$1" 2>/dev/null
+  else
+    sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "$1" 2>/dev/null
+  fi
+}
+
+# db_exec SQL: the same, writing (behind the daemon's back, as a DBA could)
+db_exec() {
+  if [ -n "$PG_SCHEMA" ]; then
+    PGOPTIONS="-c search_path=$PG_SCHEMA" psql -qAt "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 -c "$1"
+  else
+    sqlite3 "$MNSAFE_DATA/mnsafe.db" "$1"
+  fi
+}
+
 cleanup() {
   stop_daemon >/dev/null
+  [ -n "$PG_SCHEMA" ] && psql -qAt "$PG_ADMIN_URL" -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" >/dev/null 2>&1
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$T_WORK"
 }
 trap cleanup EXIT

@@ -72,7 +72,7 @@ check "every request accepted before the signal is answered 201" [ "$OK201" -ge 
 check "a request that came later is refused (503) or finds the daemon gone, never half done" \
   bash -c "tr ' ' '\n' <<<'$ST' | grep -vqE '^(201|503|000)$' && exit 1 || exit 0"
 expect_eq "and exactly the answered persons are stored" "$((OK201 * 10000))" \
-  "$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" 'SELECT count(*) FROM persons')"
+  "$(db_query 'SELECT count(*) FROM persons')"
 check "the log says it stopped with nothing unanswered" grep -q '"msg":"stopped","unanswered":0,"unsent":0' "$LOG"
 
 # bad files: named with their line

@@ -149,7 +149,7 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
 open(sys.argv[2], "w").write("\n".join(nums) + "\n")
 PY
 cat "$T_WORK/big-numbers" >>"$T_WORK/all-numbers"
-count_db() { sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) FROM persons" 2>/dev/null; }
+count_db() { db_query "SELECT count(*) FROM persons"; }
 OUT=$("$MNSAFE" import --tenant acme "$T_WORK/big.csv" --purpose withholding_slip --check-only 2>&1)
 BIG=$(import_id)
 B0=$(count_db)
@@ -168,13 +168,13 @@ if [ "$B1" = "$B0" ]; then
   check "the checked import can still be stored" "$MNSAFE" import store acme "$BIG"
 fi
 expect_eq "then all of it is there" "$((B0 + 30000))" "$(count_db)"
-expect_eq "and no staged copy is left behind" 0 "$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" 'SELECT count(*) FROM import_rows')"
+expect_eq "and no staged copy is left behind" 0 "$(db_query 'SELECT count(*) FROM import_rows')"
 # killed while the file is being received: the import is interrupted, nothing stored
 B0=$(count_db)
 ( "$MNSAFE" import --tenant acme "$T_WORK/big.csv" --purpose withholding_slip --chunk 16384 --store >/dev/null 2>&1 & )
 # killed once the daemon has staged some rows of the file, well before its end
 for _ in $(seq 100); do
-  R=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT rows FROM imports WHERE status = 'receiving' ORDER BY created_at DESC LIMIT 1" 2>/dev/null)
+  R=$(db_query "SELECT rows FROM imports WHERE status = 'receiving' ORDER BY created_at DESC LIMIT 1")
   [ -n "$R" ] && [ "$R" -gt 0 ] && break
   sleep 0.02
 done
@@ -184,7 +184,7 @@ check "restarted again" start_daemon --dev
 login clerk1 "$CLERK_PW"
 expect_eq "killed while receiving: nothing stored" "$B0" "$(count_db)"
 expect_eq "and the import marked interrupted, its staged rows gone" "interrupted 0" \
-  "$("$MNSAFE" import list acme | json_get 'j["imports"][0]["status"]') $(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" 'SELECT count(*) FROM import_rows')"
+  "$("$MNSAFE" import list acme | json_get 'j["imports"][0]["status"]') $(db_query 'SELECT count(*) FROM import_rows')"
 
 # ---- 4. exports: age, zip, masked, JIS X 0208 ----------------------------------
 age-keygen -o "$T_WORK/key.txt" 2>/dev/null

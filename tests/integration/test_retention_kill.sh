@@ -17,7 +17,7 @@ print(json.dumps([{"name": "退職者%d" % i, "mynumber": n.strip(), "purposes":
 check "$N persons imported" "$MNSAFE" person import acme "$T_WORK/persons.json"
 stop_daemon
 # every one of them retired in 2010 (set in the store directly, to keep the test short)
-sqlite3 "$MNSAFE_DATA/mnsafe.db" "INSERT INTO person_end (person_id, ended_on, reason, legal_on, rule_code, scheduled_on,
+db_exec "INSERT INTO person_end (person_id, ended_on, reason, legal_on, rule_code, scheduled_on,
   recorded_by, recorded_at) SELECT id, '2010-03-31', 'retirement', '2012-04-01', 'health_pension_forms', '2012-04-01',
   'clerk1', 0 FROM persons"
 start_daemon --dev || exit 1
@@ -29,9 +29,9 @@ kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=""
 wait "$CLIENT" 2>/dev/null
-left=$(sqlite3 "$MNSAFE_DATA/mnsafe.db" "SELECT count(*) FROM persons")
-keys=$(sqlite3 "$MNSAFE_DATA/mnsafe.db" "SELECT count(*) FROM person_keys")
-entries=$(sqlite3 "$MNSAFE_DATA/mnsafe.db" "SELECT count(*) FROM disposal_register")
+left=$(db_query "SELECT count(*) FROM persons")
+keys=$(db_query "SELECT count(*) FROM person_keys")
+entries=$(db_query "SELECT count(*) FROM disposal_register")
 echo "after the kill: $left persons, $keys keys, $entries register entries"
 check "all or nothing: $left of $N left" [ "$left" -eq 0 -o "$left" -eq "$N" ]
 check "every person left still has its key" [ "$keys" -eq "$left" ]
@@ -39,9 +39,9 @@ expect_eq "the register matches what happened" "$([ "$left" -eq 0 ] && echo 1 ||
 start_daemon --dev || exit 1
 login officer1 "$OFFICER_PW"
 check "the next run finishes the job" "$MNSAFE" retention delete acme
-expect_eq "nobody is left" 0 "$(sqlite3 "$MNSAFE_DATA/mnsafe.db" "SELECT count(*) FROM persons")"
+expect_eq "nobody is left" 0 "$(db_query "SELECT count(*) FROM persons")"
 expect_eq "the register counts every deletion once" "$N" \
-  "$(sqlite3 "$MNSAFE_DATA/mnsafe.db" "SELECT sum(persons) FROM disposal_register")"
+  "$(db_query "SELECT sum(persons) FROM disposal_register")"
 login auditor1 "$AUDITOR_PW"
 check "the audit chain is intact after the kill" "$MNSAFE" audit verify
 finish

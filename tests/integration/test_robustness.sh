@@ -14,7 +14,8 @@ check "setup_tenant" setup_tenant
 login clerk1 "$CLERK_PW"
 NUM=$(valid_mynumber 56700000001)
 printf '%s\n' "$NUM" | "$MNSAFE" person add acme --name "堅牢 太郎" --purpose withholding_slip >/dev/null
-BEFORE=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) || ':' || (SELECT count(*) FROM dependents) FROM persons")
+BEFORE=$(db_query "SELECT count(*) || ':' || (SELECT count(*) FROM dependents) FROM persons")
+check "the store's counts are read (persons:dependents)" grep -Eq '^[0-9]+:[0-9]+$' <<<"$BEFORE"
 TOKEN=$(session_token)
 
 python3 - "$HTTPS_PORT" "$TOKEN" >"$T_WORK/hostile.out" 2>&1 <<'PY'
@@ -91,7 +92,7 @@ expect_eq "every hostile request got a 4xx or a closed connection, and service w
   "$(grep -c '^BAD' "$T_WORK/hostile.out")"
 check "all cases ran" [ "$(grep -c '^ok' "$T_WORK/hostile.out")" -eq 11 ]
 expect_eq "stored data unchanged" "$BEFORE" \
-  "$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) || ':' || (SELECT count(*) FROM dependents) FROM persons")"
+  "$(db_query "SELECT count(*) || ':' || (SELECT count(*) FROM dependents) FROM persons")"
 check "the daemon is alive" kill -0 "$DAEMON_PID"
 stop_daemon
 check "the audit chain verifies" "$MNSAFE" audit verify

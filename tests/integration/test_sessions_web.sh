@@ -36,7 +36,7 @@ expect_eq "a change without the CSRF token is refused" 403 \
 expect_contains "naming the header" "X-CSRF-Token" "$(body)"
 expect_eq "with a wrong one too" 403 \
   "$(hc -H 'Content-Type: application/json' -H 'X-CSRF-Token: 0123456789abcdef0123456789abcdef' --data "$P" "$B/tenants/acme/persons")"
-expect_eq "nothing was stored" 0 "$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" 'SELECT count(*) FROM persons')"
+expect_eq "nothing was stored" 0 "$(db_query 'SELECT count(*) FROM persons')"
 expect_eq "with the right one it works" 201 \
   "$(hc -H 'Content-Type: application/json' -H "X-CSRF-Token: $CSRF" --data "$P" "$B/tenants/acme/persons")"
 expect_eq "logout" 200 "$(hc -X DELETE -H "X-CSRF-Token: $CSRF" "$B/sessions/current")"

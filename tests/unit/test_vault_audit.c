@@ -237,7 +237,7 @@ static void test_audit_verify(void **state)
     assert_int_equal(mns_vault_audit_verify(f->v, &f->admin, &rep, &em), MNS_OK);
 
     memset(&rep, 0x5a, sizeof(rep));
-    assert_int_equal(mns_vault_verify_offline(f->dir, &rep, &em), MNS_OK);
+    assert_int_equal(mns_vault_verify_offline(f->dir, f->store_url[0] ? f->store_url : NULL, &rep, &em), MNS_OK);
     assert_int_equal(rep.first_bad_seq, 0);
     assert_true(rep.entries >= (uint64_t)rows);
 
@@ -249,7 +249,7 @@ static void test_audit_verify(void **state)
     assert_int_equal(mns_vault_audit_verify(f->v, &f->auditor, &rep, &em), MNS_ERR_TAMPERED);
     assert_int_equal(rep.first_bad_seq, (uint64_t)denied_seq);
     assert_true(rep.problem[0] != '\0');
-    assert_int_equal(mns_vault_verify_offline(f->dir, &rep, &em), MNS_ERR_TAMPERED);
+    assert_int_equal(mns_vault_verify_offline(f->dir, f->store_url[0] ? f->store_url : NULL, &rep, &em), MNS_ERR_TAMPERED);
     assert_int_equal(rep.first_bad_seq, (uint64_t)denied_seq);
     mns_wipe(got, sizeof(got));
 }
@@ -347,7 +347,7 @@ static void test_fail_closed(void **state)
     struct mns_audit_report rep;
     assert_int_equal(mns_vault_audit_verify(f->v, &f->auditor, &rep, &em), MNS_OK);
     assert_int_equal(rep.first_bad_seq, 0);
-    assert_int_equal(mns_vault_verify_offline(f->dir, &rep, &em), MNS_OK);
+    assert_int_equal(mns_vault_verify_offline(f->dir, f->store_url[0] ? f->store_url : NULL, &rep, &em), MNS_OK);
     mns_wipe(got, sizeof(got));
 }
 

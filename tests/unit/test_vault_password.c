@@ -56,7 +56,8 @@ static void test_length_blocklist_name_number(void **state)
     /* an explicitly configured blocklist that is missing stops the vault */
     mns_vault_free(f->v);
     f->v = NULL;
-    struct mns_vault_config bad = {.data_dir = f->dir, .password_blocklist = "/nonexistent/blocklist.txt"};
+    struct mns_vault_config bad = f->cfg;
+    bad.password_blocklist = "/nonexistent/blocklist.txt";
     assert_int_equal(mns_vault_open(&f->v, &bad, &em), MNS_ERR_IO);
     assert_non_null(strstr(em.text, "blocklist"));
     assert_int_equal(mns_vault_open(&f->v, &f->cfg, &em), MNS_OK);

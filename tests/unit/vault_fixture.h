@@ -127,6 +127,8 @@ struct vf {
     char tok[MNS_TOKEN_LEN + 1];
     char pw_clerk[40], pw_clerk2[40], pw_officer[40], pw_auditor[40];
     char store_url[1024]; /* PostgreSQL runs: the world's own schema; "": SQLite */
+    char pg_admin_url[900]; /* PostgreSQL runs: the server's URL */
+    char pg_dir[900];       /* PostgreSQL runs: the server's directory (data/ in it) */
 };
 
 /*
@@ -147,12 +149,14 @@ static VF_UNUSED void vf_pg_schema(struct vf *f)
         return;
     }
     while (fgets(line, sizeof(line), in) != NULL) {
-        if (strncmp(line, "URL=", 4) == 0) {
-            line[strcspn(line, "\n")] = '\0';
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "URL=", 4) == 0)
             snprintf(base, sizeof(base), "%s", line + 4);
-        }
+        else if (strncmp(line, "DIR=", 4) == 0)
+            snprintf(f->pg_dir, sizeof(f->pg_dir), "%s", line + 4);
     }
     fclose(in);
+    snprintf(f->pg_admin_url, sizeof(f->pg_admin_url), "%s", base);
     snprintf(schema, sizeof(schema), "v_%ld_%d", (long)getpid(), n++);
     struct mns_store *admin = NULL;
     mns_errmsg em = {""};
@@ -471,6 +475,66 @@ static VF_UNUSED int vf_db_set_blob(vf_db *db, const char *sql, const uint8_t *b
         fail_msg("step \"%s\": %s", sql, msg);
     }
     return (int)mns_stmt_changes(s);
+}
+
+/* Whether needle occurs in any file under dir (recursively). */
+static VF_UNUSED bool vf_tree_contains(const char *dir, const void *needle, size_t nlen)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool found = false;
+    if (d == NULL)
+        return false;
+    while (!found && (e = readdir(d)) != NULL) {
+        char path[1400];
+        struct stat sb;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (lstat(path, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode)) {
+            found = vf_tree_contains(path, needle, nlen);
+        } else if (S_ISREG(sb.st_mode)) {
+            size_t len = 0;
+            uint8_t *data = tu_read_file(path, &len);
+            found = vf_mem_contains(data, len, needle, nlen);
+            free(data);
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/*
+ * Whether needle is anywhere the store keeps data on disk: the SQLite file
+ * and its WAL; on PostgreSQL every file of the server's data directory
+ * (tables, indexes, WAL) after a CHECKPOINT has written the pages out.
+ */
+static VF_UNUSED bool vf_store_files_contain(struct vf *f, const void *needle, size_t nlen)
+{
+    if (f->store_url[0] == '\0') {
+        char wal[800];
+        size_t len = 0;
+        uint8_t *data = tu_read_file(f->db, &len);
+        assert_non_null(data);
+        bool found = vf_mem_contains(data, len, needle, nlen);
+        free(data);
+        snprintf(wal, sizeof(wal), "%s-wal", f->db);
+        data = tu_read_file(wal, &len);
+        found = found || vf_mem_contains(data, len, needle, nlen);
+        free(data);
+        return found;
+    }
+    struct mns_store *admin = NULL;
+    mns_errmsg em = {""};
+    char data_dir[1000];
+    if (mns_store_open(&admin, f->pg_admin_url, &em) != MNS_OK || mns_store_exec(admin, "CHECKPOINT", &em) != MNS_OK)
+        fail_msg("CHECKPOINT on the test server: %s", em.text);
+    mns_store_close(admin);
+    snprintf(data_dir, sizeof(data_dir), "%s/data", f->pg_dir);
+    assert_true(vf_file_exists(data_dir));
+    return vf_tree_contains(data_dir, needle, nlen);
 }
 
 /* ---- the SQLite file itself, for the tests about what is in it ---------- */
