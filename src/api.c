@@ -37,7 +37,8 @@ static int http_status(mns_err err)
     case MNS_ERR_EXISTS:
     case MNS_ERR_STATE: return 409;
     case MNS_ERR_LIMIT: return 413;
-    case MNS_ERR_SEALED: return 503;
+    case MNS_ERR_SEALED:
+    case MNS_ERR_IO: return 503; /* the database cannot be reached (PostgreSQL down): try again */
     case MNS_ERR_FULL: return 507;
     default: return 500;
     }
@@ -75,6 +76,12 @@ static void respond_error(struct api_response *resp, mns_err err, const mns_errm
     const char *text = (em != NULL && em->text[0]) ? em->text : NULL;
     snprintf(en, sizeof(en), "%s", mns_strerror(err));
     snprintf(ja, sizeof(ja), "%s", mns_strerror_ja(err));
+    if (err == MNS_ERR_IO) {
+        /* what the vault says of a store it cannot reach is not for clients */
+        text = NULL;
+        snprintf(en, sizeof(en), "the database cannot be reached (or an I/O error): try again shortly");
+        snprintf(ja, sizeof(ja), "データベースに接続できないか、入出力エラーです。しばらくしてから再試行してください");
+    }
     if (text != NULL) {
         const char *colon = strstr(text, ": ");
         const char *rest = text;
@@ -1191,6 +1198,10 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         mns_fail(&em, MNS_ERR_DENIED, "your role may not work from this address, at this time or without its "
                  "client certificate / このロールはこのアドレス・時間帯・クライアント証明書なしでは利用できません");
         respond_error(resp, MNS_ERR_DENIED, &em);
+        return;
+    }
+    if (auth == MNS_ERR_IO) { /* the session could not be looked up: not the client's fault */
+        respond_error(resp, MNS_ERR_IO, NULL);
         return;
     }
     if (auth != MNS_OK) {

@@ -48,9 +48,14 @@
 
 #define PG_MAX_PARAMS 64
 
+/* Opens a write transaction: see the top of the file. */
+#define BEGIN_SQL "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")"
+
 struct pg_conn {
     PGconn *conn;
     uint64_t next_name;
+    uint64_t epoch; /* counts reconnections: statements prepared before are gone */
+    bool txn_open;  /* BEGIN was sent and neither COMMIT nor ROLLBACK since */
 };
 
 struct pg_stmt {
@@ -58,6 +63,7 @@ struct pg_stmt {
     char *sql;                     /* with $N placeholders */
     int nparams;                   /* highest placeholder number */
     char name[32];                 /* server-side name; "" until prepared */
+    uint64_t epoch;                /* the connection's epoch when prepared */
     unsigned types[PG_MAX_PARAMS]; /* of the prepared statement */
     char *values[PG_MAX_PARAMS];   /* owned copies; NULL: SQL NULL */
     int lengths[PG_MAX_PARAMS];
@@ -73,6 +79,11 @@ struct pg_stmt {
     size_t *blob_lens;
     int nblobs;
 };
+
+static struct pg_conn *c_of(struct mns_store *st)
+{
+    return st->impl;
+}
 
 static PGconn *conn_of(struct mns_store *st)
 {
@@ -146,6 +157,57 @@ static mns_err result_fail(struct mns_store *st, const PGresult *res, const char
     "END $compat$; COMMIT"
 
 
+/* What every new connection needs: settings and the compatibility functions. */
+static mns_err session_setup(struct mns_store *st)
+{
+    PGconn *conn = conn_of(st);
+    PGresult *res = PQexec(conn, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
+                                 "SET client_min_messages = 'warning'");
+    mns_err r = PQresultStatus(res) == PGRES_COMMAND_OK ? MNS_OK : result_fail(st, res, "configure");
+    PQclear(res);
+    if (r != MNS_OK)
+        return r;
+    /* the SQLite functions the vault's SQL uses, made once per schema
+     * (under a lock: several servers may open at once) */
+    res = PQexec(conn, COMPAT_SQL);
+    r = PQresultStatus(res) == PGRES_COMMAND_OK ? MNS_OK : result_fail(st, res, "compatibility functions");
+    PQclear(res);
+    return r;
+}
+
+/*
+ * A connection that broke (the server restarted, the network went away) is
+ * made again before the next statement, so that a server recovers by itself
+ * once the database is back. A transaction open on the old connection is
+ * gone with it: in_transaction() then answers false, and the vault fails the
+ * acts that were in it. MNS_ERR_IO while the database cannot be reached.
+ */
+static mns_err recover(struct mns_store *st)
+{
+    struct pg_conn *c = st->impl;
+    if (PQstatus(c->conn) == CONNECTION_OK)
+        return MNS_OK;
+    if (c->txn_open) {
+        /* never go on with a transaction's statements on a new connection:
+         * they would each commit by themselves. The transaction failed;
+         * the next one reconnects. */
+        c->txn_open = false;
+        mns_store_set_error(st, "the connection to the PostgreSQL store broke during a transaction / "
+                                "トランザクション中にデータベースとの接続が切れました");
+        return MNS_ERR_IO;
+    }
+    PQreset(c->conn);
+    c->epoch++;
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        char line[256];
+        snprintf(line, sizeof(line), "%s", PQerrorMessage(c->conn));
+        line[strcspn(line, "\n")] = '\0';
+        mns_store_set_error(st, "the PostgreSQL store cannot be reached: %s / データベースに接続できません", line);
+        return MNS_ERR_IO;
+    }
+    return session_setup(st);
+}
+
 static mns_err pg_open(struct mns_store *st, const char *url)
 {
     struct pg_conn *c = calloc(1, sizeof(*c));
@@ -154,7 +216,10 @@ static mns_err pg_open(struct mns_store *st, const char *url)
         return MNS_ERR_NOMEM;
     }
     st->impl = c;
-    c->conn = PQconnectdb(url);
+    /* a connect_timeout unless the URL names one (the URL comes later and wins) */
+    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *values[] = {"10", url, NULL};
+    c->conn = PQconnectdbParams(keys, values, 1);
     if (c->conn == NULL) {
         mns_store_set_error(st, "out of memory opening the store");
         return MNS_ERR_NOMEM;
@@ -169,18 +234,7 @@ static mns_err pg_open(struct mns_store *st, const char *url)
                             line);
         return MNS_ERR_IO;
     }
-    PGresult *res = PQexec(c->conn, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; "
-                                    "SET client_min_messages = 'warning'");
-    mns_err r = PQresultStatus(res) == PGRES_COMMAND_OK ? MNS_OK : result_fail(st, res, "configure");
-    PQclear(res);
-    if (r != MNS_OK)
-        return r;
-    /* the SQLite functions the vault's SQL uses, made once per schema
-     * (under a lock: several servers may open at once) */
-    res = PQexec(c->conn, COMPAT_SQL);
-    r = PQresultStatus(res) == PGRES_COMMAND_OK ? MNS_OK : result_fail(st, res, "compatibility functions");
-    PQclear(res);
-    return r;
+    return session_setup(st);
 }
 
 static void pg_close(struct mns_store *st)
@@ -202,6 +256,9 @@ static bool ends_with_rollback(const PGresult *res)
 
 static mns_err pg_exec(struct mns_store *st, const char *sql)
 {
+    mns_err rr = recover(st);
+    if (rr != MNS_OK)
+        return rr;
     PGresult *res = PQexec(conn_of(st), sql);
     ExecStatusType s = PQresultStatus(res);
     mns_err r = MNS_OK;
@@ -212,6 +269,10 @@ static mns_err pg_exec(struct mns_store *st, const char *sql)
         r = MNS_ERR_STORE;
     }
     PQclear(res);
+    if (strcmp(sql, BEGIN_SQL) == 0)
+        c_of(st)->txn_open = r == MNS_OK || PQtransactionStatus(conn_of(st)) != PQTRANS_IDLE;
+    else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
+        c_of(st)->txn_open = false;
     return r;
 }
 
@@ -270,6 +331,9 @@ static mns_err pg_exec_ddl(struct mns_store *st, const char *sql)
 static mns_err pg_table_exists(struct mns_store *st, const char *name, bool *exists)
 {
     const char *values[1] = {name};
+    mns_err rr = recover(st);
+    if (rr != MNS_OK)
+        return rr;
     PGresult *res = PQexecParams(conn_of(st),
                                  "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
                                  "AND tablename = $1",
@@ -409,7 +473,8 @@ static void pg_finalize(struct mns_store *st, void *h)
     clear_values(s);
     free(s->blobs);
     free(s->blob_lens);
-    if (s->name[0] != '\0' && conn_of(st) != NULL && PQtransactionStatus(conn_of(st)) != PQTRANS_INERROR) {
+    if (s->name[0] != '\0' && s->epoch == s->c->epoch && conn_of(st) != NULL && PQstatus(conn_of(st)) == CONNECTION_OK &&
+        (PQtransactionStatus(conn_of(st)) == PQTRANS_IDLE || PQtransactionStatus(conn_of(st)) == PQTRANS_INTRANS)) {
         char sql[48];
         snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
         PQclear(PQexec(conn_of(st), sql));
@@ -482,6 +547,8 @@ static mns_err pg_bind_null(struct mns_store *st, void *h, int idx)
 /* Prepares s on the server for the types bound now, unless it already is. */
 static mns_err ensure_prepared(struct mns_store *st, struct pg_stmt *s)
 {
+    if (s->name[0] != '\0' && s->epoch != s->c->epoch)
+        s->name[0] = '\0'; /* prepared on a connection that is gone */
     if (s->name[0] != '\0') {
         bool same = true; /* a NULL suits any prepared type */
         for (int i = 0; i < s->nparams && same; i++)
@@ -528,6 +595,7 @@ static mns_err ensure_prepared(struct mns_store *st, struct pg_stmt *s)
     if (r == MNS_OK) {
         memcpy(s->name, name, sizeof(name));
         memcpy(s->types, s->bound_types, sizeof(s->types));
+        s->epoch = s->c->epoch;
     }
     return r;
 }
@@ -537,7 +605,9 @@ static mns_err pg_step(struct mns_store *st, void *h, bool *row)
     struct pg_stmt *s = h;
     *row = false;
     if (!s->ran) {
-        mns_err r = ensure_prepared(st, s);
+        mns_err r = recover(st);
+        if (r == MNS_OK)
+            r = ensure_prepared(st, s);
         if (r != MNS_OK)
             return r;
         s->ran = true;
@@ -648,7 +718,7 @@ static const void *pg_column_blob(void *h, int col, size_t *len)
 const struct mns_store_ops mns_store_pg_ops = {
     .name = "postgresql",
     .shared = true,
-    .begin_sql = "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")",
+    .begin_sql = BEGIN_SQL,
     .open = pg_open,
     .close = pg_close,
     .exec = pg_exec,

@@ -90,8 +90,9 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
     if (c != MNS_OK) {
         mns_store_rollback(v->store);
         mns_audit_abort(v->audit);
-        /* either way the acts did not happen; a full disk is worth naming */
-        *result = c == MNS_ERR_FULL ? MNS_ERR_FULL : MNS_ERR_AUDIT;
+        /* either way the acts did not happen; a full disk or an unreachable
+         * database is worth naming */
+        *result = (c == MNS_ERR_FULL || c == MNS_ERR_IO) ? c : MNS_ERR_AUDIT;
         group_finish(v, g, *result);
         return NULL;
     }
@@ -152,9 +153,10 @@ static mns_err group_join(struct mns_vault *v)
     struct group *g = calloc(1, sizeof(*g));
     if (g == NULL)
         return MNS_ERR_NOMEM;
-    if (mns_store_begin(v->store) != MNS_OK) {
+    mns_err b = mns_store_begin(v->store);
+    if (b != MNS_OK) {
         free(g);
-        return MNS_ERR_STORE;
+        return b == MNS_ERR_IO ? MNS_ERR_IO : MNS_ERR_STORE; /* IO: the database cannot be reached */
     }
     /* other servers may have appended to the audit log since our last
      * group: continue their chain (the write lock is held now) */
@@ -213,8 +215,9 @@ mns_err act_begin(struct act *a)
 {
     if (a->open)
         return MNS_OK;
-    if (group_join(a->v) != MNS_OK)
-        return MNS_ERR_STORE;
+    mns_err j = group_join(a->v);
+    if (j != MNS_OK)
+        return j == MNS_ERR_IO ? MNS_ERR_IO : MNS_ERR_STORE;
     if (mns_store_savepoint(a->v->store, "act") != MNS_OK)
         return MNS_ERR_STORE;
     a->audit_mark = mns_audit_mark(a->v->audit);
@@ -296,7 +299,7 @@ static mns_err act_close(struct act *a, mns_err err, bool relock)
         }
         a->open = false;
         mns_err r = group_wait(v, relock);
-        return r == MNS_OK || r == MNS_ERR_FULL ? r : MNS_ERR_AUDIT;
+        return r == MNS_OK || r == MNS_ERR_FULL || r == MNS_ERR_IO ? r : MNS_ERR_AUDIT;
     }
     act_undo(a);
     /* the ok detail described what the act did; it did nothing */

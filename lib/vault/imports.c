@@ -195,11 +195,14 @@ static mns_err drop_staged(struct mns_vault *v, int64_t id)
 static mns_err drop_staged_batched(struct mns_vault *v, int64_t id)
 {
     static const char *const sql[] = {
-        /* by the rows' own keys, not SQLite's rowid: the same SQL runs on PostgreSQL */
-        "DELETE FROM import_rows WHERE import_id = ?1 AND row_no IN "
-        "(SELECT row_no FROM import_rows WHERE import_id = ?1 ORDER BY row_no LIMIT 20000)",
-        "DELETE FROM import_purposes WHERE import_id = ?1 AND person_id IN "
-        "(SELECT person_id FROM import_purposes WHERE import_id = ?1 ORDER BY person_id LIMIT 20000)",
+        /* by a range of the rows' own keys (not SQLite's rowid, and not
+         * "IN (subquery)", which PostgreSQL may run as a nested loop over a
+         * table its statistics still think empty): the same SQL on both */
+        "DELETE FROM import_rows WHERE import_id = ?1 AND row_no <= "
+        "(SELECT max(row_no) FROM (SELECT row_no FROM import_rows WHERE import_id = ?1 ORDER BY row_no LIMIT 20000) b)",
+        "DELETE FROM import_purposes WHERE import_id = ?1 AND person_id <= "
+        "(SELECT max(person_id) FROM (SELECT person_id FROM import_purposes WHERE import_id = ?1 "
+        "ORDER BY person_id LIMIT 20000) b)",
     };
     mns_err err = MNS_OK;
     for (size_t i = 0; i < 2 && err == MNS_OK; i++) {

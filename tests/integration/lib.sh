@@ -15,13 +15,16 @@ DAEMON_LOG="$T_WORK/daemon.log"
 # With MNS_TEST_BACKEND=postgresql (the it.pg.* tests), the store is a new
 # schema of its own on the test PostgreSQL server (tests/pg/pg-server.sh,
 # state file MNS_TEST_PG_STATE); init, serve and audit verify get it through
-# MNSAFE_STORE. PG_SCHEMA_URL is psql's way in (the server's URL).
+# MNSAFE_STORE (TLS, verify-full). PG_ADMIN_URL is psql's way in (Unix socket).
 PG_SCHEMA=""
 if [ "${MNS_TEST_BACKEND:-}" = postgresql ]; then
   PG_ADMIN_URL=$(sed -n 's/^URL=//p' "${MNS_TEST_PG_STATE:?MNS_TEST_PG_STATE (ctest fixture pg.start)}")
   PG_SCHEMA="it_$$_$(basename "$T_WORK" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')"
   psql -qAt "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 -c "CREATE SCHEMA $PG_SCHEMA" >/dev/null || exit 1
-  export MNSAFE_STORE="$PG_ADMIN_URL&options=-csearch_path%3D$PG_SCHEMA"
+  # the daemon goes over TCP with TLS, checking the server's certificate and
+  # name (sslmode=verify-full against the test CA)
+  PG_TLS_URL=$(sed -n 's/^TLS_URL=//p' "$MNS_TEST_PG_STATE")
+  export MNSAFE_STORE="$PG_TLS_URL&options=-csearch_path%3D$PG_SCHEMA"
 fi
 
 # db_query SQL: one query against the test's store as a DBA would run it

@@ -10,7 +10,8 @@
  * and a failed commit behave as on SQLite; a failed statement inside a
  * transaction is undone by rolling back to a savepoint; write transactions of
  * two connections run one after the other; more statements than the cache
- * holds.
+ * holds; TLS with verify-full works, and refuses a foreign CA and a wrong
+ * host name.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -38,8 +39,16 @@ struct fx {
     struct mns_store *st;
 };
 
-/* The server's URL from the state file pg-server.sh wrote. */
+/* A line KEY=... of the state file pg-server.sh wrote. */
+static void state_value(const char *key, char *out, size_t size);
+
+/* The server's URL (Unix socket) from the state file. */
 static void base_url(char *out, size_t size)
+{
+    state_value("URL", out, size);
+}
+
+static void state_value(const char *key, char *out, size_t size)
 {
     const char *state = getenv("MNS_TEST_PG_STATE");
     char line[900];
@@ -51,15 +60,16 @@ static void base_url(char *out, size_t size)
                  "MNS_TEST_PG_STATE=%s", state ? state : "(unset)");
         return;
     }
+    size_t klen = strlen(key);
     while (fgets(line, sizeof(line), f) != NULL) {
-        if (strncmp(line, "URL=", 4) == 0) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
             line[strcspn(line, "\n")] = '\0';
-            snprintf(out, size, "%s", line + 4);
+            snprintf(out, size, "%s", line + klen + 1);
         }
     }
     fclose(f);
     if (out[0] == '\0')
-        fail_msg("no URL= line in %s", state);
+        fail_msg("no %s= line in %s", key, state);
 }
 
 static struct mns_store *open_url(const char *url)
@@ -376,6 +386,43 @@ static void test_writers_one_at_a_time(void **state)
     assert_int_equal(query_int(fx->st, "SELECT COUNT(*) FROM tenants"), 2);
 }
 
+/* TLS to the database with certificate and host name checks (check sheet
+ * F-d optional 1), and the refusals when either check fails. */
+static void test_tls_verify_full(void **state)
+{
+    (void)state;
+    char url[900], ca[700], other[700], port[16], bad[1200];
+    struct mns_store *st = NULL;
+    mns_errmsg em = {{0}};
+
+    state_value("TLS_URL", url, sizeof(url));
+    state_value("CA", ca, sizeof(ca));
+    state_value("OTHER_CA", other, sizeof(other));
+    state_value("PORT", port, sizeof(port));
+    assert_non_null(strstr(url, "sslmode=verify-full"));
+    st = open_url(url);
+    assert_int_equal(query_int(st, "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()"),
+                     1);
+    assert_int_equal(query_int(st, "SELECT 6 * 7"), 42);
+    mns_store_close(st);
+
+    /* a server certificate from a CA we do not trust */
+    snprintf(bad, sizeof(bad), "postgresql://mnsafe@localhost:%s/mnsafe_test?sslmode=verify-full&sslrootcert=%s", port,
+             other);
+    st = NULL;
+    assert_int_equal(mns_store_open(&st, bad, &em), MNS_ERR_IO);
+    assert_null(st);
+    assert_non_null(strstr(em.text, "certificate"));
+
+    /* the right CA, but a name the certificate is not for */
+    snprintf(bad, sizeof(bad), "postgresql://mnsafe@127.0.0.1:%s/mnsafe_test?sslmode=verify-full&sslrootcert=%s", port,
+             ca);
+    memset(&em, 0, sizeof(em));
+    assert_int_equal(mns_store_open(&st, bad, &em), MNS_ERR_IO);
+    assert_null(st);
+    assert_non_null(strstr(em.text, "127.0.0.1"));
+}
+
 static void test_unreachable_server(void **state)
 {
     (void)state;
@@ -399,6 +446,7 @@ int main(void)
         T(test_failed_commit_rolls_back),
         T(test_more_statements_than_cache),
         T(test_writers_one_at_a_time),
+        T(test_tls_verify_full),
         T(test_unreachable_server),
     };
 #undef T
