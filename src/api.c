@@ -532,21 +532,34 @@ static void h_reveal(struct mns_vault *v, const struct api_request *req, const s
     json_decref(b);
 }
 
+/* A DELETE's optional body {"reason": "..."}: *b (NULL without a body) is
+ * the caller's to decref, *reason points into it. false: answered already. */
+static bool optional_reason(const struct api_request *req, struct api_response *resp, json_t **b,
+                            const char **reason)
+{
+    static const char *const fields[] = {"reason"};
+    *b = NULL;
+    *reason = NULL;
+    if (req->body_len == 0)
+        return true;
+    if ((*b = body_object(req, resp)) == NULL)
+        return false;
+    if (!only_fields(*b, fields, 1, resp)) {
+        json_decref(*b);
+        *b = NULL;
+        return false;
+    }
+    *reason = str_field(*b, "reason");
+    return true;
+}
+
 static void h_delete(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor,
                      const char *tenant, int64_t id, struct api_response *resp)
 {
     const char *reason = NULL;
     json_t *b = NULL;
-    if (req->body_len > 0) {
-        static const char *const fields[] = {"reason"};
-        if ((b = body_object(req, resp)) == NULL)
-            return;
-        if (!only_fields(b, fields, 1, resp)) {
-            json_decref(b);
-            return;
-        }
-        reason = str_field(b, "reason");
-    }
+    if (!optional_reason(req, resp, &b, &reason))
+        return;
     mns_errmsg em = {""};
     int64_t request_id = 0;
     mns_err err = mns_vault_person_delete_ex(v, actor, tenant, id, reason, &request_id, &em);
@@ -1626,16 +1639,8 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
             respond_error(resp, MNS_ERR_NOT_FOUND, &em);
             return;
         }
-        if (req->body_len > 0) {
-            static const char *const fields[] = {"reason"};
-            if ((b = body_object(req, resp)) == NULL)
-                return;
-            if (!only_fields(b, fields, 1, resp)) {
-                json_decref(b);
-                return;
-            }
-            reason = str_field(b, "reason");
-        }
+        if (!optional_reason(req, resp, &b, &reason))
+            return;
         err = mns_vault_dependent_delete(v, &actor, seg[1], id, did, reason, &em);
         json_decref(b);
         respond_result(resp, err, json_pack("{s:I, s:I, s:b}", "person", (json_int_t)id, "dependent", (json_int_t)did,

@@ -276,6 +276,23 @@ static mns_err pg_exec(struct mns_store *st, const char *sql)
     return r;
 }
 
+/* Whether ch is part of a quoted literal or name ('...' or "..."), its
+ * quotes included, for rewriters that copy those untouched. *quote is the
+ * open quote character, 0 outside. */
+static bool copy_quoted(char ch, char *quote)
+{
+    if (*quote) {
+        if (ch == *quote)
+            *quote = 0;
+        return true;
+    }
+    if (ch == '\'' || ch == '"') {
+        *quote = ch;
+        return true;
+    }
+    return false;
+}
+
 /* Copies sql, replacing the type names of portable DDL as whole words
  * outside quotes: BLOB -> BYTEA, INTEGER -> BIGINT. */
 static char *ddl_rewrite(const char *sql)
@@ -286,15 +303,7 @@ static char *ddl_rewrite(const char *sql)
     if (out == NULL)
         return NULL;
     for (size_t i = 0; i < n;) {
-        char ch = sql[i];
-        if (quote) {
-            if (ch == quote)
-                quote = 0;
-            *o++ = sql[i++];
-            continue;
-        }
-        if (ch == '\'' || ch == '"') {
-            quote = ch;
+        if (copy_quoted(sql[i], &quote)) {
             *o++ = sql[i++];
             continue;
         }
@@ -359,7 +368,8 @@ static bool pg_in_transaction(struct mns_store *st)
 
 /* ---- statements ---------------------------------------------------------- */
 
-/* `?` -> `$k` (k counting up), `?N` -> `$N`, outside quotes and comments. */
+/* `?` -> `$k` (k counting up), `?N` -> `$N`, outside quotes (the vault's
+ * SQL has no comments). */
 static char *placeholders_rewrite(const char *sql, size_t len, int *nparams)
 {
     char *out = malloc(len * 4 + 8), *o = out;
@@ -369,12 +379,7 @@ static char *placeholders_rewrite(const char *sql, size_t len, int *nparams)
         return NULL;
     for (size_t i = 0; i < len;) {
         char ch = sql[i];
-        if (quote) {
-            if (ch == quote)
-                quote = 0;
-            *o++ = sql[i++];
-        } else if (ch == '\'' || ch == '"') {
-            quote = ch;
+        if (copy_quoted(ch, &quote)) {
             *o++ = sql[i++];
         } else if (ch == '?') {
             int k;

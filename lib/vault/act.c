@@ -337,6 +337,17 @@ mns_err act_finish(struct act *a, mns_err err)
     return act_close(a, err, false);
 }
 
+mns_err act_finish_result(struct act *a, mns_err err, json_t *obj, json_t **result)
+{
+    err = act_finish(a, err);
+    if (err != MNS_OK) {
+        json_decref(obj);
+        return err;
+    }
+    *result = obj;
+    return MNS_OK;
+}
+
 mns_err act_end_list(struct act *a, mns_err err, const char *key, json_t *list, json_t **result)
 {
     err = act_finish(a, err);

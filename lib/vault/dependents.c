@@ -93,13 +93,7 @@ mns_err mns_vault_person_get(struct mns_vault *v, const struct mns_actor *actor,
     json_object_set(p, "dependents", deps);
 out:
     json_decref(deps);
-    err = act_finish(&a, err);
-    if (err != MNS_OK) {
-        json_decref(p);
-        return err;
-    }
-    *result = p;
-    return MNS_OK;
+    return act_finish_result(&a, err, p, result);
 }
 
 static bool valid_date(const char *d)

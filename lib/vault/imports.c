@@ -1258,13 +1258,7 @@ mns_err mns_vault_import_get(struct mns_vault *v, const struct mns_actor *actor,
                             json_integer(json_integer_value(json_object_get(json_array_get(errors, limit - 1), "row"))));
 out:
     json_decref(errors);
-    err = act_finish(&a, err);
-    if (err != MNS_OK) {
-        json_decref(o);
-        return err;
-    }
-    *result = o;
-    return MNS_OK;
+    return act_finish_result(&a, err, o, result);
 }
 
 static mns_err fill_imports(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx)

@@ -246,6 +246,8 @@ mns_err act_end(struct act *a, mns_err err);
  * vault_unlock, but the wait for the group happens after the lock is
  * released, so the thread does not queue for the lock once more. */
 mns_err act_finish(struct act *a, mns_err err);
+/* act_finish, then hands obj to *result, or frees it if the act failed. */
+mns_err act_finish_result(struct act *a, mns_err err, json_t *obj, json_t **result);
 
 /* Ends a listing act: act_end, then releases the vault lock (which the caller
  * holds), then hands list over as *result = {key: list}, or frees it. */
