@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/api.sh: the HTTPS API under load (issue 4), with wrk over keep-alive
 # TLS on loopback, three runs in one script against one `mnsafe serve`
-# (SQLite, durable audit: every reveal's audit entry is committed before its
-# answer):
+# (durable audit: every reveal's audit entry is committed before its
+# answer), on the embedded SQLite store or, with BENCH_BACKEND=postgresql,
+# on a throwaway PostgreSQL server this script starts (tests/pg/pg-server.sh,
+# TLS with verify-full, as in the tests) and stops:
 #
 #   baseline  GET /api/v1/health, no session (the server's floor)
 #   masked    GET /api/v1/tenants/acme/persons?limit=10 as an assigned clerk
@@ -15,7 +17,8 @@
 # error; a failed check is.
 #
 #   bench/api.sh [BUILD_DIR]    env: BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS (32),
-#                               BENCH_API_THREADS (the daemon's --threads; default its own)
+#                               BENCH_API_THREADS (the daemon's --threads; default its own),
+#                               BENCH_BACKEND (sqlite | postgresql)
 set -u -o pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-${MNS_BUILD_DIR:-$root/build}}
@@ -24,7 +27,18 @@ SECS=${BENCH_API_SECONDS:-10}
 CONNS=${BENCH_API_CONNECTIONS:-32}
 command -v wrk >/dev/null || { echo "api: wrk not installed (scripts/install-deps)" >&2; exit 2; }
 [ -x "$MNSAFE" ] || { echo "api: $MNSAFE not built" >&2; exit 2; }
+BACKEND=${BENCH_BACKEND:-sqlite}
+if [ "$BACKEND" = postgresql ]; then
+  PG_STATE=$(mktemp "${TMPDIR:-/tmp}/mnsafe-bench-pg.XXXXXX")
+  bash "$root/tests/pg/pg-server.sh" start "$PG_STATE" >/dev/null || { echo "api: cannot start PostgreSQL" >&2; exit 2; }
+  export MNS_TEST_BACKEND=postgresql MNS_TEST_PG_STATE=$PG_STATE
+  # lib.sh's cleanup drops the schema; the server goes after it
+  trap 'bash "$root/tests/pg/pg-server.sh" stop "$PG_STATE" >/dev/null 2>&1' EXIT
+elif [ "$BACKEND" != sqlite ]; then
+  echo "api: BENCH_BACKEND is sqlite or postgresql" >&2; exit 2
+fi
 . "$root/tests/integration/lib.sh"
+[ "$BACKEND" = postgresql ] && trap 'cleanup; bash "$root/tests/pg/pg-server.sh" stop "$PG_STATE" >/dev/null 2>&1' EXIT
 
 init_dev >/dev/null || exit 2
 start_daemon --dev --rate-limit 0 ${BENCH_API_THREADS:+--threads $BENCH_API_THREADS} >/dev/null || exit 2
@@ -42,7 +56,7 @@ wrk.body = '{"purpose":"withholding_slip"}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $TOKEN"
 LUA
-audit_count() { sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) FROM audit_log" 2>/dev/null || echo 0; }
+audit_count() { local n; n=$(db_query "SELECT count(*) FROM audit_log"); echo "${n:-0}"; }
 run() { # name url [wrk args...]
   local name=$1 url=$2; shift 2
   wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$url" >"$T_WORK/$name.txt" 2>&1
@@ -55,9 +69,9 @@ A1=$(audit_count)
 RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DAEMON_PID/status")
 stop_daemon >/dev/null
 VERIFY=$("$MNSAFE" audit verify >/dev/null 2>&1 && echo ok || echo FAILED)
-python3 - "$T_WORK" "$RSS" "$A0" "$A1" "$VERIFY" <<'PY'
+python3 - "$T_WORK" "$RSS" "$A0" "$A1" "$VERIFY" "$BACKEND" <<'PY'
 import re, sys
-w, rss, a0, a1, verify = sys.argv[1], int(sys.argv[2] or 0), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+w, rss, a0, a1, verify, backend = sys.argv[1], int(sys.argv[2] or 0), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
 def parse(name):
     t = open(f"{w}/{name}.txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
@@ -69,7 +83,7 @@ def parse(name):
         return v / 1000 if u == "us" else v * 1000 if u == "s" else v
     return rps, ms(50), ms(99), total, non2xx
 rows = {n: parse(n) for n in ("baseline", "masked", "reveal")}
-print(f"\nHTTPS API on loopback, wrk keep-alive; daemon peak RSS {rss / 1024:.1f} MiB")
+print(f"\nHTTPS API on loopback, wrk keep-alive, store {backend}; daemon peak RSS {rss / 1024:.1f} MiB")
 print(f"{'':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
 labels = {"baseline": "baseline: GET /health (no session)", "masked": "masked list (clerk, 10 persons)",
           "reveal": "reveal with purpose, durable audit"}

@@ -50,6 +50,7 @@ static const char usage_text[] =
     "        [--place NAME=CIDR[,CIDR]]... [--travel-minutes N] [--checksheet FILE]\n"
     "        [--retention FILE] [--deletion-approval] [--rate-limit N] [--rate-burst N]\n"
     "        [--log-file FILE] [--data DIR] [--config FILE] [--max-connections N]\n"
+    "        [--store-pool N]\n"
     "                                             run the daemon (starts sealed; --dev makes\n"
     "                                             and unseals a demo store); audit checkpoints\n"
     "                                             also every T s (60); a second login of an ID\n"
@@ -57,7 +58,9 @@ static const char usage_text[] =
     "                                             each network client gets N requests/s\n"
     "                                             (1000; 0: no limit), bursts of 2N, then 429;\n"
     "                                             at most --max-connections HTTPS connections\n"
-    "                                             at once (512);\n"
+    "                                             at once (512); on PostgreSQL, N more\n"
+    "                                             connections check sessions beside the\n"
+    "                                             writer's (4);\n"
     "                                             --config: the same settings as key = value\n"
     "                                             lines (docs/configuration.md); SIGHUP reopens\n"
     "                                             --log-file; SIGTERM answers what was accepted\n"
@@ -1528,6 +1531,7 @@ static const struct option serve_opts[] = {{"dev", no_argument, NULL, 'd'},
                                      {"rate-limit", required_argument, NULL, 'r'},
                                      {"rate-burst", required_argument, NULL, 'b'},
                                      {"max-connections", required_argument, NULL, 'm'},
+                                     {"store-pool", required_argument, NULL, 'U'},
                                      {"log-file", required_argument, NULL, 'f'},
                                      {"data", required_argument, NULL, 'x'},
                                      {"store", required_argument, NULL, 'Y'},
@@ -1539,7 +1543,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
-    unsigned rate_limit = 1000, rate_burst = 0, max_connections = 512;
+    unsigned rate_limit = 1000, rate_burst = 0, max_connections = 512, store_pool = 4;
     const char *log_file = NULL, *data_dir = NULL, *store_url = NULL;
     bool sessions_refuse = false, separation = false;
     unsigned require_mfa = 0, require_cert = 0;
@@ -1566,6 +1570,14 @@ static int serve_run(const struct cli *c, int argc, char **argv)
         case 't':
             if (!flag_number("threads", optarg, 64, &threads))
                 return 2;
+            break;
+        case 'U':
+            if (!flag_number("store-pool", optarg, 64, &store_pool))
+                return 2;
+            if (store_pool == 0) {
+                fprintf(stderr, "mnsafe: --store-pool needs at least 1 connection / --store-pool は1以上です\n");
+                return 2;
+            }
             break;
         case 'f': log_file = optarg; break;
         case 'x': data_dir = optarg; break;
@@ -1709,7 +1721,8 @@ static int serve_run(const struct cli *c, int argc, char **argv)
         if ((mkdir(tls_dir, 0700) != 0 && errno != EEXIST) || tls_make_self_signed(certbuf, keybuf, terr, sizeof(terr)) != 0)
             fprintf(stderr, "mnsafe: warning: no certificate: %s\n", terr);
     }
-    struct mns_vault_config cfg = {.data_dir = c->data_dir, .store_url = c->store_url, .sessions_refuse = sessions_refuse,
+    struct mns_vault_config cfg = {.data_dir = c->data_dir, .store_url = c->store_url, .store_pool = store_pool,
+                                   .sessions_refuse = sessions_refuse,
                                    .lockout_failures = lockout_failures, .lockout_s = lockout_seconds,
                                    .password_min_length = pw_min, .password_classes = pw_classes,
                                    .password_history = pw_history, .password_expiry_days = pw_expiry,

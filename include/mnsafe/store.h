@@ -115,6 +115,25 @@ void mns_stmt_reset(struct mns_stmt *s);
 /* Last backend error text of this store (never holds bound values). */
 const char *mns_store_errmsg(const struct mns_store *st);
 
+/*
+ * A pool of connections to one database (lib/store/pool.c), for reads that
+ * several threads of one server run at once, outside the lock around its
+ * writer connection. Connections open on first use; each is used by the one
+ * thread that took it until it is given back.
+ */
+#define MNS_STORE_POOL_MAX 64
+struct mns_store_pool;
+mns_err mns_store_pool_open(struct mns_store_pool **out, const char *url, unsigned size, mns_errmsg *em) MNS_WUR;
+/* Closes every connection; none may still be taken. NULL-safe. */
+void mns_store_pool_close(struct mns_store_pool *pool);
+/* Waits for a free connection, opening one if needed (MNS_ERR_IO when the
+ * database cannot be reached). */
+mns_err mns_store_pool_take(struct mns_store_pool *pool, struct mns_store **st, mns_errmsg *em) MNS_WUR;
+/* Gives it back; a transaction left open is rolled back. */
+void mns_store_pool_give(struct mns_store_pool *pool, struct mns_store *st);
+/* How many connections are open now. */
+unsigned mns_store_pool_open_count(struct mns_store_pool *pool);
+
 #ifdef __cplusplus
 }
 #endif

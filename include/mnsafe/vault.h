@@ -68,6 +68,7 @@ void mns_actor_anonymous(struct mns_actor *actor, const char *client);
 struct mns_vault_config {
     const char *data_dir;        /* required */
     const char *store_url;       /* NULL: sqlite:<data_dir>/mnsafe.db */
+    unsigned store_pool;         /* PostgreSQL: connections for reads beside the writer's; 0: 4 */
     unsigned checkpoint_every;   /* audit checkpoint interval in entries; 0: 1000 */
     unsigned session_idle_s;     /* 0: 1800 */
     unsigned session_max_s;      /* 0: 43200 */

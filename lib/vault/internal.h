@@ -143,6 +143,8 @@ struct mns_vault {
     char data_dir[MNS_PATH_MAX];
     char checkpoint_path[MNS_PATH_MAX];
     struct mns_store *store;
+    /* shared store only: connections for reads without the lock (sessions) */
+    struct mns_store_pool *readers;
     struct mns_audit *audit;
     struct vault_secrets *sec; /* NULL while sealed with no shares pending */
     bool unsealed;
@@ -393,6 +395,9 @@ mns_err imports_recover(struct mns_vault *v);
 /* The associated data binding a wrapped person key / an encrypted number to its place. */
 int ad_person_key(char *buf, size_t n, int64_t tenant, int64_t person, int64_t kver);
 int ad_number(char *buf, size_t n, int64_t tenant, const char *kind, int64_t id);
+/* Unwraps a person's data key from its person_keys row (wrapped, key_version). */
+mns_err person_key_unwrap(const struct tenant_keys *tk, int64_t person_id, int64_t key_version, const uint8_t *wrapped,
+                          size_t wlen, uint8_t dk[MNS_KEY_LEN]);
 /* Unwraps a person's data key (lock held). */
 mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id, uint8_t dk[MNS_KEY_LEN]);
 /* Opens one encrypted number ("person" or "dependent" kind) into out (NUL-terminated). */

@@ -476,12 +476,21 @@ out:
 /* ---- reading ---------------------------------------------------------------- */
 
 /* Unwraps a person's data key. */
+mns_err person_key_unwrap(const struct tenant_keys *tk, int64_t person_id, int64_t key_version, const uint8_t *wrapped,
+                          size_t wlen, uint8_t dk[MNS_KEY_LEN])
+{
+    char ad[160];
+    size_t len = 0;
+    if (wrapped == NULL || wlen != MNS_KEY_LEN + MNS_AEAD_OVERHEAD)
+        return MNS_ERR_CRYPTO;
+    ad_person_key(ad, sizeof(ad), tk->tenant_id, person_id, key_version);
+    return mns_aead_open(dk, &len, tk->kek, ad, strlen(ad), wrapped, wlen);
+}
+
 mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id, uint8_t dk[MNS_KEY_LEN])
 {
     struct mns_stmt *s;
     bool row = false;
-    char ad[160];
-    size_t len = 0;
     mns_err err = mns_store_prepare(v->store, &s, "SELECT key_version, wrapped FROM person_keys WHERE person_id = ?");
     if (err != MNS_OK)
         return err;
@@ -492,11 +501,7 @@ mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t pe
     if (err == MNS_OK) {
         size_t wlen = 0;
         const uint8_t *w = mns_stmt_blob(s, 1, &wlen);
-        ad_person_key(ad, sizeof(ad), tk->tenant_id, person_id, mns_stmt_int64(s, 0));
-        if (wlen != MNS_KEY_LEN + MNS_AEAD_OVERHEAD)
-            err = MNS_ERR_CRYPTO;
-        else
-            err = mns_aead_open(dk, &len, tk->kek, ad, strlen(ad), w, wlen);
+        err = person_key_unwrap(tk, person_id, mns_stmt_int64(s, 0), w, wlen, dk);
     }
     mns_stmt_reset(s);
     return err;
@@ -551,6 +556,28 @@ json_t *purposes_of(struct mns_vault *v, int64_t person_id)
     return list;
 }
 
+static int compare_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The purposes as a sorted array, from "code,code,..." (codes hold no comma). */
+static json_t *purposes_from_list(const char *joined)
+{
+    json_t *list = json_array();
+    char buf[PURPOSES_MAX * 40], *codes[PURPOSES_MAX], *save = NULL;
+    size_t n = 0;
+    if (list == NULL || joined == NULL)
+        return list;
+    snprintf(buf, sizeof(buf), "%s", joined);
+    for (char *t = strtok_r(buf, ",", &save); t != NULL && n < PURPOSES_MAX; t = strtok_r(NULL, ",", &save))
+        codes[n++] = t;
+    qsort(codes, n, sizeof(codes[0]), compare_text);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(codes[i]));
+    return list;
+}
+
 mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,
                            unsigned roles, int64_t *tid, const struct tenant_keys **tk, mns_errmsg *em)
 {
@@ -571,8 +598,32 @@ struct listed {
     int64_t id;
     uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
     size_t ctlen;
+    int64_t key_version;
+    uint8_t wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD];
+    size_t wlen;
     json_t *obj;
 };
+
+/* The masked number of a listed person: the last four digits for an
+ * assigned clerk (tk set), from the key read with the row. */
+static mns_err listed_masked(const struct tenant_keys *tk, const struct mns_actor *actor, const struct listed *r,
+                             char out[MNS_MYNUMBER_LEN + 1])
+{
+    char num[MNS_MYNUMBER_LEN + 1];
+    uint8_t dk[MNS_KEY_LEN];
+    mns_err err;
+    if (actor->role != MNS_ROLE_CLERK || tk == NULL) {
+        memset(out, '*', MNS_MYNUMBER_LEN);
+        out[MNS_MYNUMBER_LEN] = '\0';
+        return MNS_OK;
+    }
+    if ((err = person_key_unwrap(tk, r->id, r->key_version, r->wrapped, r->wlen, dk)) == MNS_OK &&
+        (err = open_number(num, dk, tk->tenant_id, "person", r->id, r->ct, r->ctlen)) == MNS_OK)
+        mns_number_mask(out, num, MNS_MYNUMBER_LEN, true);
+    mns_wipe(num, sizeof(num));
+    mns_wipe(dk, sizeof(dk));
+    return err;
+}
 
 mns_err mns_vault_person_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                               int64_t after_id, unsigned limit, json_t **result, mns_errmsg *em)
@@ -612,8 +663,11 @@ mns_err mns_vault_person_list_ex(struct mns_vault *v, const struct mns_actor *ac
         goto out;
     if ((err = mns_store_prepare(v->store, &s,
                                  "SELECT p.id, p.kind, p.name, p.employee_code, p.number_ct, "
-                                 "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id), p.name_kana, p.birth_date "
-                                 "FROM persons p WHERE p.tenant_id = ?1 AND p.id > ?2 AND (?3 & " FILE_OF_KIND_SQL ") != 0 "
+                                 "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id), p.name_kana, p.birth_date, "
+                                 "k.key_version, k.wrapped, "
+                                 "(SELECT group_concat(pp.purpose_code, ',') FROM person_purposes pp "
+                                 "WHERE pp.person_id = p.id) "
+                                 "FROM persons p LEFT JOIN person_keys k ON k.person_id = p.id WHERE p.tenant_id = ?1 AND p.id > ?2 AND (?3 & " FILE_OF_KIND_SQL ") != 0 "
                                  "AND (?5 IS NULL OR p.kind = ?5) "
                                  "AND (?6 IS NULL OR p.name LIKE ?6 ESCAPE '\\' OR p.name_kana LIKE ?6 ESCAPE '\\') "
                                  "ORDER BY p.id LIMIT ?4")) != MNS_OK)
@@ -634,17 +688,22 @@ mns_err mns_vault_person_list_ex(struct mns_vault *v, const struct mns_actor *ac
         (err = mns_stmt_bind_int64(s, 3, a.files)) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, limit)) == MNS_OK &&
         (err = kind ? mns_stmt_bind_text(s, 5, kind, -1) : mns_stmt_bind_null(s, 5)) == MNS_OK &&
         (err = name ? mns_stmt_bind_text(s, 6, like, -1) : mns_stmt_bind_null(s, 6)) == MNS_OK) {
-        /* rows are collected first: masking needs other statements */
+        /* one query per page, key and purposes included: on PostgreSQL each
+         * statement is a round trip made under the vault lock */
         while (nrows < limit && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
             struct listed *r = &rows[nrows++];
             const uint8_t *ct = mns_stmt_blob(s, 4, &r->ctlen);
+            const uint8_t *w = mns_stmt_blob(s, 9, &r->wlen);
             r->id = mns_stmt_int64(s, 0);
             if (r->ctlen == sizeof(r->ct))
                 memcpy(r->ct, ct, r->ctlen);
-            r->obj = json_pack("{s:I, s:s, s:s, s:s*, s:I, s:s*, s:s*}", "id", (json_int_t)r->id, "kind",
+            r->key_version = mns_stmt_int64(s, 8);
+            if (w != NULL && r->wlen == sizeof(r->wrapped))
+                memcpy(r->wrapped, w, r->wlen);
+            r->obj = json_pack("{s:I, s:s, s:s, s:s*, s:I, s:s*, s:s*, s:o}", "id", (json_int_t)r->id, "kind",
                                mns_stmt_text(s, 1), "name", mns_stmt_text(s, 2), "employee_code", mns_stmt_text(s, 3),
                                "dependents", (json_int_t)mns_stmt_int64(s, 5), "name_kana", mns_stmt_text(s, 6),
-                               "birth_date", mns_stmt_text(s, 7));
+                               "birth_date", mns_stmt_text(s, 7), "purposes", purposes_from_list(mns_stmt_text(s, 10)));
             if (r->obj == NULL)
                 err = MNS_ERR_NOMEM;
         }
@@ -653,10 +712,9 @@ mns_err mns_vault_person_list_ex(struct mns_vault *v, const struct mns_actor *ac
     for (size_t i = 0; err == MNS_OK && i < nrows; i++) {
         char masked[MNS_MYNUMBER_LEN + 1];
         struct listed *r = &rows[i];
-        if ((err = masked_number(v, tk, actor, r->id, "person", r->id, r->ct, r->ctlen, masked)) != MNS_OK)
+        if ((err = listed_masked(tk, actor, r, masked)) != MNS_OK)
             break;
         json_object_set_new(r->obj, "mynumber_masked", json_string(masked));
-        json_object_set_new(r->obj, "purposes", purposes_of(v, r->id));
         json_array_append(list, r->obj);
     }
 out:

@@ -908,48 +908,42 @@ static bool authenticate_cached(struct mns_vault *v, const uint8_t hash[MNS_HASH
     return ok;
 }
 
-mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, const char *client, const char *cert_cn,
-                                    struct mns_actor *actor)
-{
-    uint8_t hash[MNS_HASH_LEN];
-    struct mns_stmt *s;
-    bool row = false;
-    mns_err err;
+/* The user behind a session or program token, with what decides whether it
+ * is live. Column 9 is the program token's last use (0 for a session). */
+static const char SESSION_SQL[] = "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change, "
+                                  "u.totp_enabled, u.role_pending, 0 "
+                                  "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 "
+                                  "AND ?2 = ?2";
+/* a program token has no idle time: its "last seen" is now */
+static const char PROGRAM_TOKEN_SQL[] = "SELECT u.id, u.name, u.role, u.disabled, ?2, t.expires_at, u.must_change, "
+                                        "u.totp_enabled, u.role_pending, COALESCE(t.last_used, 0) "
+                                        "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1";
 
-    mns_actor_anonymous(actor, client);
-    if (token == NULL || strlen(token) != MNS_TOKEN_LEN || (strncmp(token, "mns_", 4) != 0 && strncmp(token, "mnt_", 4) != 0))
-        return MNS_ERR_AUTH;
-    bool program = token[2] == 't';
-    if ((err = token_hash(hash, token)) != MNS_OK)
+struct session_row {
+    bool live;
+    int64_t last_seen, last_used, expires_at;
+};
+
+/* Runs SESSION_SQL or PROGRAM_TOKEN_SQL on st; *row tells whether the token
+ * is known; a live one fills actor. */
+static mns_err session_lookup(struct mns_vault *v, struct mns_store *st, const uint8_t hash[MNS_HASH_LEN], bool program,
+                              int64_t now, bool *row, struct session_row *r, struct mns_actor *actor)
+{
+    struct mns_stmt *s;
+    mns_err err;
+    memset(r, 0, sizeof(*r));
+    *row = false;
+    if ((err = mns_store_prepare(st, &s, program ? PROGRAM_TOKEN_SQL : SESSION_SQL)) != MNS_OK)
         return err;
-    if (authenticate_cached(v, hash, client, cert_cn, actor)) {
-        mns_wipe(hash, sizeof(hash));
-        return MNS_OK;
-    }
-    vault_lock(v);
-    int64_t now = mns_now_ms();
-    int64_t expires_at = 0;
-    bool seen_now = program;
-    /* a program token has no idle time: its "last seen" is now */
-    if ((err = mns_store_prepare(v->store, &s,
-                                 program ? "SELECT u.id, u.name, u.role, u.disabled, ?2, t.expires_at, u.must_change, "
-                                           "u.totp_enabled, u.role_pending "
-                                           "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"
-                                         : "SELECT u.id, u.name, u.role, u.disabled, s.last_seen, s.expires_at, u.must_change, "
-                                           "u.totp_enabled, u.role_pending "
-                                           "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 "
-                                           "AND ?2 = ?2")) != MNS_OK)
-        goto out;
-    if ((err = mns_stmt_bind_blob(s, 1, hash, sizeof(hash))) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, now)) == MNS_OK)
-        err = mns_stmt_step(s, &row);
-    bool live = false;
-    int64_t last_seen = 0;
-    if (err == MNS_OK && row) {
-        last_seen = mns_stmt_int64(s, 4);
-        expires_at = mns_stmt_int64(s, 5);
-        live = mns_stmt_int64(s, 3) == 0 && now < mns_stmt_int64(s, 5) &&
-               now - last_seen < (int64_t)v->session_idle_s * 1000;
-        if (live) {
+    if ((err = mns_stmt_bind_blob(s, 1, hash, MNS_HASH_LEN)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, now)) == MNS_OK)
+        err = mns_stmt_step(s, row);
+    if (err == MNS_OK && *row) {
+        r->last_seen = mns_stmt_int64(s, 4);
+        r->expires_at = mns_stmt_int64(s, 5);
+        r->last_used = mns_stmt_int64(s, 9);
+        r->live = mns_stmt_int64(s, 3) == 0 && now < r->expires_at &&
+                  now - r->last_seen < (int64_t)v->session_idle_s * 1000;
+        if (r->live) {
             actor->user_id = mns_stmt_int64(s, 0);
             snprintf(actor->name, sizeof(actor->name), "%s", mns_stmt_text(s, 1));
             actor->role_pending = mns_stmt_int64(s, 8) != 0;
@@ -961,6 +955,75 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
         }
     }
     mns_stmt_reset(s);
+    return err;
+}
+
+/* Why a live session may not be used from this client now (NULL: it may). */
+static const char *session_refusal(struct mns_vault *v, const struct mns_actor *actor, const char *client,
+                                   const char *cert_cn, int64_t now)
+{
+    const char *why = NULL;
+    bool network = client != NULL && strcmp(client, "unix") != 0 && strcmp(client, "local") != 0;
+    if ((v->require_client_cert_roles & actor->role) != 0 && network &&
+        (cert_cn == NULL || strcmp(cert_cn, actor->name) != 0))
+        return "client certificate required";
+    if (access_rules_check(&v->access, actor->role, client, now, &why, NULL) != MNS_OK)
+        return why != NULL ? why : "access rules";
+    return NULL;
+}
+
+/*
+ * On a shared store (several servers on PostgreSQL, no session cache): the
+ * session read on a pooled connection, without the vault lock, so that
+ * requests do not queue behind the writer for it. Only the plain case is
+ * answered here: a live session whose last use needs no new write and that
+ * passes the where-and-when rules. Anything else goes the long way.
+ */
+static bool authenticate_pooled(struct mns_vault *v, const uint8_t hash[MNS_HASH_LEN], bool program,
+                                const char *client, const char *cert_cn, struct mns_actor *actor)
+{
+    struct mns_store *st = NULL;
+    struct session_row r;
+    bool row = false;
+    if (v->readers == NULL || mns_store_pool_take(v->readers, &st, NULL) != MNS_OK)
+        return false;
+    int64_t now = mns_now_ms();
+    mns_err err = session_lookup(v, st, hash, program, now, &row, &r, actor);
+    mns_store_pool_give(v->readers, st);
+    bool ok = err == MNS_OK && row && r.live &&
+              (program ? now - r.last_used <= SESSION_TOUCH_MS : now - r.last_seen <= SESSION_TOUCH_MS) &&
+              session_refusal(v, actor, client, cert_cn, now) == NULL;
+    if (!ok)
+        mns_actor_anonymous(actor, client);
+    return ok;
+}
+
+mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, const char *client, const char *cert_cn,
+                                    struct mns_actor *actor)
+{
+    uint8_t hash[MNS_HASH_LEN];
+    struct mns_stmt *s;
+    struct session_row r;
+    bool row = false;
+    mns_err err;
+
+    mns_actor_anonymous(actor, client);
+    if (token == NULL || strlen(token) != MNS_TOKEN_LEN || (strncmp(token, "mns_", 4) != 0 && strncmp(token, "mnt_", 4) != 0))
+        return MNS_ERR_AUTH;
+    bool program = token[2] == 't';
+    if ((err = token_hash(hash, token)) != MNS_OK)
+        return err;
+    if (authenticate_cached(v, hash, client, cert_cn, actor) ||
+        authenticate_pooled(v, hash, program, client, cert_cn, actor)) {
+        mns_wipe(hash, sizeof(hash));
+        return MNS_OK;
+    }
+    vault_lock(v);
+    int64_t now = mns_now_ms();
+    bool seen_now = program;
+    err = session_lookup(v, v->store, hash, program, now, &row, &r, actor);
+    bool live = r.live;
+    int64_t last_seen = r.last_seen, expires_at = r.expires_at;
     if (err != MNS_OK)
         goto out;
     if (!row) {
@@ -984,12 +1047,8 @@ mns_err mns_vault_authenticate_cert(struct mns_vault *v, const char *token, cons
     /* where and when: a session used from a network or at an hour the role
      * may not work from is refused, and that is audited */
     {
-        const char *why = NULL;
-        bool network = client != NULL && strcmp(client, "unix") != 0 && strcmp(client, "local") != 0;
-        if ((v->require_client_cert_roles & actor->role) != 0 && network &&
-            (cert_cn == NULL || strcmp(cert_cn, actor->name) != 0))
-            why = "client certificate required";
-        if (why != NULL || access_rules_check(&v->access, actor->role, client, now, &why, NULL) != MNS_OK) {
+        const char *why = session_refusal(v, actor, client, cert_cn, now);
+        if (why != NULL) {
             struct act a;
             struct mns_actor who = *actor;
             act_init(&a, v, &who, "auth.session");

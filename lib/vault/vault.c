@@ -464,6 +464,11 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
         (err = mns_store_migrate(v->store, NULL, em)) != MNS_OK)
         goto fail;
     session_cache_enable(v);
+    /* several servers on one database keep no session cache: each request
+     * reads its session, on a connection of its own rather than the writer's */
+    if (mns_store_is_shared(v->store) &&
+        (err = mns_store_pool_open(&v->readers, url, cfg->store_pool ? cfg->store_pool : 4, em)) != MNS_OK)
+        goto fail;
     if ((err = meta_get_text(v->store, "seal_mode", v->seal_mode, sizeof(v->seal_mode))) != MNS_OK) {
         err = mns_fail(em, MNS_ERR_STATE, "the store was never initialised / ストアが初期化されていません");
         goto fail;
@@ -502,6 +507,7 @@ void mns_vault_free(struct mns_vault *v)
     vault_wipe_secrets(v);
     imports_release(v);
     mns_audit_free(v->audit);
+    mns_store_pool_close(v->readers);
     mns_store_close(v->store);
     password_policy_release(&v->pw_policy);
     pthread_mutex_destroy(&v->lock);

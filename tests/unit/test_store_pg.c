@@ -435,6 +435,75 @@ static void test_unreachable_server(void **state)
     assert_null(strstr(em.text, "pw-not-shown"));
 }
 
+struct pool_taker {
+    struct mns_store_pool *pool;
+    struct mns_store *got;
+    atomic_bool done;
+};
+
+static void *pool_take_thread(void *arg)
+{
+    struct pool_taker *t = arg;
+    if (mns_store_pool_take(t->pool, &t->got, NULL) != MNS_OK)
+        t->got = NULL;
+    atomic_store(&t->done, true);
+    return NULL;
+}
+
+/* The pool of a server's readers: connections open when first taken, read
+ * beside a writer that holds the write lock, are handed to one thread at a
+ * time (a third taker waits for one to come back), and a database that
+ * cannot be reached gives MNS_ERR_IO without using up the pool. */
+static void test_pool_reads_beside_writer(void **state)
+{
+    struct fx *fx = *state;
+    struct mns_store_pool *pool = NULL, *bad = NULL;
+    struct mns_store *a = NULL, *b = NULL;
+    mns_errmsg em = {{0}};
+    pthread_t t;
+
+    fx->st = open_url(fx->url);
+    migrate(fx->st);
+    assert_int_equal(mns_store_pool_open(&pool, fx->url, 0, &em), MNS_ERR_INVALID);
+    assert_int_equal(mns_store_pool_open(&pool, fx->url, 2, &em), MNS_OK);
+    assert_int_equal(mns_store_pool_open_count(pool), 0);
+
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK); /* holds the write lock */
+    assert_int_equal(insert_tenant(fx->st, 1, "uncommitted"), MNS_OK);
+    assert_int_equal(mns_store_pool_take(pool, &a, &em), MNS_OK);
+    assert_int_equal(mns_store_pool_open_count(pool), 1);
+    assert_int_equal(query_int(a, "SELECT COUNT(*) FROM tenants"), 0); /* not blocked, sees only commits */
+    assert_int_equal(mns_store_pool_take(pool, &b, &em), MNS_OK);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(mns_store_pool_open_count(pool), 2);
+
+    struct pool_taker third = {.pool = pool};
+    assert_int_equal(pthread_create(&t, NULL, pool_take_thread, &third), 0);
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    assert_false(atomic_load(&third.done)); /* both connections are taken */
+    mns_store_pool_give(pool, a);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_ptr_equal(third.got, a); /* the same connection, not a new one */
+    assert_int_equal(mns_store_pool_open_count(pool), 2);
+
+    assert_int_equal(mns_store_commit(fx->st), MNS_OK);
+    assert_int_equal(query_int(b, "SELECT COUNT(*) FROM tenants"), 1);
+    mns_store_pool_give(pool, b);
+    mns_store_pool_give(pool, third.got);
+    mns_store_pool_close(pool);
+
+    assert_int_equal(mns_store_pool_open(&bad, "postgresql://mnsafe@127.0.0.1:1/x?connect_timeout=2", 1, &em), MNS_OK);
+    for (int i = 0; i < 2; i++) { /* the failed slot is free again: no hang */
+        memset(&em, 0, sizeof(em));
+        assert_int_equal(mns_store_pool_take(bad, &a, &em), MNS_ERR_IO);
+        assert_null(a);
+        assert_non_null(strstr(em.text, "PostgreSQL"));
+    }
+    assert_int_equal(mns_store_pool_open_count(bad), 0);
+    mns_store_pool_close(bad);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -448,6 +517,7 @@ int main(void)
         T(test_writers_one_at_a_time),
         T(test_tls_verify_full),
         T(test_unreachable_server),
+        T(test_pool_reads_beside_writer),
     };
 #undef T
     return cmocka_run_group_tests_name("store_pg", tests, NULL, NULL);
