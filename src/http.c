@@ -38,6 +38,7 @@
 
 #include "mnsafe/crypto.h"
 #include "mnsafe/vault.h"
+#include "rate_share.h"
 #include "server.h"
 
 /* Requests waiting for a worker; past this, new ones get 503 at once. */
@@ -88,6 +89,7 @@ struct server {
     struct event *sig_hup, *drain_ev;
     double drain_deadline;
     struct rate_slot *rates;         /* RATE_SLOTS, used by the loop thread only */
+    struct rate_share *shared_rates; /* several servers on one database: their common count */
 };
 
 /*
@@ -141,7 +143,7 @@ static bool rate_allow(struct server *srv, const char *client)
     if (slot->tokens < 1.0)
         return false;
     slot->tokens -= 1.0;
-    return true;
+    return rate_share_allows(srv->shared_rates, client);
 }
 
 static void job_free(struct job *j)
@@ -679,6 +681,11 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
         log_line("error", "out of memory", NULL);
         return 1;
     }
+    if (rate_share_start(&srv.shared_rates, vault, srv.rate_per_s) != 0) {
+        free(srv.rates);
+        log_line("error", "cannot start the shared rate limit", NULL);
+        return 1;
+    }
     pthread_mutex_init(&srv.lock, NULL);
     pthread_cond_init(&srv.cond, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -782,6 +789,7 @@ out:
     if (srv.drain_ev) event_free(srv.drain_ev);
     if (srv.tick_ev) event_free(srv.tick_ev);
     if (srv.base) event_base_free(srv.base);
+    rate_share_stop(srv.shared_rates);
     free(srv.rates);
     tls_free_ctx(srv.ssl_ctx);
     pthread_mutex_destroy(&srv.lock);

@@ -170,6 +170,26 @@ const char *mns_vault_seal_mode(struct mns_vault *v);
 /* Entries in the audit log (for /metrics); takes the vault lock. */
 uint64_t mns_vault_audit_entries(struct mns_vault *v);
 
+/*
+ * The request rate limit shared by several servers on one database (issue
+ * 10; lib/vault/rate_counts.c). Each server adds what its network clients
+ * sent since its last call to the rate_counts table, once a second, and
+ * learns which clients all servers together let through more than per_s
+ * requests a second over the last window_s seconds: it refuses those until
+ * a later call says otherwise. It runs on a pooled connection, never under
+ * the vault lock. MNS_ERR_STATE on a store only one server uses (SQLite),
+ * where the server's own count is the whole count.
+ */
+#define MNS_RATE_CLIENT_MAX 64
+struct mns_rate_count {
+    char client[MNS_RATE_CLIENT_MAX];
+    uint32_t requests;
+};
+bool mns_vault_store_is_shared(struct mns_vault *v);
+mns_err mns_vault_rate_share(struct mns_vault *v, int64_t now_s, const struct mns_rate_count *counts, size_t n,
+                             unsigned per_s, unsigned window_s, struct mns_rate_count *over, size_t max_over,
+                             size_t *n_over, mns_errmsg *em) MNS_WUR;
+
 struct mns_unseal_status {
     bool sealed;
     unsigned have;      /* shares held so far */

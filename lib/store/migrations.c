@@ -494,6 +494,16 @@ const struct mns_migration mns_migrations[] = {
      "  deleted_by TEXT NOT NULL,\n"
      "  reason TEXT\n"
      ");\n"},
+    {18, "shared rate limit",
+     /* requests per network client and second, added by every server on a
+      * shared database once a second, so that a client spreading its
+      * requests over several servers meets one limit; kept a minute */
+     "CREATE TABLE rate_counts (\n"
+     "  client TEXT NOT NULL,\n"
+     "  window_start INTEGER NOT NULL,\n"
+     "  requests INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (client, window_start)\n"
+     ");\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));
