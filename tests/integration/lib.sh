@@ -46,8 +46,54 @@ db_exec() {
   fi
 }
 
+# ---- more schemas on PostgreSQL (a second store, copies of the test's store) ----
+# Each is named after the test's schema and dropped with it at exit.
+PG_MORE_SCHEMAS=()
+
+# pg_schema_new NAME: creates the empty schema ${PG_SCHEMA}_NAME and sets
+# PG_NEW_SCHEMA to its name (not in a subshell: the schema must be remembered)
+pg_schema_new() {
+  PG_NEW_SCHEMA="${PG_SCHEMA}_$1"
+  PGOPTIONS="-c client_min_messages=warning" psql -qAt "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 \
+    -c "DROP SCHEMA IF EXISTS $PG_NEW_SCHEMA CASCADE; CREATE SCHEMA $PG_NEW_SCHEMA" >/dev/null || return 1
+  PG_MORE_SCHEMAS+=("$PG_NEW_SCHEMA")
+}
+
+# pg_store_url SCHEMA: the daemon's and the CLI's store URL for a schema (as MNSAFE_STORE)
+pg_store_url() { printf '%s' "$PG_TLS_URL&options=-csearch_path%3D$1"; }
+
+# pg_exec_in SCHEMA SQL: db_exec against another schema
+pg_exec_in() {
+  PGOPTIONS="-c search_path=$1" psql -qAt "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 -c "$2"
+}
+
+# pg_schema_copy FROM TO: makes schema TO (dropped at exit) with a copy of
+# every table of FROM: columns, keys, constraints and rows (the way a DBA
+# would snapshot a store before tampering with it). Not in a subshell.
+pg_schema_copy() {
+  local from=$1 to=$2
+  PGOPTIONS="-c client_min_messages=warning" psql -qAt "$PG_ADMIN_URL" -v ON_ERROR_STOP=1 >/dev/null <<SQL || return 1
+DROP SCHEMA IF EXISTS $to CASCADE;
+CREATE SCHEMA $to;
+DO \$\$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '$from' LOOP
+    EXECUTE format('CREATE TABLE %I.%I (LIKE %I.%I INCLUDING ALL)', '$to', t, '$from', t);
+    EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I', '$to', t, '$from', t);
+  END LOOP;
+END
+\$\$;
+SQL
+  case " ${PG_MORE_SCHEMAS[*]} " in *" $to "*) ;; *) PG_MORE_SCHEMAS+=("$to") ;; esac
+}
+
 cleanup() {
   stop_daemon >/dev/null
+  local s
+  for s in "${PG_MORE_SCHEMAS[@]}"; do
+    psql -qAt "$PG_ADMIN_URL" -c "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1
+  done
   [ -n "$PG_SCHEMA" ] && psql -qAt "$PG_ADMIN_URL" -c "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE" >/dev/null 2>&1
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$T_WORK"
 }

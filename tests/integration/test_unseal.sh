@@ -4,7 +4,8 @@
 # from stdin; mistyped, foreign, repeated and too few shares leave it sealed
 # with a clear error; a forged share (valid checksum, wrong value) makes the
 # combination fail and drops every share given; three right shares unseal;
-# `mnsafe seal` (sysadmin only) seals again.
+# `mnsafe seal` (sysadmin only) seals again. On PostgreSQL (it.pg.test_unseal)
+# the second store of the foreign-share case is a second schema.
 . "$(dirname "$0")/lib.sh"
 
 # ---- init: five shares, threshold three ----------------------------------------
@@ -20,8 +21,14 @@ for i in 0 1 2 3 4; do
 done
 expect_eq "the five shares are distinct" 5 "$(printf '%s\n' "${SH[@]}" | sort -u | wc -l)"
 
-# another store, another init: its shares belong to another set
-OTHER=$("$MNSAFE" --data "$T_WORK/other" init --shares 5 --threshold 3)
+# another store, another init: its shares belong to another set (on
+# PostgreSQL the other store is a second schema, named by --store)
+OTHER_STORE=()
+if [ -n "$PG_SCHEMA" ]; then
+  pg_schema_new other || fail "create the other store's schema"
+  OTHER_STORE=(--store "$(pg_store_url "$PG_NEW_SCHEMA")")
+fi
+OTHER=$("$MNSAFE" --data "$T_WORK/other" "${OTHER_STORE[@]}" init --shares 5 --threshold 3)
 mapfile -t OSH < <(printf '%s\n' "$OTHER" | sed -n 's/^Share [0-9]*: \(mns1-.*\)$/\1/p')
 expect_eq "the other init printed five shares" 5 "${#OSH[@]}"
 
@@ -219,10 +226,19 @@ check "audit: the unseal recorded" audit_has "$T_WORK/audit.json" action=vault.u
 check "audit: the seal recorded" audit_has "$T_WORK/audit.json" action=vault.seal actor=admin result=ok
 check "audit: the clerk's seal denied" audit_has "$T_WORK/audit.json" action=vault.seal actor=clerk1 result='denied*'
 check "stop" stop_daemon
+# the store itself: on SQLite the database is in the data directory; on
+# PostgreSQL a dump of the test's schema (bytea as hex, so a share's value
+# stored as bytes would show as its hex text too)
+if [ -n "$PG_SCHEMA" ]; then
+  pg_dump --no-owner -n "$PG_SCHEMA" "$PG_ADMIN_URL" >"$T_WORK/store.sql" 2>"$T_WORK/err"
+  expect_eq "pg_dump of the store: exit 0" 0 "$?"
+  expect_contains "control: the dump holds the store (the tenant's name)" "株式会社アクメ" "$(cat "$T_WORK/store.sql")"
+fi
 for s in "${SH[@]}" "$FORGED"; do
   y=${s%-*}; y=${y##*-}
   check_fails "share value not in the daemon log" grep -qi -F "$y" "$DAEMON_LOG"
   check_fails "share value not in the data dir" grep -rqi -a -F "$y" "$MNSAFE_DATA"
+  [ -z "$PG_SCHEMA" ] || check_fails "share value not in the store (PostgreSQL schema)" grep -qi -a -F "$y" "$T_WORK/store.sql"
 done
 
 finish

@@ -2,7 +2,9 @@
  * test_vault_audit.c: every act of the vault leaves its audit entry (also
  * when refused), the log reads back for auditors only, verifies intact live
  * and offline, and an act whose entry cannot be written does not happen
- * (fail closed: a trigger on audit_log made from a second connection).
+ * (fail closed: a trigger on audit_log made from a second connection, in
+ * SQLite's dialect or, with MNS_TEST_BACKEND=postgresql, as a PL/pgSQL
+ * trigger function in the world's schema).
  */
 #include "vault_fixture.h"
 
@@ -256,8 +258,17 @@ static void test_audit_verify(void **state)
 
 /* ---- fail closed ---------------------------------------------------------------- */
 
+/* A trigger that makes every insert into audit_log fail, and its removal. */
 static const char trigger_sql[] =
     "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit down'); END;";
+static const char untrigger_sql[] = "DROP TRIGGER no_audit;";
+/* The same on PostgreSQL: created unqualified, so in the world's schema
+ * (the connection's search path). */
+static const char trigger_sql_pg[] =
+    "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$BEGIN RAISE EXCEPTION 'audit down'; END$$; "
+    "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION no_audit();";
+static const char untrigger_sql_pg[] = "DROP TRIGGER no_audit ON audit_log; DROP FUNCTION no_audit();";
 
 static void test_fail_closed(void **state)
 {
@@ -276,7 +287,12 @@ static void test_fail_closed(void **state)
     int64_t audit_rows = vf_db_int(db, "SELECT count(*) FROM audit_log", 0, 0, 0);
     int64_t sessions = vf_db_int(db, "SELECT count(*) FROM sessions", 0, 0, 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 1);
-    vf_db_exec(db, trigger_sql);
+    bool pg = vf_db_is_pg(db);
+    vf_db_exec(db, pg ? trigger_sql_pg : trigger_sql);
+    if (pg) /* in the world's schema, on its audit_log */
+        assert_int_equal(vf_db_int(db, "SELECT count(*) FROM information_schema.triggers WHERE trigger_name = "
+                                       "'no_audit' AND event_object_table = 'audit_log' AND "
+                                       "event_object_schema = current_schema()", 0, 0, 0), 1);
 
     /* add: refused, nothing stored */
     json_t *batch = json_pack("[o]", vf_person("During", n1, "withholding_slip"));
@@ -332,7 +348,7 @@ static void test_fail_closed(void **state)
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM audit_log", 0, 0, 0), audit_rows);
 
     /* repaired: everything works again, and the chain has no hole */
-    vf_db_exec(db, "DROP TRIGGER no_audit;");
+    vf_db_exec(db, pg ? untrigger_sql_pg : untrigger_sql);
     assert_int_equal(mns_vault_unseal_dev(f->v, &em), MNS_OK);
     int64_t id1 = vf_add_one(f, &f->clerk, "acme", vf_person("After", n1, "withholding_slip"));
     vf_reveal_ok(f, &f->clerk, "acme", id1, "withholding_slip", got);

@@ -477,6 +477,87 @@ static VF_UNUSED int vf_db_set_blob(vf_db *db, const char *sql, const uint8_t *b
     return (int)mns_stmt_changes(s);
 }
 
+/* Whether db is a PostgreSQL store (else SQLite). */
+static VF_UNUSED bool vf_db_is_pg(vf_db *db)
+{
+    return strcmp(mns_store_backend(db), "postgresql") == 0;
+}
+
+/* The first column (as text) of every row of sql, which takes one text
+ * parameter when param is non-NULL: a malloc'ed NULL-ended array (free it
+ * with vf_db_free_names), *n (if non-NULL) gets the number of rows. */
+static VF_UNUSED char **vf_db_texts(vf_db *db, const char *sql, const char *param, size_t *n)
+{
+    struct mns_stmt *s = NULL;
+    bool row = false;
+    size_t count = 0, cap = 16;
+    char **out = calloc(cap, sizeof(*out));
+    mns_err err;
+    assert_non_null(out);
+    if (mns_store_prepare(db, &s, sql) != MNS_OK) {
+        fail_msg("prepare \"%s\": %s", sql, mns_store_errmsg(db));
+        return out;
+    }
+    if (param != NULL)
+        assert_int_equal(mns_stmt_bind_text(s, 1, param, -1), MNS_OK);
+    while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        const char *t = mns_stmt_text(s, 0);
+        assert_non_null(t);
+        if (count + 1 >= cap) {
+            char **more = realloc(out, 2 * cap * sizeof(*out));
+            assert_non_null(more);
+            out = more;
+            cap *= 2;
+        }
+        out[count] = strdup(t);
+        assert_non_null(out[count]);
+        out[++count] = NULL;
+    }
+    if (err != MNS_OK) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s", mns_store_errmsg(db));
+        mns_stmt_reset(s);
+        fail_msg("query \"%s\": %s", sql, msg);
+    }
+    mns_stmt_reset(s);
+    if (n != NULL)
+        *n = count;
+    return out;
+}
+
+static VF_UNUSED void vf_db_free_names(char **names)
+{
+    if (names == NULL)
+        return;
+    for (size_t i = 0; names[i] != NULL; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Every table of the store: SQLite's from sqlite_schema; on PostgreSQL the
+ * base tables of the world's schema (the first of the search path), from
+ * information_schema.tables. Free with vf_db_free_names. */
+static VF_UNUSED char **vf_db_tables(vf_db *db, size_t *n)
+{
+    if (vf_db_is_pg(db))
+        return vf_db_texts(db, "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE "
+                               "table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+                           NULL, n);
+    return vf_db_texts(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY 1", NULL, n);
+}
+
+/* The columns of one table of the store, in their order. Free with
+ * vf_db_free_names. */
+static VF_UNUSED char **vf_db_columns(vf_db *db, const char *table, size_t *n)
+{
+    if (vf_db_is_pg(db))
+        return vf_db_texts(db, "SELECT CAST(column_name AS TEXT) FROM information_schema.columns WHERE "
+                               "table_schema = current_schema() AND CAST(table_name AS TEXT) = ? "
+                               "ORDER BY ordinal_position",
+                           table, n);
+    return vf_db_texts(db, "SELECT name FROM pragma_table_info(?) ORDER BY cid", table, n);
+}
+
 /* Whether needle occurs in any file under dir (recursively). */
 static VF_UNUSED bool vf_tree_contains(const char *dir, const void *needle, size_t nlen)
 {
