@@ -232,7 +232,9 @@ mns_err mns_vault_create(const struct mns_vault_config *cfg, unsigned n, unsigne
                         "the data directory already holds a store / データディレクトリには既にストアがあります");
     if ((err = store_url(url, sizeof(url), cfg, em)) != MNS_OK)
         return err;
-    if (cfg->store_url == NULL && (err = check_no_store_files(cfg->data_dir, em)) != MNS_OK)
+    /* also with a database elsewhere: the directory gets the new store's
+     * checkpoint file and keys, which another store's must not be mixed with */
+    if ((err = check_no_store_files(cfg->data_dir, em)) != MNS_OK)
         return err;
     if ((err = mns_store_open(&st, url, em)) != MNS_OK)
         return err;
