@@ -78,10 +78,17 @@ mns_err mns_store_savepoint(struct mns_store *st, const char *name) MNS_WUR;
 mns_err mns_store_release(struct mns_store *st, const char *name) MNS_WUR;
 void mns_store_rollback_to(struct mns_store *st, const char *name);
 
-/* After deleting data for good: removes the copies the backend still keeps
- * outside its live pages (SQLite: checkpoints and truncates the WAL, whose
- * old frames hold the rows as they were). Outside a transaction only. */
-mns_err mns_store_purge_journal(struct mns_store *st) MNS_WUR;
+/* After deleting rows of tables (NULL-ended) for good: removes the copies
+ * the backend still keeps of them outside its live rows. SQLite (whose
+ * secure_delete zeroes freed space in the pages) checkpoints and truncates
+ * the WAL, whose old frames hold the rows as they were. PostgreSQL rewrites
+ * the tables (VACUUM FULL: the old table files, with the deleted rows'
+ * versions, are removed), at most once in MNS_STORE_PURGE_EVERY_S seconds;
+ * sooner, it answers MNS_ERR_STATE and the caller tries again later. What
+ * no database can purge (PostgreSQL's WAL archive, base backups, replicas)
+ * is the operator's (docs/operations.md). Outside a transaction only. */
+#define MNS_STORE_PURGE_EVERY_S 10
+mns_err mns_store_purge_deleted(struct mns_store *st, const char *const *tables) MNS_WUR;
 /* A consistent copy of the whole store into a new file at path (0600; it
  * must not exist), taken while the store stays in use. SQLite only. */
 mns_err mns_store_backup(struct mns_store *st, const char *path) MNS_WUR;

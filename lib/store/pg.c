@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 #include <openssl/crypto.h> /* OPENSSL_cleanse: the store links no mnsafe crypto */
@@ -56,6 +57,7 @@ struct pg_conn {
     uint64_t next_name;
     uint64_t epoch; /* counts reconnections: statements prepared before are gone */
     bool txn_open;  /* BEGIN was sent and neither COMMIT nor ROLLBACK since */
+    int64_t last_purge; /* time() of the last VACUUM FULL, 0: none */
 };
 
 struct pg_stmt {
@@ -720,6 +722,36 @@ static const void *pg_column_blob(void *h, int col, size_t *len)
     return s->blobs[col];
 }
 
+/*
+ * A deleted row stays in the table file (a dead version, then free space
+ * that VACUUM does not zero) until the table is rewritten: VACUUM FULL
+ * writes the live rows into a new file and removes the old one. It locks
+ * the table while it runs, so it is done at most once in
+ * MNS_STORE_PURGE_EVERY_S seconds per connection; the caller retries.
+ */
+static mns_err pg_purge_deleted(struct mns_store *st, const char *const *tables)
+{
+    struct pg_conn *c = st->impl;
+    char sql[512];
+    size_t o = 0;
+    int64_t now = (int64_t)time(NULL);
+    if (c->last_purge != 0 && now - c->last_purge < MNS_STORE_PURGE_EVERY_S) {
+        mns_store_set_error(st, "purge_deleted: done %lds ago; later", (long)(now - c->last_purge));
+        return MNS_ERR_STATE;
+    }
+    o += (size_t)snprintf(sql, sizeof(sql), "VACUUM (FULL)");
+    for (size_t i = 0; tables[i] != NULL && o < sizeof(sql); i++)
+        o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s %s", i == 0 ? "" : ",", tables[i]);
+    if (o >= sizeof(sql)) {
+        mns_store_set_error(st, "purge_deleted: too many tables");
+        return MNS_ERR_INVALID;
+    }
+    mns_err err = pg_exec(st, sql);
+    if (err == MNS_OK)
+        c->last_purge = now;
+    return err;
+}
+
 const struct mns_store_ops mns_store_pg_ops = {
     .name = "postgresql",
     .shared = true,
@@ -729,7 +761,7 @@ const struct mns_store_ops mns_store_pg_ops = {
     .exec = pg_exec,
     .exec_ddl = pg_exec_ddl,
     .table_exists = pg_table_exists,
-    .purge_journal = NULL,
+    .purge_deleted = pg_purge_deleted,
     .backup = NULL,
     .in_transaction = pg_in_transaction,
     .sync = NULL,

@@ -439,8 +439,9 @@ static mns_err sqlite_backup(struct mns_store *st, const char *path)
     return MNS_OK;
 }
 
-static mns_err sqlite_purge_journal(struct mns_store *st)
+static mns_err sqlite_purge_deleted(struct mns_store *st, const char *const *tables)
 {
+    (void)tables; /* secure_delete zeroed the rows in the pages; the WAL is what remains */
     int frames = -1, done = -1;
     /* never wait for an outside reader here: the vault lock is held; a busy
      * journal is purged at a later commit or timer tick instead */
@@ -595,7 +596,7 @@ const struct mns_store_ops mns_store_sqlite_ops = {
     .in_transaction = sqlite_in_transaction,
     .sync = sqlite_sync,
     .watch = sqlite_watch,
-    .purge_journal = sqlite_purge_journal,
+    .purge_deleted = sqlite_purge_deleted,
     .backup = sqlite_backup,
     .prepare = sqlite_prepare,
     .finalize = sqlite_finalize,

@@ -229,15 +229,22 @@ bool mns_store_in_transaction(struct mns_store *st)
     return st != NULL && st->ops->in_transaction(st);
 }
 
-mns_err mns_store_purge_journal(struct mns_store *st)
+mns_err mns_store_purge_deleted(struct mns_store *st, const char *const *tables)
 {
-    if (st == NULL)
+    if (st == NULL || tables == NULL)
         return MNS_ERR_INVALID;
+    for (size_t i = 0; tables[i] != NULL; i++) {
+        /* names go into the SQL as they are: identifiers only */
+        if (tables[i][0] == '\0' || strspn(tables[i], "abcdefghijklmnopqrstuvwxyz_") != strlen(tables[i])) {
+            mns_store_set_error(st, "purge_deleted: not a table name");
+            return MNS_ERR_INVALID;
+        }
+    }
     if (st->ops->in_transaction(st)) {
-        mns_store_set_error(st, "purge_journal inside a transaction");
+        mns_store_set_error(st, "purge_deleted inside a transaction");
         return MNS_ERR_STATE;
     }
-    return st->ops->purge_journal != NULL ? st->ops->purge_journal(st) : MNS_OK;
+    return st->ops->purge_deleted != NULL ? st->ops->purge_deleted(st, tables) : MNS_OK;
 }
 
 mns_err mns_store_backup(struct mns_store *st, const char *path)

@@ -64,7 +64,7 @@ struct mns_store_ops {
     mns_err (*table_exists)(struct mns_store *st, const char *name, bool *exists);
     /* Removes copies of deleted data that the backend keeps outside the live
      * pages (SQLite: the WAL). NULL: nothing to do. */
-    mns_err (*purge_journal)(struct mns_store *st);
+    mns_err (*purge_deleted)(struct mns_store *st, const char *const *tables);
     /* A consistent copy of the whole database into a new file at path
      * (0600), while others keep working. NULL: not supported. */
     mns_err (*backup)(struct mns_store *st, const char *path);

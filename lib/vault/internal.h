@@ -197,6 +197,11 @@ static inline void ignore_err(mns_err err)
     (void)err;
 }
 
+/* The tables whose deleted rows must leave the disk after a deletion
+ * (mns_store_purge_deleted): the person's wrapped key above all (crypto-
+ * shredding), and the rows that held its number's ciphertext. */
+extern const char *const purged_tables[];
+
 /* ---- the lock and group commit (act.c) -------------------------------- */
 
 void vault_lock(struct mns_vault *v);

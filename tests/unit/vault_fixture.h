@@ -618,6 +618,21 @@ static VF_UNUSED bool vf_store_files_contain(struct vf *f, const void *needle, s
     return vf_tree_contains(data_dir, needle, nlen);
 }
 
+/* PostgreSQL runs: whether the test server's table and index files (its
+ * data directory without pg_wal, after a CHECKPOINT) hold needle. */
+static VF_UNUSED bool vf_pg_tables_contain(struct vf *f, const void *needle, size_t nlen)
+{
+    struct mns_store *admin = NULL;
+    mns_errmsg em = {""};
+    char base[1000];
+    if (mns_store_open(&admin, f->pg_admin_url, &em) != MNS_OK || mns_store_exec(admin, "CHECKPOINT", &em) != MNS_OK)
+        fail_msg("CHECKPOINT on the test server: %s", em.text);
+    mns_store_close(admin);
+    snprintf(base, sizeof(base), "%s/data/base", f->pg_dir);
+    assert_true(vf_file_exists(base));
+    return vf_tree_contains(base, needle, nlen);
+}
+
 /* ---- the SQLite file itself, for the tests about what is in it ---------- */
 
 static VF_UNUSED sqlite3 *vf_sqlite_open(struct vf *f, bool readonly)
