@@ -20,6 +20,7 @@
 #include "mnsafe/mynumber.h"
 #include "mnsafe/vault.h"
 #include "mnsafe/retention.h"
+#include "mnsafe/store.h"
 #include "qr.h"
 #include "server.h"
 
@@ -119,6 +120,10 @@ static const char usage_text[] =
     "                                             sample decrypt (sysadmin, auditor)\n"
     "  restore FILE --to DIR                      into a new directory; persons deleted since stay\n"
     "                                             deleted; swap it in with the daemon stopped\n"
+    "  store copy --to URL                        every row of this store (--data/--store) into an\n"
+    "                                             empty one, e.g. SQLite or a restored backup into\n"
+    "                                             PostgreSQL; the daemon stopped; numbers stay\n"
+    "                                             encrypted, the audit chain verifies there\n"
     "\n"
     "Retention and disposal (officers; clerks record ends and read the due list):\n"
     "  retention rules                            the keeping periods and their legal basis\n"
@@ -1359,6 +1364,51 @@ usage:
     return 2;
 }
 
+/* store copy --to URL: runs here, not in the daemon: no keys are needed, the
+ * rows are copied as they are (the numbers stay encrypted) */
+static int cmd_store(const struct cli *c, int argc, char **argv)
+{
+    char from_url[1200];
+    struct mns_store *from = NULL, *to = NULL;
+    mns_errmsg em = {""};
+    int64_t rows = 0;
+    if (argc != 4 || strcmp(argv[1], "copy") != 0 || strcmp(argv[2], "--to") != 0) {
+        fprintf(stderr, "usage: mnsafe [--data DIR | --store URL] store copy --to URL\n");
+        return 2;
+    }
+    if (c->store_url != NULL) {
+        snprintf(from_url, sizeof(from_url), "%s", c->store_url);
+    } else {
+        snprintf(from_url, sizeof(from_url), "sqlite:%s/mnsafe.db", c->data_dir);
+        /* opening would make an empty store: a missing one is named instead */
+        if (access(from_url + 7, F_OK) != 0) {
+            fprintf(stderr, "mnsafe: no store at %s / ストアがありません\n", from_url + 7);
+            return 1;
+        }
+    }
+    if (strcmp(from_url, argv[3]) == 0) {
+        fprintf(stderr, "mnsafe: the target is the store itself / 複製先が複製元と同じです\n");
+        return 2;
+    }
+    mns_err err = mns_store_open(&from, from_url, &em);
+    if (err == MNS_OK)
+        err = mns_store_migrate(from, NULL, &em);
+    if (err == MNS_OK && (err = mns_store_open(&to, argv[3], &em)) == MNS_OK &&
+        (err = mns_store_migrate(to, NULL, &em)) == MNS_OK)
+        err = mns_store_copy(from, to, &rows, &em);
+    mns_store_close(to);
+    mns_store_close(from);
+    if (err != MNS_OK) {
+        fprintf(stderr, "mnsafe: %s\n", em.text[0] ? em.text : mns_strerror(err));
+        return 1;
+    }
+    printf("copied %lld rows / %lld 行を複製しました\n"
+           "serve it with this data directory and --store (or store = ...) set to the new URL; run\n"
+           "`mnsafe audit verify` against it first / 新しいストアで audit verify を実行してから起動してください\n",
+           (long long)rows, (long long)rows);
+    return 0;
+}
+
 static int cmd_audit(const struct cli *c, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
@@ -1960,6 +2010,8 @@ int main(int argc, char **argv)
         return cmd_export(&c, vargc, vargv);
     if (strcmp(verb, "audit") == 0)
         return cmd_audit(&c, vargc, vargv);
+    if (strcmp(verb, "store") == 0)
+        return cmd_store(&c, vargc, vargv);
     fprintf(stderr, "mnsafe: unknown verb \"%s\"; see `mnsafe --help`\n", verb);
     return 2;
 }

@@ -89,9 +89,16 @@ void mns_store_rollback_to(struct mns_store *st, const char *name);
  * is the operator's (docs/operations.md). Outside a transaction only. */
 #define MNS_STORE_PURGE_EVERY_S 10
 mns_err mns_store_purge_deleted(struct mns_store *st, const char *const *tables) MNS_WUR;
-/* A consistent copy of the whole store into a new file at path (0600; it
- * must not exist), taken while the store stays in use. SQLite only. */
+/* A consistent copy of the whole store into a new SQLite file at path (0600;
+ * it must not exist), taken while the store stays in use: SQLite's backup
+ * API, or for PostgreSQL mns_store_copy into a new SQLite store. Outside a
+ * transaction only. */
 mns_err mns_store_backup(struct mns_store *st, const char *path) MNS_WUR;
+/* Copies every row of every table of from into to (lib/store/copy.c), of
+ * either backend: both at the same schema version, to without rows. A
+ * consistent read of from, one transaction on to (nothing lands on
+ * failure). *rows gets the number of rows copied. */
+mns_err mns_store_copy(struct mns_store *from, struct mns_store *to, int64_t *rows, mns_errmsg *em) MNS_WUR;
 
 /* Runs one or more statements without parameters or results. */
 mns_err mns_store_exec(struct mns_store *st, const char *sql, mns_errmsg *em) MNS_WUR;
@@ -118,6 +125,10 @@ bool mns_stmt_is_null(struct mns_stmt *s, int col);
 int64_t mns_stmt_changes(struct mns_stmt *s);
 /* Resets the statement and clears its bindings (also done by prepare). */
 void mns_stmt_reset(struct mns_stmt *s);
+
+/* The first column of the first row of sql (no parameters) as an integer,
+ * e.g. a count; -1 if the query fails or gives no row. */
+int64_t mns_store_query_int64(struct mns_store *st, const char *sql);
 
 /* Last backend error text of this store (never holds bound values). */
 const char *mns_store_errmsg(const struct mns_store *st);

@@ -756,6 +756,10 @@ const struct mns_store_ops mns_store_pg_ops = {
     .name = "postgresql",
     .shared = true,
     .begin_sql = BEGIN_SQL,
+    .tables_sql = "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = current_schema()::regnamespace "
+                  "AND c.relkind = 'r' ORDER BY c.oid",
+    .columns_sql = "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+                   "AND table_name = ? ORDER BY ordinal_position",
     .open = pg_open,
     .close = pg_close,
     .exec = pg_exec,

@@ -251,11 +251,24 @@ mns_err mns_store_backup(struct mns_store *st, const char *path)
 {
     if (st == NULL || path == NULL)
         return MNS_ERR_INVALID;
-    if (st->ops->backup == NULL) {
-        mns_store_set_error(st, "backup: not supported by the %s backend", st->ops->name);
+    if (st->ops->in_transaction(st)) {
+        mns_store_set_error(st, "backup inside a transaction");
         return MNS_ERR_STATE;
     }
-    return st->ops->backup(st, path);
+    return st->ops->backup != NULL ? st->ops->backup(st, path) : store_backup_by_copy(st, path);
+}
+
+int64_t mns_store_query_int64(struct mns_store *st, const char *sql)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    int64_t n = -1;
+    if (mns_store_prepare(st, &s, sql) != MNS_OK)
+        return -1;
+    if (mns_stmt_step(s, &row) == MNS_OK && row)
+        n = mns_stmt_int64(s, 0);
+    mns_stmt_reset(s);
+    return n;
 }
 
 mns_err mns_store_begin(struct mns_store *st)

@@ -47,6 +47,11 @@ struct mns_store_ops {
     const char *begin_sql;
     /* Other processes (servers) may write to the same database at once. */
     bool shared;
+    /* The schema's tables, oldest first (a table's references point to
+     * older ones), one name per row; and one table's columns (parameter 1:
+     * the table), name and declared type per row, in order (copy.c). */
+    const char *tables_sql;
+    const char *columns_sql;
 
     /* target is the URL without the scheme for SQLite (a path), the whole
      * URL for libpq. Sets st->impl. On failure, close is still called. */
@@ -135,5 +140,8 @@ void mns_store_set_error(struct mns_store *st, const char *fmt, ...) MNS_PRINTF(
 
 extern const struct mns_store_ops mns_store_sqlite_ops;
 extern const struct mns_store_ops mns_store_pg_ops;
+
+/* copy.c: mns_store_backup for a backend without .backup. */
+mns_err store_backup_by_copy(struct mns_store *st, const char *path);
 
 #endif

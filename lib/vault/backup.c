@@ -37,19 +37,6 @@ static mns_err backup_key(struct mns_vault *v, uint8_t key[MNS_KEY_LEN])
     return mns_hmac_sha256(key, v->sec->root, label, sizeof(label) - 1);
 }
 
-static int64_t count_rows(struct mns_store *st, const char *sql)
-{
-    struct mns_stmt *s;
-    bool row = false;
-    int64_t n = -1;
-    if (mns_store_prepare(st, &s, sql) != MNS_OK)
-        return -1;
-    if (mns_stmt_step(s, &row) == MNS_OK && row)
-        n = mns_stmt_int64(s, 0);
-    mns_stmt_reset(s);
-    return n;
-}
-
 static mns_err sha256_file(const char *path, char hex[65], int64_t *size)
 {
     uint8_t md[MNS_HASH_LEN];
@@ -271,10 +258,10 @@ mns_err mns_vault_backup(struct mns_vault *v, const struct mns_actor *actor, jso
         manifest = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I}", "format", "mnsafe-backup-1",
                              "created_at", ts, "created_by", actor->name, "db_size", (json_int_t)size, "db_sha256", sha,
                              "chunks", (json_int_t)((size + CHUNK - 1) / CHUNK), "persons",
-                             (json_int_t)count_rows(v->store, "SELECT count(*) FROM persons"), "audit_entries",
-                             (json_int_t)count_rows(v->store, "SELECT count(*) FROM audit_log"), "deletions",
-                             (json_int_t)count_rows(v->store, "SELECT count(*) FROM deletions"), "tenants",
-                             (json_int_t)count_rows(v->store, "SELECT count(*) FROM tenants"));
+                             (json_int_t)mns_store_query_int64(v->store, "SELECT count(*) FROM persons"), "audit_entries",
+                             (json_int_t)mns_store_query_int64(v->store, "SELECT count(*) FROM audit_log"), "deletions",
+                             (json_int_t)mns_store_query_int64(v->store, "SELECT count(*) FROM deletions"), "tenants",
+                             (json_int_t)mns_store_query_int64(v->store, "SELECT count(*) FROM tenants"));
         err = manifest == NULL ? MNS_ERR_NOMEM : seal_backup(plain, out, key, manifest, em);
     }
     shred_file(plain);

@@ -5,6 +5,10 @@
 # decrypt, and refuses a damaged or cut file; `restore` after a deletion
 # brings the backup back into a new directory with the deleted person gone
 # again and the disposal entry kept, and a daemon runs on it.
+# On PostgreSQL (it.pg.test_backup) the backup is the rows copied into a
+# SQLite file, sealed the same way; the restored directory is then copied
+# into a new, empty schema with `mnsafe store copy --to URL`, and the daemon
+# runs on that.
 . "$(dirname "$0")/lib.sh"
 
 init_dev || exit 1
@@ -60,6 +64,22 @@ expect_eq "the deleted person is removed again" 1 "$(json_get 'j["deleted_remove
 check_fails "no number of the deleted person in the restored directory" grep -rqa "$NA" "$T_WORK/restored"
 stop_daemon
 export MNSAFE_DATA="$T_WORK/restored"
+if [ -n "$PG_SCHEMA" ]; then
+  pg_schema_new restored || exit 1
+  NEW_URL=$(pg_store_url "$PG_NEW_SCHEMA")
+  OUT=$(MNSAFE_STORE="" "$MNSAFE" store copy --to "$NEW_URL" 2>&1); RC=$?
+  echo "$OUT" | head -2
+  check "store copy: the restored store into a new PostgreSQL schema" [ "$RC" -eq 0 ]
+  expect_eq "every person and audit entry is there" "1 $(sqlite3 "$T_WORK/restored/mnsafe.db" "SELECT count(*) FROM audit_log")" \
+    "$(pg_exec_in "$PG_NEW_SCHEMA" "SELECT (SELECT count(*) FROM persons) || ' ' || (SELECT count(*) FROM audit_log)")"
+  OUT=$(MNSAFE_STORE="" "$MNSAFE" store copy --to "$NEW_URL" 2>&1); RC=$?
+  check "a second copy into the same schema is refused" [ "$RC" -ne 0 ]
+  expect_contains "(the target is not empty)" "not empty" "$OUT"
+  expect_eq "and added nothing" 1 "$(pg_exec_in "$PG_NEW_SCHEMA" "SELECT count(*) FROM persons")"
+  # the daemon runs on the copy; the SQLite file of the restore is not needed
+  shred -u "$T_WORK/restored/mnsafe.db"
+  export MNSAFE_STORE="$NEW_URL"
+fi
 start_daemon --dev || exit 1
 login clerk1 "$CLERK_PW"
 LIST=$("$MNSAFE" person list acme)

@@ -504,6 +504,95 @@ static void test_pool_reads_beside_writer(void **state)
     mns_store_pool_close(bad);
 }
 
+static void put_meta(struct mns_store *st, const char *key, const void *v, size_t len)
+{
+    struct mns_stmt *s = NULL;
+    assert_int_equal(mns_store_prepare(st, &s, "INSERT INTO meta (key, value) VALUES (?, ?)"), MNS_OK);
+    assert_int_equal(mns_stmt_bind_text(s, 1, key, -1), MNS_OK);
+    assert_int_equal(mns_stmt_bind_blob(s, 2, v, len), MNS_OK);
+    assert_int_equal(mns_stmt_run(s), MNS_OK);
+}
+
+static void expect_meta(struct mns_store *st, const char *key, const void *v, size_t len)
+{
+    struct mns_stmt *s = NULL;
+    bool row = false;
+    size_t n = 0;
+    assert_int_equal(mns_store_prepare(st, &s, "SELECT value FROM meta WHERE key = ?"), MNS_OK);
+    assert_int_equal(mns_stmt_bind_text(s, 1, key, -1), MNS_OK);
+    assert_int_equal(mns_stmt_step(s, &row), MNS_OK);
+    assert_true(row);
+    const void *got = mns_stmt_blob(s, 0, &n);
+    assert_int_equal(n, len);
+    assert_memory_equal(got, v, len);
+    mns_stmt_reset(s);
+}
+
+/* mns_store_copy between backends: a SQLite store's rows (text, integers,
+ * NULL, a blob with NUL and quote bytes) into PostgreSQL and from there into
+ * a second SQLite store, unchanged. A target with rows, or at another schema
+ * version, is refused; a copy refused half-way (a row in the target's last
+ * table) leaves the target as it was. */
+static void test_copy_between_backends(void **state)
+{
+    struct fx *fx = *state;
+    static const uint8_t blob[] = {0x00, 0x27, 0x5c, 0xff, 0x00, 0x3f};
+    char dir[] = "/tmp/mnsafe-copy-XXXXXX", url[128];
+    struct mns_store *a = NULL, *b = NULL, *c = NULL;
+    mns_errmsg em = {{0}};
+    int64_t rows = 0;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(url, sizeof(url), "sqlite:%s/a.db", dir);
+    a = open_url(url);
+    migrate(a);
+    assert_int_equal(insert_tenant(a, 1, "acme"), MNS_OK);
+    assert_int_equal(insert_tenant(a, 2, "beta"), MNS_OK);
+    put_meta(a, "k", blob, sizeof(blob));
+
+    fx->st = open_url(fx->url);
+    migrate(fx->st);
+    exec_ok(fx->st, "INSERT INTO rate_counts (client, window_start, requests) VALUES ('x', 1, 1)");
+    assert_int_equal(mns_store_copy(a, fx->st, &rows, &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, "rate_counts"));
+    assert_int_equal(query_int(fx->st, "SELECT COUNT(*) FROM tenants"), 0); /* the earlier tables rolled back */
+    exec_ok(fx->st, "DELETE FROM rate_counts");
+
+    assert_int_equal(mns_store_copy(a, fx->st, &rows, &em), MNS_OK);
+    assert_int_equal(rows, 3);
+    assert_int_equal(query_int(fx->st, "SELECT COUNT(*) FROM tenants WHERE name = '株式会社テスト'"), 2);
+    assert_int_equal(query_int(fx->st, "SELECT COUNT(*) FROM tenants WHERE allow_networks IS NULL"), 2);
+    assert_int_equal(query_int(fx->st, "SELECT created_at FROM tenants WHERE code = 'beta'"), 1700000000000);
+    expect_meta(fx->st, "k", blob, sizeof(blob));
+
+    memset(&em, 0, sizeof(em));
+    assert_int_equal(mns_store_copy(a, fx->st, &rows, &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, "not empty"));
+    assert_int_equal(query_int(fx->st, "SELECT COUNT(*) FROM tenants"), 2);
+
+    snprintf(url, sizeof(url), "sqlite:%s/b.db", dir);
+    b = open_url(url);
+    migrate(b);
+    assert_int_equal(mns_store_copy(fx->st, b, &rows, &em), MNS_OK);
+    assert_int_equal(rows, 3);
+    assert_int_equal(query_int(b, "SELECT COUNT(*) FROM tenants WHERE name = '株式会社テスト' AND allow_networks IS NULL"),
+                     2);
+    expect_meta(b, "k", blob, sizeof(blob));
+
+    snprintf(url, sizeof(url), "sqlite:%s/c.db", dir); /* never migrated: version 0 */
+    c = open_url(url);
+    memset(&em, 0, sizeof(em));
+    assert_int_equal(mns_store_copy(a, c, &rows, &em), MNS_ERR_STATE);
+    assert_non_null(strstr(em.text, "schema version"));
+
+    mns_store_close(a);
+    mns_store_close(b);
+    mns_store_close(c);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -518,6 +607,7 @@ int main(void)
         T(test_tls_verify_full),
         T(test_unreachable_server),
         T(test_pool_reads_beside_writer),
+        T(test_copy_between_backends),
     };
 #undef T
     return cmocka_run_group_tests_name("store_pg", tests, NULL, NULL);
