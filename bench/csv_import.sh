@@ -11,7 +11,9 @@
 #             is compared; the table says so.
 #   mnsafe    `mnsafe import FILE --store` against `mnsafe serve` on SQLite:
 #             upload in chunks, every row checked, sealed (own data key, AEAD,
-#             blind index) and staged, then stored in one act.
+#             blind index) and staged, then stored in one act; then the same
+#             with the store on PostgreSQL (a throwaway server, TLS), shown
+#             beside it (BENCH_CSV_POSTGRESQL=0 leaves it out).
 #
 # Printed: persons/s, wall time and peak RSS (the client's and the daemon's
 # for mnsafe; the sqlite3 process for the floor) and the ratios against the
@@ -103,14 +105,41 @@ MN_SERVER_RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DAEMON_
 MN_ROWS=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) FROM persons")
 stop_daemon >/dev/null
 
+# ---- mnsafe on PostgreSQL (issue 10: the same import, the store on a
+# throwaway PostgreSQL server, TLS with verify-full as in the tests) --------------------
+PGM_S=0; PGM_ROWS=0; PGM_RC=0; PGM_RSS=0
+if [ "${BENCH_CSV_POSTGRESQL:-1}" = 1 ] && [ -n "$PGBIN" ]; then
+  PGM_STATE="$W/pgm.state"
+  if bash "$root/tests/pg/pg-server.sh" start "$PGM_STATE" >/dev/null; then
+    PGM_ADMIN=$(sed -n 's/^URL=//p' "$PGM_STATE")
+    psql -qAt "$PGM_ADMIN" -c "CREATE SCHEMA bench_csv" >/dev/null
+    export MNSAFE_STORE="$(sed -n 's/^TLS_URL=//p' "$PGM_STATE")&options=-csearch_path%3Dbench_csv"
+    export MNSAFE_DATA="$W/data-pg" MNSAFE_SESSION="$W/session-pg"
+    init_dev >/dev/null && start_daemon --dev --no-https >/dev/null && setup_tenant >/dev/null 2>&1 && login clerk1 "$CLERK_PW"
+    t0=$(now)
+    "$MNSAFE" import --tenant acme "$W/persons.csv" --purpose withholding_slip --chunk 4194304 --store >"$W/mnsafe-pg.out" 2>&1
+    PGM_RC=$?
+    t1=$(now)
+    PGM_S=$(echo "$t1 - $t0" | bc -l)
+    PGM_RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DAEMON_PID/status")
+    PGM_ROWS=$(PGOPTIONS="-c search_path=bench_csv" psql -qAt "$PGM_ADMIN" -c "SELECT count(*) FROM persons")
+    stop_daemon >/dev/null
+    unset MNSAFE_STORE
+    bash "$root/tests/pg/pg-server.sh" stop "$PGM_STATE" >/dev/null
+  else
+    PGM_RC=2
+  fi
+fi
+
 # ---- the table --------------------------------------------------------------------------
 python3 - "$N" "$SIZE" "$FLOOR_S" "$FLOOR_RSS" "$FLOOR_ROWS" "${PG_S:-0}" "$PG_ROWS" "$PGN" "$MN_S" "$MN_CLIENT_RSS" \
-  "$MN_SERVER_RSS" "$MN_ROWS" "$RC" <<'PY'
+  "$MN_SERVER_RSS" "$MN_ROWS" "$RC" "$PGM_S" "$PGM_ROWS" "$PGM_RC" "${PGM_RSS:-0}" <<'PY'
 import sys
 n, size = int(sys.argv[1]), int(sys.argv[2])
 fs, frss, frows = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 ps, prows, pgn = float(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 ms, mcrss, msrss, mrows, rc = float(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11] or 0), int(sys.argv[12]), int(sys.argv[13])
+pms, pmrows, pmrc, pmrss = float(sys.argv[14]), int(sys.argv[15] or 0), int(sys.argv[16]), int(sys.argv[17] or 0)
 print(f"\nCSV import of {n} persons ({size / 2**20:.1f} MiB)")
 print(f"{'':34} {'persons/s':>11} {'wall s':>8} {'peak RSS':>12}")
 print(f"{'floor: sqlite3 .import, plaintext':34} {frows / fs:>11.0f} {fs:>8.2f} {frss / 1024:>9.1f} MiB")
@@ -119,13 +148,15 @@ if ps > 0:
 else:
     print(f"{'pgcrypto':34} {'not run':>11}")
 print(f"{'mnsafe import --store':34} {mrows / ms if rc == 0 else 0:>11.0f} {ms:>8.2f} {mcrss / 1024:>6.1f} MiB client, {msrss / 1024:.1f} MiB daemon")
+if pms > 0:
+    print(f"{'mnsafe import --store, PostgreSQL':34} {pmrows / pms if pmrc == 0 else 0:>11.0f} {pms:>8.2f} {'':>10} {pmrss / 1024:.1f} MiB daemon")
 ratio_floor = (frows / fs) / (mrows / ms) if rc == 0 and mrows else float("inf")
 ratio_pg = (mrows / ms) / (prows / ps) if ps > 0 and rc == 0 else 0
 rss = max(mcrss, msrss) / 1024
 print(f"\nmnsafe is {ratio_floor:.2f}x the floor's time (target <= 2x: {'met' if ratio_floor <= 2 else 'NOT met'}); "
       f"{ratio_pg:.1f}x pgcrypto's rate (target >= 10x: {'met' if ratio_pg >= 10 else 'NOT met'}); "
       f"peak RSS {rss:.1f} MiB (target < 64: {'met' if rss < 64 else 'NOT met'})")
-ok = rc == 0 and mrows == n and frows == n and (ps == 0 or prows == pgn)
+ok = rc == 0 and mrows == n and frows == n and (ps == 0 or prows == pgn) and (pms == 0 or (pmrc == 0 and pmrows == n))
 print(f"RESULT mnsafe_per_s={mrows / ms if rc == 0 else 0:.0f} baseline_per_s={frows / fs:.0f} ratio={ratio_floor:.2f} "
       f"ratio_median={ratio_floor:.2f} target_met={'yes' if ratio_floor <= 2 and ratio_pg >= 10 and rss < 64 else 'no'} "
       f"checks={'ok' if ok else 'FAILED'}")

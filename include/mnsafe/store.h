@@ -126,6 +126,12 @@ int64_t mns_stmt_changes(struct mns_stmt *s);
 /* Resets the statement and clears its bindings (also done by prepare). */
 void mns_stmt_reset(struct mns_stmt *s);
 
+/* After many rows of table were added (a bulk load, also inside the open
+ * transaction): lets the backend's planner know. PostgreSQL runs ANALYZE,
+ * which also replans its cached statements on the table (planned while it
+ * was small, they would scan it whole for every row); SQLite needs nothing. */
+mns_err mns_store_analyze(struct mns_store *st, const char *table) MNS_WUR;
+
 /* The first column of the first row of sql (no parameters) as an integer,
  * e.g. a count; -1 if the query fails or gives no row. */
 int64_t mns_store_query_int64(struct mns_store *st, const char *sql);

@@ -752,6 +752,13 @@ static mns_err pg_purge_deleted(struct mns_store *st, const char *const *tables)
     return err;
 }
 
+static mns_err pg_analyze(struct mns_store *st, const char *table)
+{
+    char sql[96];
+    snprintf(sql, sizeof(sql), "ANALYZE %s", table);
+    return pg_exec(st, sql);
+}
+
 const struct mns_store_ops mns_store_pg_ops = {
     .name = "postgresql",
     .shared = true,
@@ -766,6 +773,7 @@ const struct mns_store_ops mns_store_pg_ops = {
     .exec_ddl = pg_exec_ddl,
     .table_exists = pg_table_exists,
     .purge_deleted = pg_purge_deleted,
+    .analyze = pg_analyze,
     .backup = NULL,
     .in_transaction = pg_in_transaction,
     .sync = NULL,

@@ -258,6 +258,14 @@ mns_err mns_store_backup(struct mns_store *st, const char *path)
     return st->ops->backup != NULL ? st->ops->backup(st, path) : store_backup_by_copy(st, path);
 }
 
+mns_err mns_store_analyze(struct mns_store *st, const char *table)
+{
+    if (st == NULL || table == NULL || table[0] == '\0' ||
+        strspn(table, "abcdefghijklmnopqrstuvwxyz_") != strlen(table))
+        return MNS_ERR_INVALID;
+    return st->ops->analyze != NULL ? st->ops->analyze(st, table) : MNS_OK;
+}
+
 int64_t mns_store_query_int64(struct mns_store *st, const char *sql)
 {
     struct mns_stmt *s;

@@ -70,6 +70,8 @@ struct mns_store_ops {
     /* Removes copies of deleted data that the backend keeps outside the live
      * pages (SQLite: the WAL). NULL: nothing to do. */
     mns_err (*purge_deleted)(struct mns_store *st, const char *const *tables);
+    /* Refreshes the planner's statistics of one table. NULL: not needed. */
+    mns_err (*analyze)(struct mns_store *st, const char *table);
     /* A consistent copy of the whole database into a new file at path
      * (0600), while others keep working. NULL: not supported. */
     mns_err (*backup)(struct mns_store *st, const char *path);

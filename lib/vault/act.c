@@ -99,12 +99,12 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
     /* a failed checkpoint does not undo committed acts: `audit verify`
      * sees the gap, and the next checkpoint covers it */
     ignore_err(mns_audit_commit_unsynced(v->audit));
-    if (v->purge_pending && mns_store_purge_deleted(v->store, purged_tables) == MNS_OK)
+    if (v->purge_pending && mns_store_purge_deleted(v->store, person_tables) == MNS_OK)
         v->purge_pending = false;
     return g;
 }
 
-const char *const purged_tables[] = {"person_keys", "persons", "dependents", "person_purposes", NULL};
+const char *const person_tables[] = {"person_keys", "persons", "dependents", "person_purposes", NULL};
 
 /* Makes a committed group durable and tells its members (lock not needed). */
 static mns_err group_sync(struct mns_vault *v, struct group *g)

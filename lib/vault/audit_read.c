@@ -142,7 +142,7 @@ mns_err mns_vault_audit_tick(struct mns_vault *v)
         vault_unlock(v);
         return err;
     }
-    if (v->purge_pending && mns_store_purge_deleted(v->store, purged_tables) == MNS_OK)
+    if (v->purge_pending && mns_store_purge_deleted(v->store, person_tables) == MNS_OK)
         v->purge_pending = false;
     uint64_t n = mns_audit_count(v->audit);
     if (v->unsealed && n != v->ticked_count) {

@@ -120,6 +120,7 @@ struct import_stream {
     char purposes[DEFAULT_PURPOSES_MAX][65];
     /* counters, mirrored into the imports row after every chunk */
     int64_t rows, persons, dependents, invalid;
+    int64_t analyzed_rows; /* staged rows when the planner last counted them */
     /* for the chunk being read */
     struct mns_vault *v;
     const struct tenant_keys *tk;
@@ -824,6 +825,13 @@ static mns_err on_record(void *ctx, uint64_t no, char *const *cell, const size_t
         st->invalid++;
         return store_errors(st, no, &re);
     }
+    /* the duplicate checks look the staged rows up by index: the planner
+     * must know the table grew (at 1,000 rows, then each time it doubled) */
+    if (st->rows >= 1000 && st->rows >= 2 * st->analyzed_rows) {
+        if ((err = mns_store_analyze(st->v->store, "import_rows")) != MNS_OK)
+            return err;
+        st->analyzed_rows = st->rows;
+    }
     if (bad == NULL) {
         /* stage_row only succeeds for a row it staged */
         bool dep = st->field_col[F_REL] >= 0 && (size_t)st->field_col[F_REL] < ncells && *cell[st->field_col[F_REL]] &&
@@ -1422,6 +1430,9 @@ mns_err mns_vault_import_store(struct mns_vault *v, const struct mns_actor *acto
                        "again / 確認後に同じ番号が登録されました。もう一度取り込んでください");
     if (err == MNS_OK)
         err = set_status(v, id, "stored");
+    /* a large import changes what the tables hold: the planner is told */
+    for (size_t i = 0; err == MNS_OK && persons + deps >= 1000 && person_tables[i] != NULL; i++)
+        err = mns_store_analyze(v->store, person_tables[i]);
     act_note(&a, "persons=%lld dependents=%lld skipped_rows=%lld", (long long)persons, (long long)deps,
              (long long)invalid);
 out:

@@ -197,10 +197,10 @@ static inline void ignore_err(mns_err err)
     (void)err;
 }
 
-/* The tables whose deleted rows must leave the disk after a deletion
- * (mns_store_purge_deleted): the person's wrapped key above all (crypto-
- * shredding), and the rows that held its number's ciphertext. */
-extern const char *const purged_tables[];
+/* The tables that hold a person and its number: the wrapped data key above
+ * all, whose deleted rows must leave the disk after a deletion (crypto-
+ * shredding, mns_store_purge_deleted), and which a large import fills. */
+extern const char *const person_tables[];
 
 /* ---- the lock and group commit (act.c) -------------------------------- */
 
