@@ -504,6 +504,14 @@ const struct mns_migration mns_migrations[] = {
      "  requests INTEGER NOT NULL,\n"
      "  PRIMARY KEY (client, window_start)\n"
      ");\n"},
+    {19, "tenancy at scale",
+     /* one tenant among many (bench/tenants.sh, 10 x 100,000 persons): a
+      * tenant's records of the audit log newest first (usage register), its
+      * persons in id order (pages), and counted by kind (the ledger),
+      * without reading the other tenants' rows */
+     "CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq);\n"
+     "CREATE INDEX persons_tenant ON persons (tenant_id, id);\n"
+     "CREATE INDEX persons_tenant_kind ON persons (tenant_id, kind);\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

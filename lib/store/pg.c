@@ -74,6 +74,7 @@ struct pg_stmt {
     PGresult *res;
     int row;      /* current row, -1 before the first */
     bool ran;
+    bool per_call; /* MNS_SQL_PLAN_PER_CALL: planned at every run, for its values */
     int64_t changes;
     /* decoded bytea values of the current row, per column (like SQLite's,
      * valid until the next step or reset); nblobs columns allocated */
@@ -426,6 +427,7 @@ static mns_err pg_prepare(struct mns_store *st, const char *sql, size_t len, voi
         mns_store_set_error(st, "prepare: more than %d parameters", PG_MAX_PARAMS);
         return MNS_ERR_LIMIT;
     }
+    s->per_call = strncmp(sql, MNS_SQL_PLAN_PER_CALL, strlen(MNS_SQL_PLAN_PER_CALL)) == 0;
     *h = s;
     return MNS_OK;
 }
@@ -618,8 +620,12 @@ static mns_err pg_step(struct mns_store *st, void *h, bool *row)
         if (r != MNS_OK)
             return r;
         s->ran = true;
-        s->res = PQexecPrepared(conn_of(st), s->name, s->nparams, (const char *const *)s->values, s->lengths,
-                                s->formats, 0);
+        /* per call: an unnamed statement with the prepared one's types,
+         * planned for these values (a tenant's size changes the best plan) */
+        s->res = s->per_call ? PQexecParams(conn_of(st), s->sql, s->nparams, s->types, (const char *const *)s->values,
+                                            s->lengths, s->formats, 0)
+                             : PQexecPrepared(conn_of(st), s->name, s->nparams, (const char *const *)s->values,
+                                              s->lengths, s->formats, 0);
         ExecStatusType t = PQresultStatus(s->res);
         if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
             r = result_fail(st, s->res, "step");

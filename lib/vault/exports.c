@@ -364,7 +364,7 @@ static mns_err pick_persons(struct mns_vault *v, struct act *a, int64_t tid, con
                                sp->purpose[0] ? "指定の利用目的で取得されていません" : "見つかりません");
         }
     } else {
-        snprintf(sql, sizeof(sql), "SELECT p.id, p.kind FROM persons p WHERE p.tenant_id = ?1 AND (?2 IS NULL OR p.kind = ?2)%s "
+        snprintf(sql, sizeof(sql), MNS_SQL_PLAN_PER_CALL "SELECT p.id, p.kind FROM persons p WHERE p.tenant_id = ?1 AND (?2 IS NULL OR p.kind = ?2)%s "
                  "ORDER BY p.employee_code, p.id", purpose_cond);
         if ((err = mns_store_prepare(v->store, &s, sql)) == MNS_OK) {
             err = mns_stmt_bind_int64(s, 1, tid);

@@ -534,7 +534,7 @@ mns_err mns_vault_ledger(struct mns_vault *v, const struct mns_actor *actor, con
         }
         if (err == MNS_OK &&
             (err = mns_store_prepare(v->store, &s,
-                                     "SELECT DISTINCT x.purpose_code FROM person_purposes x JOIN persons p ON p.id = "
+                                     MNS_SQL_PLAN_PER_CALL "SELECT DISTINCT x.purpose_code FROM person_purposes x JOIN persons p ON p.id = "
                                      "x.person_id WHERE p.tenant_id = ? AND p.kind = ? ORDER BY 1")) == MNS_OK) {
             if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, files[i].kind, -1)) == MNS_OK)
                 while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
@@ -542,9 +542,9 @@ mns_err mns_vault_ledger(struct mns_vault *v, const struct mns_actor *actor, con
             mns_stmt_reset(s);
         }
         static const char *const counts[] = {
-            "SELECT count(*) FROM persons p WHERE p.tenant_id = ? AND p.kind = ?",
-            "SELECT count(*) FROM dependents d JOIN persons p ON p.id = d.person_id WHERE p.tenant_id = ? AND p.kind = ?",
-            "SELECT count(*) FROM person_end e JOIN persons p ON p.id = e.person_id WHERE p.tenant_id = ? AND p.kind = ?",
+            MNS_SQL_PLAN_PER_CALL "SELECT count(*) FROM persons p WHERE p.tenant_id = ? AND p.kind = ?",
+            MNS_SQL_PLAN_PER_CALL "SELECT count(*) FROM dependents d JOIN persons p ON p.id = d.person_id WHERE p.tenant_id = ? AND p.kind = ?",
+            MNS_SQL_PLAN_PER_CALL "SELECT count(*) FROM person_end e JOIN persons p ON p.id = e.person_id WHERE p.tenant_id = ? AND p.kind = ?",
             ("SELECT coalesce(sum(persons), 0) FROM disposal_register WHERE tenant_id = ? AND source = 'mnsafe' AND "
              "data_kind LIKE '%' || ? || '%'")};
         int64_t *dest[] = {&persons, &dependents, &due, &disposed};
@@ -786,8 +786,10 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
     if ((err = act_begin(&a)) != MNS_OK ||
         (err = mns_store_prepare(
              v->store, &s,
-             "SELECT l.ts, l.actor, l.action, l.subject, l.purpose, l.result, "
-             "(SELECT p.kind FROM persons p WHERE 'person:' || p.id = l.subject) FROM audit_log l "
+             MNS_SQL_PLAN_PER_CALL "SELECT l.ts, l.actor, l.action, l.subject, l.purpose, l.result, "
+             /* the person by its primary key (subjects are "person:ID") */
+             "(SELECT p.kind FROM persons p WHERE p.id = CASE WHEN l.subject LIKE 'person:%' "
+             "THEN CAST(substr(l.subject, 8) AS BIGINT) END) FROM audit_log l "
              "WHERE l.tenant_id = ? AND l.ts >= ? AND l.ts < ? AND l.action IN ('person.create', 'person.reveal', "
              "'person.find', 'person.list', 'person.delete', 'person.delete_request', 'person.end') "
              "ORDER BY l.seq DESC LIMIT 1000")) != MNS_OK)
