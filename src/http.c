@@ -40,6 +40,7 @@
 #include "mnsafe/vault.h"
 #include "rate_share.h"
 #include "server.h"
+#include "web.h"
 
 /* Requests waiting for a worker; past this, new ones get 503 at once. */
 #define QUEUE_MAX 1024
@@ -363,6 +364,47 @@ struct listener_ctx {
     bool is_unix;
 };
 
+/* The web UI's files (web.h), answered from memory on the loop thread:
+ * they hold no data and need no session; the API calls they make do. */
+static void serve_web(struct server *srv, struct evhttp_request *req, const char *method, const char *path)
+{
+    struct timespec started;
+    char client[64];
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    peer_name(req, false, client, sizeof(client));
+    if (!rate_allow(srv, client)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+        reply_error(req, true, 429, "limit", "too many requests from this address; slow down",
+                    "このアドレスからの要求が多すぎます。間隔をあけてください");
+        return;
+    }
+    const struct web_asset *a = strcmp(method, "GET") == 0 ? web_find(path) : NULL;
+    if (a == NULL) {
+        reply_error(req, true, strcmp(method, "GET") == 0 ? 404 : 405, strcmp(method, "GET") == 0 ? "not_found" : "method",
+                    "no such page", "ページがありません");
+        return;
+    }
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Content-Type", a->content_type);
+    evhttp_add_header(h, "Cache-Control", "no-cache");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "X-Frame-Options", "DENY");
+    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+    evhttp_add_header(h, "Content-Security-Policy", WEB_CSP);
+    evhttp_add_header(h, "Cross-Origin-Opener-Policy", "same-origin");
+    evhttp_add_header(h, "Permissions-Policy", "camera=(self), geolocation=(), microphone=()");
+    evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+    struct evbuffer *out = evbuffer_new();
+    if (out != NULL)
+        ignore_bool(evbuffer_add_reference(out, a->data, a->len, NULL, NULL) == 0);
+    evhttp_send_reply(req, 200, NULL, out);
+    if (out != NULL)
+        evbuffer_free(out);
+    metrics_observe(200, elapsed_ms(&started));
+    log_line("info", "request", "\"method\":\"GET\",\"path\":\"%s\",\"status\":200,\"ms\":%.2f,\"client\":\"%s\"", a->path,
+             elapsed_ms(&started), client);
+}
+
 /* Queues a job; false when the queue is full (the caller answers 503). */
 static bool enqueue(struct server *srv, struct job *j)
 {
@@ -413,6 +455,11 @@ static void on_request(struct evhttp_request *req, void *arg)
     const char *raw_path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
     if (raw_path == NULL || raw_path[0] != '/') {
         reply_error(req, !lc->is_unix, 400, "invalid", "bad request path", "リクエストパスが不正です");
+        return;
+    }
+    if (!lc->is_unix && strncmp(raw_path, API_PREFIX "/", strlen(API_PREFIX) + 1) != 0 &&
+        strcmp(raw_path, API_PREFIX) != 0) {
+        serve_web(srv, req, method, raw_path);
         return;
     }
     j = calloc(1, sizeof(*j));

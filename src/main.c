@@ -1836,8 +1836,11 @@ static int serve_run(const struct cli *c, int argc, char **argv)
         .checkpoint_seconds = checkpoint_seconds, .client_ca = client_ca,
     };
     printf("mnsafe is running%s / mnsafe を起動しました\n", dev ? " (DEV MODE: demo data, auto-unsealed)" : "");
-    if (https)
+    if (https) {
+        printf("  Web UI: https://%s:%d/  (a browser; %s)\n", host, port,
+               cert ? "your certificate" : "the demo's self-signed certificate: accept it once");
         printf("  API:    https://%s:%d" API_PREFIX "/health\n", host, port);
+    }
     printf("  Socket: %s\n", c->socket_path);
     printf("  State:  %s\n", mns_vault_is_sealed(v) ? "sealed: run `mnsafe unseal` with each share" : "unsealed");
     if (dev) {

@@ -121,9 +121,17 @@ expect_json_error "unknown route without a session" 404 not_found
 ST=$(https GET /api/v1/users)
 expect_eq "a known route without a session: 401" 401 "$ST"
 expect_json_error "a known route without a session" 401 auth
-ST=$(https GET /index.html)
-expect_eq "a path outside the API: 404" 404 "$ST"
+ST=$(https GET /no-such-page.html)
+expect_eq "a path outside the API that is no page of the web UI: 404" 404 "$ST"
 expect_json_error "outside the API" 404 not_found
+# the web UI's pages (issue 9): served with a CSP that allows nothing from elsewhere
+ST=$(https GET /)
+expect_eq "the web UI's page: 200" 200 "$ST"
+expect_contains "it is the UI" '<script src="/app.js"' "$(body)"
+expect_contains "its CSP forbids other origins" "default-src 'none'; script-src 'self'" "$(header Content-Security-Policy)"
+expect_eq "and no inline script" "" "$(header Content-Security-Policy | grep -o "unsafe-inline")"
+ST=$(https POST /)
+expect_eq "a page is only read: 405" 405 "$ST"
 ST=$(https GET /api/v2/health)
 expect_eq "another API version: 404" 404 "$ST"
 expect_json_error "another API version" 404 not_found
