@@ -17,10 +17,9 @@
 # (10) tenants of BENCH_TENANT_PERSONS (100,000) persons each loaded beside it
 # (CSV imports), and on "acme" again, now one small tenant among a million
 # persons. The ratios large/small say whether listing, search and reports
-# stay fast as the installation grows: targets are that what goes by index
-# (pages, number search, reveal) stays within 2x of the small store, and that
-# every request, scans included (name search, reports), answers within
-# 100 ms at p50. Also printed: load rate and the daemon's peak RSS. Checks (exit 1 if failed): every request answered 200,
+# stay fast as the installation grows. Targets: pages, the number search and
+# a reveal answer within 20 ms at p50, the name search and the reports within
+# 100 ms. Also printed: load rate and the daemon's peak RSS. Checks (exit 1 if failed): every request answered 200,
 # every tenant holds what was imported, the number search finds exactly its
 # person, `audit verify` passes.
 #
@@ -198,15 +197,16 @@ checks_ok = all(r["check"] for r in rows.values())
 print(f"\nevery tenant holds its persons: {'yes' if counts_ok else 'NO: ' + counts}; non-200 answers: {bad}; "
       f"answers checked: {'ok' if checks_ok else 'FAILED'}; audit verify {verify}")
 ok = counts_ok and bad == 0 and checks_ok and verify == "ok"
-# targets: what goes by index (pages, the number search, a reveal) stays as
-# fast as in the small store (within 2x); everything, the scans included
-# (name search, reports), answers within 100 ms at p50
-flat = all(rows[("large", k)]["p50"] <= 2 * max(rows[("small", k)]["p50"], 1.0)
-           for k in ("list", "deep page", "by number", "reveal"))
-slowest = max(rows[("large", k)]["p50"] for k in kinds)
-met = flat and slowest < 100
-print(f"targets: indexed requests within 2x of the small store: {'met' if flat else 'NOT met'}; "
-      f"every request p50 < 100 ms: {'met' if slowest < 100 else 'NOT met'} (slowest {slowest:.1f} ms)")
+# targets (absolute; the ratios are shown beside): the requests a clerk
+# waits for at the counter (a page, a deep page, the number search, a
+# reveal) answer within 20 ms at p50; the scans and reports (name search,
+# ledger, usage register) within 100 ms
+interactive = ("list", "deep page", "by number", "reveal")
+slow_i = max(rows[("large", k)]["p50"] for k in interactive)
+slow_r = max(rows[("large", k)]["p50"] for k in kinds if k not in interactive)
+met = slow_i < 20 and slow_r < 100
+print(f"targets: pages, number search, reveal p50 < 20 ms: {'met' if slow_i < 20 else 'NOT met'} (slowest {slow_i:.1f} ms); "
+      f"name search and reports p50 < 100 ms: {'met' if slow_r < 100 else 'NOT met'} (slowest {slow_r:.1f} ms)")
 print(f"RESULT mnsafe_per_s={tenants * per / load_s:.0f} baseline_per_s=0 ratio={worst:.2f} ratio_median={worst:.2f} "
       f"target_met={'yes' if met else 'no'} checks={'ok' if ok else 'FAILED'}")
 sys.exit(0 if ok else 1)
