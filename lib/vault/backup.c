@@ -511,6 +511,9 @@ static mns_err replay_deletions(struct mns_vault *v, struct mns_store *st, int64
         mns_stmt_reset(t);
     }
     mns_stmt_reset(s);
+    /* the ledger's counts of the purposes in use, after the persons removed */
+    if (err == MNS_OK)
+        err = mns_store_exec(st, PURPOSE_USE_RECOUNT_SQL, NULL);
 out:
     if (err == MNS_OK)
         return mns_store_commit(st);

@@ -1349,6 +1349,12 @@ static mns_err move_rows(struct mns_vault *v, int64_t id, int64_t tid, int64_t n
         "FROM import_rows WHERE import_id = ?1 AND kind <> 'dependent' AND ?2 = ?2 AND ?3 = ?3",
         "INSERT INTO person_purposes (person_id, purpose_code) SELECT person_id, purpose_code "
         "FROM import_purposes WHERE import_id = ?1 AND ?2 = ?2 AND ?3 = ?3",
+        /* the ledger's count of the purposes in use (purpose_use) */
+        "INSERT INTO purpose_use (tenant_id, kind, purpose_code, persons) "
+        "SELECT ?2, r.kind, ip.purpose_code, count(*) FROM import_purposes ip JOIN import_rows r "
+        "ON r.import_id = ip.import_id AND r.id = ip.person_id WHERE ip.import_id = ?1 AND ?3 = ?3 "
+        "GROUP BY r.kind, ip.purpose_code "
+        "ON CONFLICT (tenant_id, kind, purpose_code) DO UPDATE SET persons = purpose_use.persons + excluded.persons",
         "INSERT INTO dependents (id, person_id, tenant_id, name, relationship, name_kana, birth_date, number_ct, "
         "number_bidx, created_at) SELECT id, person_id, ?2, name, relationship, name_kana, birth_date, number_ct, "
         "number_bidx, ?3 FROM import_rows WHERE import_id = ?1 AND kind = 'dependent'",

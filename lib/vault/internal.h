@@ -400,6 +400,16 @@ mns_err imports_recover(struct mns_vault *v);
 /* The associated data binding a wrapped person key / an encrypted number to its place. */
 int ad_person_key(char *buf, size_t n, int64_t tenant, int64_t person, int64_t kver);
 int ad_number(char *buf, size_t n, int64_t tenant, const char *kind, int64_t id);
+/* Adds delta to the count of a tenant's persons of kind collected for a
+ * purpose (purpose_use: the ledger's purposes in use). */
+mns_err purpose_use_add(struct mns_vault *v, int64_t tenant, const char *kind, const char *code, int64_t delta);
+/* Counts purpose_use again from the persons (after rows were removed
+ * outside the acts that keep it, e.g. a restore's replayed deletions). */
+#define PURPOSE_USE_RECOUNT_SQL                                                                                        \
+    "DELETE FROM purpose_use; "                                                                                        \
+    "INSERT INTO purpose_use (tenant_id, kind, purpose_code, persons) "                                                \
+    "SELECT p.tenant_id, p.kind, x.purpose_code, count(*) FROM person_purposes x JOIN persons p ON p.id = x.person_id " \
+    "GROUP BY p.tenant_id, p.kind, x.purpose_code"
 /* Unwraps a person's data key from its person_keys row (wrapped, key_version). */
 mns_err person_key_unwrap(const struct tenant_keys *tk, int64_t person_id, int64_t key_version, const uint8_t *wrapped,
                           size_t wlen, uint8_t dk[MNS_KEY_LEN]);

@@ -341,15 +341,18 @@ static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_ve
             return mns_fail(em, MNS_ERR_INVALID, "persons[%zu].purposes[%zu]: unknown purpose%s%s%s / "
                             "登録されていない利用目的です", index, i, vault_valid_code(code) ? " \"" : "",
                             vault_valid_code(code) ? code : "", vault_valid_code(code) ? "\"" : "");
+        /* a purpose named twice is the same purpose; DO NOTHING rather than
+         * a failed insert, which would end a PostgreSQL transaction */
         if ((err = mns_store_prepare(v->store, &s,
-                                     "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, ?)")) != MNS_OK)
+                                     "INSERT INTO person_purposes (person_id, purpose_code) VALUES (?, ?) "
+                                     "ON CONFLICT DO NOTHING")) != MNS_OK)
             return err;
         err = mns_stmt_bind_int64(s, 1, sp->id);
         if (err == MNS_OK) err = mns_stmt_bind_text(s, 2, code, -1);
-        err = run_or_reset(s, err);
-        if (err == MNS_ERR_EXISTS)
-            err = MNS_OK; /* a purpose named twice is the same purpose */
-        if (err != MNS_OK)
+        if (err == MNS_OK) err = mns_stmt_run(s);
+        bool added = err == MNS_OK && mns_stmt_changes(s) > 0;
+        mns_stmt_reset(s);
+        if (err != MNS_OK || (added && (err = purpose_use_add(v, tenant, sp->kind, code, 1)) != MNS_OK))
             return err;
     }
 
@@ -903,10 +906,30 @@ out:
  * first (once it is gone nothing of the person can be read, whatever copies
  * of the rows exist elsewhere), then the rows, and a line in the deletion
  * journal (replayed on restore). */
+mns_err purpose_use_add(struct mns_vault *v, int64_t tenant, const char *kind, const char *code, int64_t delta)
+{
+    struct mns_stmt *s;
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    "INSERT INTO purpose_use (tenant_id, kind, purpose_code, persons) VALUES (?, ?, ?, ?) "
+                                    "ON CONFLICT (tenant_id, kind, purpose_code) DO UPDATE "
+                                    "SET persons = purpose_use.persons + excluded.persons");
+    if (err != MNS_OK)
+        return err;
+    err = mns_stmt_bind_int64(s, 1, tenant);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 2, kind, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_text(s, 3, code, -1);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 4, delta);
+    return run_or_reset(s, err);
+}
+
 mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const char *by, const char *reason,
                      mns_errmsg *em)
 {
     static const char *const deletes[] = {
+        /* the person's purposes leave the ledger's count first */
+        "UPDATE purpose_use SET persons = persons - 1 WHERE tenant_id = (SELECT tenant_id FROM persons WHERE id = ?1) "
+        "AND kind = (SELECT kind FROM persons WHERE id = ?1) "
+        "AND purpose_code IN (SELECT purpose_code FROM person_purposes WHERE person_id = ?1)",
         "DELETE FROM person_keys WHERE person_id = ?",
         "DELETE FROM dependents WHERE person_id = ?",
         "DELETE FROM person_purposes WHERE person_id = ?",

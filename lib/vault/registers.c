@@ -534,8 +534,9 @@ mns_err mns_vault_ledger(struct mns_vault *v, const struct mns_actor *actor, con
         }
         if (err == MNS_OK &&
             (err = mns_store_prepare(v->store, &s,
-                                     MNS_SQL_PLAN_PER_CALL "SELECT DISTINCT x.purpose_code FROM person_purposes x JOIN persons p ON p.id = "
-                                     "x.person_id WHERE p.tenant_id = ? AND p.kind = ? ORDER BY 1")) == MNS_OK) {
+                                     /* kept as persons come and go (purpose_use): no pass over them */
+                                     "SELECT purpose_code FROM purpose_use WHERE tenant_id = ? AND kind = ? AND persons > 0 "
+                                     "ORDER BY 1")) == MNS_OK) {
             if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, files[i].kind, -1)) == MNS_OK)
                 while ((err = mns_stmt_step(s, &row)) == MNS_OK && row)
                     json_array_append_new(purposes, json_string(mns_stmt_text(s, 0)));

@@ -249,6 +249,56 @@ static void test_ledger(void **state)
     vf_free(f);
 }
 
+/* The ledger's purposes in use follow the persons: counted as they are
+ * added (purpose_use), and a purpose leaves the list with its last person.
+ * The kept counts always equal a count over the persons. */
+static void expect_ledger_purposes(struct vf *f, const char *want)
+{
+    mns_errmsg em = {""};
+    json_t *res = NULL;
+    char got[256] = "";
+    assert_int_equal(mns_vault_ledger(f->v, &f->officer, "acme", &res, &em), MNS_OK);
+    json_t *purposes = json_object_get(json_array_get(json_object_get(res, "files"), 0), "purposes");
+    for (size_t i = 0; i < json_array_size(purposes); i++) {
+        size_t n = strlen(got);
+        snprintf(got + n, sizeof(got) - n, "%s%s", i ? "," : "", json_string_value(json_array_get(purposes, i)));
+    }
+    json_decref(res);
+    assert_string_equal(got, want);
+    vf_db *db = vf_db_open(f, true);
+    int64_t differ = vf_db_int(db,
+                               "SELECT count(*) FROM (SELECT p.tenant_id, p.kind, x.purpose_code, count(*) AS n "
+                               "FROM person_purposes x JOIN persons p ON p.id = x.person_id "
+                               "GROUP BY p.tenant_id, p.kind, x.purpose_code) c "
+                               "FULL OUTER JOIN (SELECT * FROM purpose_use WHERE persons <> 0) u "
+                               "ON u.tenant_id = c.tenant_id AND u.kind = c.kind AND u.purpose_code = c.purpose_code "
+                               "WHERE c.n IS NULL OR u.persons IS NULL OR c.n <> u.persons",
+                               0, 0, 0);
+    vf_db_close(db);
+    assert_int_equal(differ, 0);
+}
+
+static void test_ledger_purposes_follow_persons(void **state)
+{
+    (void)state;
+    struct vf *f = world("vreg-ledger-purposes");
+    mns_errmsg em = {""};
+    char na[13], nb[13];
+    vf_number(na, 61);
+    vf_number(nb, 62);
+    json_t *a = vf_person("目的 一郎", na, "withholding_slip");
+    json_array_append_new(json_object_get(a, "purposes"), json_string("health_pension"));
+    json_array_append_new(json_object_get(a, "purposes"), json_string("health_pension")); /* named twice: one */
+    int64_t ida = vf_add_one(f, &f->clerk, "acme", a);
+    int64_t idb = vf_add_one(f, &f->clerk, "acme", vf_person("目的 二郎", nb, "withholding_slip"));
+    expect_ledger_purposes(f, "health_pension,withholding_slip");
+    assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", ida, "test", &em), MNS_OK);
+    expect_ledger_purposes(f, "withholding_slip");
+    assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", idb, "test", &em), MNS_OK);
+    expect_ledger_purposes(f, "");
+    vf_free(f);
+}
+
 /* Usage and output records per file, from the audit log. */
 static void test_usage(void **state)
 {
@@ -297,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_takeouts),
         cmocka_unit_test(test_pledge_and_training_gate),
         cmocka_unit_test(test_ledger),
+        cmocka_unit_test(test_ledger_purposes_follow_persons),
         cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
