@@ -50,6 +50,14 @@ const WORDS = {
     import_store: "正常な行だけ登録する", import_store_all: "登録する", import_discard: "破棄する",
     import_stored: "{n}件を登録しました。", import_discarded: "取込みを破棄しました。", progress: "送信中… {p}%",
     error: "エラー", network: "サーバーに接続できません。",
+    nav_ledger: "管理台帳", nav_due: "削除予定", nav_system: "システム",
+    ledger_title: "特定個人情報ファイル管理台帳", col_file: "ファイル", col_responsible: "責任者", col_access: "取扱者",
+    col_persons: "本人数", col_due: "削除予定", col_disposed: "廃棄済み", review_due: "定期点検の時期です（前回: {last}）。",
+    review_ok: "前回の点検: {last}", never: "なし",
+    due_title: "削除予定（保存期間の満了）", col_reason: "終了理由", col_legal: "法定の削除日", col_scheduled: "削除予定日",
+    col_hold: "保留", held: "保留中", is_due: "期限到来", system_title: "システムの状態", seal_state: "封印状態",
+    sealed: "封印中（鍵がありません）", unsealed: "解錠済み", seal_mode: "方式", users_title: "利用者",
+    col_role: "役割", col_tenants: "担当事業者", col_disabled: "状態", disabled: "停止", active: "有効",
   },
   en: {
     skip: "Skip to content", menu: "Menu", logout: "Log out", switch_lang: "日本語",
@@ -88,6 +96,14 @@ const WORDS = {
     import_store: "Store the valid rows only", import_store_all: "Store", import_discard: "Discard",
     import_stored: "{n} persons stored.", import_discarded: "The import was discarded.", progress: "Sending… {p}%",
     error: "Error", network: "The server cannot be reached.",
+    nav_ledger: "Ledger", nav_due: "Due for deletion", nav_system: "System",
+    ledger_title: "Ledger of files of specific personal information", col_file: "File", col_responsible: "Responsible",
+    col_access: "Handled by", col_persons: "Persons", col_due: "Due for deletion", col_disposed: "Disposed",
+    review_due: "The periodic review is due (last: {last}).", review_ok: "Last review: {last}", never: "never",
+    due_title: "Due for deletion (keeping period over)", col_reason: "Reason", col_legal: "Legal deletion date",
+    col_scheduled: "Scheduled", col_hold: "Hold", held: "held", is_due: "due", system_title: "System status",
+    seal_state: "Seal", sealed: "sealed (no keys)", unsealed: "unsealed", seal_mode: "Mode", users_title: "Users",
+    col_role: "Role", col_tenants: "Businesses", col_disabled: "State", disabled: "disabled", active: "active",
   },
 };
 
@@ -606,10 +622,67 @@ async function viewAudit() {
   await load();
 }
 
+
+/* ---- officer: the ledger and the due list; sysadmin: the system --------- */
+
+function table(id, heads, rows) {
+  return h("table", { class: "responsive", id },
+    h("thead", {}, h("tr", {}, heads.map((k) => h("th", { scope: "col", text: t(k) })))),
+    h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c, i) => h("td", { "data-label": t(heads[i]) }, c))))));
+}
+
+async function viewLedger() {
+  const area = h("div", { id: "ledger-area" });
+  const load = async () => {
+    try {
+      const [r, names] = await Promise.all([api("GET", `/tenants/${encodeURIComponent(state.tenant)}/ledger`), purposeNamesOf(state.tenant)]);
+      const files = (r.files || []).map((f) => [
+        lang === "ja" ? f.name_ja || f.name || f.file || "" : f.name_en || f.name || f.file || "",
+        (f.purposes || []).map((c) => names[c] || c).join("、"),
+        (f.responsible || []).join(", "), (f.access || []).join(", "),
+        f.persons === undefined ? "" : String(f.persons),
+        f.deletion ? String(f.deletion.scheduled) : "", f.deletion ? String(f.deletion.disposed) : ""]);
+      const last = r.last_review ? formatDate(r.last_review) : t("never");
+      fill(area, h("p", { id: "ledger-review", class: r.review_due ? "bad" : "ok", text: r.review_due ? t("review_due", { last }) : t("review_ok", { last }) }),
+        table("ledger", ["col_file", "col_purposes", "col_responsible", "col_access", "col_persons", "col_due", "col_disposed"], files));
+    } catch (e) { fail(e); }
+  };
+  const picker = await tenantPicker(load);
+  show(h("h1", { text: t("ledger_title") }), picker, area);
+  await load();
+}
+
+async function viewDue() {
+  const area = h("div", { id: "due-area" });
+  const load = async () => {
+    try {
+      const r = await api("GET", `/tenants/${encodeURIComponent(state.tenant)}/retention/due`);
+      const rows = (r.persons || []).map((p) => [String(p.id), p.name || "", p.reason || "", formatDate(p.legal_on),
+        h("span", { class: p.due ? "bad" : "", text: formatDate(p.scheduled_on) + (p.due ? ` (${t("is_due")})` : "") }),
+        p.hold ? t("held") : ""]);
+      fill(area, rows.length ? table("due", ["col_id", "col_name", "col_reason", "col_legal", "col_scheduled", "col_hold"], rows)
+        : h("p", { text: t("none") }));
+    } catch (e) { fail(e); }
+  };
+  const picker = await tenantPicker(load);
+  show(h("h1", { text: t("due_title") }), picker, area);
+  await load();
+}
+
+async function viewSystem() {
+  const [seal, users] = await Promise.all([api("GET", "/sys/seal-status"), api("GET", "/users")]);
+  show(h("h1", { text: t("system_title") }),
+    h("p", { id: "seal-state", class: seal.sealed ? "bad" : "ok",
+      text: `${t("seal_state")}: ${seal.sealed ? t("sealed") : t("unsealed")} (${t("seal_mode")}: ${seal.seal_mode || ""})` }),
+    h("h2", { text: t("users_title") }),
+    table("users", ["col_name", "col_role", "col_tenants", "col_disabled"], (users.users || []).map((u) => [
+      u.name, u.role, Array.isArray(u.tenants) ? u.tenants.join(", ") : String(u.tenants || ""), u.disabled ? t("disabled") : t("active")])));
+}
+
 /* ---- routing -------------------------------------------------------------- */
 
 function homeOf(role) {
-  return role === "auditor" || role === "sysadmin" ? "#/audit" : "#/persons";
+  return role === "auditor" ? "#/audit" : role === "sysadmin" ? "#/system" : "#/persons";
 }
 
 const ROUTES = {
@@ -619,7 +692,10 @@ const ROUTES = {
   "#/persons": { view: viewPersons, nav: "nav_persons", roles: ["clerk", "officer"] },
   "#/persons/new": { view: viewAddPerson, roles: ["clerk"] },
   "#/import": { view: viewImport, nav: "nav_import", roles: ["clerk"] },
+  "#/ledger": { view: viewLedger, nav: "nav_ledger", roles: ["officer", "clerk", "auditor"] },
+  "#/due": { view: viewDue, nav: "nav_due", roles: ["officer", "clerk"] },
   "#/audit": { view: viewAudit, nav: "nav_audit", roles: ["auditor", "sysadmin"] },
+  "#/system": { view: viewSystem, nav: "nav_system", roles: ["sysadmin"] },
 };
 
 function renderChrome() {

@@ -6,7 +6,8 @@
 # masked list, search by number, a reveal with a purpose that leaves the
 # page after its time, the language switch, a CSV import with bad rows and
 # its per-row report, a phone-sized screen, a session ended elsewhere, and
-# the auditor's log with the acts and its verification. No external request,
+# the auditor's log with the acts and its verification, the officer's ledger
+# and due list, the sysadmin's seal state and users. No external request,
 # no number in the page outside a reveal. Screenshots go to
 # BUILD_DIR/web-artifacts/.
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +27,7 @@ printf '従業員番号,氏名,個人番号\nC001,取込 一郎,%s\nC002,取込 
 SHOTS="${MNS_BUILD_DIR:-$T_WORK}/web-artifacts"
 
 MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK_PW="$CLERK_PW" \
-  MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBER="$NUM" MNS_WEB_NUMBER_BAD="$BAD" MNS_WEB_CSV="$T_WORK/people.csv" \
+  MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_NUMBER="$NUM" MNS_WEB_NUMBER_BAD="$BAD" MNS_WEB_CSV="$T_WORK/people.csv" \
   MNS_WEB_SHOTS="$SHOTS" timeout 300 node "$MNS_TESTS_DIR/web/e2e.mjs" >"$T_WORK/e2e.out" 2>&1
 RC=$?
 cat "$T_WORK/e2e.out"

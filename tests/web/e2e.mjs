@@ -216,6 +216,32 @@ try {
   await aud.page.screenshot({ path: `${shots}/08-audit.png`, fullPage: true });
   await aud.context.close();
 
+  // ---- the officer: the ledger and the due list ---------------------------------
+  const off = await newPage({ width: 1280, height: 800 });
+  await login(off.page, "officer1", process.env.MNS_WEB_OFFICER_PW);
+  await off.page.click("a[href='#/ledger']");
+  await off.page.waitForSelector("#ledger tbody tr");
+  const ledger = await off.page.textContent("#ledger");
+  const employees = await off.page.$$eval("#ledger tbody tr:first-child td", (tds) => tds.map((td) => td.textContent));
+  check("the officer's ledger: the employees' file, its purpose, its two persons (one added, one imported)",
+    employees[0].includes("従業員") && employees[1] === "源泉徴収票作成事務" && employees[4] === "2", employees.join(" | "));
+  check("and whether the periodic review is due", (await off.page.textContent("#ledger-review")).includes("定期点検"));
+  await off.page.screenshot({ path: `${shots}/09-ledger.png`, fullPage: true });
+  await off.page.click("a[href='#/due']");
+  await off.page.waitForSelector("#due-area p, #due");
+  check("the due list opens", (await off.page.textContent("h1")).includes("削除予定"));
+  check("never a number in the officer's pages", !(await domHas(off.page, number)));
+  await off.context.close();
+
+  // ---- the sysadmin: seal status and users ----------------------------------------
+  const adm = await newPage({ width: 1280, height: 800 });
+  await login(adm.page, "admin", process.env.MNS_WEB_ADMIN_PW);
+  await adm.page.waitForSelector("#seal-state");
+  check("the sysadmin sees the seal state", (await adm.page.textContent("#seal-state")).includes("解錠済み"));
+  check("and the users with their roles", (await adm.page.textContent("#users")).includes("clerk1"));
+  await adm.page.screenshot({ path: `${shots}/10-system.png`, fullPage: true });
+  await adm.context.close();
+
   const origin = new URL(base).origin;
   const foreign = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("data:"));
   check(`no external resource among ${requests.length} requests`, foreign.length === 0, foreign.slice(0, 3).join(" "));
