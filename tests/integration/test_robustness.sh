@@ -98,6 +98,10 @@ stop_daemon
 check "the audit chain verifies" "$MNSAFE" audit verify
 
 # the per-client rate limit
+# On PostgreSQL the limit is shared by the servers on the database: the
+# requests the daemon above took from this client (the slowloris run) count
+# for the next 2 seconds (rate_counts), so they are let go by first.
+[ -n "$PG_SCHEMA" ] && sleep 2.5
 check "serve with 5 requests/s per client" start_daemon --dev --rate-limit 5 --rate-burst 5
 codes=""
 for i in $(seq 12); do
