@@ -27,18 +27,8 @@ SECS=${BENCH_API_SECONDS:-10}
 CONNS=${BENCH_API_CONNECTIONS:-32}
 command -v wrk >/dev/null || { echo "api: wrk not installed (scripts/install-deps)" >&2; exit 2; }
 [ -x "$MNSAFE" ] || { echo "api: $MNSAFE not built" >&2; exit 2; }
-BACKEND=${BENCH_BACKEND:-sqlite}
-if [ "$BACKEND" = postgresql ]; then
-  PG_STATE=$(mktemp "${TMPDIR:-/tmp}/mnsafe-bench-pg.XXXXXX")
-  bash "$root/tests/pg/pg-server.sh" start "$PG_STATE" >/dev/null || { echo "api: cannot start PostgreSQL" >&2; exit 2; }
-  export MNS_TEST_BACKEND=postgresql MNS_TEST_PG_STATE=$PG_STATE
-  # lib.sh's cleanup drops the schema; the server goes after it
-  trap 'bash "$root/tests/pg/pg-server.sh" stop "$PG_STATE" >/dev/null 2>&1' EXIT
-elif [ "$BACKEND" != sqlite ]; then
-  echo "api: BENCH_BACKEND is sqlite or postgresql" >&2; exit 2
-fi
-. "$root/tests/integration/lib.sh"
-[ "$BACKEND" = postgresql ] && trap 'cleanup; bash "$root/tests/pg/pg-server.sh" stop "$PG_STATE" >/dev/null 2>&1' EXIT
+BENCH_NAME=api
+. "$root/bench/backend.sh"
 
 init_dev >/dev/null || exit 2
 start_daemon --dev --rate-limit 0 ${BENCH_API_THREADS:+--threads $BENCH_API_THREADS} >/dev/null || exit 2

@@ -33,18 +33,8 @@ TENANTS=${BENCH_TENANTS:-10}
 PER=${BENCH_TENANT_PERSONS:-100000}
 SMALL=${BENCH_SMALL_PERSONS:-1000}
 SAMPLES=${BENCH_TENANT_SAMPLES:-50}
-BACKEND=${BENCH_BACKEND:-sqlite}
-[ -x "$MNSAFE" ] || { echo "tenants: $MNSAFE not built" >&2; exit 2; }
-if [ "$BACKEND" = postgresql ]; then
-  PG_STATE=$(mktemp "${TMPDIR:-/tmp}/mnsafe-bench-pg.XXXXXX")
-  bash "$root/tests/pg/pg-server.sh" start "$PG_STATE" >/dev/null || { echo "tenants: cannot start PostgreSQL" >&2; exit 2; }
-  export MNS_TEST_BACKEND=postgresql MNS_TEST_PG_STATE=$PG_STATE
-  trap 'bash "$root/tests/pg/pg-server.sh" stop "$PG_STATE" >/dev/null 2>&1' EXIT
-elif [ "$BACKEND" != sqlite ]; then
-  echo "tenants: BENCH_BACKEND is sqlite or postgresql" >&2; exit 2
-fi
-. "$root/tests/integration/lib.sh"
-[ "$BACKEND" = postgresql ] && trap 'cleanup; bash "$root/tests/pg/pg-server.sh" stop "$PG_STATE" >/dev/null 2>&1' EXIT
+BENCH_NAME=tenants
+. "$root/bench/backend.sh"
 W=$T_WORK
 now() { date +%s.%N; }
 
