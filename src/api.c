@@ -114,6 +114,29 @@ static void respond_result(struct api_response *resp, mns_err err, json_t *resul
     respond_json(resp, ok_status, result != NULL ? result : json_object());
 }
 
+/* A file answered in JSON as {meta..., "content_base64"}; data wiped and
+ * freed, meta handed over (freed on error). */
+static void respond_file(struct api_response *resp, mns_err err, uint8_t *data, size_t len, json_t *meta,
+                         const mns_errmsg *em)
+{
+    if (err == MNS_OK) {
+        char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+        if (b64 == NULL) {
+            err = MNS_ERR_NOMEM;
+        } else {
+            mns_base64_encode(b64, data, len);
+            json_object_set_new(meta, "content_base64", json_string(b64));
+            mns_wipe(b64, strlen(b64));
+            free(b64);
+        }
+    }
+    if (data != NULL) {
+        mns_wipe(data, len);
+        free(data);
+    }
+    respond_result(resp, err, meta, em, 200);
+}
+
 /* Parses the body as one JSON object; NULL (with the error sent) if not. */
 static json_t *body_object(const struct api_request *req, struct api_response *resp)
 {
@@ -846,6 +869,166 @@ static bool h_imports(struct mns_vault *v, const struct api_request *req, const 
 }
 
 /* the retention and disposal routes under /tenants/{code}/ */
+/* {"content_type","content_base64"} decoded into *data (malloc'ed; the
+ * caller wipes and frees it); false with the answer set when it is not */
+static bool body_file(json_t *b, const char **type, uint8_t **data, size_t *len, size_t *cap,
+                      struct api_response *resp)
+{
+    const char *b64 = NULL;
+    mns_errmsg em = {""};
+    if (!require_str(b, "content_type", resp, type) || !require_str(b, "content_base64", resp, &b64))
+        return false;
+    size_t n = strlen(b64);
+    *cap = n / 4 * 3 + 3;
+    *len = 0;
+    if ((*data = malloc(*cap)) == NULL) {
+        respond_error(resp, MNS_ERR_NOMEM, NULL);
+        return false;
+    }
+    if (mns_base64_decode(*data, *cap, len, b64, n) != MNS_OK) {
+        mns_fail(&em, MNS_ERR_INVALID, "content_base64: not base64 / base64 ではありません");
+        respond_error(resp, MNS_ERR_INVALID, &em);
+        return false;
+    }
+    return true;
+}
+
+/* An https:// origin the link may be shown under (for its QR code). */
+static bool origin_ok(const char *s)
+{
+    return s != NULL && strncmp(s, "https://", 8) == 0 && strlen(s) < 200 && strlen(s) > 8 &&
+           strspn(s + 8, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(s + 8);
+}
+
+/* The employee's side of a self-service collection: the link's token
+ * comes as "Authorization: Bearer mnc_...", never in the address. */
+static void h_collect(struct mns_vault *v, const struct api_request *req, char **seg, size_t n,
+                      struct api_response *resp)
+{
+    mns_errmsg em = {""};
+    json_t *res = NULL, *b = NULL;
+    mns_err err;
+    /* a browser's session cookie is not a link */
+    const char *token = req->token_from_cookie ? NULL : req->token;
+    if (token == NULL || strncmp(token, "mnc_", 4) != 0) {
+        mns_fail(&em, MNS_ERR_AUTH, "this link is not valid; ask your HR office for a new one / "
+                 "このリンクは無効です。担当者に新しいリンクを依頼してください");
+        respond_error(resp, MNS_ERR_AUTH, &em);
+        return;
+    }
+    if (n == 1 && IS("GET")) {
+        err = mns_vault_collect_info(v, token, req->client, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return;
+    }
+    if ((b = body_object(req, resp)) == NULL)
+        return;
+    if (n == 1 && IS("POST")) {
+        err = mns_vault_collect_submit(v, token, req->client, b, &res, &em);
+        respond_result(resp, err, res, &em, 201);
+    } else if (n == 3 && IS("PUT")) {
+        static const char *const fields[] = {"content_type", "content_base64"};
+        const char *type = NULL;
+        uint8_t *data = NULL;
+        size_t len = 0, cap = 0;
+        if (only_fields(b, fields, 2, resp) && body_file(b, &type, &data, &len, &cap, resp)) {
+            err = mns_vault_collect_upload(v, token, req->client, seg[2], type, data, len, &res, &em);
+            respond_result(resp, err, res, &em, 200);
+        }
+        if (data != NULL) {
+            mns_wipe(data, cap);
+            free(data);
+        }
+    }
+    json_decref(b);
+}
+
+/* The clerk's side: /tenants/{code}/collections... */
+static bool h_collections(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, char **seg,
+                          size_t n, struct api_response *resp)
+{
+    mns_errmsg em = {""};
+    json_t *res = NULL, *b = NULL;
+    mns_err err;
+    int64_t id = 0;
+    if (!SEG(2, "collections"))
+        return false;
+    if (n == 3 && IS("GET")) {
+        char st[16];
+        const char *state = NULL;
+        if (!query_text(req->query, "state", st, sizeof(st), &state)) {
+            mns_fail(&em, MNS_ERR_INVALID, "state: malformed / state の形式が不正です");
+            respond_error(resp, MNS_ERR_INVALID, &em);
+            return true;
+        }
+        err = mns_vault_collection_list(v, actor, seg[1], state, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 3 && IS("POST")) {
+        if ((b = body_object(req, resp)) == NULL)
+            return true;
+        /* where the page is served, for the link's QR code: not stored */
+        char origin[200] = "";
+        json_t *o = json_object_get(b, "base_url");
+        if (o != NULL) {
+            if (!origin_ok(json_string_value(o))) {
+                mns_fail(&em, MNS_ERR_INVALID, "base_url: an https:// origin / https:// で始まるオリジンを指定してください");
+                respond_error(resp, MNS_ERR_INVALID, &em);
+                json_decref(b);
+                return true;
+            }
+            snprintf(origin, sizeof(origin), "%s", json_string_value(o));
+            json_object_del(b, "base_url");
+        }
+        err = mns_vault_collection_issue(v, actor, seg[1], b, &res, &em);
+        if (err == MNS_OK && origin[0] != '\0') {
+            char url[512];
+            snprintf(url, sizeof(url), "%s%s", origin, json_string_value(json_object_get(res, "path")));
+            char *svg = qr_svg(url);
+            json_object_set_new(res, "url", json_string(url));
+            if (svg != NULL) {
+                json_object_set_new(res, "qr_svg", json_string(svg));
+                mns_wipe(svg, strlen(svg));
+                free(svg);
+            }
+            mns_wipe(url, sizeof(url));
+        }
+        respond_result(resp, err, res, &em, 201);
+        json_decref(b);
+        return true;
+    }
+    if (n < 4 || !parse_id(seg[3], &id))
+        return false;
+    if (n == 4 && IS("GET")) {
+        err = mns_vault_collection_get(v, actor, seg[1], id, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        return true;
+    }
+    if (n == 4 && IS("DELETE")) {
+        err = mns_vault_collection_cancel(v, actor, seg[1], id, &em);
+        respond_result(resp, err, json_pack("{s:I, s:s}", "id", (json_int_t)id, "state", "cancelled"), &em, 200);
+        return true;
+    }
+    if (n == 6 && SEG(4, "documents") && IS("GET")) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        json_t *meta = NULL;
+        err = mns_vault_collection_document(v, actor, seg[1], id, seg[5], &data, &len, &meta, &em);
+        respond_file(resp, err, data, len, meta, &em);
+        return true;
+    }
+    if (n == 5 && SEG(4, "identity-check") && IS("POST")) {
+        if ((b = body_object(req, resp)) == NULL)
+            return true;
+        err = mns_vault_collection_check(v, actor, seg[1], id, b, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        json_decref(b);
+        return true;
+    }
+    return false;
+}
+
 static bool h_retention(struct mns_vault *v, const struct api_request *req, const struct mns_actor *actor, char **seg,
                         size_t n, struct api_response *resp)
 {
@@ -1077,19 +1260,7 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         uint8_t *data = NULL;
         size_t len = 0;
         err = mns_vault_disposal_certificate(v, actor, seg[1], id, &data, &len, &res, &em);
-        if (err == MNS_OK) {
-            char *b64 = malloc(4 * ((len + 2) / 3) + 1);
-            if (b64 == NULL) {
-                err = MNS_ERR_NOMEM;
-            } else {
-                mns_base64_encode(b64, data, len);
-                json_object_set_new(res, "content_base64", json_string(b64));
-                free(b64);
-            }
-            mns_wipe(data, len);
-            free(data);
-        }
-        respond_result(resp, err, res, &em, 200);
+        respond_file(resp, err, data, len, res, &em);
         return true;
     }
     if (n == 3 && SEG(2, "disposals") && IS("POST")) {
@@ -1185,6 +1356,11 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
     }
     if (n == 1 && SEG(0, "sessions") && IS("POST")) {
         h_login(v, req, resp);
+        return;
+    }
+    /* a self-service collection link: its token instead of a session */
+    if (n >= 1 && SEG(0, "collect")) {
+        h_collect(v, req, seg, n, resp);
         return;
     }
 
@@ -1501,6 +1677,8 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         return;
     if (n >= 3 && SEG(0, "tenants") && h_retention(v, req, &actor, seg, n, resp))
         return;
+    if (n >= 3 && SEG(0, "tenants") && h_collections(v, req, &actor, seg, n, resp))
+        return;
     if (n == 1 && SEG(0, "retention-rules") && IS("GET")) {
         const struct mns_retention *r = mns_vault_retention(v);
         if (r == NULL) {
@@ -1521,20 +1699,7 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         size_t len = 0;
         json_t *meta = NULL;
         err = mns_vault_evidence_get(v, &actor, id, &data, &len, &meta, &em);
-        if (err == MNS_OK) {
-            char *b64 = malloc(4 * ((len + 2) / 3) + 1);
-            if (b64 != NULL) {
-                mns_base64_encode(b64, data, len);
-                json_object_set_new(meta, "content_base64", json_string(b64));
-                mns_wipe(b64, strlen(b64));
-                free(b64);
-            }
-            mns_wipe(data, len);
-            free(data);
-            respond_result(resp, b64 != NULL ? MNS_OK : MNS_ERR_NOMEM, meta, &em, 200);
-        } else {
-            respond_error(resp, err, &em);
-        }
+        respond_file(resp, err, data, len, meta, &em);
         return;
     }
     if (n == 3 && SEG(0, "tenants") && SEG(2, "assessments")) {

@@ -97,7 +97,17 @@ S = {
  ("POST","/tenants/{code}/export-requests"): ("import-export","Request an export for an officer's approval"),
  ("POST","/tenants/{code}/export-requests/{id}/approve"): ("import-export","Approve an export request (officer, not the requester)"),
  ("POST","/tenants/{code}/export-requests/{id}/reject"): ("import-export","Reject an export request"),
+ ("GET","/tenants/{code}/collections"): ("collection","Self-service collection links, newest first (clerk, officer; ?state=)"),
+ ("POST","/tenants/{code}/collections"): ("collection","Issue a one-time link for one person {name, kind, employee_code, purposes, expires_hours, base_url}: the token shown once (clerk)"),
+ ("GET","/tenants/{code}/collections/{id}"): ("collection","One link: state, documents, identity check (never a number or an image)"),
+ ("DELETE","/tenants/{code}/collections/{id}"): ("collection","Cancel an open link; its photos are dropped (clerk)"),
+ ("GET","/tenants/{code}/collections/{id}/documents/{slot}"): ("collection","A submitted document photo, number or identity (assigned clerk; audited)"),
+ ("POST","/tenants/{code}/collections/{id}/identity-check"): ("collection","Record the identity check {result, number_check, identity_check, note} (assigned clerk)"),
+ ("GET","/collect"): ("collection","The link holder: whose link, for which purposes, which photos are in (link token)"),
+ ("PUT","/collect/documents/{slot}"): ("collection","The link holder: a photo of the number or identity document {content_type, content_base64} (JPEG, PNG or PDF, at most 8 MiB)"),
+ ("POST","/collect"): ("collection","The link holder: submit {mynumber, dependents}; the person is created and the link used up"),
 }
+link = {("GET","/collect"),("PUT","/collect/documents/{slot}"),("POST","/collect")}
 anon = {("GET","/health"),("GET","/sys/seal-status"),("POST","/sys/unseal"),("POST","/sessions")}
 paths = {}
 for method, full in routes:
@@ -107,6 +117,8 @@ for method, full in routes:
           "responses": {"200": {"$ref": "#/components/responses/Ok"}, "default": {"$ref": "#/components/responses/Error"}}}
     if (method, p) in anon:
         op["security"] = []
+    if (method, p) in link:
+        op["security"] = [{"link": []}]
     if method in ("POST", "PUT"):
         ctype = "text/csv" if p.endswith("/data") else "application/json"
         op["requestBody"] = {"required": False, "content": {ctype: {"schema": {"type": "string"} if ctype == "text/csv" else {"type": "object"}}}}
@@ -125,7 +137,8 @@ doc = {
  "security": [{"bearer": []}],
  "paths": dict(sorted(paths.items())),
  "components": {
-   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "The token from POST /sessions"}},
+   "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "The token from POST /sessions"},
+                       "link": {"type": "http", "scheme": "bearer", "description": "The token of a self-service collection link (mnc_...), from POST /tenants/{code}/collections"}},
    "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message", "message_ja"], "properties": {
        "code": {"type": "string", "enum": ["invalid","check_digit","nomem","crypto","store","not_found","exists","auth","denied","purpose","sealed","bad_share","io","audit","tampered","limit","state","internal","disk_full","mfa","busy"]},
        "message": {"type": "string", "description": "English"}, "message_ja": {"type": "string", "description": "Japanese"},

@@ -398,6 +398,43 @@ mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *acto
  * wipes and frees it), checked against its recorded SHA-256. Audited. */
 mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *actor, int64_t evidence_id, uint8_t **data,
                                size_t *len, json_t **meta, mns_errmsg *em) MNS_WUR;
+/* ---- self-service collection (collections.c) ----------------------------
+ * A clerk issues a one-time, expiring link for one person; its holder
+ * uploads photos of the identity-check documents and submits their number
+ * and dependents; the clerk views the photos and records the check. */
+
+/* clerk assigned to the person's file: {"name","kind"?,"employee_code"?,
+ * "purposes":[...],"expires_hours"? (1-336, default 72)} -> {"id","token",
+ * "path","expires_at","state"}; the token is in no other answer. */
+mns_err mns_vault_collection_issue(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   json_t *body, json_t **result, mns_errmsg *em) MNS_WUR;
+/* clerk or officer: {"collections":[...]} newest first (state NULL: all) */
+mns_err mns_vault_collection_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                  const char *state, json_t **result, mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_collection_get(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
+                                 json_t **result, mns_errmsg *em) MNS_WUR;
+/* clerk: an open link is cancelled, its photos dropped */
+mns_err mns_vault_collection_cancel(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                    int64_t id, mns_errmsg *em) MNS_WUR;
+/* assigned clerk: one submitted photo ("number" or "identity"); *data
+ * malloc'ed, the caller wipes and frees it. Audited. */
+mns_err mns_vault_collection_document(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                      int64_t id, const char *slot, uint8_t **data, size_t *len, json_t **meta,
+                                      mns_errmsg *em) MNS_WUR;
+/* assigned clerk: {"result":"confirmed"|"rejected","number_check","identity_check","note"} */
+mns_err mns_vault_collection_check(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   int64_t id, json_t *body, json_t **result, mns_errmsg *em) MNS_WUR;
+/* The link holder's acts (token "mnc_..."; client for the audit entry). */
+mns_err mns_vault_collect_info(struct mns_vault *v, const char *token, const char *client, json_t **result,
+                               mns_errmsg *em) MNS_WUR;
+mns_err mns_vault_collect_upload(struct mns_vault *v, const char *token, const char *client, const char *slot,
+                                 const char *content_type, const uint8_t *data, size_t len, json_t **result,
+                                 mns_errmsg *em) MNS_WUR;
+/* {"mynumber","dependents"?:[{"name","relationship","mynumber"}]}: the
+ * person is created with the link's key; the link is used up. */
+mns_err mns_vault_collect_submit(struct mns_vault *v, const char *token, const char *client, json_t *body,
+                                 json_t **result, mns_errmsg *em) MNS_WUR;
+
 /* The tenant's assessments, oldest first, each with its overall scores:
  * {"trend": [{"id","title","started_at","minimum","optional","all"}]}. */
 mns_err mns_vault_assessment_trend(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,

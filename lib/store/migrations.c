@@ -527,6 +527,48 @@ const struct mns_migration mns_migrations[] = {
      "INSERT INTO purpose_use (tenant_id, kind, purpose_code, persons) "
      "SELECT p.tenant_id, p.kind, x.purpose_code, count(*) FROM person_purposes x JOIN persons p ON p.id = x.person_id "
      "GROUP BY p.tenant_id, p.kind, x.purpose_code;\n"},
+    {21, "self-service collection",
+     /* one-time links a clerk issues so that an employee enters their own
+      * number and photographs the documents of the identity check. Only the
+      * link token's hash is kept. The data key made for the link (wrapped
+      * while the link is open) becomes the person's at submission, so the
+      * document images are shredded with the person. */
+     "CREATE TABLE collections (\n"
+     "  id INTEGER PRIMARY KEY,\n"
+     "  tenant_id INTEGER NOT NULL REFERENCES tenants(id),\n"
+     "  token_hash BLOB NOT NULL UNIQUE,\n"
+     "  kind TEXT NOT NULL CHECK (kind IN ('employee','payee')),\n"
+     "  name TEXT NOT NULL,\n"
+     "  employee_code TEXT,\n"
+     "  purposes TEXT NOT NULL,\n"
+     "  state TEXT NOT NULL,\n"
+     "  key_version INTEGER,\n"
+     "  wrapped BLOB,\n"
+     "  person_id INTEGER,\n"
+     "  created_by TEXT NOT NULL,\n"
+     "  created_at INTEGER NOT NULL,\n"
+     "  expires_at INTEGER NOT NULL,\n"
+     "  opened_at INTEGER,\n"
+     "  submitted_at INTEGER,\n"
+     "  checked_by TEXT,\n"
+     "  checked_at INTEGER,\n"
+     "  number_check TEXT,\n"
+     "  identity_check TEXT,\n"
+     "  check_note TEXT\n"
+     ");\n"
+     "CREATE INDEX collections_tenant ON collections (tenant_id, id);\n"
+     "CREATE INDEX collections_person ON collections (person_id);\n"
+     "CREATE TABLE collection_documents (\n"
+     "  collection_id INTEGER NOT NULL REFERENCES collections(id),\n"
+     "  slot TEXT NOT NULL,\n"
+     "  person_id INTEGER,\n"
+     "  content_type TEXT NOT NULL,\n"
+     "  size INTEGER NOT NULL,\n"
+     "  ct BLOB NOT NULL,\n"
+     "  created_at INTEGER NOT NULL,\n"
+     "  PRIMARY KEY (collection_id, slot)\n"
+     ");\n"
+     "CREATE INDEX collection_documents_person ON collection_documents (person_id);\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));

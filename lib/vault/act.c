@@ -104,7 +104,8 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
     return g;
 }
 
-const char *const person_tables[] = {"person_keys", "persons", "dependents", "person_purposes", NULL};
+const char *const person_tables[] = {"person_keys", "persons", "dependents", "person_purposes", "collection_documents",
+                                     "collections", NULL};
 
 /* Makes a committed group durable and tells its members (lock not needed). */
 static mns_err group_sync(struct mns_vault *v, struct group *g)

@@ -419,8 +419,11 @@ static mns_err replay_deletions(struct mns_vault *v, struct mns_store *st, int64
     static const char *const deletes[] = {
         "DELETE FROM person_keys WHERE person_id = ?", "DELETE FROM dependents WHERE person_id = ?",
         "DELETE FROM person_purposes WHERE person_id = ?", "DELETE FROM person_end WHERE person_id = ?",
-        "DELETE FROM legal_holds WHERE person_id = ?", "DELETE FROM persons WHERE id = ?",
+        "DELETE FROM legal_holds WHERE person_id = ?", "DELETE FROM collection_documents WHERE person_id = ?",
+        "UPDATE collections SET state = 'deleted', name = '-', employee_code = NULL WHERE person_id = ?",
+        "DELETE FROM persons WHERE id = ?",
     };
+    const size_t persons_delete = sizeof(deletes) / sizeof(deletes[0]) - 1;
     struct mns_stmt *s, *t;
     bool row;
     mns_err err;
@@ -436,7 +439,7 @@ static mns_err replay_deletions(struct mns_vault *v, struct mns_store *st, int64
         for (size_t i = 0; err == MNS_OK && i < sizeof(deletes) / sizeof(deletes[0]); i++) {
             if ((err = mns_store_prepare(st, &t, deletes[i])) != MNS_OK)
                 break;
-            if ((err = mns_stmt_bind_int64(t, 1, pid)) == MNS_OK && (err = mns_stmt_run(t)) == MNS_OK && i == 5)
+            if ((err = mns_stmt_bind_int64(t, 1, pid)) == MNS_OK && (err = mns_stmt_run(t)) == MNS_OK && i == persons_delete)
                 had = mns_stmt_changes(t) > 0;
             mns_stmt_reset(t);
         }

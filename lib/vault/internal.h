@@ -413,6 +413,11 @@ mns_err purpose_use_add(struct mns_vault *v, int64_t tenant, const char *kind, c
 /* Unwraps a person's data key from its person_keys row (wrapped, key_version). */
 mns_err person_key_unwrap(const struct tenant_keys *tk, int64_t person_id, int64_t key_version, const uint8_t *wrapped,
                           size_t wlen, uint8_t dk[MNS_KEY_LEN]);
+/* One person (obj as in mns_vault_person_add, errors named "persons[0]...")
+ * sealed with the given data key and inserted in a's open act (lock held):
+ * self-service collection hands over the key its documents are sealed with. */
+mns_err person_insert_with_key(struct mns_vault *v, struct act *a, const struct tenant_keys *tk, json_t *obj,
+                               const uint8_t dk[MNS_KEY_LEN], int64_t *person_id, mns_errmsg *em);
 /* Unwraps a person's data key (lock held). */
 mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id, uint8_t dk[MNS_KEY_LEN]);
 /* Opens one encrypted number ("person" or "dependent" kind) into out (NUL-terminated). */

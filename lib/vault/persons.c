@@ -218,7 +218,7 @@ static void sealed_batch_release(struct sealed_batch *b)
 
 /* Phase 1 for one person (p parsed, tk a private copy of the tenant keys). */
 static mns_err seal_person(struct mns_vault *v, const struct tenant_keys *tk, const struct person_in *p,
-                           struct sealed_person *sp, struct sealed_dep *deps)
+                           struct sealed_person *sp, struct sealed_dep *deps, const uint8_t *given_dk)
 {
     uint8_t dk[MNS_KEY_LEN];
     char ad[160];
@@ -229,7 +229,11 @@ static mns_err seal_person(struct mns_vault *v, const struct tenant_keys *tk, co
     sp->name = p->name;
     sp->employee_code = p->employee_code;
     sp->purposes = p->purposes;
-    if ((err = vault_new_id(v, &sp->id)) != MNS_OK || (err = mns_random(dk, sizeof(dk))) != MNS_OK)
+    if ((err = vault_new_id(v, &sp->id)) != MNS_OK)
+        goto out;
+    if (given_dk != NULL)
+        memcpy(dk, given_dk, sizeof(dk));
+    else if ((err = mns_random(dk, sizeof(dk))) != MNS_OK)
         goto out;
     ad_person_key(ad, sizeof(ad), tenant, sp->id, tk->version);
     if ((err = mns_aead_seal(sp->wrapped, tk->kek, ad, strlen(ad), dk, sizeof(dk))) != MNS_OK)
@@ -284,7 +288,7 @@ static mns_err seal_batch(struct mns_vault *v, const struct tenant_keys *tk, jso
             if (b->ndeps + p->ndeps > ndeps)
                 err = MNS_ERR_INTERNAL;
             else
-                err = seal_person(v, tk, p, sp, &b->deps[b->ndeps]);
+                err = seal_person(v, tk, p, sp, &b->deps[b->ndeps], NULL);
             b->ndeps += p->ndeps;
         }
         person_in_wipe(p);
@@ -474,6 +478,38 @@ out:
     }
     *result = json_pack("{s:o}", "created", ids);
     return *result ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+mns_err person_insert_with_key(struct mns_vault *v, struct act *a, const struct tenant_keys *tk, json_t *obj,
+                               const uint8_t dk[MNS_KEY_LEN], int64_t *person_id, mns_errmsg *em)
+{
+    struct person_in *p = mns_secure_alloc(sizeof(*p));
+    struct sealed_dep *deps = NULL;
+    struct sealed_person sp;
+    struct purpose_set purposes;
+    mns_err err;
+
+    memset(&sp, 0, sizeof(sp));
+    if (p == NULL)
+        return MNS_ERR_NOMEM;
+    if ((err = parse_person(p, obj, 0, em)) != MNS_OK)
+        goto out;
+    if ((deps = calloc(p->ndeps > 0 ? p->ndeps : 1, sizeof(*deps))) == NULL) {
+        err = MNS_ERR_NOMEM;
+        goto out;
+    }
+    sp.ndeps = p->ndeps;
+    if ((err = seal_person(v, tk, p, &sp, deps, dk)) != MNS_OK || (err = load_purposes(v, tk->tenant_id, &purposes)) != MNS_OK)
+        goto out;
+    if ((err = insert_person(v, tk->tenant_id, tk->version, &purposes, &sp, deps, 0, mns_now_ms(), em)) == MNS_OK) {
+        *person_id = sp.id;
+        snprintf(a->subject, sizeof(a->subject), "person:%lld", (long long)sp.id);
+    }
+out:
+    person_in_wipe(p);
+    mns_secure_free(p, sizeof(*p));
+    free(deps);
+    return err;
 }
 
 /* ---- reading ---------------------------------------------------------------- */
@@ -933,6 +969,10 @@ mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const 
         "DELETE FROM person_keys WHERE person_id = ?",
         "DELETE FROM dependents WHERE person_id = ?",
         "DELETE FROM person_purposes WHERE person_id = ?",
+        /* the document photos of a self-service collection (sealed with the
+         * key above), and the name on the link */
+        "DELETE FROM collection_documents WHERE person_id = ?",
+        "UPDATE collections SET state = 'deleted', name = '-', employee_code = NULL WHERE person_id = ?",
     };
     struct mns_stmt *s;
     mns_err err = MNS_OK;

@@ -150,6 +150,10 @@ step("C", "POST", "/tenants/acme/export-requests", spec, want=202, keep={"er2": 
 step("O", "GET", "/tenants/acme/export-requests")
 step("O", "POST", "/tenants/acme/export-requests/{er}/approve", broken=False)
 step("O", "POST", "/tenants/acme/export-requests/{er2}/reject", broken=False)
+step("C", "POST", "/tenants/acme/collections", {"name": "収集 一郎", "purposes": ["withholding_slip"]}, want=201,
+     keep={"col": lambda j: j["id"]})
+step("C", "GET", "/tenants/acme/collections"); step("O", "GET", "/tenants/acme/collections/{col}")
+step("C", "DELETE", "/tenants/acme/collections/{col}")
 step("C", "GET", "/users/me/tokens")
 step("C", "POST", "/users/me/tokens", {"name": "matrix"}, want=201, keep={"tok": lambda j: j["id"]})
 step("C", "DELETE", "/users/me/tokens/{tok}")
@@ -171,6 +175,11 @@ elsewhere = {
     ("POST", "/api/v1/tenants/{code}/deletion-requests/{id}/approve"): "test_retention.sh (--deletion-approval)",
     ("POST", "/api/v1/tenants/{code}/deletion-requests/{id}/reject"): "test_retention.sh",
     ("GET", "/api/v1/tenants/{code}/disposals/{id}/certificate"): "test_retention.sh (a certificate file)",
+    ("GET", "/api/v1/collect"): "test_collection.sh (a link's token, not a session)",
+    ("PUT", "/api/v1/collect/documents/{slot}"): "test_collection.sh",
+    ("POST", "/api/v1/collect"): "test_collection.sh",
+    ("GET", "/api/v1/tenants/{code}/collections/{id}/documents/{slot}"): "test_collection.sh (after a submission)",
+    ("POST", "/api/v1/tenants/{code}/collections/{id}/identity-check"): "test_collection.sh",
 }
 def route_re(p):
     r = re.escape(p[len("/api/v1"):]).replace(r"\{id\}", "[0-9]+")
