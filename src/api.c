@@ -1795,6 +1795,15 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         respond_result(resp, err, res, &em, 200);
         return;
     }
+    if (n == 4 && SEG(0, "tenants") && SEG(2, "persons") && IS("PUT") && parse_id(seg[3], &id)) {
+        json_t *b = body_object(req, resp);
+        if (b == NULL)
+            return;
+        err = mns_vault_person_update(v, &actor, seg[1], id, b, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        json_decref(b);
+        return;
+    }
     if (n == 6 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "dependents") && IS("DELETE") && parse_id(seg[3], &id)) {
         int64_t did = 0;
         const char *reason = NULL;

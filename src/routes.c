@@ -69,6 +69,7 @@ const struct api_route api_routes[] = {
     {"POST", "/tenants/{code}/persons"},
     {"POST", "/tenants/{code}/persons/search"},
     {"GET", "/tenants/{code}/persons/{id}"},
+    {"PUT", "/tenants/{code}/persons/{id}"},
     {"DELETE", "/tenants/{code}/persons/{id}"},
     {"POST", "/tenants/{code}/persons/{id}/dependents"},
     {"DELETE", "/tenants/{code}/persons/{id}/dependents/{dependent}"},

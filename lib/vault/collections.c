@@ -156,31 +156,13 @@ static mns_err sweep_expired(struct mns_vault *v, int64_t tid, int64_t now)
     return err;
 }
 
-/* MNS_OK if body is an object with no field outside known */
-static mns_err only_known(json_t *body, const char *const *known, size_t n, mns_errmsg *em)
-{
-    const char *key;
-    json_t *val;
-    if (!json_is_object(body))
-        return mns_fail(em, MNS_ERR_INVALID, "body: a JSON object is required / JSONオブジェクトが必要です");
-    json_object_foreach(body, key, val) {
-        bool ok = false;
-        for (size_t i = 0; i < n; i++)
-            ok |= strcmp(key, known[i]) == 0;
-        if (!ok)
-            return vault_valid_code(key) ? mns_fail(em, MNS_ERR_INVALID, "%s: unknown field / 不明な項目です", key)
-                                         : mns_fail(em, MNS_ERR_INVALID, "body: unknown field / 不明な項目です");
-    }
-    return MNS_OK;
-}
-
 /* ---- the clerk's side ---------------------------------------------------------- */
 
 static mns_err parse_issue(json_t *body, const char **name, const char **kind, const char **code, json_t **purposes,
                            int64_t *hours, mns_errmsg *em)
 {
     static const char *const known[] = {"name", "kind", "employee_code", "purposes", "expires_hours"};
-    mns_err err = only_known(body, known, sizeof(known) / sizeof(known[0]), em);
+    mns_err err = vault_only_fields(body, known, sizeof(known) / sizeof(known[0]), em);
     if (err != MNS_OK)
         return err;
     json_t *k = json_object_get(body, "kind"), *c = json_object_get(body, "employee_code");
@@ -525,7 +507,7 @@ mns_err mns_vault_collection_check(struct mns_vault *v, const struct mns_actor *
     act_init(&a, v, actor, "collection.identity_check");
     if ((err = clerk_collection(v, &a, actor, tenant_code, id, &c, em)) != MNS_OK)
         goto out;
-    if ((err = only_known(body, known, sizeof(known) / sizeof(known[0]), em)) != MNS_OK)
+    if ((err = vault_only_fields(body, known, sizeof(known) / sizeof(known[0]), em)) != MNS_OK)
         goto out;
     res = json_string_value(json_object_get(body, "result"));
     if (res == NULL || (strcmp(res, "confirmed") != 0 && strcmp(res, "rejected") != 0)) {
@@ -807,7 +789,7 @@ mns_err mns_vault_collect_submit(struct mns_vault *v, const char *token, const c
     act_init(&a, v, &actor, "collection.submit");
     if ((err = act_begin(&a)) != MNS_OK || (err = link_open(v, &a, &actor, token, &c, em)) != MNS_OK)
         goto out;
-    if ((err = only_known(body, known, sizeof(known) / sizeof(known[0]), em)) != MNS_OK)
+    if ((err = vault_only_fields(body, known, sizeof(known) / sizeof(known[0]), em)) != MNS_OK)
         goto out;
     {
         int64_t have = 0;

@@ -96,20 +96,6 @@ out:
     return act_finish_result(&a, err, p, result);
 }
 
-static bool valid_date(const char *d)
-{
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (d == NULL || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
-            return false;
-    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
-    int m = (d[5] - '0') * 10 + (d[6] - '0'), day = (d[8] - '0') * 10 + (d[9] - '0');
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return y >= 1868 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1] && !(m == 2 && day == 29 && !leap);
-}
-
 mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                 int64_t person_id, const json_t *dep, json_t **result, mns_errmsg *em)
 {
@@ -156,7 +142,7 @@ mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *act
         err = mns_fail(em, MNS_ERR_INVALID, "relationship: required (e.g. 配偶者, 子) / 続柄は必須です");
     else if (json_object_get(dep, "name_kana") != NULL && !vault_valid_text(kana, 200))
         err = mns_fail(em, MNS_ERR_INVALID, "name_kana: at most 200 bytes / フリガナは200バイト以内です");
-    else if (json_object_get(dep, "birth_date") != NULL && !valid_date(birth))
+    else if (json_object_get(dep, "birth_date") != NULL && !vault_valid_birth_date(birth))
         err = mns_fail(em, MNS_ERR_INVALID, "birth_date: YYYY-MM-DD / 生年月日は YYYY-MM-DD です");
     else if (!json_is_string(num))
         err = mns_fail(em, MNS_ERR_INVALID, "mynumber: a string is required / 文字列で指定してください");

@@ -373,6 +373,10 @@ int ad_format(char *buf, size_t size, const char *fmt, ...) MNS_PRINTF(3, 4);
 bool vault_valid_text(const char *s, size_t max);
 /* A code (tenant, purpose): 1..32 of a-z 0-9 _ -, and not a My Number. */
 bool vault_valid_code(const char *s);
+/* "YYYY-MM-DD", a real date from 1868 (Meiji) on */
+bool vault_valid_birth_date(const char *d);
+/* MNS_OK if body is a JSON object with no field outside known[0..n) */
+mns_err vault_only_fields(const json_t *body, const char *const *known, size_t n, mns_errmsg *em);
 /* Compact JSON text with sorted keys in a buffer of plain malloc (json_dumps
  * would use jansson's allocator, which the daemon replaces): free() it. */
 char *vault_json_text(const json_t *j);

@@ -81,3 +81,34 @@ char *vault_json_text(const json_t *j)
         s[json_dumpb(j, s, n, JSON_COMPACT | JSON_SORT_KEYS)] = '\0';
     return s;
 }
+
+bool vault_valid_birth_date(const char *d)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (d == NULL || strlen(d) != 10 || d[4] != '-' || d[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9'))
+            return false;
+    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int m = (d[5] - '0') * 10 + (d[6] - '0'), day = (d[8] - '0') * 10 + (d[9] - '0');
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1868 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1] && !(m == 2 && day == 29 && !leap);
+}
+
+mns_err vault_only_fields(const json_t *body, const char *const *known, size_t n, mns_errmsg *em)
+{
+    const char *key;
+    json_t *val;
+    if (!json_is_object(body))
+        return mns_fail(em, MNS_ERR_INVALID, "body: a JSON object is required / JSONオブジェクトが必要です");
+    json_object_foreach((json_t *)body, key, val) {
+        bool ok = false;
+        for (size_t i = 0; i < n; i++)
+            ok |= strcmp(key, known[i]) == 0;
+        if (!ok)
+            return vault_valid_code(key) ? mns_fail(em, MNS_ERR_INVALID, "%s: unknown field / 不明な項目です", key)
+                                         : mns_fail(em, MNS_ERR_INVALID, "body: unknown field / 不明な項目です");
+    }
+    return MNS_OK;
+}

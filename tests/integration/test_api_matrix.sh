@@ -98,6 +98,7 @@ step("C", "GET", "/tenants/acme/purposes")
 p = step("C", "POST", "/tenants/acme/persons", {"persons": [{"name": "表 太郎", "mynumber": n1,
          "purposes": ["withholding_slip"]}]}, want=201, keep={"pid": lambda j: j["created"][0]})
 step("C", "GET", "/tenants/acme/persons"); step("C", "GET", "/tenants/acme/persons/{pid}")
+step("C", "PUT", "/tenants/acme/persons/{pid}", {"name_kana": "オモテ タロウ"})
 step("C", "POST", "/tenants/acme/persons/search", {"mynumber": n1})
 step("C", "POST", "/tenants/acme/persons/{pid}/reveal", {"purpose": "withholding_slip"})
 step("C", "POST", "/tenants/acme/persons/{pid}/dependents", {"name": "表 花子", "relationship": "配偶者", "mynumber": n2},
