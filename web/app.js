@@ -373,7 +373,11 @@ function personRows(persons, purposeNames) {
     h("td", { "data-label": t("col_actions") }, state.role === "clerk"
       ? h("button", { class: "secondary", type: "button", "data-reveal": p.id, text: t("reveal"),
           onclick: () => revealDialog(p, purposeNames) })
-      : null)));
+      : null,
+      /* the person page (clerk.js) */
+      typeof openPerson === "function"
+        ? h("button", { class: "secondary", type: "button", "data-open": p.id, text: t("details"), onclick: () => openPerson(p.id) })
+        : null)));
 }
 
 async function purposeNamesOf(tenant) {

@@ -9,7 +9,9 @@
 # the auditor's log with the acts and its verification, the officer's ledger
 # and due list, the sysadmin's seal state and users. No external request,
 # no number in the page outside a reveal; then tests/web/collect.mjs: the
-# self-service collection on a phone-sized screen. Screenshots go to
+# self-service collection on a phone-sized screen, and tests/web/person.mjs:
+# the person page (corrections, a reissued number, dependents, end of need,
+# deletion) and exports (a ZIP 7-Zip opens, a masked one). Screenshots go to
 # BUILD_DIR/web-artifacts/.
 . "$(dirname "$0")/lib.sh"
 
@@ -33,6 +35,7 @@ CLERK3_PW=$(activate clerk3 "$CLERK3_PW") || fail "clerk3's first login"
 login admin "$ADMIN_PW"
 NUM2=$(valid_mynumber 61234567893)
 NUM3=$(valid_mynumber 61234567894)
+NUM4=$(valid_mynumber 61234567895); NUM5=$(valid_mynumber 61234567896); NUM6=$(valid_mynumber 61234567897)
 
 MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK_PW="$CLERK_PW" \
   MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_NUMBER="$NUM" MNS_WEB_NUMBER_BAD="$BAD" MNS_WEB_CSV="$T_WORK/people.csv" \
@@ -42,6 +45,10 @@ MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT
   MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBER2="$NUM2" MNS_WEB_NUMBER3="$NUM3" MNS_WEB_SHOTS="$SHOTS" \
   timeout 180 node "$MNS_TESTS_DIR/web/collect.mjs" >>"$T_WORK/e2e.out" 2>&1
 RC2=$?
+MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK3_PW="$CLERK3_PW" \
+  MNS_WEB_NUMBER4="$NUM4" MNS_WEB_NUMBER5="$NUM5" MNS_WEB_NUMBER6="$NUM6" MNS_WEB_WORK="$T_WORK" MNS_WEB_SHOTS="$SHOTS" \
+  timeout 180 node "$MNS_TESTS_DIR/web/person.mjs" >>"$T_WORK/e2e.out" 2>&1
+RC3=$?
 cat "$T_WORK/e2e.out"
 while IFS= read -r line; do
   case "$line" in
@@ -51,10 +58,11 @@ while IFS= read -r line; do
 done <"$T_WORK/e2e.out"
 check "the browser run ended cleanly" [ "$RC" -eq 0 ]
 check "the collection run too" [ "$RC2" -eq 0 ]
+check "the person and export run too" [ "$RC3" -eq 0 ]
 check "screenshots of the main screens were saved" test -s "$SHOTS/05-reveal.png"
 check "and of the collection on a phone" test -s "$SHOTS/11-collection-phone.png"
 # nothing the browser did left a number in clear in the store or the log
-for n in "$NUM" "$NUM2" "$NUM3"; do
+for n in "$NUM" "$NUM2" "$NUM3" "$NUM4" "$NUM5" "$NUM6"; do
   check_fails "no number in clear in the database files" grep -rqa "$n" "$MNSAFE_DATA"
   check_fails "nor in the daemon's log" grep -qa "$n" "$DAEMON_LOG"
 done

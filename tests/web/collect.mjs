@@ -7,23 +7,11 @@
 // the auditor's log shows every step. Environment as e2e.mjs, plus
 //   MNS_WEB_CLERK3_PW   a clerk of acme without a second factor
 //   MNS_WEB_NUMBER2, MNS_WEB_NUMBER3   the employee's and the dependent's numbers
-import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { deflateSync } from "node:zlib";
+import { base, check, domHas, finish, login, newPage, shots } from "./lib.mjs";
 
-const require = createRequire(process.env.MNS_WEB_NODE_MODULES + "/");
-const { chromium } = require("playwright-core");
-
-const base = process.env.MNS_WEB_BASE;
 const own = process.env.MNS_WEB_NUMBER2;
 const dep = process.env.MNS_WEB_NUMBER3;
-const shots = process.env.MNS_WEB_SHOTS;
-mkdirSync(shots, { recursive: true });
-let failed = 0;
-function check(what, cond, detail) {
-  if (cond) console.log(`ok - ${what}`);
-  else { failed++; console.log(`not ok - ${what}${detail ? ` (${detail})` : ""}`); }
-}
 
 /* a real PNG of w x h pixels of one colour, so that the page can show it */
 function png(w, h, rgb) {
@@ -45,32 +33,6 @@ function png(w, h, rgb) {
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.set(rgb, y * (w * 3 + 1) + 1 + x * 3);
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr),
     chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
-const requests = [];
-let lastPage = null;
-async function newPage(options) {
-  const context = await browser.newContext(Object.assign({ ignoreHTTPSErrors: true, locale: "ja-JP" }, options));
-  const page = await context.newPage();
-  page.on("request", (r) => requests.push(r.url()));
-  lastPage = page;
-  return { context, page };
-}
-async function login(page, user, password) {
-  await page.goto(base + "/#/login");
-  await page.fill("#user", user);
-  await page.fill("#password", password);
-  await page.click("#login-submit");
-  await page.waitForSelector("#logout:not([hidden])");
-}
-async function domHas(page, text) {
-  return page.evaluate((s) => document.documentElement.outerHTML.includes(s) ||
-    [...document.querySelectorAll("input, textarea")].some((i) => i.value.includes(s)), text);
 }
 
 try {
@@ -181,12 +143,7 @@ try {
   check("no number in the auditor's page", !(await domHas(aud.page, own)) && !(await domHas(aud.page, dep)));
   await aud.context.close();
 
-  const foreign = requests.filter((u) => !u.startsWith(base + "/") && !u.startsWith("data:"));
-  check("no request went to another origin", foreign.length === 0, foreign.slice(0, 3).join(" "));
+  await finish("collection");
 } catch (e) {
-  failed++;
-  console.log(`not ok - the collection run stopped: ${e.message.split("\n")[0]}`);
-  if (lastPage) await lastPage.screenshot({ path: `${shots}/collection-failure.png`, fullPage: true }).catch(() => {});
+  await finish("collection", e);
 }
-await browser.close();
-process.exit(failed ? 1 : 0);
