@@ -234,9 +234,12 @@
         notice(t(approve ? "approved" : "rejected"));
       } catch (e) { fail(e); await load(); }
     };
-    const buttons = (path, key) => h("span", {},
-      h("button", { class: "primary", type: "button", "data-approve": key, text: t("approve"), onclick: () => decide(path, true) }),
-      h("button", { class: "secondary", type: "button", "data-reject": key, text: t("reject"), onclick: () => decide(path, false) }));
+    /* what the buttons decide, for a screen reader that reads a button alone */
+    const buttons = (path, key, what) => h("span", {},
+      h("button", { class: "primary", type: "button", "data-approve": key, text: t("approve"), "aria-label": `${t("approve")}: ${what}`,
+        onclick: () => decide(path, true) }),
+      h("button", { class: "secondary", type: "button", "data-reject": key, text: t("reject"), "aria-label": `${t("reject")}: ${what}`,
+        onclick: () => decide(path, false) }));
     const section = (title, id, heads, list, row) => {
       const pending = list.filter((r) => r.status === "pending"), done = list.filter((r) => r.status !== "pending");
       return h("section", { "aria-labelledby": id + "-h" }, h("h2", { id: id + "-h", text: t(title) }),
@@ -250,23 +253,26 @@
         const grants = await api("GET", "/grant-requests");
         const [exportsR, deletions] = officer && state.tenant
           ? await Promise.all([api("GET", tpath("/export-requests")), api("GET", tpath("/deletion-requests"))]) : [null, null];
+        const names = exportsR ? await purposeNamesOf(state.tenant).catch(() => ({})) : {};
         const gp = (r) => `/grant-requests/${r.id}`;
         fill(area,
           section("grants_title", "grant-requests", ["col_kind_req", "col_user", "col_detail", "col_requested_by", "col_requested_at"],
             grants.requests || [], (r, act) => [t("kind_" + r.kind), r.user,
               r.kind === "role" ? t("role_" + r.role) : `${r.tenant || ""}${r.files ? ` (${r.files})` : ""}`,
-              r.requested_by || "", formatDate(r.requested_at_ms, true), act ? buttons(gp(r), `grant-${r.id}`) : statusName(r.status)]),
+              r.requested_by || "", formatDate(r.requested_at_ms, true), act ? buttons(gp(r), `grant-${r.id}`, `${t("kind_" + r.kind)} ${r.user}`) : statusName(r.status)]),
           exportsR ? section("exports_title", "export-requests", ["col_detail", "col_request_reason", "col_requested_by", "col_requested_at"],
             exportsR.requests || [], (r, act) => {
               const s = r.spec || {};
-              return [[["exp_purpose", s.purpose], ["exp_recipient", s.recipient], ["exp_route", s.route], ["exp_protection", s.protection]]
+              return [[["exp_purpose", names[s.purpose] || s.purpose], ["exp_recipient", s.recipient], ["exp_route", s.route], ["exp_protection", s.protection]]
                 .filter(([, v]) => v).map(([k, v]) => `${t(k)}: ${v}`).join("、"),
               r.reason || "", r.requested_by || "", formatDate(r.requested_at, true),
-              act ? buttons(tpath(`/export-requests/${r.request_id}`), `export-${r.request_id}`) : statusName(r.status)];
+              act ? buttons(tpath(`/export-requests/${r.request_id}`), `export-${r.request_id}`, `${t("exports_title")} ${r.requested_by || ""}`)
+                : statusName(r.status)];
             }) : null,
           deletions ? section("deletions_title", "deletion-requests", ["col_person", "col_request_reason", "col_requested_by", "col_requested_at"],
             deletions.requests || [], (r, act) => [String(r.person), r.reason || "", r.requested_by || "",
-              formatDate(r.requested_at_ms, true), act ? buttons(tpath(`/deletion-requests/${r.id}`), `deletion-${r.id}`) : statusName(r.status)]) : null,
+              formatDate(r.requested_at_ms, true), act ? buttons(tpath(`/deletion-requests/${r.id}`), `deletion-${r.id}`, `${t("deletions_title")} ${t("col_person")} ${r.person}`)
+                : statusName(r.status)]) : null,
           h("p", { class: "hint", text: t("decision_note") }));
       } catch (e) { fail(e); }
     };

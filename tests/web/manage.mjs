@@ -158,7 +158,8 @@ try {
   const grants = await p.textContent("#grant-requests");
   check("the queue lists the role change asked for in the sysadmin's screen", grants.includes("clerk2") && grants.includes("監査担当"), grants);
   check("and the clerk's deletion and export requests", (await p.textContent("#deletion-requests")).includes("本人からの削除依頼") &&
-    (await p.textContent("#export-requests")).includes("年金事務所"));
+    (await p.textContent("#export-requests")).includes("年金事務所") &&
+    !(await p.textContent("#export-requests")).includes("health_pension"));
   await shot(p, "20-approvals");
   let reqs = (await apiGet(off.context, "/grant-requests")).body.requests;
   const roleReq = reqs.find((r) => r.user === "clerk2" && r.status === "pending");
