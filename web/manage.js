@@ -617,11 +617,11 @@
         fill(area, h("p", {}, h("span", { text: t("report_download") + ": " }),
           link(lang === "ja" ? "csv" : "csv-en", "report_csv", "checksheet-report.csv"), " ・ ",
           link(lang === "ja" ? "html" : "html-en", "report_html", "checksheet-report.html")),
-          nodes, h("h2", { text: `${t("report_gaps")} (${gaps.length})` }),
+          nodes, h("details", { id: "gaps-details" }, h("summary", { text: `${t("report_gaps")} (${gaps.length})` }),
           table("gaps", ["col_item", "col_level", "col_status", "col_text", "col_owner", "col_due_on"], shown.map((g) => [
             h("span", { class: "mono", text: g.item }), g.level === "minimum" ? t("cs_min") : t("cs_opt"), t("s_" + g.status),
             lang === "ja" ? g.text_ja || "" : g.text_en || g.text_ja || "", g.owner || "", g.due ? formatDate(g.due) : ""])),
-          gaps.length > shown.length ? h("p", { class: "hint", text: t("gaps_more", { n: gaps.length - shown.length }) }) : null);
+          gaps.length > shown.length ? h("p", { class: "hint", text: t("gaps_more", { n: gaps.length - shown.length }) }) : null));
       } catch (e) { fail(e); }
     };
     const loadTenant = async () => {
@@ -826,11 +826,15 @@
       fill(stateArea, h("p", { id: "seal-state", class: s.sealed ? "bad" : "ok",
         text: `${t("seal_state")}: ${s.sealed ? t("sealed") : t("unsealed")} (${t("seal_mode")}: ${s.seal_mode || ""})` }),
       s.sealed && s.threshold ? h("p", { text: `${t("seal_shares")}: ${s.shares_given} / ${s.threshold}` }) : null);
+      /* sealing is for an unsealed store, unsealing for a sealed one */
+      sealCard.hidden = !!s.sealed;
+      unseal.hidden = !s.sealed;
     };
     const seal = confirmButton("seal-go", t("seal_do"), t("seal_confirm"), async () => {
       try { await api("POST", "/sys/seal"); await load(); notice(t("sealed_now")); } catch (e) { fail(e); }
     });
-    show(h("h1", { text: t("seal_title") }), stateArea, h("div", { class: "card" }, seal), unsealForm(load));
+    const sealCard = h("div", { class: "card" }, seal), unseal = unsealForm(load);
+    show(h("h1", { text: t("seal_title") }), stateArea, sealCard, unseal);
     await load();
   }
 

@@ -43,6 +43,8 @@ expect_eq "the clerk asks for an export: pending" 202 "$(api POST /api/v1/tenant
   '{"purpose":"health_pension","recipient":"年金事務所","route":"電子申請","protection":"zip","reason":"資格取得届"}')"
 printf '就業規則 第12条（特定個人情報の取扱い）\n' >"$T_WORK/rules.txt"
 SHOTS="${MNS_BUILD_DIR:-$T_WORK}/web-artifacts"
+# this run's screenshots only (web-artifacts is shared with it.test_web_ui)
+rm -f "$SHOTS"/2[0-9]-*.png "$SHOTS"/30-seal.png "$SHOTS"/manage-stopped.png
 
 MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_ADMIN_PW="$ADMIN_PW" \
   MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBERS="$N1,$N2" \

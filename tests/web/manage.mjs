@@ -48,12 +48,16 @@ async function newPage() {
   lastPage = page;
   return { context, page };
 }
-async function login(page, user, password) {
+/* logs in and waits for the landing screen to be drawn: app.js's render()
+ * does not drop a slower screen that was left meanwhile, so moving on at
+ * once could see the landing screen drawn over the next one */
+async function login(page, user, password, landing) {
   await page.goto(base + "/#/login");
   await page.fill("#user", user);
   await page.fill("#password", password);
   await page.click("#login-submit");
   await page.waitForSelector("#logout:not([hidden])");
+  await page.waitForSelector(landing);
 }
 /* the API as the page's user (the context shares the session cookie; GET needs no CSRF token) */
 async function apiGet(context, path) {
@@ -81,7 +85,7 @@ async function shot(page, name) { await page.screenshot({ path: `${shots}/${name
 try {
   // ---- the sysadmin: users, businesses, backups ---------------------------------
   const adm = await newPage();
-  await login(adm.page, "admin", process.env.MNS_WEB_ADMIN_PW);
+  await login(adm.page, "admin", process.env.MNS_WEB_ADMIN_PW, "#users");
   let p = adm.page;
   const navText = await p.textContent("#nav");
   check("the sysadmin's menu has users, businesses, seal, backups, approvals",
@@ -150,7 +154,7 @@ try {
 
   // ---- the officer: approvals, incidents, access review, check sheet, due list -----
   const off = await newPage();
-  await login(off.page, "officer1", process.env.MNS_WEB_OFFICER_PW);
+  await login(off.page, "officer1", process.env.MNS_WEB_OFFICER_PW, "#persons-body tr");
   p = off.page;
   await go(p, "#/approvals");
   await p.waitForSelector("#grant-requests");
@@ -295,7 +299,7 @@ try {
 
   // ---- the auditor: registers, the report, the audit log -------------------------
   const aud = await newPage();
-  await login(aud.page, "auditor1", process.env.MNS_WEB_AUDITOR_PW);
+  await login(aud.page, "auditor1", process.env.MNS_WEB_AUDITOR_PW, "#audit-body tr");
   p = aud.page;
   await go(p, "#/registers");
   await p.waitForSelector("#register-table tbody tr");
@@ -336,11 +340,13 @@ try {
   lastPage = p;
   await go(p, "#/seal");
   await p.waitForSelector("#seal-state.ok");
+  check("unsealed: the seal button, no unseal form", (await p.isVisible("#seal-go")) && !(await p.isVisible("#unseal-form")));
   await p.click("#seal-go");
   check("sealing asks first", await p.isVisible("#seal-go-yes"));
   await p.click("#seal-go-yes");
   await p.waitForSelector("#seal-state.bad");
-  check("sealed by the button", (await p.textContent("#seal-state")).includes("封印中"));
+  check("sealed by the button; now the unseal form instead", (await p.textContent("#seal-state")).includes("封印中") &&
+    !(await p.isVisible("#seal-go")) && (await p.isVisible("#unseal-form")));
   check("the share field does not show what is typed", (await p.getAttribute("#unseal-share", "type")) === "password");
   await p.fill("#unseal-share", "mns1-3-not-a-share");
   msg = await actAndNotice(p, () => p.click("#unseal-go"));
