@@ -13,7 +13,7 @@
   Object.assign(WORDS.ja, {
     nav_approvals: "承認", nav_incidents: "事案・記録簿", nav_review: "アクセス権の点検", nav_checksheet: "チェックシート",
     nav_registers: "記録簿", nav_report: "評価報告", nav_users: "利用者管理", nav_tenants: "事業者", nav_seal: "封印",
-    nav_backups: "バックアップ",
+    nav_backups: "バックアップ", no_tenant: "担当する事業者がありません。",
     yes: "はい", no: "いいえ", unset: "（未入力）", approve: "承認する", reject: "却下する", approved: "承認しました。",
     rejected: "却下しました。", no_pending: "承認待ちの申請はありません。", decided: "処理済みの申請", col_status: "状態",
     st_pending: "承認待ち", st_approved: "承認済み", st_rejected: "却下", st_granted: "付与済み",
@@ -86,7 +86,7 @@
   Object.assign(WORDS.en, {
     nav_approvals: "Approvals", nav_incidents: "Incidents & registers", nav_review: "Access review", nav_checksheet: "Check sheet",
     nav_registers: "Registers", nav_report: "Assessment report", nav_users: "Users", nav_tenants: "Businesses", nav_seal: "Seal",
-    nav_backups: "Backups",
+    nav_backups: "Backups", no_tenant: "You are assigned to no business.",
     yes: "yes", no: "no", unset: "(not given)", approve: "Approve", reject: "Reject", approved: "Approved.",
     rejected: "Rejected.", no_pending: "No request is waiting.", decided: "Decided requests", col_status: "Status",
     st_pending: "pending", st_approved: "approved", st_rejected: "rejected", st_granted: "granted",
@@ -379,6 +379,7 @@
     const edit = (fields, entry) => { fill(formArea, entryForm(fields, entry)); formArea.querySelector("input, select, textarea").focus(); };
 
     const load = async () => {
+      if (!state.tenant) return fill(area, h("p", { text: t("no_tenant") }));
       try {
         const r = await api("GET", tpath(`/registers/${regCode}`));
         const fields = r.fields || [], entries = r.entries || [];
@@ -585,6 +586,7 @@
           [h("span", { class: "mono", text: k }), t("s_" + v.status), v.probe_detail || ""]))));
     };
     const loadTenant = async () => {
+      if (!state.tenant) return fill(pickArea, h("p", { text: t("no_tenant") }));
       try {
         fill(pickArea, await assessmentPicker(() => loadAssessment()));
         await loadAssessment();
@@ -625,6 +627,7 @@
       } catch (e) { fail(e); }
     };
     const loadTenant = async () => {
+      if (!state.tenant) return fill(pickArea, h("p", { text: t("no_tenant") }));
       try {
         fill(pickArea, await assessmentPicker(loadAssessment));
         await loadAssessment();
@@ -640,7 +643,7 @@
   const baseDue = ROUTES["#/due"].view;
   async function viewDueWithDelete() {
     await baseDue();
-    if (state.role !== "officer" || !$("due-area")) return;
+    if (state.role !== "officer" || !state.tenant || !$("due-area")) return;
     const result = h("p", { id: "due-result", "aria-live": "polite" });
     const form = h("form", { class: "card", id: "due-delete" },
       h("h2", { text: t("due_delete_title") }),
