@@ -44,7 +44,7 @@ expect_eq "the clerk asks for an export: pending" 202 "$(api POST /api/v1/tenant
 printf '就業規則 第12条（特定個人情報の取扱い）\n' >"$T_WORK/rules.txt"
 SHOTS="${MNS_BUILD_DIR:-$T_WORK}/web-artifacts"
 # this run's screenshots only (web-artifacts is shared with it.test_web_ui)
-rm -f "$SHOTS"/2[0-9]-*.png "$SHOTS"/30-seal.png "$SHOTS"/manage-stopped.png
+rm -f "$SHOTS"/2[0-9]-*.png "$SHOTS"/3[01]-*.png "$SHOTS"/manage-stopped.png
 
 MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_ADMIN_PW="$ADMIN_PW" \
   MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBERS="$N1,$N2" \
@@ -60,7 +60,7 @@ while IFS= read -r line; do
 done <"$T_WORK/manage.out"
 check "the browser run ended cleanly" [ "$RC" -eq 0 ]
 for shot in 20-approvals 21-incidents 22-access-review 23-checksheet 24-due-delete 25-registers 26-report \
-  27-users 28-tenants 29-backups 30-seal; do
+  27-users 28-tenants 29-backups 30-seal 31-phone-incidents; do
   check "screenshot $shot.png was saved" test -s "$SHOTS/$shot.png"
 done
 expect_eq "the store is sealed by the sysadmin's button" True "$("$MNSAFE" status | json_get 'j["sealed"]')"

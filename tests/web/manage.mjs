@@ -236,6 +236,15 @@ try {
   await p.click("#lang");
   await p.waitForSelector("h1:has-text('記録簿')");
 
+  // a phone-sized screen: the register as cards, nothing wider than the screen
+  await p.setViewportSize({ width: 390, height: 844 });
+  await p.selectOption("#register", "incidents");
+  await p.waitForSelector("#register-table tbody tr[data-id]");
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check("the incidents register fits a phone screen (no sideways scrolling)", overflow <= 0, `${overflow}px`);
+  await shot(p, "31-phone-incidents");
+  await p.setViewportSize({ width: 1280, height: 900 });
+
   // the access review
   await go(p, "#/access-review");
   await p.waitForSelector("#review tbody tr");
