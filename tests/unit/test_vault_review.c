@@ -52,7 +52,7 @@ static void test_review_confirm_revoke(void **state)
 
     json_t *log = vf_audit_since(f, &f->auditor, 0), *e = NULL;
     assert_int_equal(vf_audit_count(log, "officer", "access.review_confirm", NULL, NULL, "ok", &e), 1);
-    char want[90];
+    char want[sizeof("report sha256:") + sizeof(hash)];
     snprintf(want, sizeof(want), "report sha256:%s", hash);
     assert_string_equal(vf_str(e, "detail"), want);
     assert_int_equal(vf_audit_count(log, "officer", "user.unassign", "user:clerk", NULL, "ok", NULL), 1);
