@@ -197,7 +197,13 @@ function apiMessage(body, status) {
 
 const state = { user: null, role: null, csrf: sessionStorage.getItem("mnsafe.csrf") || "", tenant: null };
 
+/* render() counts screens: a GET answered after the user moved on to
+ * another screen is dropped (as handled), so a slow screen cannot draw
+ * itself over the one the user chose since */
+let renderGen = 0;
+
 async function api(method, path, body, opts) {
+  const gen = renderGen;
   const headers = {};
   if (body !== undefined && !(body instanceof Blob) && !(body instanceof ArrayBuffer)) headers["Content-Type"] = "application/json";
   if (method !== "GET" && state.csrf) headers["X-CSRF-Token"] = state.csrf;
@@ -213,6 +219,8 @@ async function api(method, path, body, opts) {
   let data = null;
   const text = await res.text();
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+  if (method === "GET" && gen !== renderGen && !(opts && opts.login))
+    throw Object.assign(new Error("stale"), { status: 0, handled: true, stale: true });
   if (!res.ok) {
     /* a session that ended (idle, replaced, logged out elsewhere) */
     if (res.status === 401 && state.user && !(opts && opts.login)) {
@@ -717,6 +725,7 @@ function renderChrome() {
 }
 
 async function render() {
+  renderGen++;
   let hash = location.hash || "#/login";
   if (!state.user && !(ROUTES[hash] && ROUTES[hash].public)) hash = "#/login";
   if (state.user && hash === "#/login") hash = homeOf(state.role);
