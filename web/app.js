@@ -699,7 +699,7 @@ function homeOf(role) {
 
 const ROUTES = {
   "#/login": { view: viewLogin, public: true },
-  "#/password": { view: () => viewPassword(false) },
+  "#/password": { view: () => viewPassword(false), nav: "nav_password" },
   "#/mfa": { view: viewMfa, nav: "nav_mfa" },
   "#/persons": { view: viewPersons, nav: "nav_persons", roles: ["clerk", "officer"] },
   "#/persons/new": { view: viewAddPerson, roles: ["clerk"] },
@@ -714,6 +714,8 @@ function renderChrome() {
   document.documentElement.lang = lang;
   $("skip-link").textContent = t("skip");
   $("lang").textContent = t("switch_lang");
+  /* the button names the other language in that language */
+  $("lang").setAttribute("lang", lang === "ja" ? "en" : "ja");
   $("logout").textContent = t("logout");
   $("logout").hidden = !state.user;
   $("who").textContent = state.user ? `${state.user} (${state.role})` : "";

@@ -11,7 +11,9 @@
 # no number in the page outside a reveal; then tests/web/collect.mjs: the
 # self-service collection on a phone-sized screen, and tests/web/person.mjs:
 # the person page (corrections, a reissued number, dependents, end of need,
-# deletion) and exports (a ZIP 7-Zip opens, a masked one). Screenshots go to
+# deletion) and exports (a ZIP 7-Zip opens, a masked one), and
+# tests/web/a11y.mjs: axe-core's WCAG 2.1 A/AA rules on every screen.
+# Screenshots go to
 # BUILD_DIR/web-artifacts/.
 . "$(dirname "$0")/lib.sh"
 
@@ -49,6 +51,10 @@ MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT
   MNS_WEB_NUMBER4="$NUM4" MNS_WEB_NUMBER5="$NUM5" MNS_WEB_NUMBER6="$NUM6" MNS_WEB_WORK="$T_WORK" MNS_WEB_SHOTS="$SHOTS" \
   timeout 180 node "$MNS_TESTS_DIR/web/person.mjs" >>"$T_WORK/e2e.out" 2>&1
 RC3=$?
+MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK3_PW="$CLERK3_PW" \
+  MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_SHOTS="$SHOTS" \
+  timeout 300 node "$MNS_TESTS_DIR/web/a11y.mjs" >>"$T_WORK/e2e.out" 2>&1
+RC4=$?
 cat "$T_WORK/e2e.out"
 while IFS= read -r line; do
   case "$line" in
@@ -59,6 +65,7 @@ done <"$T_WORK/e2e.out"
 check "the browser run ended cleanly" [ "$RC" -eq 0 ]
 check "the collection run too" [ "$RC2" -eq 0 ]
 check "the person and export run too" [ "$RC3" -eq 0 ]
+check "the accessibility run too" [ "$RC4" -eq 0 ]
 check "screenshots of the main screens were saved" test -s "$SHOTS/05-reveal.png"
 check "and of the collection on a phone" test -s "$SHOTS/11-collection-phone.png"
 # nothing the browser did left a number in clear in the store or the log
