@@ -1297,6 +1297,46 @@ static void h_report(struct mns_vault *v, const struct api_request *req, const s
     json_decref(res);
 }
 
+bool api_is_quick(const char *method, const char *path)
+{
+    char copy[512];
+    char *seg[SEG_MAX];
+    if (strncmp(path, API_PREFIX "/", sizeof(API_PREFIX)) != 0 || strlen(path) >= sizeof(copy))
+        return false;
+    snprintf(copy, sizeof(copy), "%s", path + strlen(API_PREFIX));
+    size_t n = split_path(copy, seg);
+    if (strcmp(method, "POST") == 0)
+        return n == 5 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "reveal") ? true
+               : n == 4 && SEG(0, "tenants") && SEG(2, "persons") && SEG(3, "search");
+    if (strcmp(method, "GET") != 0)
+        return false;
+    return (n == 1 && (SEG(0, "health") || SEG(0, "tenants"))) || (n == 2 && SEG(0, "sessions") && SEG(1, "current")) ||
+           (n == 2 && SEG(0, "sys") && SEG(1, "seal-status")) ||
+           (n >= 3 && n <= 4 && SEG(0, "tenants") && (SEG(2, "persons") || SEG(2, "purposes")) && !(n == 4 && SEG(2, "purposes")));
+}
+
+void api_respond_failure(struct api_response *resp, mns_err err)
+{
+    if (resp->body != NULL) {
+        mns_wipe(resp->body, resp->body_len);
+        free(resp->body);
+    }
+    resp->body = NULL;
+    resp->body_len = 0;
+    resp->content_type = NULL;
+    resp->set_cookie[0] = '\0';
+    respond_error(resp, err, NULL);
+}
+
+bool api_may_defer(const char *method, const char *path)
+{
+    size_t n = strlen(path);
+    if (strcmp(method, "GET") == 0)
+        return true;
+    return strcmp(method, "POST") == 0 &&
+           ((n > 7 && strcmp(path + n - 7, "/reveal") == 0) || (n > 15 && strcmp(path + n - 15, "/persons/search") == 0));
+}
+
 void api_handle(struct mns_vault *v, const struct api_request *req, struct api_response *resp)
 {
     char path[512];

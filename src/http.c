@@ -71,12 +71,16 @@ struct server {
     struct mns_vault *vault;
     struct event_base *base;
     struct event *done_ev;
-    struct event *sig_int, *sig_term, *tick_ev;
+    struct event *sig_int, *sig_term, *tick_ev, *log_ev;
     pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct job *todo_head, *todo_tail;
+    /* two pools of workers, each with its queue: the quick pool serves the
+     * short reading acts (api_is_quick), the general pool everything else,
+     * so that a reveal never waits behind a password hash or an import */
+    struct job *todo_head[2], *todo_tail[2];
+    pthread_cond_t pool_cond[2];
     struct job *done_head;
-    unsigned queued; /* jobs in todo */
+    unsigned queued; /* jobs in the queues */
+    bool quick_pool; /* the quick pool has workers */
     bool stopping;
     SSL_CTX *ssl_ctx;
     unsigned rate_per_s, rate_burst; /* per network client; 0: no limit */
@@ -166,23 +170,51 @@ static void job_free(struct job *j)
     free(j);
 }
 
+/* A job's answer is ready: the loop sends it. */
+static void job_done(struct server *srv, struct job *j)
+{
+    pthread_mutex_lock(&srv->lock);
+    j->next = srv->done_head;
+    srv->done_head = j;
+    pthread_mutex_unlock(&srv->lock);
+    event_active(srv->done_ev, EV_READ, 0);
+}
+
+/* The outcome of a deferred job's acts (on the committer's thread): only a
+ * durable one lets the answer out; otherwise the acts did not happen. */
+static void job_durable(void *arg, mns_err result)
+{
+    struct job *j = arg;
+    if (result != MNS_OK)
+        api_respond_failure(&j->resp, result == MNS_ERR_FULL || result == MNS_ERR_IO ? result : MNS_ERR_AUDIT);
+    job_done(j->srv, j);
+}
+
+enum { POOL_GENERAL, POOL_QUICK };
+struct worker {
+    struct server *srv;
+    int pool;
+};
+
 static void *worker_main(void *arg)
 {
-    struct server *srv = arg;
+    const struct worker *w = arg;
+    struct server *srv = w->srv;
+    const int pool = w->pool;
     for (;;) {
         pthread_mutex_lock(&srv->lock);
-        while (srv->todo_head == NULL && !srv->stopping)
-            pthread_cond_wait(&srv->cond, &srv->lock);
+        while (srv->todo_head[pool] == NULL && !srv->stopping)
+            pthread_cond_wait(&srv->pool_cond[pool], &srv->lock);
         /* once stopping, queued work is not started: its clients are gone
          * with the loop, and an act nobody hears of should not happen */
         if (srv->stopping) {
             pthread_mutex_unlock(&srv->lock);
             return NULL;
         }
-        struct job *j = srv->todo_head;
-        srv->todo_head = j->next;
-        if (srv->todo_head == NULL)
-            srv->todo_tail = NULL;
+        struct job *j = srv->todo_head[pool];
+        srv->todo_head[pool] = j->next;
+        if (srv->todo_head[pool] == NULL)
+            srv->todo_tail[pool] = NULL;
         srv->queued--;
         pthread_mutex_unlock(&srv->lock);
 
@@ -196,14 +228,24 @@ static void *worker_main(void *arg)
                 .client_cert_cn = j->cert_cn[0] ? j->cert_cn : NULL, .token_from_cookie = j->token_cookie,
                 .csrf = j->csrf[0] ? j->csrf : NULL,
             };
+            /* a reading act's answer waits here for its audit entry to be
+             * durable, not the worker: it goes on to the next request */
+            bool defer = api_may_defer(j->method, j->path);
+            if (defer)
+                mns_vault_defer_begin(srv->vault);
             api_handle(srv->vault, &ar, &j->resp);
+            if (defer) {
+                struct mns_durable_ticket *ticket = NULL;
+                mns_err r = mns_vault_defer_end(srv->vault, &ticket);
+                if (r != MNS_OK) {
+                    api_respond_failure(&j->resp, r);
+                } else if (ticket != NULL) {
+                    mns_vault_when_durable(srv->vault, ticket, job_durable, j);
+                    continue;
+                }
+            }
         }
-
-        pthread_mutex_lock(&srv->lock);
-        j->next = srv->done_head;
-        srv->done_head = j;
-        pthread_mutex_unlock(&srv->lock);
-        event_active(srv->done_ev, EV_READ, 0);
+        job_done(srv, j);
     }
 }
 
@@ -315,6 +357,16 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
             srv->in_flight--;
         job_free(j);
     }
+    /* the batch's request lines in one write */
+    log_flush();
+}
+
+static void on_log_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    log_flush();
 }
 
 static void on_conn_close(struct evhttp_connection *conn, void *arg)
@@ -408,18 +460,19 @@ static void serve_web(struct server *srv, struct evhttp_request *req, const char
 /* Queues a job; false when the queue is full (the caller answers 503). */
 static bool enqueue(struct server *srv, struct job *j)
 {
+    int pool = !j->tick && srv->quick_pool && api_is_quick(j->method, j->path) ? POOL_QUICK : POOL_GENERAL;
     pthread_mutex_lock(&srv->lock);
     if (!j->tick && srv->queued >= QUEUE_MAX) {
         pthread_mutex_unlock(&srv->lock);
         return false;
     }
     srv->queued++;
-    if (srv->todo_tail != NULL)
-        srv->todo_tail->next = j;
+    if (srv->todo_tail[pool] != NULL)
+        srv->todo_tail[pool]->next = j;
     else
-        srv->todo_head = j;
-    srv->todo_tail = j;
-    pthread_cond_signal(&srv->cond);
+        srv->todo_head[pool] = j;
+    srv->todo_tail[pool] = j;
+    pthread_cond_signal(&srv->pool_cond[pool]);
     pthread_mutex_unlock(&srv->lock);
     return true;
 }
@@ -710,7 +763,8 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
     struct server srv;
     struct listener_ctx unix_lc = {&srv, true}, tls_lc = {&srv, false};
     struct evhttp *http_unix = NULL, *http_tls = NULL;
-    pthread_t threads[64];
+    pthread_t threads[64 + 16];
+    struct worker workers[64 + 16];
     unsigned nthreads = 0;
     int rc = 1, ufd = -1;
     char err[256];
@@ -734,7 +788,8 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
         return 1;
     }
     pthread_mutex_init(&srv.lock, NULL);
-    pthread_cond_init(&srv.cond, NULL);
+    pthread_cond_init(&srv.pool_cond[POOL_GENERAL], NULL);
+    pthread_cond_init(&srv.pool_cond[POOL_QUICK], NULL);
     signal(SIGPIPE, SIG_IGN);
     /* libevent's buffers hold request bodies (numbers, passwords, shares):
      * every block is wiped when freed. Must precede any other libevent call. */
@@ -749,6 +804,11 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
     srv.sig_hup = evsignal_new(srv.base, SIGHUP, on_signal, &srv);
     srv.drain_ev = event_new(srv.base, -1, EV_PERSIST, on_drain_check, &srv);
     srv.tick_ev = event_new(srv.base, -1, EV_PERSIST, on_tick, &srv);
+    srv.log_ev = event_new(srv.base, -1, EV_PERSIST, on_log_flush, &srv);
+    struct timeval log_every = {1, 0};
+    if (srv.log_ev == NULL || event_add(srv.log_ev, &log_every) != 0)
+        goto out;
+    log_buffering(true);
     struct timeval tick_every = {cfg->checkpoint_seconds ? cfg->checkpoint_seconds : 60, 0};
     if (srv.done_ev == NULL || srv.sig_int == NULL || srv.sig_term == NULL || srv.tick_ev == NULL ||
         srv.sig_hup == NULL || srv.drain_ev == NULL || event_add(srv.done_ev, NULL) != 0 ||
@@ -787,27 +847,37 @@ int server_run(struct mns_vault *vault, const struct server_config *cfg)
         setsockopt(evhttp_bound_socket_get_fd(bound), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
 
-    nthreads = cfg->threads ? cfg->threads : 16;
-    if (nthreads > 64)
-        nthreads = 64;
-    for (unsigned i = 0; i < nthreads; i++) {
-        if (pthread_create(&threads[i], NULL, worker_main, &srv) != 0) {
-            nthreads = i;
-            goto out;
-        }
+    if (mns_vault_committer_start(vault) != MNS_OK) {
+        log_line("error", "cannot start the committer thread", NULL);
+        goto out;
     }
-    log_line("info", "listening", "\"socket\":\"%s\",\"https\":\"%s:%d\",\"threads\":%u",
+    unsigned general = cfg->threads ? cfg->threads : 16, quick = cfg->quick_threads;
+    if (general > 64)
+        general = 64;
+    if (quick > 16)
+        quick = 16;
+    srv.quick_pool = quick > 0;
+    for (unsigned i = 0; i < general + quick; i++) {
+        workers[i] = (struct worker){&srv, i < general ? POOL_GENERAL : POOL_QUICK};
+        if (pthread_create(&threads[i], NULL, worker_main, &workers[i]) != 0)
+            goto out;
+        nthreads = i + 1;
+    }
+    log_line("info", "listening", "\"socket\":\"%s\",\"https\":\"%s:%d\",\"threads\":%u,\"quick_threads\":%u",
              cfg->socket_path ? cfg->socket_path : "", cfg->listen_host ? cfg->listen_host : "", cfg->listen_port,
-             nthreads);
+             general, quick);
     event_base_dispatch(srv.base);
     rc = 0;
 out:
     pthread_mutex_lock(&srv.lock);
     srv.stopping = true;
-    pthread_cond_broadcast(&srv.cond);
+    pthread_cond_broadcast(&srv.pool_cond[POOL_GENERAL]);
+    pthread_cond_broadcast(&srv.pool_cond[POOL_QUICK]);
     pthread_mutex_unlock(&srv.lock);
     for (unsigned i = 0; i < nthreads; i++)
         pthread_join(threads[i], NULL);
+    /* answers parked for durability come back (to be dropped below) */
+    mns_vault_committer_stop(vault);
     /* the connections go first: freeing them calls the close callbacks,
      * which still point at the jobs; then the unsent replies are dropped */
     if (http_unix != NULL)
@@ -820,11 +890,12 @@ out:
         srv.done_head = j->next;
         job_free(j);
     }
-    while (srv.todo_head != NULL) {
-        struct job *j = srv.todo_head;
-        srv.todo_head = j->next;
-        job_free(j);
-    }
+    for (int pool = 0; pool < 2; pool++)
+        while (srv.todo_head[pool] != NULL) {
+            struct job *j = srv.todo_head[pool];
+            srv.todo_head[pool] = j->next;
+            job_free(j);
+        }
     if (ufd >= 0)
         close(ufd);
     if (cfg->socket_path != NULL)
@@ -835,11 +906,14 @@ out:
     if (srv.sig_hup) event_free(srv.sig_hup);
     if (srv.drain_ev) event_free(srv.drain_ev);
     if (srv.tick_ev) event_free(srv.tick_ev);
+    if (srv.log_ev) event_free(srv.log_ev);
+    log_buffering(false);
     if (srv.base) event_base_free(srv.base);
     rate_share_stop(srv.shared_rates);
     free(srv.rates);
     tls_free_ctx(srv.ssl_ctx);
     pthread_mutex_destroy(&srv.lock);
-    pthread_cond_destroy(&srv.cond);
+    pthread_cond_destroy(&srv.pool_cond[POOL_GENERAL]);
+    pthread_cond_destroy(&srv.pool_cond[POOL_QUICK]);
     return rc;
 }

@@ -39,7 +39,7 @@ static const char usage_text[] =
     "                                             (default 5 and 3) and the first sysadmin's\n"
     "                                             one-time password. --dev: key file instead\n"
     "                                             of shares (demos and tests only)\n"
-    "  serve [--dev] [--listen HOST:PORT] [--no-https] [--cert F --key F] [--threads N]\n"
+    "  serve [--dev] [--listen HOST:PORT] [--no-https] [--cert F --key F] [--threads N] [--quick-threads N]\n"
     "        [--checkpoint-seconds T] [--sessions end|refuse]\n"
     "        [--lockout-failures N] [--lockout-seconds S]\n"
     "        [--password-min-length N] [--password-classes N] [--password-history N]\n"
@@ -1582,6 +1582,7 @@ static const struct option serve_opts[] = {{"dev", no_argument, NULL, 'd'},
                                      {"rate-burst", required_argument, NULL, 'b'},
                                      {"max-connections", required_argument, NULL, 'm'},
                                      {"store-pool", required_argument, NULL, 'U'},
+                                     {"quick-threads", required_argument, NULL, 'q'},
                                      {"log-file", required_argument, NULL, 'f'},
                                      {"data", required_argument, NULL, 'x'},
                                      {"store", required_argument, NULL, 'Y'},
@@ -1592,7 +1593,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
 {
     bool dev = false, https = true;
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
-    unsigned threads = 16, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
+    unsigned threads = 16, quick_threads = 1, checkpoint_seconds = 60, lockout_failures = 0, lockout_seconds = 0;
     unsigned rate_limit = 1000, rate_burst = 0, max_connections = 512, store_pool = 4;
     const char *log_file = NULL, *data_dir = NULL, *store_url = NULL;
     bool sessions_refuse = false, separation = false;
@@ -1619,6 +1620,10 @@ static int serve_run(const struct cli *c, int argc, char **argv)
         case 'k': key = optarg; break;
         case 't':
             if (!flag_number("threads", optarg, 64, &threads))
+                return 2;
+            break;
+        case 'q':
+            if (!flag_number("quick-threads", optarg, 16, &quick_threads))
                 return 2;
             break;
         case 'U':
@@ -1832,6 +1837,7 @@ static int serve_run(const struct cli *c, int argc, char **argv)
     struct server_config sc = {
         .data_dir = c->data_dir, .socket_path = c->socket_path, .listen_host = https ? host : NULL,
         .listen_port = port, .cert_file = cert ? cert : certbuf, .key_file = key ? key : keybuf, .threads = threads,
+        .quick_threads = quick_threads,
         .rate_per_s = rate_limit, .rate_burst = rate_burst, .max_connections = max_connections,
         .checkpoint_seconds = checkpoint_seconds, .client_ca = client_ca,
     };

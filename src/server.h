@@ -37,6 +37,17 @@ struct api_response {
 };
 
 void api_handle(struct mns_vault *vault, const struct api_request *req, struct api_response *resp);
+/* Requests whose acts only read and answer (reveals, searches, every GET):
+ * their answer may wait in the server for the acts' durability instead of
+ * a worker waiting (mns_vault_defer_begin). */
+bool api_may_defer(const char *method, const char *path);
+/* The short reading acts a small pool of their own serves (reveals,
+ * searches, person lists and pages, the session, health): they never wait
+ * for the disk (deferred) nor for a password hash. */
+bool api_is_quick(const char *method, const char *path);
+/* The answer replaced by err's error (its body wiped): a deferred act whose
+ * audit entry did not become durable did not happen. */
+void api_respond_failure(struct api_response *resp, mns_err err);
 
 /* Request counters for GET /api/v1/metrics: updated by the event loop as it
  * sends each answer, read by a worker (relaxed atomics: a scrape may see one
@@ -72,7 +83,8 @@ struct server_config {
     int listen_port;
     const char *cert_file;
     const char *key_file;
-    unsigned threads;
+    unsigned threads;            /* the general pool's workers; 0: 16 */
+    unsigned quick_threads;      /* the quick pool's (api_is_quick); 0: none, the general pool serves all */
     unsigned checkpoint_seconds; /* timed audit checkpoints; 0: 60 */
     const char *client_ca;       /* CA file: HTTPS clients may present certificates it signed */
     unsigned rate_per_s;         /* requests per second per network client; 0: no limit */
@@ -90,6 +102,10 @@ int log_reopen(void);
 
 /* One JSON line on stderr; never holds a number. */
 void log_line(const char *level, const char *msg, const char *fmt_kv, ...) MNS_PRINTF(3, 4);
+/* While on (the server's loop), "info" lines are gathered and written by
+ * log_flush (or when the buffer fills, or with any other level's line). */
+void log_buffering(bool on);
+void log_flush(void);
 
 /* tls.c */
 int tls_make_self_signed(const char *cert_path, const char *key_path, char *err, size_t errlen);

@@ -398,6 +398,31 @@ mns_err mns_vault_evidence_add(struct mns_vault *v, const struct mns_actor *acto
  * wipes and frees it), checked against its recorded SHA-256. Audited. */
 mns_err mns_vault_evidence_get(struct mns_vault *v, const struct mns_actor *actor, int64_t evidence_id, uint8_t **data,
                                size_t *len, json_t **meta, mns_errmsg *em) MNS_WUR;
+/* ---- deferred durability (act.c): for the daemon ------------------------
+ * An act's answer may only leave the process once its audit entry is
+ * durable. By default each act waits for that. A server thread that holds
+ * the answer back itself may instead, between mns_vault_defer_begin and
+ * mns_vault_defer_end, let its acts return at once and learn the outcome
+ * later through a ticket: the thread goes on to the next request while the
+ * group commits. A failed outcome means the acts did not happen: the answer
+ * must then be replaced by an error (MNS_ERR_AUDIT), never sent. */
+struct mns_durable_ticket;
+typedef void (*mns_durable_fn)(void *arg, mns_err result);
+void mns_vault_defer_begin(struct mns_vault *v);
+/* Ends deferral on this thread: *ticket is what the thread's acts wait for
+ * (NULL when nothing does); an error when an earlier act of the same
+ * request already failed to become durable (ticket NULL). */
+mns_err mns_vault_defer_end(struct mns_vault *v, struct mns_durable_ticket **ticket) MNS_WUR;
+/* Calls fn(arg, result) once: at once on this thread if the outcome is
+ * known, else on the thread that learns it (the committer); the ticket is
+ * used up. fn must not call into the vault. */
+void mns_vault_when_durable(struct mns_vault *v, struct mns_durable_ticket *ticket, mns_durable_fn fn, void *arg);
+/* A thread that commits and syncs the groups, so that acts never do it
+ * themselves (the daemon starts it; without it, the acts' threads do). */
+mns_err mns_vault_committer_start(struct mns_vault *v) MNS_WUR;
+/* Commits what is left, then stops and joins the thread. */
+void mns_vault_committer_stop(struct mns_vault *v);
+
 /* ---- self-service collection (collections.c) ----------------------------
  * A clerk issues a one-time, expiring link for one person; its holder
  * uploads photos of the identity-check documents and submits their number

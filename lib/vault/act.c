@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vault/internal.h"
@@ -58,17 +59,39 @@ static bool group_due(struct mns_vault *v)
                                 mns_now_ms() - v->group_started_ms >= GROUP_MAX_MS);
 }
 
-/* Tells g's members its outcome; frees it if nobody waits. */
+/* Tells g's members its outcome (waiting threads, then the deferred acts'
+ * callbacks); frees it if nobody waits. */
 static void group_finish(struct mns_vault *v, struct group *g, mns_err result)
 {
     pthread_mutex_lock(&v->durable_lock);
     g->done = true;
     g->result = result;
+    struct durable_cb *cbs = g->callbacks;
+    g->callbacks = NULL;
+    for (struct durable_cb *c = cbs; c != NULL; c = c->next)
+        g->waiters--;
     bool unused = g->waiters == 0;
     pthread_cond_broadcast(&v->durable);
     pthread_mutex_unlock(&v->durable_lock);
+    while (cbs != NULL) {
+        struct durable_cb *c = cbs;
+        cbs = c->next;
+        c->fn(c->arg, result);
+        free(c);
+    }
     if (unused)
         free(g);
+}
+
+/* With the committer running, acts ask it to commit instead of committing. */
+static void committer_nudge(struct mns_vault *v)
+{
+    pthread_mutex_lock(&v->commit_lock);
+    if (!v->commit_wanted) {
+        v->commit_wanted = true;
+        pthread_cond_signal(&v->commit_cond);
+    }
+    pthread_mutex_unlock(&v->commit_lock);
 }
 
 /*
@@ -107,8 +130,10 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
 const char *const person_tables[] = {"person_keys", "persons", "dependents", "person_purposes", "collection_documents",
                                      "collections", NULL};
 
-/* Makes a committed group durable and tells its members (lock not needed). */
-static mns_err group_sync(struct mns_vault *v, struct group *g)
+/* Makes a committed group durable and tells its members (lock not needed);
+ * without file, a checkpoint signed at its commit is left for a later
+ * mns_audit_flush_file (the committer's, before its next commit). */
+static mns_err group_sync_ex(struct mns_vault *v, struct group *g, bool file)
 {
     mns_err r = mns_store_sync(v->store);
     if (r != MNS_OK) {
@@ -118,9 +143,14 @@ static mns_err group_sync(struct mns_vault *v, struct group *g)
     group_finish(v, g, r);
     /* a checkpoint signed at this commit goes to the file once its row is
      * durable; if that fails, the next flush retries it */
-    if (r == MNS_OK)
+    if (r == MNS_OK && file)
         ignore_err(mns_audit_flush_file(v->audit));
     return r;
+}
+
+static mns_err group_sync(struct mns_vault *v, struct group *g)
+{
+    return group_sync_ex(v, g, true);
 }
 
 mns_err vault_flush(struct mns_vault *v)
@@ -133,8 +163,11 @@ mns_err vault_flush(struct mns_vault *v)
 void vault_unlock(struct mns_vault *v)
 {
     mns_err r;
-    struct group *g = group_due(v) ? group_commit(v, &r) : NULL;
+    bool nudge = v->committer_on && v->group != NULL;
+    struct group *g = !v->committer_on && group_due(v) ? group_commit(v, &r) : NULL;
     pthread_mutex_unlock(&v->lock);
+    if (nudge)
+        committer_nudge(v);
     if (g != NULL)
         ignore_err(group_sync(v, g));
 }
@@ -173,10 +206,33 @@ static mns_err group_join(struct mns_vault *v)
     return MNS_OK;
 }
 
+/* Waits for g's outcome and lets go of it (one waiter's count). */
+static mns_err group_await(struct mns_vault *v, struct group *g)
+{
+    pthread_mutex_lock(&v->durable_lock);
+    while (!g->done)
+        pthread_cond_wait(&v->durable, &v->durable_lock);
+    mns_err result = g->result;
+    bool last = --g->waiters == 0;
+    pthread_mutex_unlock(&v->durable_lock);
+    if (last)
+        free(g);
+    return result;
+}
+
+/* Deferred durability on this thread (mns_vault_defer_begin): the group the
+ * thread's acts wait for, and the outcome of an earlier one that failed. */
+static _Thread_local struct {
+    struct mns_vault *v;
+    struct group *g;
+    mns_err early;
+} deferred;
+
 /*
  * Counts the act into the open group, releases the vault lock and waits for
  * the group's outcome; commits (and syncs) it first if it is due. With
- * relock, takes the lock again before returning.
+ * relock, takes the lock again before returning. Under deferral (and without
+ * relock) it does not wait: the thread's ticket holds the group.
  */
 static mns_err group_wait(struct mns_vault *v, bool relock)
 {
@@ -191,22 +247,166 @@ static mns_err group_wait(struct mns_vault *v, bool relock)
     pthread_mutex_unlock(&v->durable_lock);
     v->group_acts++;
     mns_err r;
-    struct group *mine = group_due(v) ? group_commit(v, &r) : NULL;
+    bool committer = v->committer_on;
+    struct group *mine = !committer && group_due(v) ? group_commit(v, &r) : NULL;
     pthread_mutex_unlock(&v->lock);
+    if (committer)
+        committer_nudge(v);
     if (mine != NULL)
         ignore_err(group_sync(v, mine));
 
-    pthread_mutex_lock(&v->durable_lock);
-    while (!g->done)
-        pthread_cond_wait(&v->durable, &v->durable_lock);
-    mns_err result = g->result;
-    bool last = --g->waiters == 0;
-    pthread_mutex_unlock(&v->durable_lock);
-    if (last)
-        free(g);
+    if (!relock && deferred.v == v) {
+        if (deferred.g == NULL) {
+            deferred.g = g;
+            return MNS_OK;
+        }
+        /* a second act of the same request: one count per group is enough,
+         * and an older group is waited for now (rare) */
+        mns_err older = MNS_OK;
+        if (deferred.g != g) {
+            older = group_await(v, deferred.g);
+            deferred.g = g;
+        } else {
+            older = MNS_OK;
+            pthread_mutex_lock(&v->durable_lock);
+            g->waiters--; /* g had a count from the first act; never the last one here */
+            pthread_mutex_unlock(&v->durable_lock);
+        }
+        if (older != MNS_OK && deferred.early == MNS_OK)
+            deferred.early = older;
+        return MNS_OK;
+    }
+    mns_err result = group_await(v, g);
     if (relock)
         vault_lock(v);
     return result;
+}
+
+void mns_vault_defer_begin(struct mns_vault *v)
+{
+    deferred.v = v;
+    deferred.g = NULL;
+    deferred.early = MNS_OK;
+}
+
+mns_err mns_vault_defer_end(struct mns_vault *v, struct mns_durable_ticket **ticket)
+{
+    mns_err early = deferred.early;
+    struct group *g = deferred.g;
+    (void)v;
+    deferred.v = NULL;
+    deferred.g = NULL;
+    deferred.early = MNS_OK;
+    *ticket = NULL;
+    if (early != MNS_OK) {
+        if (g != NULL)
+            ignore_err(group_await(v, g));
+        return early;
+    }
+    *ticket = (struct mns_durable_ticket *)g;
+    return MNS_OK;
+}
+
+void mns_vault_when_durable(struct mns_vault *v, struct mns_durable_ticket *ticket, mns_durable_fn fn, void *arg)
+{
+    struct group *g = (struct group *)ticket;
+    struct durable_cb *c = malloc(sizeof(*c));
+    pthread_mutex_lock(&v->durable_lock);
+    if (!g->done && c != NULL) {
+        /* the ticket's waiter count passes to the callback */
+        c->fn = fn;
+        c->arg = arg;
+        c->next = g->callbacks;
+        g->callbacks = c;
+        pthread_mutex_unlock(&v->durable_lock);
+        return;
+    }
+    pthread_mutex_unlock(&v->durable_lock);
+    free(c);
+    /* known already (or no memory for a callback): wait here */
+    fn(arg, group_await(v, g));
+}
+
+/* ---- the committer ------------------------------------------------------- */
+
+/* Under load the checkpoint file (an append and an fsync of its own) is
+ * written at most this often; a newer note supersedes an unwritten one, and
+ * the database holds them all. */
+#define COMMITTER_FILE_MS 200
+
+static void *committer_main(void *arg)
+{
+    struct mns_vault *v = arg;
+    int64_t file_at = 0;
+    for (;;) {
+        pthread_mutex_lock(&v->commit_lock);
+        while (!v->commit_wanted && !v->commit_stop)
+            pthread_cond_wait(&v->commit_cond, &v->commit_lock);
+        bool stopping = v->commit_stop;
+        v->commit_wanted = false;
+        pthread_mutex_unlock(&v->commit_lock);
+        /* everything joined meanwhile goes in one commit and one sync */
+        vault_lock(v);
+        mns_err r;
+        struct group *g = group_commit(v, &r);
+        pthread_mutex_unlock(&v->lock);
+        if (g != NULL && group_sync_ex(v, g, false) == MNS_OK) {
+            /* the file gets the newest note, which is now durable, before
+             * the next commit could sign a newer one; at once when nothing
+             * waits, else now and then */
+            pthread_mutex_lock(&v->commit_lock);
+            bool busy = v->commit_wanted && !v->commit_stop;
+            pthread_mutex_unlock(&v->commit_lock);
+            int64_t now = mns_now_ms();
+            if (!busy || now - file_at >= COMMITTER_FILE_MS) {
+                ignore_err(mns_audit_flush_file(v->audit));
+                file_at = now;
+            }
+        }
+        if (stopping) {
+            ignore_err(mns_audit_flush_file(v->audit));
+            return NULL;
+        }
+    }
+}
+
+mns_err mns_vault_committer_start(struct mns_vault *v)
+{
+    vault_lock(v);
+    if (v->committer_on) {
+        pthread_mutex_unlock(&v->lock);
+        return MNS_OK;
+    }
+    v->commit_stop = false;
+    v->commit_wanted = false;
+    if (pthread_create(&v->committer, NULL, committer_main, v) != 0) {
+        pthread_mutex_unlock(&v->lock);
+        return MNS_ERR_NOMEM;
+    }
+    v->committer_on = true;
+    pthread_mutex_unlock(&v->lock);
+    return MNS_OK;
+}
+
+void mns_vault_committer_stop(struct mns_vault *v)
+{
+    vault_lock(v);
+    bool on = v->committer_on;
+    pthread_mutex_unlock(&v->lock);
+    if (!on)
+        return;
+    pthread_mutex_lock(&v->commit_lock);
+    v->commit_stop = true;
+    pthread_cond_signal(&v->commit_cond);
+    pthread_mutex_unlock(&v->commit_lock);
+    pthread_join(v->committer, NULL);
+    vault_lock(v);
+    v->committer_on = false;
+    pthread_mutex_unlock(&v->lock);
+    /* what joined after the committer's last commit is committed here */
+    vault_lock(v);
+    ignore_err(vault_flush(v));
+    pthread_mutex_unlock(&v->lock);
 }
 
 mns_err act_group_join(struct act *a)

@@ -34,10 +34,16 @@ struct vault_secrets {
 
 /* One group transaction, shared by the acts in it. Freed by the last of
  * them to read its outcome (or at commit, when nobody waits). */
+struct durable_cb {
+    struct durable_cb *next;
+    mns_durable_fn fn;
+    void *arg;
+};
 struct group {
-    unsigned waiters;
+    unsigned waiters; /* threads waiting and callbacks registered */
     bool done;
     mns_err result;
+    struct durable_cb *callbacks; /* deferred acts' answers (mns_vault_when_durable) */
 };
 
 /* A group commits at the latest after this many acts or milliseconds. */
@@ -171,6 +177,13 @@ struct mns_vault {
     atomic_int_least64_t last_id; /* the last id vault_new_id gave out */
     struct import_table *imports; /* readers of imports in progress (imports.c); NULL: none yet */
     struct session_cache sessions;
+    /* the committer thread (mns_vault_committer_start): with it running,
+     * acts leave commits and syncs to it instead of doing them themselves */
+    bool committer_on;
+    pthread_t committer;
+    pthread_mutex_t commit_lock;
+    pthread_cond_t commit_cond;
+    bool commit_wanted, commit_stop;
 };
 
 /* ---- session cache (session_cache.c) ----------------------------------- */

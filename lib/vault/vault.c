@@ -438,6 +438,8 @@ mns_err mns_vault_open(struct mns_vault **out, const struct mns_vault_config *cf
         return MNS_ERR_NOMEM;
     pthread_mutex_init(&v->lock, NULL);
     pthread_mutex_init(&v->durable_lock, NULL);
+    pthread_mutex_init(&v->commit_lock, NULL);
+    pthread_cond_init(&v->commit_cond, NULL);
     session_cache_init(v);
     pthread_cond_init(&v->durable, NULL);
     snprintf(v->data_dir, sizeof(v->data_dir), "%s", cfg->data_dir);
@@ -502,6 +504,7 @@ void mns_vault_free(struct mns_vault *v)
 {
     if (v == NULL)
         return;
+    mns_vault_committer_stop(v);
     ignore_err(vault_flush(v));
     /* anchor the newest entries outside the database while the key is here */
     if (v->unsealed && mns_audit_count(v->audit) > 0)
@@ -515,6 +518,8 @@ void mns_vault_free(struct mns_vault *v)
     pthread_mutex_destroy(&v->lock);
     pthread_cond_destroy(&v->durable);
     pthread_mutex_destroy(&v->durable_lock);
+    pthread_mutex_destroy(&v->commit_lock);
+    pthread_cond_destroy(&v->commit_cond);
     session_cache_release(v);
     free(v);
 }
