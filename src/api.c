@@ -1844,6 +1844,21 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         json_decref(b);
         return;
     }
+    if (n == 6 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "dependents") && IS("PUT") && parse_id(seg[3], &id)) {
+        int64_t did = 0;
+        if (!parse_id(seg[5], &did)) {
+            mns_fail(&em, MNS_ERR_NOT_FOUND, "no such dependent / 扶養親族が見つかりません");
+            respond_error(resp, MNS_ERR_NOT_FOUND, &em);
+            return;
+        }
+        json_t *b = body_object(req, resp);
+        if (b == NULL)
+            return;
+        err = mns_vault_dependent_update(v, &actor, seg[1], id, did, b, &res, &em);
+        respond_result(resp, err, res, &em, 200);
+        json_decref(b);
+        return;
+    }
     if (n == 6 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "dependents") && IS("DELETE") && parse_id(seg[3], &id)) {
         int64_t did = 0;
         const char *reason = NULL;

@@ -72,6 +72,7 @@ const struct api_route api_routes[] = {
     {"PUT", "/tenants/{code}/persons/{id}"},
     {"DELETE", "/tenants/{code}/persons/{id}"},
     {"POST", "/tenants/{code}/persons/{id}/dependents"},
+    {"PUT", "/tenants/{code}/persons/{id}/dependents/{dependent}"},
     {"DELETE", "/tenants/{code}/persons/{id}/dependents/{dependent}"},
     {"POST", "/tenants/{code}/persons/{id}/reveal"},
     {"PUT", "/tenants/{code}/persons/{id}/end"},

@@ -58,6 +58,7 @@ S = {
  ("POST","/tenants/{code}/persons"): ("persons","Add persons (at most 10,000, all or nothing)"),
  ("POST","/tenants/{code}/persons/search"): ("persons","Find a person by number (blind index)"),
  ("GET","/tenants/{code}/persons/{id}"): ("persons","One person with dependents, numbers masked"),
+ ("PUT","/tenants/{code}/persons/{id}/dependents/{dependent}"): ("persons","Correct a dependent: name, relationship, kana, birth date or the number (assigned clerk)"),
  ("PUT","/tenants/{code}/persons/{id}"): ("persons","Correct a person: name, kana, birth date, employee code, purposes or the number (assigned clerk)"),
  ("POST","/tenants/{code}/persons/{id}/dependents"): ("persons","Add a dependent to a stored person"),
  ("DELETE","/tenants/{code}/persons/{id}/dependents/{dependent}"): ("persons","Delete one dependent (journaled, in the disposal register)"),

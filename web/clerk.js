@@ -9,7 +9,7 @@ Object.assign(WORDS.ja, {
   edit_title: "登録内容の修正", edit_save: "修正する", edited: "修正しました（{fields}）。", nothing_changed: "変更された項目はありません。",
   new_number: "新しい個人番号（番号が変更された場合のみ）", new_number_hint: "入力した場合だけ番号を置き換えます。変更は監査ログに記録されます。",
   dep_title: "扶養親族", dep_add: "扶養親族を追加", dep_added: "扶養親族を追加しました。", relationship: "続柄",
-  dep_remove: "削除", dep_reason: "削除の理由", dep_removed: "扶養親族を削除しました。", no_deps: "扶養親族は登録されていません。",
+  dep_remove: "削除", dep_edit: "修正", dep_edited: "扶養親族を修正しました。", dep_reason: "削除の理由", dep_removed: "扶養親族を削除しました。", no_deps: "扶養親族は登録されていません。",
   end_title: "利用の終了（退職など）", end_on: "終了日", end_reason: "理由", end_save: "記録する",
   end_saved: "利用の終了を記録しました。法定の削除日: {d}", reason_retirement: "退職", reason_contract_end: "契約終了", reason_other: "その他",
   del_title: "本人の削除", del_reason: "削除の理由", del_do: "削除する（元に戻せません）", del_confirm: "この本人の個人番号と扶養親族を完全に削除します。よろしいですか？",
@@ -32,7 +32,7 @@ Object.assign(WORDS.en, {
   edit_title: "Correct the record", edit_save: "Save", edited: "Saved ({fields}).", nothing_changed: "Nothing was changed.",
   new_number: "New My Number (only when the number was changed)", new_number_hint: "The number is replaced only if you enter one. The change is in the audit log.",
   dep_title: "Dependents", dep_add: "Add a dependent", dep_added: "The dependent is added.", relationship: "Relationship",
-  dep_remove: "Remove", dep_reason: "Reason for removal", dep_removed: "The dependent is removed.", no_deps: "No dependents.",
+  dep_remove: "Remove", dep_edit: "Correct", dep_edited: "The dependent is corrected.", dep_reason: "Reason for removal", dep_removed: "The dependent is removed.", no_deps: "No dependents.",
   end_title: "End of need (retirement etc.)", end_on: "Ended on", end_reason: "Reason", end_save: "Record",
   end_saved: "The end of need is recorded. Legal deletion date: {d}", reason_retirement: "Retirement", reason_contract_end: "End of contract", reason_other: "Other",
   del_title: "Delete the person", del_reason: "Reason", del_do: "Delete (cannot be undone)", del_confirm: "The person's number and dependents will be deleted for good. Continue?",
@@ -111,8 +111,40 @@ async function viewPerson() {
   });
 
   /* dependents: masked, removable with a reason; a new one with live check digit */
+  /* a dependent corrected in place: the fields that changed, a new number only when typed */
+  const depEdit = (d, li) => {
+    const dn = numberField(`dep-${d.id}-number`, t("new_number"));
+    const f = h("form", { class: "dep-edit", id: `dep-edit-${d.id}` },
+      h("label", { for: `dep-${d.id}-name`, text: t("name") }), h("input", { id: `dep-${d.id}-name`, value: d.name, required: true, autocomplete: "off" }),
+      h("label", { for: `dep-${d.id}-rel`, text: t("relationship") }), h("input", { id: `dep-${d.id}-rel`, value: d.relationship, required: true, autocomplete: "off" }),
+      h("label", { for: `dep-${d.id}-kana`, text: t("kana") }), h("input", { id: `dep-${d.id}-kana`, value: d.name_kana || "", autocomplete: "off" }),
+      h("label", { for: `dep-${d.id}-birth`, text: t("birth") }), h("input", { id: `dep-${d.id}-birth`, type: "date", value: d.birth_date || "" }),
+      dn.nodes,
+      h("button", { class: "primary", type: "submit", "data-save": d.id, text: t("edit_save") }));
+    f.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const body = {};
+      const text = (id, key, old, nullable) => { const v = $(id).value.trim(); if (v !== (old || "")) body[key] = v === "" && nullable ? null : v; };
+      text(`dep-${d.id}-name`, "name", d.name, false); text(`dep-${d.id}-rel`, "relationship", d.relationship, false);
+      text(`dep-${d.id}-kana`, "name_kana", d.name_kana, true); text(`dep-${d.id}-birth`, "birth_date", d.birth_date, true);
+      if (dn.input.value.trim()) {
+        const c = checkNumber(dn.input.value);
+        if (!c.ok) { notice(t(c.key, { n: c.n }), true); return dn.input.focus(); }
+        body.mynumber = normaliseNumber(dn.input.value);
+      }
+      dn.input.value = "";
+      if (!Object.keys(body).length) return notice(t("nothing_changed"));
+      try { await api("PUT", `${base}/dependents/${d.id}`, body); await reload(); notice(t("dep_edited")); } catch (e) { fail(e); }
+    });
+    li.append(f);
+    $(`dep-${d.id}-name`).focus();
+  };
   const deps = (p.dependents || []).map((d) => h("li", { "data-dependent": d.id },
     h("span", { text: `${d.name}（${d.relationship}） ` }), h("span", { class: "mono", text: d.mynumber_masked || "" }), " ",
+    clerk ? h("button", { class: "secondary", type: "button", "data-edit": d.id, text: t("dep_edit"), onclick: (ev) => {
+      const li = ev.target.closest("li");
+      if (!li.querySelector("form")) depEdit(d, li);
+    } }) : null, " ",
     clerk ? h("button", { class: "secondary", type: "button", "data-remove": d.id, text: t("dep_remove"), onclick: async () => {
       const reason = window.prompt(t("dep_reason"), "");
       if (reason === null) return;

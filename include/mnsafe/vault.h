@@ -678,6 +678,12 @@ mns_err mns_vault_person_get(struct mns_vault *v, const struct mns_actor *actor,
  * new number is sealed with the person's key. -> {"id","updated":[fields]} */
 mns_err mns_vault_person_update(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                 int64_t person_id, const json_t *body, json_t **result, mns_errmsg *em) MNS_WUR;
+/* An assigned clerk corrects a dependent: any of {"name","relationship",
+ * "name_kana","birth_date","mynumber"}; a new number is sealed with the
+ * person's key and may not be the person's own or another dependent's. */
+mns_err mns_vault_dependent_update(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   int64_t person_id, int64_t dependent_id, const json_t *body, json_t **result,
+                                   mns_errmsg *em) MNS_WUR;
 /* A dependent added to a stored person: {"name","relationship","mynumber",
  * "name_kana"?,"birth_date"? (YYYY-MM-DD)}; sealed under the person's key. */
 mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,

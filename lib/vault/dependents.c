@@ -215,6 +215,25 @@ out:
     return *result ? MNS_OK : MNS_ERR_NOMEM;
 }
 
+mns_err dependent_kind(struct mns_vault *v, int64_t dependent_id, int64_t person_id, int64_t tid, char kind[16],
+                       mns_errmsg *em)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    "SELECT p.kind FROM dependents d JOIN persons p ON p.id = d.person_id "
+                                    "WHERE d.id = ? AND d.person_id = ? AND p.tenant_id = ?");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_bind_int64(s, 1, dependent_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, person_id)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, tid)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+        snprintf(kind, 16, "%s", mns_stmt_text(s, 0));
+    mns_stmt_reset(s);
+    if (err == MNS_OK && !row)
+        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such dependent of this person / この本人の扶養親族にありません");
+    return err;
+}
+
 mns_err mns_vault_dependent_delete(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                    int64_t person_id, int64_t dependent_id, const char *reason, mns_errmsg *em)
 {
@@ -222,7 +241,6 @@ mns_err mns_vault_dependent_delete(struct mns_vault *v, const struct mns_actor *
     const struct tenant_keys *tk = NULL;
     struct mns_stmt *s;
     int64_t tid = 0;
-    bool row = false;
     char kind[16] = "";
     mns_err err;
 
@@ -235,17 +253,7 @@ mns_err mns_vault_dependent_delete(struct mns_vault *v, const struct mns_actor *
         err = mns_fail(em, MNS_ERR_INVALID, "reason: at most 500 bytes, no number / 500バイト以内、番号は不可");
         goto out;
     }
-    if ((err = mns_store_prepare(v->store, &s,
-                                 "SELECT p.kind FROM dependents d JOIN persons p ON p.id = d.person_id "
-                                 "WHERE d.id = ? AND d.person_id = ? AND p.tenant_id = ?")) != MNS_OK)
-        goto out;
-    if ((err = mns_stmt_bind_int64(s, 1, dependent_id)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, person_id)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 3, tid)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
-        snprintf(kind, sizeof(kind), "%s", mns_stmt_text(s, 0));
-    mns_stmt_reset(s);
-    if (err == MNS_OK && !row)
-        err = mns_fail(em, MNS_ERR_NOT_FOUND, "no such dependent of this person / この本人の扶養親族にありません");
-    if (err != MNS_OK)
+    if ((err = dependent_kind(v, dependent_id, person_id, tid, kind, em)) != MNS_OK)
         goto out;
     /* a legal hold on the person keeps its dependents too */
     if ((err = require_file(&a, kind, em)) != MNS_OK || (err = hold_check(v, person_id, em)) != MNS_OK)

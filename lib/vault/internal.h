@@ -430,6 +430,10 @@ mns_err purpose_use_add(struct mns_vault *v, int64_t tenant, const char *kind, c
 /* Unwraps a person's data key from its person_keys row (wrapped, key_version). */
 mns_err person_key_unwrap(const struct tenant_keys *tk, int64_t person_id, int64_t key_version, const uint8_t *wrapped,
                           size_t wlen, uint8_t dk[MNS_KEY_LEN]);
+/* The kind of the person a dependent of person_id in tenant tid belongs
+ * to (MNS_ERR_NOT_FOUND, with a message, when it is not theirs). */
+mns_err dependent_kind(struct mns_vault *v, int64_t dependent_id, int64_t person_id, int64_t tid, char kind[16],
+                       mns_errmsg *em);
 /* One person (obj as in mns_vault_person_add, errors named "persons[0]...")
  * sealed with the given data key and inserted in a's open act (lock held):
  * self-service collection hands over the key its documents are sealed with. */

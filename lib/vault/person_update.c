@@ -13,12 +13,13 @@
 #include "vault/internal.h"
 
 /* the text columns a clerk may change, and how each is checked */
-static const struct {
+struct edit_field {
     const char *field;
-    const char *sql;
+    const char *sql;    /* UPDATE ... SET column = ?1 WHERE id = ?2 */
     size_t max;         /* bytes; 0: a date */
     bool may_be_null;
-} text_fields[] = {
+};
+static const struct edit_field text_fields[] = {
     {"name", "UPDATE persons SET name = ? WHERE id = ?", 200, false},
     {"name_kana", "UPDATE persons SET name_kana = ? WHERE id = ?", 200, true},
     {"birth_date", "UPDATE persons SET birth_date = ? WHERE id = ?", 0, true},
@@ -26,23 +27,76 @@ static const struct {
 };
 #define NTEXT (sizeof(text_fields) / sizeof(text_fields[0]))
 
-static mns_err check_text_fields(const json_t *body, mns_errmsg *em)
+static mns_err check_fields(const json_t *body, const struct edit_field *f, size_t n, mns_errmsg *em)
 {
-    for (size_t i = 0; i < NTEXT; i++) {
-        json_t *val = json_object_get(body, text_fields[i].field);
-        if (val == NULL || (json_is_null(val) && text_fields[i].may_be_null))
+    for (size_t i = 0; i < n; i++) {
+        json_t *val = json_object_get(body, f[i].field);
+        if (val == NULL || (json_is_null(val) && f[i].may_be_null))
             continue;
         const char *t = json_string_value(val);
-        bool ok = text_fields[i].max ? vault_valid_text(t, text_fields[i].max) : vault_valid_birth_date(t);
+        bool ok = f[i].max ? vault_valid_text(t, f[i].max) : vault_valid_birth_date(t);
         if (!ok)
-            return text_fields[i].max
-                       ? mns_fail(em, MNS_ERR_INVALID, "%s: text of at most %zu bytes%s / %zuバイト以内の文字列です",
-                                  text_fields[i].field, text_fields[i].max,
-                                  text_fields[i].may_be_null ? " or null" : "", text_fields[i].max)
-                       : mns_fail(em, MNS_ERR_INVALID, "%s: YYYY-MM-DD or null / YYYY-MM-DD で指定してください",
-                                  text_fields[i].field);
+            return f[i].max ? mns_fail(em, MNS_ERR_INVALID, "%s: text of at most %zu bytes%s / %zuバイト以内の文字列です",
+                                       f[i].field, f[i].max, f[i].may_be_null ? " or null" : "", f[i].max)
+                            : mns_fail(em, MNS_ERR_INVALID, "%s: YYYY-MM-DD or null / YYYY-MM-DD で指定してください",
+                                       f[i].field);
     }
     return MNS_OK;
+}
+
+/* The fields of body that f names, written to row id; their names into updated (act open). */
+static mns_err apply_fields(struct mns_vault *v, const json_t *body, const struct edit_field *f, size_t n, int64_t id,
+                            json_t *updated)
+{
+    struct mns_stmt *s;
+    mns_err err = MNS_OK;
+    for (size_t i = 0; err == MNS_OK && i < n; i++) {
+        json_t *val = json_object_get(body, f[i].field);
+        if (val == NULL || (err = mns_store_prepare(v->store, &s, f[i].sql)) != MNS_OK)
+            continue;
+        err = json_is_null(val) ? mns_stmt_bind_null(s, 1) : mns_stmt_bind_text(s, 1, json_string_value(val), -1);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, id);
+        if ((err = run_or_reset(s, err)) == MNS_OK)
+            json_array_append_new(updated, json_string(f[i].field));
+    }
+    return err;
+}
+
+/* body's "mynumber", if any, checked into number; *given whether there was one */
+static mns_err new_number(const json_t *body, char number[MNS_MYNUMBER_LEN + 1], bool *given, mns_errmsg *em)
+{
+    mns_errmsg nem;
+    json_t *num = json_object_get(body, "mynumber");
+    *given = num != NULL;
+    if (num == NULL)
+        return MNS_OK;
+    if (!json_is_string(num))
+        return mns_fail(em, MNS_ERR_INVALID, "mynumber: a string is required / 文字列で指定してください");
+    mns_err err = mns_mynumber_parse(number, json_string_value(num), json_string_length(num), &nem);
+    return err == MNS_OK ? MNS_OK : mns_fail(em, err, "mynumber: %s", nem.text);
+}
+
+/* The start of a correction: an assigned clerk, an unsealed vault, a body
+ * of known fields and at least one (lock held; *tk set). */
+static mns_err edit_begin(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,
+                          const json_t *body, const char *const *known, size_t nknown, int64_t *tid,
+                          const struct tenant_keys **tk, mns_errmsg *em)
+{
+    mns_err err;
+    if ((err = list_access(v, a, actor, tenant_code, MNS_ROLE_CLERK, tid, tk, em)) != MNS_OK ||
+        (err = vault_only_fields(body, known, nknown, em)) != MNS_OK)
+        return err;
+    if (json_object_size(body) == 0)
+        return mns_fail(em, MNS_ERR_INVALID, "body: name at least one field to change / 変更する項目を指定してください");
+    return MNS_OK;
+}
+
+/* The act's note: the fields changed (never their values). */
+static void note_fields(struct act *a, const char *prefix, const json_t *updated)
+{
+    char *fields = vault_json_text(updated);
+    act_note(a, "%sfields:%s", prefix, fields ? fields : "?");
+    free(fields);
 }
 
 static mns_err check_purposes(struct mns_vault *v, int64_t tid, const json_t *purposes, mns_errmsg *em)
@@ -151,7 +205,6 @@ mns_err mns_vault_person_update(struct mns_vault *v, const struct mns_actor *act
     char number[MNS_MYNUMBER_LEN + 1] = "", kind[16] = "";
     json_t *updated = json_array();
     int64_t tid = 0;
-    mns_errmsg nem;
     mns_err err;
 
     *result = NULL;
@@ -160,25 +213,15 @@ mns_err mns_vault_person_update(struct mns_vault *v, const struct mns_actor *act
     vault_lock(v);
     act_init(&a, v, actor, "person.update");
     snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
-    if ((err = list_access(v, &a, actor, tenant_code, MNS_ROLE_CLERK, &tid, &tk, em)) != MNS_OK ||
-        (err = vault_only_fields(body, known, sizeof(known) / sizeof(known[0]), em)) != MNS_OK)
+    if ((err = edit_begin(v, &a, actor, tenant_code, body, known, sizeof(known) / sizeof(known[0]), &tid, &tk, em)) !=
+        MNS_OK)
         goto out;
-    if (json_object_size(body) == 0) {
-        err = mns_fail(em, MNS_ERR_INVALID, "body: name at least one field to change / 変更する項目を指定してください");
+    json_t *purposes = json_object_get(body, "purposes");
+    bool num = false;
+    if ((err = check_fields(body, text_fields, NTEXT, em)) != MNS_OK ||
+        (purposes != NULL && (err = check_purposes(v, tid, purposes, em)) != MNS_OK) ||
+        (err = new_number(body, number, &num, em)) != MNS_OK)
         goto out;
-    }
-    json_t *num = json_object_get(body, "mynumber"), *purposes = json_object_get(body, "purposes");
-    if ((err = check_text_fields(body, em)) != MNS_OK ||
-        (purposes != NULL && (err = check_purposes(v, tid, purposes, em)) != MNS_OK))
-        goto out;
-    if (num != NULL && !json_is_string(num)) {
-        err = mns_fail(em, MNS_ERR_INVALID, "mynumber: a string is required / 文字列で指定してください");
-        goto out;
-    }
-    if (num != NULL && (err = mns_mynumber_parse(number, json_string_value(num), json_string_length(num), &nem)) != MNS_OK) {
-        mns_fail(em, err, "mynumber: %s", nem.text);
-        goto out;
-    }
     if ((err = mns_store_prepare(v->store, &s, "SELECT kind FROM persons WHERE id = ?1 AND tenant_id = ?2")) != MNS_OK)
         goto out;
     if ((err = person_row(&a, s, person_id, tid, em)) == MNS_OK)
@@ -186,24 +229,13 @@ mns_err mns_vault_person_update(struct mns_vault *v, const struct mns_actor *act
     mns_stmt_reset(s);
     if (err != MNS_OK || (err = act_begin(&a)) != MNS_OK)
         goto out;
-    for (size_t i = 0; err == MNS_OK && i < NTEXT; i++) {
-        json_t *val = json_object_get(body, text_fields[i].field);
-        if (val == NULL || (err = mns_store_prepare(v->store, &s, text_fields[i].sql)) != MNS_OK)
-            continue;
-        err = json_is_null(val) ? mns_stmt_bind_null(s, 1) : mns_stmt_bind_text(s, 1, json_string_value(val), -1);
-        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, person_id);
-        if ((err = run_or_reset(s, err)) == MNS_OK)
-            json_array_append_new(updated, json_string(text_fields[i].field));
-    }
+    err = apply_fields(v, body, text_fields, NTEXT, person_id, updated);
     if (err == MNS_OK && purposes != NULL && (err = replace_purposes(v, tid, person_id, kind, purposes)) == MNS_OK)
         json_array_append_new(updated, json_string("purposes"));
-    if (err == MNS_OK && num != NULL && (err = replace_number(v, tk, person_id, number, em)) == MNS_OK)
+    if (err == MNS_OK && num && (err = replace_number(v, tk, person_id, number, em)) == MNS_OK)
         json_array_append_new(updated, json_string("mynumber"));
-    if (err == MNS_OK) {
-        char *fields = vault_json_text(updated);
-        act_note(&a, "fields:%s", fields ? fields : "?");
-        free(fields);
-    }
+    if (err == MNS_OK)
+        note_fields(&a, "", updated);
 out:
     mns_wipe(number, sizeof(number));
     err = act_finish(&a, err);
@@ -212,5 +244,104 @@ out:
         return err;
     }
     *result = json_pack("{s:I, s:o}", "id", (json_int_t)person_id, "updated", updated);
+    return *result ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+/* ---- a dependent ---------------------------------------------------------------- */
+
+static const struct edit_field dep_fields[] = {
+    {"name", "UPDATE dependents SET name = ? WHERE id = ?", 200, false},
+    {"relationship", "UPDATE dependents SET relationship = ? WHERE id = ?", 64, false},
+    {"name_kana", "UPDATE dependents SET name_kana = ? WHERE id = ?", 200, true},
+    {"birth_date", "UPDATE dependents SET birth_date = ? WHERE id = ?", 0, true},
+};
+#define NDEP (sizeof(dep_fields) / sizeof(dep_fields[0]))
+
+/* The dependent's number becomes number: not the person's own, not another
+ * dependent's of the person; sealed with the person's key (act open). */
+static mns_err replace_dependent_number(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id,
+                                        int64_t dependent_id, const char number[MNS_MYNUMBER_LEN + 1], mns_errmsg *em)
+{
+    uint8_t dk[MNS_KEY_LEN], bidx[MNS_HASH_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
+    char ad[160];
+    struct mns_stmt *s;
+    bool clash = false;
+    mns_err err = mns_blind_index(bidx, tk->bidx, number, MNS_MYNUMBER_LEN);
+    if (err != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s,
+                                 "SELECT 1 FROM persons WHERE id = ?1 AND number_bidx = ?2 UNION ALL "
+                                 "SELECT 1 FROM dependents WHERE person_id = ?1 AND number_bidx = ?2 AND id <> ?3")) != MNS_OK)
+        return err;
+    err = mns_stmt_bind_int64(s, 1, person_id);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx));
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, dependent_id);
+    if (err == MNS_OK) err = mns_stmt_step(s, &clash);
+    mns_stmt_reset(s);
+    if (err == MNS_OK && clash)
+        err = mns_fail(em, MNS_ERR_INVALID, "mynumber: the person's own number or another dependent's / "
+                       "本人または他の扶養親族の番号です");
+    if (err != MNS_OK || (err = person_key(v, tk, person_id, dk)) != MNS_OK)
+        goto out;
+    ad_number(ad, sizeof(ad), tk->tenant_id, "dependent", dependent_id);
+    if ((err = mns_aead_seal(ct, dk, ad, strlen(ad), number, MNS_MYNUMBER_LEN)) != MNS_OK ||
+        (err = mns_store_prepare(v->store, &s, "UPDATE dependents SET number_ct = ?, number_bidx = ? WHERE id = ?")) != MNS_OK)
+        goto out;
+    err = mns_stmt_bind_blob(s, 1, ct, sizeof(ct));
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 2, bidx, sizeof(bidx));
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, dependent_id);
+    err = run_or_reset(s, err);
+out:
+    mns_wipe(dk, sizeof(dk));
+    return err;
+}
+
+mns_err mns_vault_dependent_update(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
+                                   int64_t person_id, int64_t dependent_id, const json_t *body, json_t **result,
+                                   mns_errmsg *em)
+{
+    static const char *const known[] = {"name", "relationship", "name_kana", "birth_date", "mynumber"};
+    struct act a;
+    const struct tenant_keys *tk = NULL;
+    char number[MNS_MYNUMBER_LEN + 1] = "", kind[16] = "";
+    json_t *updated = json_array();
+    int64_t tid = 0;
+    mns_err err;
+
+    *result = NULL;
+    if (updated == NULL)
+        return MNS_ERR_NOMEM;
+    vault_lock(v);
+    act_init(&a, v, actor, "dependent.update");
+    snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)person_id);
+    if ((err = edit_begin(v, &a, actor, tenant_code, body, known, sizeof(known) / sizeof(known[0]), &tid, &tk, em)) !=
+        MNS_OK)
+        goto out;
+    bool num = false;
+    if ((err = check_fields(body, dep_fields, NDEP, em)) != MNS_OK || (err = new_number(body, number, &num, em)) != MNS_OK)
+        goto out;
+    if ((err = dependent_kind(v, dependent_id, person_id, tid, kind, em)) != MNS_OK)
+        goto out;
+    if ((err = require_file(&a, kind, em)) != MNS_OK) {
+        a.failure_detail = "file not assigned";
+        goto out;
+    }
+    if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    err = apply_fields(v, body, dep_fields, NDEP, dependent_id, updated);
+    if (err == MNS_OK && num && (err = replace_dependent_number(v, tk, person_id, dependent_id, number, em)) == MNS_OK)
+        json_array_append_new(updated, json_string("mynumber"));
+    if (err == MNS_OK) {
+        char prefix[48];
+        snprintf(prefix, sizeof(prefix), "dependent=%lld; ", (long long)dependent_id);
+        note_fields(&a, prefix, updated);
+    }
+out:
+    mns_wipe(number, sizeof(number));
+    err = act_finish(&a, err);
+    if (err != MNS_OK) {
+        json_decref(updated);
+        return err;
+    }
+    *result = json_pack("{s:I, s:I, s:o}", "id", (json_int_t)dependent_id, "person", (json_int_t)person_id, "updated", updated);
     return *result ? MNS_OK : MNS_ERR_NOMEM;
 }

@@ -103,6 +103,7 @@ step("C", "POST", "/tenants/acme/persons/search", {"mynumber": n1})
 step("C", "POST", "/tenants/acme/persons/{pid}/reveal", {"purpose": "withholding_slip"})
 step("C", "POST", "/tenants/acme/persons/{pid}/dependents", {"name": "表 花子", "relationship": "配偶者", "mynumber": n2},
      want=201, keep={"dep": lambda j: j["id"]})
+step("C", "PUT", "/tenants/acme/persons/{pid}/dependents/{dep}", {"name_kana": "オモテ ハナコ"})
 step("C", "DELETE", "/tenants/acme/persons/{pid}/dependents/{dep}", {"reason": "扶養から外れた"})
 step("C", "PUT", "/tenants/acme/persons/{pid}/end", {"ended_on": "2026-03-31", "reason": "retirement"})
 step("C", "DELETE", "/tenants/acme/persons/{pid}/end")

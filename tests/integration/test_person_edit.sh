@@ -4,7 +4,8 @@
 # follow), and the number itself, reissued after a leak: sealed again, found
 # by the new number and no longer by the old. A refused change (a number
 # already registered, a dependent's number, a wrong check digit, an unknown
-# field, another clerk) changes nothing. The audit entry names the fields,
+# field, another clerk) changes nothing. A dependent is corrected the same
+# way (its number may be neither the person's nor another dependent's). The audit entry names the fields,
 # never the values; no number in clear anywhere.
 . "$(dirname "$0")/lib.sh"
 
@@ -60,6 +61,27 @@ expect_eq "it is found by the new number" "$P1" "$(json_get '",".join(str(p["id"
 api POST /api/v1/tenants/acme/persons/search "{\"mynumber\":\"$N1\"}" >/dev/null
 expect_eq "and not by the old" 0 "$(json_get 'len(j["persons"])' <"$T_WORK/api.body")"
 
+# a dependent, corrected
+DEP2=$(valid_mynumber 43000000005)
+api GET "/api/v1/tenants/acme/persons/$P1" >/dev/null
+D1=$(json_get 'j["dependents"][0]["id"]' <"$T_WORK/api.body")
+ST=$(api PUT "/api/v1/tenants/acme/persons/$P1/dependents/$D1" '{"name":"修正 孫","relationship":"孫","name_kana":"シュウセイ マゴ","birth_date":"2015-05-05"}')
+expect_eq "a dependent's names, relationship and birth date are corrected" 200 "$ST"
+api GET "/api/v1/tenants/acme/persons/$P1" >/dev/null
+expect_eq "and read back" "修正 孫|孫|シュウセイ マゴ|2015-05-05" \
+  "$(json_get '"|".join(str(j["dependents"][0].get(k)) for k in ["name","relationship","name_kana","birth_date"])' <"$T_WORK/api.body")"
+expect_eq "the person's own number is refused for a dependent" 400 \
+  "$(api PUT "/api/v1/tenants/acme/persons/$P1/dependents/$D1" "{\"mynumber\":\"$NEW\"}")"
+expect_eq "a wrong check digit too" 400 "$(api PUT "/api/v1/tenants/acme/persons/$P1/dependents/$D1" "{\"mynumber\":\"$BAD\"}")"
+expect_eq "a dependent of another person is not found here" 404 \
+  "$(api PUT "/api/v1/tenants/acme/persons/$P1/dependents/999999" '{"name":"x"}')"
+ST=$(api PUT "/api/v1/tenants/acme/persons/$P1/dependents/$D1" "{\"mynumber\":\"$DEP2\"}")
+expect_eq "the dependent's reissued number is stored" 200 "$ST"
+api POST "/api/v1/tenants/acme/persons/$P1/reveal" '{"purpose":"health_pension"}' >/dev/null
+expect_eq "it reveals with the person's" "$NEW|$DEP2" "$(json_get 'j["mynumber"] + "|" + j["dependents"][0]["mynumber"]' <"$T_WORK/api.body")"
+api POST /api/v1/tenants/acme/persons/search "{\"mynumber\":\"$DEP2\"}" >/dev/null
+expect_contains "the search by number finds it" "$P1" "$(cat "$T_WORK/api.body")"
+
 expect_eq "an unknown field is refused" 400 "$(api PUT "/api/v1/tenants/acme/persons/$P1" '{"kind":"payee"}')"
 expect_eq "an empty change is refused" 400 "$(api PUT "/api/v1/tenants/acme/persons/$P1" '{}')"
 expect_eq "a broken body is refused" 400 "$(api PUT "/api/v1/tenants/acme/persons/$P1" '{"name": ')"
@@ -74,8 +96,10 @@ audit_dump "$T_WORK/audit.json"
 check "the change is audited with the fields" audit_has "$T_WORK/audit.json" action=person.update actor=clerk1 \
   subject="person:$P1" result=ok 'detail=fields:["mynumber"]'
 check "the refused one too" audit_has "$T_WORK/audit.json" action=person.update actor=clerk1 result="error:exists"
+check "the dependent's correction" audit_has "$T_WORK/audit.json" action=dependent.update actor=clerk1 subject="person:$P1" \
+  result=ok "detail=dependent=$D1; fields:[\"mynumber\"]"
 check_fails "no value in the audit log" grep -q "シュウセイ\|1980-02-29\|$NEW" "$T_WORK/audit.json"
-for n in "$N1" "$N2" "$NEW" "$DEP" "$BAD"; do
+for n in "$N1" "$N2" "$NEW" "$DEP" "$DEP2" "$BAD"; do
   check_fails "no number in clear in the data directory" grep -rqa "$n" "$MNSAFE_DATA"
   check_fails "nor in the daemon's log" grep -qa "$n" "$DAEMON_LOG"
 done
