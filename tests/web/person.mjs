@@ -62,14 +62,18 @@ try {
   await page.click("#dependents button[data-edit]");
   await page.fill("#dependents form.dep-edit input[id$='-name']", "修正 桜子");
   await page.fill("#dependents form.dep-edit input[id$='-number']", reissued);
+  await page.evaluate(() => { document.getElementById("notice").textContent = ""; });
   await page.click("#dependents button[data-save]");
-  check("the person's own number is refused for the dependent", (await page.textContent("#notice")).includes("本人"));
+  await page.waitForFunction(() => document.getElementById("notice").textContent.length > 0).catch(() => {});
+  check("the person's own number is refused for the dependent", (await page.textContent("#notice")).includes("本人"),
+    await page.textContent("#notice"));
   await page.click("#dependents button[data-edit]").catch(() => {});
   await page.fill("#dependents form.dep-edit input[id$='-name']", "修正 桜子");
   await page.fill("#dependents form.dep-edit input[id$='-number']", "");
   await page.click("#dependents button[data-save]");
-  await page.waitForFunction(() => document.querySelector("#dependents").textContent.includes("修正 桜子"));
-  check("the dependent is corrected in place", (await page.textContent("#notice")).includes("扶養親族を修正しました"));
+  await page.waitForFunction(() => document.querySelector("#dependents").textContent.includes("修正 桜子") &&
+    document.getElementById("notice").textContent.includes("扶養親族を修正しました"));
+  check("the dependent is corrected in place", true);
   await page.screenshot({ path: `${shots}/14-person.png`, fullPage: true });
   await page.click("#dependents button[data-remove]");
   await page.waitForSelector("#dependents li[data-dependent]", { state: "detached" });
