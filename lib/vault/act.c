@@ -59,6 +59,15 @@ static bool group_due(struct mns_vault *v)
                                 mns_now_ms() - v->group_started_ms >= GROUP_MAX_MS);
 }
 
+/* With the committer running, an act still commits its group itself when
+ * the group is big or old: a long act (an add of 10,000 persons) would
+ * otherwise wait for the acts that took the lock before the committer. */
+static bool group_overdue(struct mns_vault *v)
+{
+    return v->group != NULL &&
+           (v->group_acts >= GROUP_MAX_ACTS || mns_now_ms() - v->group_started_ms >= GROUP_MAX_MS);
+}
+
 /* Tells g's members its outcome (waiting threads, then the deferred acts'
  * callbacks); frees it if nobody waits. */
 static void group_finish(struct mns_vault *v, struct group *g, mns_err result)
@@ -247,8 +256,9 @@ static mns_err group_wait(struct mns_vault *v, bool relock)
     pthread_mutex_unlock(&v->durable_lock);
     v->group_acts++;
     mns_err r;
-    bool committer = v->committer_on;
-    struct group *mine = !committer && group_due(v) ? group_commit(v, &r) : NULL;
+    bool committer = v->committer_on, deferring = !relock && deferred.v == v;
+    /* a deferred act never commits (its thread has answers to serve) */
+    struct group *mine = (committer ? !deferring && group_overdue(v) : group_due(v)) ? group_commit(v, &r) : NULL;
     pthread_mutex_unlock(&v->lock);
     if (committer)
         committer_nudge(v);
