@@ -200,6 +200,7 @@ mns_err mns_vault_collection_issue(struct mns_vault *v, const struct mns_actor *
     uint8_t raw[32], md[MNS_HASH_LEN], dk[MNS_KEY_LEN], wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD];
     char token[LINK_TOKEN_LEN + 1], ad[160];
     char *purposes_text = NULL;
+    json_t *out = NULL;
     mns_err err;
 
     *result = NULL;
@@ -257,22 +258,17 @@ mns_err mns_vault_collection_issue(struct mns_vault *v, const struct mns_actor *
     act_note(&a, "kind:%s; expires_in_hours:%lld", kind, (long long)hours);
     char path[16 + LINK_TOKEN_LEN];
     snprintf(path, sizeof(path), "/#/collect/%s", token);
-    *result = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)id, "token", token, "path", path,
-                        "expires_at", (json_int_t)(now + hours * 3600 * 1000), "state", "open");
+    out = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)id, "token", token, "path", path, "expires_at",
+                    (json_int_t)(now + hours * 3600 * 1000), "state", "open");
     mns_wipe(path, sizeof(path));
-    if (*result == NULL)
+    if (out == NULL)
         err = MNS_ERR_NOMEM;
 out:
     mns_wipe(raw, sizeof(raw));
     mns_wipe(dk, sizeof(dk));
     mns_wipe(token, sizeof(token));
     free(purposes_text);
-    err = act_finish(&a, err);
-    if (err != MNS_OK && *result != NULL) {
-        json_decref(*result);
-        *result = NULL;
-    }
-    return err;
+    return act_finish_result(&a, err, out, result);
 }
 
 struct list_ctx {
@@ -499,6 +495,7 @@ mns_err mns_vault_collection_check(struct mns_vault *v, const struct mns_actor *
     struct collection c;
     struct mns_stmt *s;
     const char *res = NULL, *number_check = NULL, *identity_check = NULL, *note = NULL;
+    json_t *out = NULL;
     mns_err err;
 
     *result = NULL;
@@ -539,15 +536,10 @@ mns_err mns_vault_collection_check(struct mns_vault *v, const struct mns_actor *
     if ((err = run_or_reset(s, err)) != MNS_OK)
         goto out;
     act_note(&a, "result:%s; person:%lld", res, (long long)c.person_id);
-    err = collection_get(v, c.tenant_id, id, &c, result, em);
+    err = collection_get(v, c.tenant_id, id, &c, &out, em);
 out:
     mns_wipe(&c, sizeof(c));
-    err = act_finish(&a, err);
-    if (err != MNS_OK && *result != NULL) {
-        json_decref(*result);
-        *result = NULL;
-    }
-    return err;
+    return act_finish_result(&a, err, out, result);
 }
 
 /* ---- the employee's side: by link token ------------------------------------------ */
@@ -694,6 +686,7 @@ mns_err mns_vault_collect_upload(struct mns_vault *v, const char *token, const c
     struct mns_stmt *s;
     uint8_t dk[MNS_KEY_LEN], *ct = NULL;
     char ad[160];
+    json_t *out = NULL;
     mns_err err;
 
     *result = NULL;
@@ -746,19 +739,14 @@ mns_err mns_vault_collect_upload(struct mns_vault *v, const char *token, const c
     if ((err = run_or_reset(s, err)) != MNS_OK)
         goto out;
     act_note(&a, "type:%s; bytes:%zu", content_type, len);
-    if ((*result = json_pack("{s:s, s:s, s:I}", "slot", slot, "content_type", content_type, "size", (json_int_t)len)) ==
+    if ((out = json_pack("{s:s, s:s, s:I}", "slot", slot, "content_type", content_type, "size", (json_int_t)len)) ==
         NULL)
         err = MNS_ERR_NOMEM;
 out:
     free(ct);
     mns_wipe(dk, sizeof(dk));
     mns_wipe(&c, sizeof(c));
-    err = act_finish(&a, err);
-    if (err != MNS_OK && *result != NULL) {
-        json_decref(*result);
-        *result = NULL;
-    }
-    return err;
+    return act_finish_result(&a, err, out, result);
 }
 
 /* "persons[0].mynumber: ..." reads "mynumber: ..." to the one who typed it */
@@ -781,6 +769,7 @@ mns_err mns_vault_collect_submit(struct mns_vault *v, const char *token, const c
     uint8_t dk[MNS_KEY_LEN];
     int64_t person_id = 0;
     json_t *person = NULL;
+    json_t *out = NULL;
     mns_err err;
 
     *result = NULL;
@@ -852,17 +841,12 @@ mns_err mns_vault_collect_submit(struct mns_vault *v, const char *token, const c
         goto out;
     json_t *deps = json_object_get(body, "dependents");
     act_note(&a, "person:%lld; dependents:%zu", (long long)person_id, json_is_array(deps) ? json_array_size(deps) : 0);
-    if ((*result = json_pack("{s:b, s:I}", "submitted", 1, "dependents",
-                             (json_int_t)(json_is_array(deps) ? json_array_size(deps) : 0))) == NULL)
+    if ((out = json_pack("{s:b, s:I}", "submitted", 1, "dependents",
+                         (json_int_t)(json_is_array(deps) ? json_array_size(deps) : 0))) == NULL)
         err = MNS_ERR_NOMEM;
 out:
     json_decref(person);
     mns_wipe(dk, sizeof(dk));
     mns_wipe(&c, sizeof(c));
-    err = act_finish(&a, err);
-    if (err != MNS_OK && *result != NULL) {
-        json_decref(*result);
-        *result = NULL;
-    }
-    return err;
+    return act_finish_result(&a, err, out, result);
 }

@@ -91,6 +91,20 @@ static mns_err edit_begin(struct mns_vault *v, struct act *a, const struct mns_a
     return MNS_OK;
 }
 
+/* Ends a correction: the typed number wiped, the act finished, and on
+ * success *result = answer with "updated" added (both handed over; an
+ * answer that could not be made fails the act). */
+static mns_err edit_finish(struct act *a, mns_err err, char number[MNS_MYNUMBER_LEN + 1], json_t *answer,
+                           json_t *updated, json_t **result)
+{
+    mns_wipe(number, MNS_MYNUMBER_LEN + 1);
+    /* json_object_set_new takes updated even when it fails */
+    bool made = answer != NULL ? json_object_set_new(answer, "updated", updated) == 0 : (json_decref(updated), false);
+    if (!made && err == MNS_OK)
+        err = MNS_ERR_NOMEM;
+    return act_finish_result(a, err, answer, result);
+}
+
 /* The act's note: the fields changed (never their values). */
 static void note_fields(struct act *a, const char *prefix, const json_t *updated)
 {
@@ -237,14 +251,7 @@ mns_err mns_vault_person_update(struct mns_vault *v, const struct mns_actor *act
     if (err == MNS_OK)
         note_fields(&a, "", updated);
 out:
-    mns_wipe(number, sizeof(number));
-    err = act_finish(&a, err);
-    if (err != MNS_OK) {
-        json_decref(updated);
-        return err;
-    }
-    *result = json_pack("{s:I, s:o}", "id", (json_int_t)person_id, "updated", updated);
-    return *result ? MNS_OK : MNS_ERR_NOMEM;
+    return edit_finish(&a, err, number, json_pack("{s:I}", "id", (json_int_t)person_id), updated, result);
 }
 
 /* ---- a dependent ---------------------------------------------------------------- */
@@ -336,12 +343,7 @@ mns_err mns_vault_dependent_update(struct mns_vault *v, const struct mns_actor *
         note_fields(&a, prefix, updated);
     }
 out:
-    mns_wipe(number, sizeof(number));
-    err = act_finish(&a, err);
-    if (err != MNS_OK) {
-        json_decref(updated);
-        return err;
-    }
-    *result = json_pack("{s:I, s:I, s:o}", "id", (json_int_t)dependent_id, "person", (json_int_t)person_id, "updated", updated);
-    return *result ? MNS_OK : MNS_ERR_NOMEM;
+    return edit_finish(&a, err, number,
+                       json_pack("{s:I, s:I}", "id", (json_int_t)dependent_id, "person", (json_int_t)person_id), updated,
+                       result);
 }

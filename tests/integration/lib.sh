@@ -268,6 +268,37 @@ sys.exit(0 if any(all(match(e, k, v) for k, v in conds) for e in entries) else 1
 PY
 }
 
+# ---- the web UI's browser runs (test_web_ui.sh, test_web_manage.sh) ------------
+
+# web_setup: Debian's chromium and playwright-core are there (else the test
+# fails and ends); sets NODE_MODULES and SHOTS (the screenshots' folder)
+web_setup() {
+  NODE_MODULES="$MNS_TESTS_DIR/../tools/npm/node_modules"
+  SHOTS="${MNS_BUILD_DIR:-$T_WORK}/web-artifacts"
+  [ -x /usr/bin/chromium ] || { fail "Debian's chromium is installed (scripts/install-deps)"; finish; }
+  [ -d "$NODE_MODULES/playwright-core" ] || { fail "playwright-core is installed (tools/npm)"; finish; }
+}
+
+# web_run NAME SECONDS [VAR=VALUE...]: runs tests/web/NAME.mjs in Chromium
+# against this test's daemon with the given environment besides the common
+# one; its "ok - " and "not ok - " lines count as this test's checks, and the
+# run's own clean end is one more
+web_run() {
+  local name=$1 secs=$2 rc line
+  shift 2
+  env MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_SHOTS="$SHOTS" "$@" \
+    timeout "$secs" node "$MNS_TESTS_DIR/web/$name.mjs" >"$T_WORK/$name.out" 2>&1
+  rc=$?
+  cat "$T_WORK/$name.out"
+  while IFS= read -r line; do
+    case "$line" in
+      "ok - "*) T_PASS=$((T_PASS + 1)) ;;
+      "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
+    esac
+  done <"$T_WORK/$name.out"
+  check "the $name browser run ended cleanly" [ "$rc" -eq 0 ]
+}
+
 finish() {
   stop_daemon
   echo "$T_PASS passed, $T_FAIL failed"

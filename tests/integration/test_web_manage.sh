@@ -15,9 +15,7 @@
 # Screenshots go to BUILD_DIR/web-artifacts/ (2x-*.png, 3x-*.png).
 . "$(dirname "$0")/lib.sh"
 
-NODE_MODULES="$MNS_TESTS_DIR/../tools/npm/node_modules"
-[ -x /usr/bin/chromium ] || { fail "Debian's chromium is installed (scripts/install-deps)"; finish; }
-[ -d "$NODE_MODULES/playwright-core" ] || { fail "playwright-core is installed (tools/npm)"; finish; }
+web_setup
 
 init_dev || exit 1
 start_daemon --dev || exit 1
@@ -42,23 +40,11 @@ expect_eq "the clerk asks to delete a person: pending (--deletion-approval)" 202
 expect_eq "the clerk asks for an export: pending" 202 "$(api POST /api/v1/tenants/acme/export-requests \
   '{"purpose":"health_pension","recipient":"年金事務所","route":"電子申請","protection":"zip","reason":"資格取得届"}')"
 printf '就業規則 第12条（特定個人情報の取扱い）\n' >"$T_WORK/rules.txt"
-SHOTS="${MNS_BUILD_DIR:-$T_WORK}/web-artifacts"
 # this run's screenshots only (web-artifacts is shared with it.test_web_ui)
 rm -f "$SHOTS"/2[0-9]-*.png "$SHOTS"/3[01]-*.png "$SHOTS"/manage-stopped.png
 
-MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_ADMIN_PW="$ADMIN_PW" \
-  MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBERS="$N1,$N2" \
-  MNS_WEB_DUE_PERSON="$P1" MNS_WEB_ASKED_PERSON="$P2" MNS_WEB_EVIDENCE="$T_WORK/rules.txt" \
-  MNS_WEB_SHOTS="$SHOTS" timeout 300 node "$MNS_TESTS_DIR/web/manage.mjs" >"$T_WORK/manage.out" 2>&1
-RC=$?
-cat "$T_WORK/manage.out"
-while IFS= read -r line; do
-  case "$line" in
-    "ok - "*) T_PASS=$((T_PASS + 1)) ;;
-    "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
-  esac
-done <"$T_WORK/manage.out"
-check "the browser run ended cleanly" [ "$RC" -eq 0 ]
+web_run manage 300 MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" \
+  MNS_WEB_NUMBERS="$N1,$N2" MNS_WEB_DUE_PERSON="$P1" MNS_WEB_ASKED_PERSON="$P2" MNS_WEB_EVIDENCE="$T_WORK/rules.txt"
 for shot in 20-approvals 21-incidents 22-access-review 23-checksheet 24-due-delete 25-registers 26-report \
   27-users 28-tenants 29-backups 30-seal 31-phone-incidents; do
   check "screenshot $shot.png was saved" test -s "$SHOTS/$shot.png"

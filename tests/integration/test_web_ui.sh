@@ -17,9 +17,7 @@
 # BUILD_DIR/web-artifacts/.
 . "$(dirname "$0")/lib.sh"
 
-NODE_MODULES="$MNS_TESTS_DIR/../tools/npm/node_modules"
-[ -x /usr/bin/chromium ] || { fail "Debian's chromium is installed (scripts/install-deps)"; finish; }
-[ -d "$NODE_MODULES/playwright-core" ] || { fail "playwright-core is installed (tools/npm)"; finish; }
+web_setup
 
 init_dev || exit 1
 start_daemon --dev || exit 1
@@ -29,7 +27,6 @@ BAD="${NUM:0:11}$(( (${NUM:11:1} + 1) % 10 ))"
 GOOD2=$(valid_mynumber 61234567891)
 BAD2=$(valid_mynumber 61234567892); BAD2="${BAD2:0:11}$(( (${BAD2:11:1} + 3) % 10 ))"
 printf '従業員番号,氏名,個人番号\nC001,取込 一郎,%s\nC002,取込 二郎,%s\nC003,取込 三郎,12345\n' "$GOOD2" "$BAD2" >"$T_WORK/people.csv"
-SHOTS="${MNS_BUILD_DIR:-$T_WORK}/web-artifacts"
 # a clerk without a second factor for the self-service collection run
 CLERK3_PW=$("$MNSAFE" user create clerk3 --role clerk | json_get 'j["one_time_password"]')
 "$MNSAFE" user assign clerk3 acme >/dev/null || fail "clerk3 is assigned to acme"
@@ -39,33 +36,14 @@ NUM2=$(valid_mynumber 61234567893)
 NUM3=$(valid_mynumber 61234567894)
 NUM4=$(valid_mynumber 61234567895); NUM5=$(valid_mynumber 61234567896); NUM6=$(valid_mynumber 61234567897)
 
-MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK_PW="$CLERK_PW" \
-  MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_NUMBER="$NUM" MNS_WEB_NUMBER_BAD="$BAD" MNS_WEB_CSV="$T_WORK/people.csv" \
-  MNS_WEB_SHOTS="$SHOTS" timeout 300 node "$MNS_TESTS_DIR/web/e2e.mjs" >"$T_WORK/e2e.out" 2>&1
-RC=$?
-MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK3_PW="$CLERK3_PW" \
-  MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBER2="$NUM2" MNS_WEB_NUMBER3="$NUM3" MNS_WEB_SHOTS="$SHOTS" \
-  timeout 180 node "$MNS_TESTS_DIR/web/collect.mjs" >>"$T_WORK/e2e.out" 2>&1
-RC2=$?
-MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK3_PW="$CLERK3_PW" \
-  MNS_WEB_NUMBER4="$NUM4" MNS_WEB_NUMBER5="$NUM5" MNS_WEB_NUMBER6="$NUM6" MNS_WEB_WORK="$T_WORK" MNS_WEB_SHOTS="$SHOTS" \
-  timeout 180 node "$MNS_TESTS_DIR/web/person.mjs" >>"$T_WORK/e2e.out" 2>&1
-RC3=$?
-MNS_WEB_NODE_MODULES="$NODE_MODULES" MNS_WEB_BASE="https://127.0.0.1:$HTTPS_PORT" MNS_WEB_CLERK3_PW="$CLERK3_PW" \
-  MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_SHOTS="$SHOTS" \
-  timeout 300 node "$MNS_TESTS_DIR/web/a11y.mjs" >>"$T_WORK/e2e.out" 2>&1
-RC4=$?
-cat "$T_WORK/e2e.out"
-while IFS= read -r line; do
-  case "$line" in
-    "ok - "*) T_PASS=$((T_PASS + 1)) ;;
-    "not ok - "*) T_FAIL=$((T_FAIL + 1)) ;;
-  esac
-done <"$T_WORK/e2e.out"
-check "the browser run ended cleanly" [ "$RC" -eq 0 ]
-check "the collection run too" [ "$RC2" -eq 0 ]
-check "the person and export run too" [ "$RC3" -eq 0 ]
-check "the accessibility run too" [ "$RC4" -eq 0 ]
+web_run e2e 300 MNS_WEB_CLERK_PW="$CLERK_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" \
+  MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_NUMBER="$NUM" MNS_WEB_NUMBER_BAD="$BAD" MNS_WEB_CSV="$T_WORK/people.csv"
+web_run collect 180 MNS_WEB_CLERK3_PW="$CLERK3_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBER2="$NUM2" \
+  MNS_WEB_NUMBER3="$NUM3"
+web_run person 180 MNS_WEB_CLERK3_PW="$CLERK3_PW" MNS_WEB_NUMBER4="$NUM4" MNS_WEB_NUMBER5="$NUM5" \
+  MNS_WEB_NUMBER6="$NUM6" MNS_WEB_WORK="$T_WORK"
+web_run a11y 300 MNS_WEB_CLERK3_PW="$CLERK3_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" \
+  MNS_WEB_ADMIN_PW="$ADMIN_PW"
 check "screenshots of the main screens were saved" test -s "$SHOTS/05-reveal.png"
 check "and of the collection on a phone" test -s "$SHOTS/11-collection-phone.png"
 # nothing the browser did left a number in clear in the store or the log
