@@ -64,6 +64,12 @@ async function login(page, user, password, otpSecret) {
   }
   await page.waitForSelector("#logout:not([hidden])");
 }
+/* whether the page's heading comes to hold the text: a view draws its heading
+   once its data has come, after the menu and the logout button */
+async function headingHas(page, text) {
+  return page.waitForFunction((s) => (document.querySelector("h1")?.textContent || "").includes(s), text,
+    { timeout: 10000 }).then(() => true, () => false);
+}
 async function domHas(page, text) {
   return page.evaluate((s) => document.documentElement.outerHTML.includes(s) ||
     [...document.querySelectorAll("input, textarea")].some((i) => i.value.includes(s)), text);
@@ -88,7 +94,7 @@ try {
   check("a wrong password is refused with a message", (await page.textContent("#notice")).length > 0);
 
   await login(page, "clerk1", process.env.MNS_WEB_CLERK_PW);
-  check("the clerk lands on the person list", (await page.textContent("h1")).includes("本人一覧"));
+  check("the clerk lands on the person list", await headingHas(page, "本人一覧"), await page.textContent("h1"));
 
   // enrolment in two-factor authentication by QR code
   await page.click("a[href='#/mfa']");
