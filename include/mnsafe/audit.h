@@ -80,10 +80,13 @@ mns_err mns_audit_commit(struct mns_audit *a) MNS_WUR;
  * note goes to the file only when mns_audit_flush_file is called, after the
  * caller's mns_store_sync. */
 mns_err mns_audit_commit_unsynced(struct mns_audit *a) MNS_WUR;
-/* Appends a checkpoint note that is in the database but not yet in the file
- * (and fsyncs the file). Safe without the caller's lock, concurrently with
- * the other calls. */
+/* Appends the checkpoint notes that are in the database but not yet in the
+ * file (one write and one fsync for all). Safe without the caller's lock,
+ * concurrently with the other calls. Call it only when every commit so far
+ * is durable; after a sync that covers the commits up to N entries, call
+ * mns_audit_flush_file_upto(a, N): a note signed by a later commit waits. */
 mns_err mns_audit_flush_file(struct mns_audit *a) MNS_WUR;
+mns_err mns_audit_flush_file_upto(struct mns_audit *a, uint64_t entries) MNS_WUR;
 /* Reads the chain's head (and the newest checkpoint) from the store again:
  * call at the start of a write transaction when other servers append to
  * the same log (mns_store_is_shared). Nothing may be pending. */

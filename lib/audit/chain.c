@@ -326,6 +326,7 @@ void mns_audit_free(struct mns_audit *a)
         mns_secure_free(a->seed, MNS_ED25519_SEED_LEN);
     free(a->checkpoint_path);
     free(a->pend);
+    audit_file_notes_release(a);
     pthread_mutex_destroy(&a->file_lock);
     mns_wipe(a, sizeof(*a));
     free(a);

@@ -430,36 +430,103 @@ static mns_err db_insert(struct mns_audit *a, const char *note, size_t len, bool
     return MNS_OK;
 }
 
-/* Appends the note that reached the database but not yet the file. */
-static mns_err flush_file(struct mns_audit *a, mns_errmsg *em)
+void audit_file_notes_release(struct mns_audit *a)
+{
+    while (a->file_head != NULL) {
+        struct audit_file_note *n = a->file_head;
+        a->file_head = n->next;
+        free(n);
+    }
+    a->file_tail = NULL;
+    a->file_waiting = 0;
+}
+
+/* Queues a note for the file (file_lock held). */
+static mns_err file_note_add(struct mns_audit *a, const char *note, size_t len, uint64_t count)
+{
+    struct audit_file_note *n = malloc(sizeof(*n) + len + 1);
+    if (n == NULL)
+        return MNS_ERR_NOMEM;
+    n->next = NULL;
+    n->count = count;
+    memcpy(n->text, note, len);
+    n->text[len] = '\n';
+    n->len = len + 1;
+    if (a->file_tail != NULL)
+        a->file_tail->next = n;
+    else
+        a->file_head = n;
+    a->file_tail = n;
+    if (++a->file_waiting > AUDIT_FILE_WAITING_MAX) {
+        struct audit_file_note *old = a->file_head;
+        a->file_head = old->next;
+        a->file_waiting--;
+        free(old);
+    }
+    return MNS_OK;
+}
+
+/* Appends, in one write and one fsync, the waiting notes of at most upto
+ * entries (those whose rows the caller's sync made durable). */
+static mns_err flush_file(struct mns_audit *a, uint64_t upto, mns_errmsg *em)
 {
     mns_err err = MNS_OK;
     pthread_mutex_lock(&a->file_lock);
-    if (a->file_pending && a->checkpoint_path == NULL) {
-        a->file_pending = false;
-    } else if (a->file_pending) {
-        if (audit_file_append(a->checkpoint_path, a->pending_note, a->pending_note_len) != MNS_OK) {
-            char buf[128];
-            const char *why = strerror_r(errno, buf, sizeof(buf)); /* GNU strerror_r (_GNU_SOURCE) */
-            err = mns_fail(em, MNS_ERR_IO, "cannot append the audit checkpoint to %s: %s / "
-                                           "監査チェックポイントをファイルに書き込めません",
-                           a->checkpoint_path, why);
-        } else {
-            a->file_pending = false;
-        }
+    if (a->checkpoint_path == NULL) {
+        audit_file_notes_release(a);
+        goto out;
     }
+    size_t total = 0, k = 0;
+    for (struct audit_file_note *n = a->file_head; n != NULL && n->count <= upto; n = n->next)
+        total += n->len, k++;
+    if (k == 0)
+        goto out;
+    char *buf = malloc(total);
+    if (buf == NULL) {
+        err = mns_fail(em, MNS_ERR_NOMEM, "out of memory / メモリが不足しています");
+        goto out;
+    }
+    size_t at = 0;
+    struct audit_file_note *n = a->file_head;
+    for (size_t i = 0; i < k; i++, n = n->next) {
+        memcpy(buf + at, n->text, n->len);
+        at += n->len;
+    }
+    if (audit_file_append(a->checkpoint_path, buf, total) != MNS_OK) {
+        char why[128];
+        /* GNU strerror_r (_GNU_SOURCE) */
+        err = mns_fail(em, MNS_ERR_IO, "cannot append the audit checkpoint to %s: %s / "
+                                       "監査チェックポイントをファイルに書き込めません",
+                       a->checkpoint_path, strerror_r(errno, why, sizeof(why)));
+    } else {
+        for (size_t i = 0; i < k; i++) {
+            n = a->file_head;
+            a->file_head = n->next;
+            free(n);
+        }
+        a->file_waiting -= k;
+        if (a->file_head == NULL)
+            a->file_tail = NULL;
+    }
+    free(buf);
+out:
     pthread_mutex_unlock(&a->file_lock);
     return err;
 }
 
 mns_err mns_audit_flush_file(struct mns_audit *a)
 {
-    return a != NULL ? flush_file(a, NULL) : MNS_ERR_INVALID;
+    return a != NULL ? flush_file(a, UINT64_MAX, NULL) : MNS_ERR_INVALID;
+}
+
+mns_err mns_audit_flush_file_upto(struct mns_audit *a, uint64_t entries)
+{
+    return a != NULL ? flush_file(a, entries, NULL) : MNS_ERR_INVALID;
 }
 
 /* Signs the committed head, stores it, then appends it to the file; with
  * deferred, stores it without a sync and leaves the file to
- * mns_audit_flush_file (after the caller's sync). */
+ * mns_audit_flush_file[_upto] (after the caller's sync). */
 static mns_err sign_new(struct mns_audit *a, bool deferred, mns_errmsg *em)
 {
     char note[AUDIT_NOTE_MAX];
@@ -472,14 +539,13 @@ static mns_err sign_new(struct mns_audit *a, bool deferred, mns_errmsg *em)
     if ((err = db_insert(a, note, len, deferred, em)) != MNS_OK)
         return err;
     a->cp_count = a->count;
-    /* A newer note supersedes one the file missed; the database has both. */
     pthread_mutex_lock(&a->file_lock);
-    memcpy(a->pending_note, note, len);
-    a->pending_note[len] = '\n';
-    a->pending_note_len = len + 1;
-    a->file_pending = true;
+    err = file_note_add(a, note, len, a->count);
     pthread_mutex_unlock(&a->file_lock);
-    return deferred ? MNS_OK : flush_file(a, em);
+    if (err != MNS_OK) /* the row is stored; only the file misses the note */
+        return mns_fail(em, err, "out of memory / メモリが不足しています");
+    /* a synced commit made every earlier row durable too */
+    return deferred ? MNS_OK : flush_file(a, UINT64_MAX, em);
 }
 
 mns_err mns_audit_checkpoint(struct mns_audit *a, mns_errmsg *em)
@@ -495,13 +561,13 @@ mns_err mns_audit_checkpoint(struct mns_audit *a, mns_errmsg *em)
     if (a->count == 0)
         return mns_fail(em, MNS_ERR_STATE, "the audit log is empty / 監査ログが空です");
     if (a->count == a->cp_count)
-        return flush_file(a, em); /* this head is signed already */
+        return flush_file(a, UINT64_MAX, em); /* this head is signed already */
     return sign_new(a, false, em);
 }
 
 mns_err audit_checkpoint_due(struct mns_audit *a, bool deferred)
 {
-    mns_err err = deferred ? MNS_OK : flush_file(a, NULL), e2 = MNS_OK;
+    mns_err err = deferred ? MNS_OK : flush_file(a, UINT64_MAX, NULL), e2 = MNS_OK;
 
     if (a->seed != NULL && a->count > a->cp_count && a->count - a->cp_count >= a->every)
         e2 = sign_new(a, deferred, NULL);

@@ -68,14 +68,26 @@ struct mns_audit {
     /* several servers on one database: the newest checkpoint adopted into
      * this server's file (audit_adopt_notes) */
     uint64_t adopted_upto;
-    /* file_lock guards file_pending and the pending note: the file is
-     * appended to by mns_audit_flush_file, which runs without the caller's
-     * lock (after the sync that made the note's row durable) */
+    /* file_lock guards the notes waiting for the file, oldest first: the
+     * file is appended to by mns_audit_flush_file[_upto], which runs without
+     * the caller's lock (after the sync that made the notes' rows durable).
+     * Every note goes to the file: verify wants each database note there. */
     pthread_mutex_t file_lock;
-    bool file_pending;
-    size_t pending_note_len;
-    char pending_note[AUDIT_NOTE_MAX + 1]; /* the note and its "\n" separator */
+    struct audit_file_note *file_head, *file_tail;
+    size_t file_waiting;
 };
+
+/* A signed note in the database, not yet in the checkpoint file. */
+struct audit_file_note {
+    struct audit_file_note *next;
+    uint64_t count;
+    size_t len;     /* text's length, its "\n" separator included */
+    char text[];
+};
+
+/* Notes that wait for the file beyond this many (the file has failed for
+ * long): the oldest is given up; verify then names it as missing there. */
+#define AUDIT_FILE_WAITING_MAX 1024
 
 /* Key name used when the configuration names none. */
 #define AUDIT_KEY_NAME_DEFAULT "mnsafe-audit"
@@ -85,6 +97,8 @@ struct mns_audit {
  * commit), the row is committed without a sync and the file is left to
  * mns_audit_flush_file. */
 mns_err audit_checkpoint_due(struct mns_audit *a, bool deferred);
+/* Forgets the notes waiting for the file (mns_audit_free). */
+void audit_file_notes_release(struct mns_audit *a);
 
 /* Checks the fields of an entry against the limits; MNS_OK or
  * MNS_ERR_INVALID with *field (optional) naming the offending field. */

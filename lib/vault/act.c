@@ -131,6 +131,7 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
     /* a failed checkpoint does not undo committed acts: `audit verify`
      * sees the gap, and the next checkpoint covers it */
     ignore_err(mns_audit_commit_unsynced(v->audit));
+    g->audit_upto = mns_audit_count(v->audit);
     if (v->purge_pending && mns_store_purge_deleted(v->store, person_tables) == MNS_OK)
         v->purge_pending = false;
     return g;
@@ -141,9 +142,10 @@ const char *const person_tables[] = {"person_keys", "persons", "dependents", "pe
 
 /* Makes a committed group durable and tells its members (lock not needed);
  * without file, a checkpoint signed at its commit is left for a later
- * mns_audit_flush_file (the committer's, before its next commit). */
+ * mns_audit_flush_file_upto (the committer's). */
 static mns_err group_sync_ex(struct mns_vault *v, struct group *g, bool file)
 {
+    uint64_t upto = g->audit_upto; /* group_finish may free g */
     mns_err r = mns_store_sync(v->store);
     if (r != MNS_OK) {
         atomic_store(&v->sync_failed, true);
@@ -153,7 +155,7 @@ static mns_err group_sync_ex(struct mns_vault *v, struct group *g, bool file)
     /* a checkpoint signed at this commit goes to the file once its row is
      * durable; if that fails, the next flush retries it */
     if (r == MNS_OK && file)
-        ignore_err(mns_audit_flush_file(v->audit));
+        ignore_err(mns_audit_flush_file_upto(v->audit, upto));
     return r;
 }
 
@@ -340,14 +342,14 @@ void mns_vault_when_durable(struct mns_vault *v, struct mns_durable_ticket *tick
 /* ---- the committer ------------------------------------------------------- */
 
 /* Under load the checkpoint file (an append and an fsync of its own) is
- * written at most this often; a newer note supersedes an unwritten one, and
- * the database holds them all. */
+ * written at most this often, with every note signed since. */
 #define COMMITTER_FILE_MS 200
 
 static void *committer_main(void *arg)
 {
     struct mns_vault *v = arg;
     int64_t file_at = 0;
+    uint64_t durable_upto = 0; /* audit entries the committer's syncs made durable */
     for (;;) {
         pthread_mutex_lock(&v->commit_lock);
         while (!v->commit_wanted && !v->commit_stop)
@@ -360,21 +362,22 @@ static void *committer_main(void *arg)
         mns_err r;
         struct group *g = group_commit(v, &r);
         pthread_mutex_unlock(&v->lock);
+        uint64_t upto = g != NULL ? g->audit_upto : 0; /* group_sync_ex may free g */
         if (g != NULL && group_sync_ex(v, g, false) == MNS_OK) {
-            /* the file gets the newest note, which is now durable, before
-             * the next commit could sign a newer one; at once when nothing
+            /* the file gets the notes now durable: at once when nothing
              * waits, else now and then */
+            durable_upto = upto;
             pthread_mutex_lock(&v->commit_lock);
             bool busy = v->commit_wanted && !v->commit_stop;
             pthread_mutex_unlock(&v->commit_lock);
             int64_t now = mns_now_ms();
             if (!busy || now - file_at >= COMMITTER_FILE_MS) {
-                ignore_err(mns_audit_flush_file(v->audit));
+                ignore_err(mns_audit_flush_file_upto(v->audit, durable_upto));
                 file_at = now;
             }
         }
         if (stopping) {
-            ignore_err(mns_audit_flush_file(v->audit));
+            ignore_err(mns_audit_flush_file_upto(v->audit, durable_upto));
             return NULL;
         }
     }

@@ -44,6 +44,7 @@ struct group {
     bool done;
     mns_err result;
     struct durable_cb *callbacks; /* deferred acts' answers (mns_vault_when_durable) */
+    uint64_t audit_upto;          /* audit entries committed with it: its sync makes them durable */
 };
 
 /* A group commits at the latest after this many acts or milliseconds. */

@@ -9,6 +9,7 @@
  * MNS_TEST_BACKEND=postgresql, on PostgreSQL.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "vault_fixture.h"
@@ -210,11 +211,86 @@ static void test_defer_commit_fails(void **state)
     vf_db_close(db);
 }
 
+/* Many deferred acts from several threads while the committer runs, with a
+ * checkpoint due at nearly every commit: the committer writes the file only
+ * now and then under load, and each of its writes must carry every note
+ * signed since, or `audit verify` names the skipped ones as missing. */
+struct loader {
+    struct vf *f;
+    int64_t id;
+    int acts;
+    atomic_int *answered, *failed;
+};
+
+static void count_durable(void *arg, mns_err result)
+{
+    struct loader *l = arg;
+    atomic_fetch_add(result == MNS_OK ? l->answered : l->failed, 1);
+}
+
+static void *load_main(void *arg)
+{
+    struct loader *l = arg;
+    for (int i = 0; i < l->acts; i++) {
+        mns_errmsg em = {""};
+        json_t *res = NULL;
+        struct mns_durable_ticket *ticket = NULL;
+        mns_vault_defer_begin(l->f->v);
+        mns_err act = mns_vault_person_reveal(l->f->v, &l->f->clerk, "acme", l->id, "withholding_slip", &res, &em);
+        json_decref(res);
+        if (mns_vault_defer_end(l->f->v, &ticket) != MNS_OK || act != MNS_OK || ticket == NULL) {
+            atomic_fetch_add(l->failed, 1);
+            continue;
+        }
+        mns_vault_when_durable(l->f->v, ticket, count_durable, l);
+    }
+    return NULL;
+}
+
+static void test_committer_file_every_note(void **state)
+{
+    struct vf *f = *state;
+    enum { THREADS = 4, ACTS = 1500 };
+    struct mns_vault_config cfg = f->cfg;
+    mns_errmsg em = {""};
+    char n[13];
+    cfg.checkpoint_every = 2;
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    vf_number(n, 42);
+    int64_t id = vf_add_one(f, &f->clerk, "acme", vf_person("Loaded", n, "withholding_slip"));
+    vf_db *db = vf_db_open(f, true);
+    int64_t notes_before = vf_db_int(db, "SELECT count(*) FROM audit_checkpoints", 0, 0, 0);
+
+    atomic_int answered = 0, failed = 0;
+    struct loader l = {f, id, ACTS, &answered, &failed};
+    pthread_t t[THREADS];
+    assert_int_equal(mns_vault_committer_start(f->v), MNS_OK);
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, load_main, &l), 0);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    mns_vault_committer_stop(f->v); /* tells every ticket */
+    assert_int_equal(atomic_load(&failed), 0);
+    assert_int_equal(atomic_load(&answered), THREADS * ACTS);
+
+    /* the load signed many notes; the file has every one */
+    int64_t notes = vf_db_int(db, "SELECT count(*) FROM audit_checkpoints", 0, 0, 0) - notes_before;
+    vf_db_close(db);
+    assert_true(notes >= 3);
+    struct mns_audit_report rep;
+    mns_err v = mns_vault_audit_verify(f->v, &f->auditor, &rep, &em);
+    if (v != MNS_OK)
+        fail_msg("verify after the load: %s: %s", mns_err_name(v), rep.problem);
+    assert_true(rep.checkpoints >= (uint64_t)(2 * notes));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defer_durable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defer_commit_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_committer_file_every_note, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
