@@ -588,6 +588,7 @@ static const void *sqlite_column_blob(void *h, int col, size_t *len)
 const struct mns_store_ops mns_store_sqlite_ops = {
     .name = "sqlite",
     .begin_sql = "BEGIN IMMEDIATE",
+    .cache_savepoints = true,
     .tables_sql = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
     .columns_sql = "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
     .open = sqlite_open,

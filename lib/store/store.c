@@ -378,6 +378,22 @@ static mns_err savepoint_sql(struct mns_store *st, char *buf, size_t size, const
 
 #define SAVEPOINT_SQL_SIZE (MNS_STORE_SAVEPOINT_MAX + 32)
 
+/* Runs a savepoint statement, from the statement cache where the backend
+ * gains by it. */
+static mns_err savepoint_run(struct mns_store *st, const char *sql)
+{
+    struct mns_stmt *s;
+    mns_err r;
+
+    if (!st->ops->cache_savepoints)
+        return st->ops->exec(st, sql);
+    if ((r = mns_store_prepare(st, &s, sql)) != MNS_OK)
+        return r;
+    r = mns_stmt_run(s);
+    mns_stmt_reset(s);
+    return r;
+}
+
 mns_err mns_store_savepoint(struct mns_store *st, const char *name)
 {
     char sql[SAVEPOINT_SQL_SIZE];
@@ -387,7 +403,7 @@ mns_err mns_store_savepoint(struct mns_store *st, const char *name)
         return MNS_ERR_INVALID;
     if ((r = savepoint_sql(st, sql, sizeof(sql), "SAVEPOINT", name)) != MNS_OK)
         return r;
-    return st->ops->exec(st, sql);
+    return savepoint_run(st, sql);
 }
 
 mns_err mns_store_release(struct mns_store *st, const char *name)
@@ -399,7 +415,7 @@ mns_err mns_store_release(struct mns_store *st, const char *name)
         return MNS_ERR_INVALID;
     if ((r = savepoint_sql(st, sql, sizeof(sql), "RELEASE SAVEPOINT", name)) != MNS_OK)
         return r;
-    return st->ops->exec(st, sql);
+    return savepoint_run(st, sql);
 }
 
 void mns_store_rollback_to(struct mns_store *st, const char *name)

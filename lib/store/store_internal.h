@@ -47,6 +47,9 @@ struct mns_store_ops {
     const char *begin_sql;
     /* Other processes (servers) may write to the same database at once. */
     bool shared;
+    /* SAVEPOINT and RELEASE go through the statement cache: SQLite would
+     * parse them again at every exec, and every act takes one. */
+    bool cache_savepoints;
     /* The schema's tables, oldest first (a table's references point to
      * older ones), one name per row; and one table's columns (parameter 1:
      * the table), name and declared type per row, in order (copy.c). */

@@ -642,16 +642,24 @@ mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_acto
         a->files = 0;
     if (code == NULL || code[0] == '\0')
         return mns_fail(em, MNS_ERR_INVALID, "no tenant given / 事業者が指定されていません");
+    /* the tenant and the actor's assignment to it in one statement (every
+     * act on a tenant's data runs it) */
+    bool assigned = false;
+    unsigned files = MNS_FILES_ALL;
     if ((err = mns_store_prepare(v->store, &s,
-                                 "SELECT id, require_mfa, allow_networks, allow_hours FROM tenants WHERE code = ?")) != MNS_OK)
+                                 "SELECT t.id, t.require_mfa, t.allow_networks, t.allow_hours, a.files FROM tenants t "
+                                 "LEFT JOIN assignments a ON a.tenant_id = t.id AND a.user_id = ? WHERE t.code = ?")) != MNS_OK)
         return err;
-    if ((err = mns_stmt_bind_text(s, 1, code, -1)) == MNS_OK)
+    if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK && (err = mns_stmt_bind_text(s, 2, code, -1)) == MNS_OK)
         err = mns_stmt_step(s, &row);
     if (err == MNS_OK && row) {
         *tenant_id = mns_stmt_int64(s, 0);
         require_mfa = mns_stmt_int64(s, 1) != 0;
         snprintf(networks, sizeof(networks), "%s", mns_stmt_text(s, 2) ? mns_stmt_text(s, 2) : "");
         snprintf(hours, sizeof(hours), "%s", mns_stmt_text(s, 3) ? mns_stmt_text(s, 3) : "");
+        assigned = !mns_stmt_is_null(s, 4);
+        if (assigned)
+            files = (unsigned)mns_stmt_int64(s, 4);
     }
     mns_stmt_reset(s);
     if (err != MNS_OK)
@@ -661,23 +669,12 @@ mns_err resolve_tenant(struct mns_vault *v, struct act *a, const struct mns_acto
     /* recorded before the assignment check: a refused probe names its tenant */
     if (a != NULL)
         a->tenant_id = *tenant_id;
-    unsigned files = MNS_FILES_ALL;
-    if (actor->role != MNS_ROLE_SYSADMIN && actor->role != MNS_ROLE_AUDITOR) {
+    if (actor->role == MNS_ROLE_SYSADMIN || actor->role == MNS_ROLE_AUDITOR) {
+        files = MNS_FILES_ALL;
+    } else if (!assigned) {
         /* clerks and officers work only on the tenants they are assigned to,
          * and there only on the SPI files of their assignment */
-        if ((err = mns_store_prepare(v->store, &s, "SELECT files FROM assignments WHERE user_id = ? AND tenant_id = ?")) !=
-            MNS_OK)
-            return err;
-        if ((err = mns_stmt_bind_int64(s, 1, actor->user_id)) == MNS_OK &&
-            (err = mns_stmt_bind_int64(s, 2, *tenant_id)) == MNS_OK)
-            err = mns_stmt_step(s, &row);
-        if (err == MNS_OK && row)
-            files = (unsigned)mns_stmt_int64(s, 0);
-        mns_stmt_reset(s);
-        if (err != MNS_OK)
-            return err;
-        if (!row)
-            return mns_fail(em, MNS_ERR_DENIED, "you are not assigned to this tenant / この事業者の担当ではありません");
+        return mns_fail(em, MNS_ERR_DENIED, "you are not assigned to this tenant / この事業者の担当ではありません");
     }
     if ((err = tenant_policy_check(actor, require_mfa, networks, hours, &why, em)) != MNS_OK) {
         if (a != NULL)
