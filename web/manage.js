@@ -719,7 +719,7 @@
       tenants = tl.tenants || [];
       const users = r.users || [];
       const tbl = table("users", ["col_name", "col_role", "col_tenants", "col_disabled", "col_actions"], users.map((u) => [
-        u.name, t("role_" + u.role), String(u.tenants || ""),
+        u.name, t("role_" + u.role) + (u.role_pending ? ` (${t("st_pending")})` : ""), String(u.tenants || ""),
         u.disabled ? t("disabled") : u.must_change_password ? t("must_change") : t("active"),
         h("button", { class: "secondary", type: "button", "data-manage": u.name, text: `${t("manage")}: ${u.name}`, onclick: () => { fill(once); openPanel(u); $("panel-title").focus(); } })]));
       tbl.querySelectorAll("tbody tr").forEach((tr, i) => tr.setAttribute("data-user", users[i].name));

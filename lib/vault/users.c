@@ -1324,15 +1324,18 @@ mns_err mns_vault_user_list(struct mns_vault *v, const struct mns_actor *actor, 
         (err = mns_store_prepare(v->store, &s,
                                  "SELECT u.id, u.name, u.role, u.disabled, u.must_change, "
                                  "(SELECT group_concat(t.code, ',') FROM assignments x JOIN tenants t "
-                                 " ON t.id = x.tenant_id WHERE x.user_id = u.id) FROM users u ORDER BY u.name")) ==
-            MNS_OK) {
+                                 " ON t.id = x.tenant_id WHERE x.user_id = u.id), u.role_pending FROM users u "
+                                 "ORDER BY u.name")) == MNS_OK) {
+        /* role: the role asked for; role_pending: it awaits an approval and
+         * gives no rights until then */
         while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
             const char *tenants = mns_stmt_text(s, 5);
-            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:b, s:b, s:s}", "id",
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:b, s:b, s:s, s:b}", "id",
                                                   (json_int_t)mns_stmt_int64(s, 0), "name", mns_stmt_text(s, 1),
                                                   "role", mns_stmt_text(s, 2), "disabled",
                                                   (int)mns_stmt_int64(s, 3), "must_change_password",
-                                                  (int)mns_stmt_int64(s, 4), "tenants", tenants ? tenants : ""));
+                                                  (int)mns_stmt_int64(s, 4), "tenants", tenants ? tenants : "",
+                                                  "role_pending", (int)mns_stmt_int64(s, 6)));
         }
         mns_stmt_reset(s);
     }

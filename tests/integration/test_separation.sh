@@ -32,12 +32,16 @@ OUT=$("$MNSAFE" tenant list 2>&1)
 expect_contains "a pending role may do nothing else, and is told why" "awaits approval" "$OUT"
 
 login admin "$ADMIN_PW"
+expect_eq "the user list says the clerk's role awaits approval" True \
+  "$("$MNSAFE" user list | json_get "[u['role_pending'] for u in j['users'] if u['name'] == 'clerk1'][0]")"
 ROLE_REQ=$(pending_id clerk1 role)
 check_fails "the sysadmin who asked cannot approve the role" "$MNSAFE" access approve "$ROLE_REQ"
 login officer1 "$OFFICER_PW"
 check "another person (the officer) approves the role" "$MNSAFE" access approve "$ROLE_REQ"
 
 login admin "$ADMIN_PW"
+expect_eq "and no longer once approved" False \
+  "$("$MNSAFE" user list | json_get "[u['role_pending'] for u in j['users'] if u['name'] == 'clerk1'][0]")"
 check "the sysadmin asks to assign the clerk (payees file only)" "$MNSAFE" user assign clerk1 acme --files payees
 check "and the officer to acme" "$MNSAFE" user assign officer1 acme
 CLERK_REQ=$(pending_id clerk1 assignment)

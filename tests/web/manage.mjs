@@ -115,6 +115,8 @@ try {
   check("a new user: the one-time password is shown", otp.length >= 12, otp.length);
   check("and the role waits for another person's approval (separation of duties)", msg.includes("承認待ち"), msg);
   check("the new user is listed", (await p.textContent("#users")).includes("webclerk"));
+  const newRow = await p.$$eval("#users tbody tr[data-user='webclerk'] td", (tds) => tds.map((td) => td.textContent));
+  check("with the role marked as awaiting approval", newRow[1] && newRow[1].includes("承認待ち"), newRow.join(" | "));
   const otpLogin = await adm.context.request.post(`${base}/api/v1/sessions`, { data: { user: "webclerk", password: otp } });
   const otpBody = await otpLogin.json();
   check("the one-time password shown is the user's real password", otpLogin.status() === 201 && otpBody.must_change_password === true,
