@@ -236,9 +236,9 @@ async function viewExport() {
       const mine = (r.requests || []).filter((q) => q.requested_by === state.user);
       const status = (s) => (t(`rq_${s}`) === `rq_${s}` ? s : t(`rq_${s}`));
       fill(reqArea, mine.length ? [h("h2", { text: t("ex_requests") }), table("export-request-list", ["col_id", "ex_status", "col_actions"],
-        mine.map((q) => [String(q.request_id), status(q.status), q.status === "approved"
-          ? h("button", { class: "secondary", type: "button", "data-use": q.request_id, text: t("ex_use"), onclick: async () => {
-              try { shown(await api("POST", `${tbase()}/exports`, { request_id: q.request_id })); await loadRequests(); } catch (e) { fail(e); }
+        mine.map((q) => [String(q.id), status(q.status), q.status === "approved"
+          ? h("button", { class: "secondary", type: "button", "data-use": q.id, text: t("ex_use"), onclick: async () => {
+              try { shown(await api("POST", `${tbase()}/exports`, { request_id: q.id })); await loadRequests(); } catch (e) { fail(e); }
             } }) : ""]))] : []);
     } catch (e) { fail(e); }
   }

@@ -265,8 +265,8 @@
               const s = r.spec || {};
               return [[["exp_purpose", names[s.purpose] || s.purpose], ["exp_recipient", s.recipient], ["exp_route", s.route], ["exp_protection", s.protection]]
                 .filter(([, v]) => v).map(([k, v]) => `${t(k)}: ${v}`).join("、"),
-              r.reason || "", r.requested_by || "", formatDate(r.requested_at, true),
-              act ? buttons(tpath(`/export-requests/${r.request_id}`), `export-${r.request_id}`, `${t("exports_title")} ${r.requested_by || ""}`)
+              r.reason || "", r.requested_by || "", formatDate(r.requested_at_ms, true),
+              act ? buttons(tpath(`/export-requests/${r.id}`), `export-${r.id}`, `${t("exports_title")} ${r.requested_by || ""}`)
                 : statusName(r.status)];
             }) : null,
           deletions ? section("deletions_title", "deletion-requests", ["col_person", "col_request_reason", "col_requested_by", "col_requested_at"],

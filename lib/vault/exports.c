@@ -611,8 +611,9 @@ mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *a
                                   json_t **result, mns_errmsg *em)
 {
     static const struct list_col cols[] = {
-        {"request_id", COL_INT},   {"spec", COL_JSON},  {"reason", COL_TEXT},     {"requested_by", COL_TEXT},
-        {"requested_at", COL_INT}, {"status", COL_TEXT}, {"decided_by", COL_TEXT},
+        /* the same names as the deletion and grant requests' lists */
+        {"id", COL_INT},              {"spec", COL_JSON},   {"reason", COL_TEXT},     {"requested_by", COL_TEXT},
+        {"requested_at_ms", COL_INT}, {"status", COL_TEXT}, {"decided_by", COL_TEXT},
     };
     return tenant_list(v, actor, "export.requests", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code,
                        "SELECT id, spec, reason, requested_by, requested_at, status, decided_by FROM export_requests "

@@ -251,6 +251,9 @@ REQ=$("$MNSAFE" export request acme --purpose withholding_slip --recipient ç¨Žå‹
 check_fails "the clerk cannot approve" "$MNSAFE" export approve acme "$REQ"
 login officer1 "$OFFICER_PW"
 check "the officer approves" "$MNSAFE" export approve acme "$REQ"
+expect_eq "the request list names it by id, with its time and the approver (the other request lists' names)" \
+  "approved officer1 True" \
+  "$("$MNSAFE" export requests acme | json_get "' '.join(str(x) for x in [[r['status'], r['decided_by'], r['requested_at_ms'] > 1.7e12] for r in j['requests'] if r['id'] == $REQ][0])")"
 login clerk1 "$CLERK_PW"
 check "the approved export runs" "$MNSAFE" export acme --request "$REQ" --out "$T_WORK/approved.zip"
 check_fails "once" "$MNSAFE" export acme --request "$REQ" --out "$T_WORK/again.zip"
