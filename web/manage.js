@@ -35,7 +35,9 @@
     inc_encrypted: "高度な暗号化等で保護されていたため報告対象外",
     review_title: "アクセス権の点検", col_locked: "ロック", col_2fa: "二要素", col_pending_role: "承認待ち",
     col_last_login: "最終ログイン", col_last_act: "最終操作", review_hash: "この一覧のSHA-256", review_confirm: "この内容で点検を記録する",
-    review_confirmed: "アクセス権の点検を記録しました。", policy_title: "アクセスの設定", pol_password: "パスワードの最小文字数",
+    review_confirmed: "アクセス権の点検を記録しました。", review_never: "点検の記録はまだありません。",
+    review_last_current: "前回の点検: {at}（{by}）。その時から変わっていません。",
+    review_last_changed: "前回の点検: {at}（{by}）。その後アクセス権が変わりました。", policy_title: "アクセスの設定", pol_password: "パスワードの最小文字数",
     pol_lockout: "ロックまでの失敗回数", pol_idle: "無操作で終了するまで（秒）", pol_sod: "職務の分離", pol_mfa: "二要素認証が必須のロール",
     locked: "ロック中", on: "有効", off: "無効",
     cs_title: "安全管理措置チェックシート", cs_assessment: "評価", cs_new: "新しい評価を始める", cs_new_title: "評価の題名",
@@ -108,7 +110,9 @@
     inc_encrypted: "not reportable: protected by strong encryption",
     review_title: "Access review", col_locked: "Locked", col_2fa: "Two-factor", col_pending_role: "Pending",
     col_last_login: "Last login", col_last_act: "Last act", review_hash: "SHA-256 of this list", review_confirm: "Record the review of this list",
-    review_confirmed: "The access review is recorded.", policy_title: "Access settings", pol_password: "Minimum password length",
+    review_confirmed: "The access review is recorded.", review_never: "No review has been recorded yet.",
+    review_last_current: "Last review: {at} ({by}). Nothing has changed since.",
+    review_last_changed: "Last review: {at} ({by}). Access has changed since.", policy_title: "Access settings", pol_password: "Minimum password length",
     pol_lockout: "Failures before lockout", pol_idle: "Idle session end (s)", pol_sod: "Separation of duties", pol_mfa: "Roles that need two factors",
     locked: "locked", on: "on", off: "off",
     cs_title: "Security measures check sheet", cs_assessment: "Assessment", cs_new: "Start a new assessment", cs_new_title: "Title",
@@ -444,7 +448,11 @@
         confirm.disabled = true;
       } catch (e) { fail(e); }
     });
-    show(h("h1", { text: t("review_title") }),
+    const lc = r.last_confirmed;
+    const last = h("p", { id: "review-last", class: lc && lc.current ? "ok" : "hint",
+      text: lc ? t(lc.current ? "review_last_current" : "review_last_changed", { at: formatDate(lc.at_ms, true), by: lc.by })
+        : t("review_never") });
+    show(h("h1", { text: t("review_title") }), last,
       table("review", ["col_name", "col_role", "col_tenants", "col_disabled", "col_locked", "col_2fa", "col_pending_role",
         "col_last_login", "col_last_act"], rows),
       h("p", {}, h("span", { class: "hint", text: t("review_hash") + ": " }), h("code", { class: "mono", id: "review-hash", text: r.report_sha256 || "" })),

@@ -26,9 +26,13 @@ static mns_err build_report(struct mns_vault *v, json_t **out)
              "(SELECT group_concat(t.code || CASE x.files WHEN 3 THEN '' WHEN 1 THEN '(employees)' "
              " WHEN 2 THEN '(payees)' ELSE '(none)' END, ',') FROM assignments x JOIN tenants t ON t.id = x.tenant_id "
              " WHERE x.user_id = u.id), "
-             "(SELECT max(ts) FROM audit_log l WHERE l.actor = u.name AND l.action = 'auth.login' AND l.result = 'ok'), "
-             "(SELECT max(ts) FROM audit_log l WHERE l.actor = u.name AND l.action <> 'auth.login') "
-             ", u.role_pending FROM users u ORDER BY u.name")) != MNS_OK) {
+             "seen.last_login, seen.last_act, u.role_pending FROM users u LEFT JOIN "
+             /* one pass over the log for every user (a subquery per user
+              * read the whole log twice per user: it has no index by actor,
+              * which would cost every audit entry a b-tree insert) */
+             "(SELECT actor, max(CASE WHEN action = 'auth.login' AND result = 'ok' THEN ts END) AS last_login, "
+             " max(CASE WHEN action <> 'auth.login' THEN ts END) AS last_act FROM audit_log GROUP BY actor) seen "
+             "ON seen.actor = u.name ORDER BY u.name")) != MNS_OK) {
         json_decref(users);
         return err;
     }
@@ -51,6 +55,36 @@ static mns_err build_report(struct mns_vault *v, json_t **out)
     }
     *out = json_pack("{s:o}", "users", users);
     return *out != NULL ? MNS_OK : MNS_ERR_NOMEM;
+}
+
+/* The newest confirmed review from the audit log, into report as
+ * "last_confirmed": {at_ms, by, report_sha256, current} (current: it
+ * confirmed the access shown now), or null when there has been none. */
+static mns_err add_last_confirmed(struct mns_vault *v, json_t *report, const char *hex)
+{
+    struct mns_stmt *s;
+    bool row = false;
+    json_t *last = json_null();
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    "SELECT ts, actor, detail FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log "
+                                    "WHERE action = 'access.review_confirm' AND result = 'ok')");
+    if (err != MNS_OK)
+        return err;
+    if ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        static const char prefix[] = "report sha256:";
+        const char *detail = mns_stmt_text(s, 2);
+        const char *sha = detail != NULL && strncmp(detail, prefix, sizeof(prefix) - 1) == 0 ? detail + sizeof(prefix) - 1
+                                                                                           : "";
+        json_decref(last);
+        last = json_pack("{s:I, s:s, s:s, s:b}", "at_ms", (json_int_t)mns_stmt_int64(s, 0), "by", mns_stmt_text(s, 1),
+                         "report_sha256", sha, "current", strcmp(sha, hex) == 0);
+    }
+    mns_stmt_reset(s);
+    if (err == MNS_OK && (last == NULL || json_object_set_new(report, "last_confirmed", last) != 0))
+        return MNS_ERR_NOMEM;
+    if (err != MNS_OK)
+        json_decref(last);
+    return err;
 }
 
 /* SHA-256 (hex) of the report's canonical JSON (sorted keys, compact). */
@@ -98,7 +132,7 @@ mns_err mns_vault_access_review(struct mns_vault *v, const struct mns_actor *act
     act_init(&a, v, actor, "access.review");
     if ((err = require_role(actor, MNS_ROLE_OFFICER | MNS_ROLE_SYSADMIN | MNS_ROLE_AUDITOR, em)) == MNS_OK &&
         (err = vault_flush(v)) == MNS_OK && (err = build_report(v, &report)) == MNS_OK &&
-        (err = report_hash(report, hex)) == MNS_OK) {
+        (err = report_hash(report, hex)) == MNS_OK && (err = add_last_confirmed(v, report, hex)) == MNS_OK) {
         snprintf(a.detail, sizeof(a.detail), "report sha256:%s", hex);
         err = act_begin(&a);
     }

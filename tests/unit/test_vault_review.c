@@ -33,18 +33,38 @@ static void test_review_confirm_revoke(void **state)
     char hash[80];
     snprintf(hash, sizeof(hash), "%s", vf_str(rep, "report_sha256"));
     assert_int_equal(strlen(hash), 64);
+    /* never confirmed so far */
+    assert_true(json_is_null(json_object_get(rep, "last_confirmed")));
+    /* the last act of each user, from the one pass over the log: the
+     * officer's is this review's access.review or later */
+    json_t *officer = user_in(rep, "officer");
+    assert_true(json_is_integer(json_object_get(officer, "last_act_ms")));
     json_decref(rep);
 
     /* only an officer confirms, and only the report as read */
     assert_int_equal(mns_vault_access_review_confirm(f->v, &f->admin, hash, &em), MNS_ERR_DENIED);
     assert_int_equal(mns_vault_access_review_confirm(f->v, &f->officer, "00", &em), MNS_ERR_STATE);
     assert_int_equal(mns_vault_access_review_confirm(f->v, &f->officer, hash, &em), MNS_OK);
+    /* the report says when, by whom, and that it is the access shown now */
+    assert_int_equal(mns_vault_access_review(f->v, &f->auditor, &rep, &em), MNS_OK);
+    json_t *last = json_object_get(rep, "last_confirmed");
+    assert_true(json_is_object(last));
+    assert_string_equal(vf_str(last, "by"), "officer");
+    assert_string_equal(vf_str(last, "report_sha256"), hash);
+    assert_true(json_is_true(json_object_get(last, "current")));
+    assert_true(json_integer_value(json_object_get(last, "at_ms")) > 1700000000000LL);
+    json_decref(rep);
 
     /* revoking changes the report; the old hash no longer confirms */
     assert_int_equal(mns_vault_unassign(f->v, &f->clerk, "clerk", "acme", &em), MNS_ERR_DENIED);
     assert_int_equal(mns_vault_unassign(f->v, &f->officer, "clerk", "acme", &em), MNS_OK);
     assert_int_equal(mns_vault_unassign(f->v, &f->officer, "clerk", "acme", &em), MNS_ERR_NOT_FOUND);
     assert_int_equal(mns_vault_access_review_confirm(f->v, &f->officer, hash, &em), MNS_ERR_STATE);
+    /* the confirmed review no longer matches the access shown */
+    assert_int_equal(mns_vault_access_review(f->v, &f->officer, &rep, &em), MNS_OK);
+    assert_false(json_is_true(json_object_get(json_object_get(rep, "last_confirmed"), "current")));
+    assert_string_equal(vf_str(json_object_get(rep, "last_confirmed"), "report_sha256"), hash);
+    json_decref(rep);
     /* and the clerk has lost the tenant */
     json_t *res = NULL;
     assert_int_equal(mns_vault_person_list(f->v, &f->clerk, "acme", 0, 10, &res, &em), MNS_ERR_DENIED);

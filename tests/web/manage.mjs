@@ -270,6 +270,13 @@ try {
   await p.click("#review-confirm");
   await p.waitForSelector("#review-status.ok");
   check("and the officer records it", (await p.textContent("#review-status")).includes("記録しました"));
+  check("the screen said no review had been recorded before", (await p.textContent("#review-last")).includes("まだありません"));
+  await go(p, "#/approvals");
+  await go(p, "#/access-review");
+  await p.waitForSelector("#review-last");
+  const lastText = await p.textContent("#review-last");
+  check("read again, it names the last review, its officer, and that nothing changed since",
+    lastText.includes("officer1") && lastText.includes("変わっていません"), lastText);
   await shot(p, "22-access-review");
 
   // the check sheet
