@@ -289,16 +289,16 @@
 
   const REGISTERS = ["incidents", "takeouts", "pledges", "training", "ledger_reviews", "contractors", "entry_logs",
     "inspections", "spi_files"];
-  /* the API lists a register's fields with their labels but not their types */
-  const BOOL_FIELDS = ["wrongful_purpose", "insider", "public_exposure", "strong_encryption", "same_level_measures"];
-  const INT_FIELDS = ["persons", "valid_years_after_leaving"];
+  /* the API names each field's type (text, date, datetime, integer,
+     boolean, sha256, user); which text fields are long is the form's choice */
   const LONG_FIELDS = ["facts", "content", "findings", "fixes", "prevention", "other", "cause", "secondary_damage", "note"];
+  const fieldTypes = {};
+  function learnTypes(fields) {
+    for (const f of fields) fieldTypes[f.name] = f.type;
+  }
   function fieldType(name) {
-    if (BOOL_FIELDS.includes(name)) return "bool";
-    if (INT_FIELDS.includes(name)) return "int";
-    if (/_at$/.test(name)) return "datetime";
-    if (/(_on|^due|_due|last_review)$/.test(name)) return "date";
-    return "text";
+    const type = fieldTypes[name];
+    return type === "boolean" ? "bool" : type === "integer" ? "int" : type === "date" || type === "datetime" ? type : "text";
   }
   function showValue(name, v) {
     if (v === null || v === undefined || v === "") return "";
@@ -387,6 +387,7 @@
       try {
         const r = await api("GET", tpath(`/registers/${regCode}`));
         const fields = r.fields || [], entries = r.entries || [];
+        learnTypes(fields);
         let tbl, extra = null;
         if (regCode === "incidents") {
           let overdue = 0;

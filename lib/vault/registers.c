@@ -438,10 +438,14 @@ mns_err mns_vault_register_list(struct mns_vault *v, const struct mns_actor *act
     json_decref(trend);
     if (err == MNS_OK) {
         /* the field definitions, for forms and CSV headers */
+        static const char *const type_names[] = {[F_TEXT] = "text", [F_DATE] = "date", [F_DATETIME] = "datetime",
+                                                 [F_INT] = "integer", [F_BOOL] = "boolean", [F_SHA256] = "sha256",
+                                                 [F_USER] = "user"};
         json_t *defs = json_array();
         for (size_t k = 0; defs != NULL && k < r->nfields; k++)
-            json_array_append_new(defs, json_pack("{s:s, s:s, s:s, s:b}", "name", r->fields[k].name, "ja", r->fields[k].ja,
-                                                  "en", r->fields[k].en, "required", r->fields[k].required));
+            json_array_append_new(defs, json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", r->fields[k].name, "ja",
+                                                  r->fields[k].ja, "en", r->fields[k].en, "type",
+                                                  type_names[r->fields[k].type], "required", r->fields[k].required));
         json_object_set_new(*result, "fields", defs);
         json_object_set_new(*result, "register", json_pack("{s:s, s:s, s:s}", "code", r->code, "ja", r->ja, "en", r->en));
     }

@@ -104,7 +104,16 @@ static void test_fields_checked(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(res, "entries"), 0),
                                                         "valid_years_after_leaving")),
                      5);
-    assert_int_equal(json_array_size(json_object_get(res, "fields")), 6);
+    json_t *defs = json_object_get(res, "fields");
+    assert_int_equal(json_array_size(defs), 6);
+    /* each field names its type, for forms and CSV readers */
+    static const char *const types[][2] = {{"user", "user"},     {"person", "text"},   {"signed_on", "date"},
+                                           {"valid_years_after_leaving", "integer"}, {"document_sha256", "sha256"},
+                                           {"note", "text"}};
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(vf_str(json_array_get(defs, i), "name"), types[i][0]);
+        assert_string_equal(vf_str(json_array_get(defs, i), "type"), types[i][1]);
+    }
     json_decref(res);
     vf_free(f);
 }
