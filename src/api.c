@@ -1297,7 +1297,7 @@ static void h_report(struct mns_vault *v, const struct api_request *req, const s
     json_decref(res);
 }
 
-bool api_is_quick(const char *method, const char *path)
+bool api_is_quick(const char *method, const char *path, const char *query)
 {
     char copy[512];
     char *seg[SEG_MAX];
@@ -1309,6 +1309,11 @@ bool api_is_quick(const char *method, const char *path)
         return n == 5 && SEG(0, "tenants") && SEG(2, "persons") && SEG(4, "reveal") ? true
                : n == 4 && SEG(0, "tenants") && SEG(2, "persons") && SEG(3, "search");
     if (strcmp(method, "GET") != 0)
+        return false;
+    /* a long page of persons (each masked number is opened) would hold up
+     * the reveals behind it: it goes to the general pool */
+    long long limit = 0;
+    if (n == 3 && SEG(2, "persons") && (!query_int(query, "limit", 100, &limit) || limit > API_QUICK_LIST_MAX))
         return false;
     return (n == 1 && (SEG(0, "health") || SEG(0, "tenants"))) || (n == 2 && SEG(0, "sessions") && SEG(1, "current")) ||
            (n == 2 && SEG(0, "sys") && SEG(1, "seal-status")) ||

@@ -460,13 +460,15 @@ static void serve_web(struct server *srv, struct evhttp_request *req, const char
 /* Queues a job; false when the queue is full (the caller answers 503). */
 static bool enqueue(struct server *srv, struct job *j)
 {
-    int pool = !j->tick && srv->quick_pool && api_is_quick(j->method, j->path) ? POOL_QUICK : POOL_GENERAL;
+    int pool = !j->tick && srv->quick_pool && api_is_quick(j->method, j->path, j->query) ? POOL_QUICK : POOL_GENERAL;
     pthread_mutex_lock(&srv->lock);
     if (!j->tick && srv->queued >= QUEUE_MAX) {
         pthread_mutex_unlock(&srv->lock);
         return false;
     }
     srv->queued++;
+    if (!j->tick)
+        atomic_fetch_add_explicit(&api_metrics.jobs[pool], 1, memory_order_relaxed);
     if (srv->todo_tail[pool] != NULL)
         srv->todo_tail[pool]->next = j;
     else

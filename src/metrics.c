@@ -1,6 +1,7 @@
 /*
  * metrics.c: GET /api/v1/metrics in the Prometheus text format (0.0.4):
- * requests by status class, a latency histogram, the seal state, the audit
+ * requests by status class, a latency histogram, the requests each worker
+ * pool took, the seal state, the audit
  * log's length and the process's resident memory. Nothing personal: no path,
  * client, user or tenant appears. tests/integration/test_metrics.sh checks
  * the output with promtool.
@@ -63,6 +64,11 @@ char *metrics_render(struct mns_vault *v)
     mns_text_printf(&t, "mnsafe_http_request_duration_seconds_sum %.6f\n",
                     (double)atomic_load_explicit(&api_metrics.latency_sum_us, memory_order_relaxed) / 1e6);
     mns_text_printf(&t, "mnsafe_http_request_duration_seconds_count %llu\n", cumulative);
+    mns_text_printf(&t, "# HELP mnsafe_jobs_total Requests queued for the workers, by pool (quick: short reads and "
+                        "reveals).\n# TYPE mnsafe_jobs_total counter\nmnsafe_jobs_total{pool=\"general\"} %llu\n"
+                        "mnsafe_jobs_total{pool=\"quick\"} %llu\n",
+                    atomic_load_explicit(&api_metrics.jobs[0], memory_order_relaxed),
+                    atomic_load_explicit(&api_metrics.jobs[1], memory_order_relaxed));
     mns_text_printf(&t, "# HELP mnsafe_sealed 1 while the vault holds no keys.\n# TYPE mnsafe_sealed gauge\n"
                         "mnsafe_sealed %d\n", mns_vault_is_sealed(v) ? 1 : 0);
     mns_text_printf(&t, "# HELP mnsafe_audit_entries Entries in the audit log.\n# TYPE mnsafe_audit_entries gauge\n"

@@ -42,9 +42,11 @@ void api_handle(struct mns_vault *vault, const struct api_request *req, struct a
  * a worker waiting (mns_vault_defer_begin). */
 bool api_may_defer(const char *method, const char *path);
 /* The short reading acts a small pool of their own serves (reveals,
- * searches, person lists and pages, the session, health): they never wait
- * for the disk (deferred) nor for a password hash. */
-bool api_is_quick(const char *method, const char *path);
+ * searches, person lists of up to API_QUICK_LIST_MAX and pages, the
+ * session, health): they never wait for the disk (deferred) nor for a
+ * password hash. query: the request's, or NULL. */
+#define API_QUICK_LIST_MAX 100
+bool api_is_quick(const char *method, const char *path, const char *query);
 /* The answer replaced by err's error (its body wiped): a deferred act whose
  * audit entry did not become durable did not happen. */
 void api_respond_failure(struct api_response *resp, mns_err err);
@@ -59,6 +61,7 @@ struct api_metrics {
     _Atomic unsigned long long latency[METRICS_BUCKETS];   /* non-cumulative counts */
     _Atomic unsigned long long latency_sum_us;
     _Atomic unsigned long long started_unix;
+    _Atomic unsigned long long jobs[2];                    /* requests queued: [0] general, [1] quick pool */
 };
 extern struct api_metrics api_metrics;
 void metrics_observe(int status, double ms);

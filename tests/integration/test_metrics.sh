@@ -28,6 +28,17 @@ check "4xx counted" [ "$(metric 'mnsafe_http_requests_total{code="4xx"}' "$M2")"
 check "audit entries counted" [ "$(metric mnsafe_audit_entries "$M2")" -gt "$A1" ]
 expect_eq "the histogram's count is the +Inf bucket" "$(metric 'mnsafe_http_request_duration_seconds_bucket{le="+Inf"}' "$M2")" \
   "$(metric mnsafe_http_request_duration_seconds_count "$M2")"
+# the quick pool (reveals, short lists) and the general one: a long page of
+# persons goes to the general pool, so it cannot hold up the reveals
+Q2=$(metric 'mnsafe_jobs_total{pool="quick"}' "$M2")
+G2=$(metric 'mnsafe_jobs_total{pool="general"}' "$M2")
+api GET '/api/v1/tenants/acme/persons?limit=500' >/dev/null
+M3=$(scrape)
+expect_eq "a page of 500 persons is not taken by the quick pool" "$Q2" "$(metric 'mnsafe_jobs_total{pool="quick"}' "$M3")"
+check "but by the general one" [ "$(metric 'mnsafe_jobs_total{pool="general"}' "$M3")" -ge $((G2 + 2)) ]
+api GET '/api/v1/tenants/acme/persons?limit=10' >/dev/null
+M4=$(scrape)
+expect_eq "a page of 10 is" "$((Q2 + 1))" "$(metric 'mnsafe_jobs_total{pool="quick"}' "$M4")"
 expect_not_contains "no number in the metrics" "$NUM" "$M2"
 expect_not_contains "no name" "計測" "$M2"
 expect_not_contains "no user" "clerk1" "$M2"
