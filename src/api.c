@@ -219,6 +219,17 @@ static bool query_int(const char *query, const char *name, long long def, long l
     return true;
 }
 
+/* The page a newest-first list asks for (?before=ID&limit=N); api_handle
+ * has checked both are well formed. */
+static struct mns_list_page list_page(const struct api_request *req)
+{
+    long long before = 0, limit = 0;
+    if (!query_int(req->query, "before", 0, &before) || !query_int(req->query, "limit", 0, &limit))
+        before = limit = 0;
+    struct mns_list_page page = {before, limit > MNS_LIST_PAGE_MAX ? MNS_LIST_PAGE_MAX : (unsigned)limit};
+    return page;
+}
+
 /* The query parameter name as text into out (a plain value: letters,
  * digits, '-'), or NULL when absent; false when malformed. */
 static bool query_text(const char *query, const char *name, char *out, size_t size, const char **value)
@@ -750,7 +761,8 @@ static bool h_exports(struct mns_vault *v, const struct api_request *req, const 
     int64_t id = 0;
     if (n == 3 && SEG(2, "exports")) {
         if (IS("GET")) {
-            err = mns_vault_export_list(v, actor, seg[1], &res, &em);
+            const struct mns_list_page page = list_page(req);
+            err = mns_vault_export_list(v, actor, seg[1], &page, &res, &em);
         } else if (IS("POST")) {
             if ((b = body_object(req, resp)) == NULL)
                 return true;
@@ -764,7 +776,8 @@ static bool h_exports(struct mns_vault *v, const struct api_request *req, const 
     }
     if (n == 3 && SEG(2, "export-requests")) {
         if (IS("GET")) {
-            err = mns_vault_export_requests(v, actor, seg[1], &res, &em);
+            const struct mns_list_page page = list_page(req);
+            err = mns_vault_export_requests(v, actor, seg[1], &page, &res, &em);
         } else if (IS("POST")) {
             if ((b = body_object(req, resp)) == NULL)
                 return true;
@@ -1229,7 +1242,8 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
         }
     }
     if (n == 3 && SEG(2, "deletion-requests") && IS("GET")) {
-        err = mns_vault_deletion_requests(v, actor, seg[1], &res, &em);
+        const struct mns_list_page page = list_page(req);
+        err = mns_vault_deletion_requests(v, actor, seg[1], &page, &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }
@@ -1372,8 +1386,10 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         }
         return;
     }
-    if (!query_int(req->query, "after", 0, &after) || !query_int(req->query, "limit", 100, &limit)) {
-        mns_fail(&em, MNS_ERR_INVALID, "after, limit: non-negative integers / 0以上の整数で指定してください");
+    long long before = 0;
+    if (!query_int(req->query, "after", 0, &after) || !query_int(req->query, "limit", 100, &limit) ||
+        !query_int(req->query, "before", 0, &before)) {
+        mns_fail(&em, MNS_ERR_INVALID, "after, before, limit: non-negative integers / 0以上の整数で指定してください");
         respond_error(resp, MNS_ERR_INVALID, &em);
         return;
     }

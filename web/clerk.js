@@ -232,7 +232,7 @@ async function viewExport() {
   }
   async function loadRequests() {
     try {
-      const r = await api("GET", `${tbase()}/export-requests`);
+      const r = await api("GET", `${tbase()}/export-requests?limit=1000`);
       const mine = (r.requests || []).filter((q) => q.requested_by === state.user);
       const status = (s) => (t(`rq_${s}`) === `rq_${s}` ? s : t(`rq_${s}`));
       fill(reqArea, mine.length ? [h("h2", { text: t("ex_requests") }), table("export-request-list", ["col_id", "ex_status", "col_actions"],

@@ -256,7 +256,7 @@
       try {
         const grants = await api("GET", "/grant-requests");
         const [exportsR, deletions] = officer && state.tenant
-          ? await Promise.all([api("GET", tpath("/export-requests")), api("GET", tpath("/deletion-requests"))]) : [null, null];
+          ? await Promise.all([api("GET", tpath("/export-requests?limit=1000")), api("GET", tpath("/deletion-requests?limit=1000"))]) : [null, null];
         const names = exportsR ? await purposeNamesOf(state.tenant).catch(() => ({})) : {};
         const gp = (r) => `/grant-requests/${r.id}`;
         fill(area,

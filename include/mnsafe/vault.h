@@ -650,14 +650,28 @@ mns_err mns_vault_import_discard(struct mns_vault *v, const struct mns_actor *ac
  */
 mns_err mns_vault_export(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                          const json_t *body, json_t **result, mns_errmsg *em) MNS_WUR;
+/*
+ * One page of a list that runs newest first (exports, export requests,
+ * deletion requests): the rows whose id is below `before` (0: from the
+ * newest), at most `limit` of them (0: MNS_LIST_PAGE_DEFAULT; more than
+ * MNS_LIST_PAGE_MAX counts as the maximum). A NULL page is the first one.
+ * The answer has "next_before": the `before` of the next page, or null
+ * when this page is the last.
+ */
+#define MNS_LIST_PAGE_DEFAULT 100
+#define MNS_LIST_PAGE_MAX 1000
+struct mns_list_page {
+    int64_t before;
+    unsigned limit;
+};
 mns_err mns_vault_export_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                              json_t **result, mns_errmsg *em) MNS_WUR;
+                              const struct mns_list_page *page, json_t **result, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_export_request(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                  const json_t *spec, const char *reason, json_t **result, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_export_decide(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                 int64_t request_id, bool approve, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                                  json_t **result, mns_errmsg *em) MNS_WUR;
+                                  const struct mns_list_page *page, json_t **result, mns_errmsg *em) MNS_WUR;
 
 
 /*
@@ -732,9 +746,10 @@ mns_err mns_vault_person_delete_ex(struct mns_vault *v, const struct mns_actor *
  * crypto-shredded then, with its disposal entry) or rejects a deletion request. */
 mns_err mns_vault_deletion_decide(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                   int64_t request_id, bool approve, mns_errmsg *em) MNS_WUR;
-/* officer, clerk: the tenant's deletion requests, newest first. */
+/* officer, clerk: the tenant's deletion requests, newest first, a page at
+ * a time (struct mns_list_page). */
 mns_err mns_vault_deletion_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                                    json_t **result, mns_errmsg *em) MNS_WUR;
+                                    const struct mns_list_page *page, json_t **result, mns_errmsg *em) MNS_WUR;
 
 /* ---- audit -------------------------------------------------------------- */
 

@@ -608,7 +608,7 @@ out:
 }
 
 mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                                  json_t **result, mns_errmsg *em)
+                                  const struct mns_list_page *page, json_t **result, mns_errmsg *em)
 {
     static const struct list_col cols[] = {
         /* the same names as the deletion and grant requests' lists */
@@ -616,8 +616,9 @@ mns_err mns_vault_export_requests(struct mns_vault *v, const struct mns_actor *a
         {"requested_at_ms", COL_INT}, {"status", COL_TEXT}, {"decided_by", COL_TEXT},
     };
     return tenant_list(v, actor, "export.requests", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code,
+                       page,
                        "SELECT id, spec, reason, requested_by, requested_at, status, decided_by FROM export_requests "
-                       "WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 200",
+                       "WHERE tenant_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
                        cols, sizeof(cols) / sizeof(cols[0]), "requests", result, em);
 }
 
@@ -865,7 +866,7 @@ out:
 }
 
 mns_err mns_vault_export_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                              json_t **result, mns_errmsg *em)
+                              const struct mns_list_page *page, json_t **result, mns_errmsg *em)
 {
     static const struct list_col cols[] = {
         {"export_id", COL_INT},   {"created_by", COL_TEXT}, {"created_at", COL_INT},  {"purpose", COL_TEXT},
@@ -874,8 +875,9 @@ mns_err mns_vault_export_list(struct mns_vault *v, const struct mns_actor *actor
         {"request_id", COL_INT},
     };
     return tenant_list(v, actor, "export.list", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code,
+                       page,
                        "SELECT id, created_by, created_at, purpose_code, recipient, fields, encoding, protection, persons, "
-                       "dependents, sha256, takeout_id, request_id FROM exports WHERE tenant_id = ?1 "
-                       "ORDER BY id DESC LIMIT 200",
+                       "dependents, sha256, takeout_id, request_id FROM exports WHERE tenant_id = ?1 AND id < ?2 "
+                       "ORDER BY id DESC LIMIT ?3",
                        cols, sizeof(cols) / sizeof(cols[0]), "exports", result, em);
 }

@@ -298,9 +298,13 @@ typedef mns_err (*list_fill_fn)(struct mns_vault *v, int64_t tid, json_t *list, 
 mns_err tenant_list_fill(struct mns_vault *v, const struct mns_actor *actor, const char *action, unsigned roles,
                          const char *tenant_code, list_fill_fn fill, const void *ctx, const char *key, json_t **result,
                          mns_errmsg *em);
+/* A listing that runs newest first, a page at a time: sql takes the tenant
+ * (?1), the page's upper bound on the id (?2) and the rows to read (?3),
+ * and selects the row's id first, e.g. "... WHERE tenant_id = ?1 AND
+ * id < ?2 ORDER BY id DESC LIMIT ?3". The answer gets "next_before". */
 mns_err tenant_list(struct mns_vault *v, const struct mns_actor *actor, const char *action, unsigned roles,
-                    const char *tenant_code, const char *sql, const struct list_col *cols, size_t ncols, const char *key,
-                    json_t **result, mns_errmsg *em);
+                    const char *tenant_code, const struct mns_list_page *page, const char *sql,
+                    const struct list_col *cols, size_t ncols, const char *key, json_t **result, mns_errmsg *em);
 /* Runs the audit verifier on the live store (lock held): MNS_OK intact,
  * MNS_ERR_TAMPERED with report filled, or why it could not check. */
 struct mns_audit_report;

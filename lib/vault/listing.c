@@ -4,15 +4,19 @@
  */
 #include "vault/internal.h"
 
-mns_err rows_json(struct mns_vault *v, const char *sql, int64_t param, const struct list_col *cols, size_t ncols,
-                  json_t *list)
+/* rows_json, with ?2 and ?3 bound too when more is given (nmore: 0 or 2) */
+static mns_err rows_json_ex(struct mns_vault *v, const char *sql, int64_t param, const int64_t *more, int nmore,
+                            const struct list_col *cols, size_t ncols, json_t *list)
 {
     struct mns_stmt *s;
     bool row;
     mns_err err = mns_store_prepare(v->store, &s, sql);
     if (err != MNS_OK)
         return err;
-    if ((err = mns_stmt_bind_int64(s, 1, param)) == MNS_OK)
+    err = mns_stmt_bind_int64(s, 1, param);
+    for (int i = 0; err == MNS_OK && i < nmore; i++)
+        err = mns_stmt_bind_int64(s, 2 + i, more[i]);
+    if (err == MNS_OK)
         while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
             json_t *o = json_object();
             for (size_t c = 0; o != NULL && c < ncols; c++) {
@@ -40,6 +44,12 @@ mns_err rows_json(struct mns_vault *v, const char *sql, int64_t param, const str
     return err;
 }
 
+mns_err rows_json(struct mns_vault *v, const char *sql, int64_t param, const struct list_col *cols, size_t ncols,
+                  json_t *list)
+{
+    return rows_json_ex(v, sql, param, NULL, 0, cols, ncols, list);
+}
+
 mns_err tenant_list_fill(struct mns_vault *v, const struct mns_actor *actor, const char *action, unsigned roles,
                          const char *tenant_code, list_fill_fn fill, const void *ctx, const char *key, json_t **result,
                          mns_errmsg *em)
@@ -63,18 +73,40 @@ struct sql_cols {
     const char *sql;
     const struct list_col *cols;
     size_t ncols;
+    int64_t before;
+    unsigned limit;
 };
 
 static mns_err fill_rows(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx)
 {
     const struct sql_cols *q = ctx;
-    return rows_json(v, q->sql, tid, q->cols, q->ncols, list);
+    /* one row more than the page: whether there is a next one */
+    const int64_t more[2] = {q->before, (int64_t)q->limit + 1};
+    return rows_json_ex(v, q->sql, tid, more, 2, q->cols, q->ncols, list);
 }
 
 mns_err tenant_list(struct mns_vault *v, const struct mns_actor *actor, const char *action, unsigned roles,
-                    const char *tenant_code, const char *sql, const struct list_col *cols, size_t ncols, const char *key,
-                    json_t **result, mns_errmsg *em)
+                    const char *tenant_code, const struct mns_list_page *page, const char *sql,
+                    const struct list_col *cols, size_t ncols, const char *key, json_t **result, mns_errmsg *em)
 {
-    const struct sql_cols q = {sql, cols, ncols};
-    return tenant_list_fill(v, actor, action, roles, tenant_code, fill_rows, &q, key, result, em);
+    struct sql_cols q = {sql, cols, ncols, INT64_MAX, MNS_LIST_PAGE_DEFAULT};
+    if (page != NULL && page->before > 0)
+        q.before = page->before;
+    if (page != NULL && page->limit > 0)
+        q.limit = page->limit > MNS_LIST_PAGE_MAX ? MNS_LIST_PAGE_MAX : page->limit;
+    mns_err err = tenant_list_fill(v, actor, action, roles, tenant_code, fill_rows, &q, key, result, em);
+    if (err != MNS_OK)
+        return err;
+    json_t *list = json_object_get(*result, key), *next = json_null();
+    if (json_array_size(list) > q.limit) {
+        json_array_remove(list, q.limit);
+        /* the id is the first column */
+        next = json_incref(json_object_get(json_array_get(list, q.limit - 1), cols[0].key));
+    }
+    if (json_object_set_new(*result, "next_before", next) != 0) {
+        json_decref(*result);
+        *result = NULL;
+        return MNS_ERR_NOMEM;
+    }
+    return MNS_OK;
 }

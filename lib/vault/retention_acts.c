@@ -763,14 +763,14 @@ out:
 }
 
 mns_err mns_vault_deletion_requests(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                                    json_t **result, mns_errmsg *em)
+                                    const struct mns_list_page *page, json_t **result, mns_errmsg *em)
 {
     static const struct list_col cols[] = {
         {"id", COL_INT},           {"person", COL_INT},   {"reason", COL_TEXT_OMIT},     {"requested_by", COL_TEXT},
         {"requested_at_ms", COL_INT}, {"status", COL_TEXT}, {"decided_by", COL_TEXT_OMIT},
     };
-    return tenant_list(v, actor, "person.delete_requests", MNS_ROLE_OFFICER | MNS_ROLE_CLERK, tenant_code,
+    return tenant_list(v, actor, "person.delete_requests", MNS_ROLE_OFFICER | MNS_ROLE_CLERK, tenant_code, page,
                        "SELECT id, person_id, reason, requested_by, requested_at, status, decided_by FROM "
-                       "deletion_requests WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1000",
+                       "deletion_requests WHERE tenant_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
                        cols, sizeof(cols) / sizeof(cols[0]), "requests", result, em);
 }

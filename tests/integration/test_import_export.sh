@@ -251,6 +251,9 @@ REQ=$("$MNSAFE" export request acme --purpose withholding_slip --recipient ç¨Žå‹
 check_fails "the clerk cannot approve" "$MNSAFE" export approve acme "$REQ"
 login officer1 "$OFFICER_PW"
 check "the officer approves" "$MNSAFE" export approve acme "$REQ"
+expect_eq "a page of the list is asked for with before and limit" 200 "$(api GET "/api/v1/tenants/acme/export-requests?before=$((REQ + 1))&limit=1")"
+expect_eq "and holds that request, the last one" "$REQ None" "$(json_get '" ".join(str(x) for x in [j["requests"][0]["id"], j["next_before"]])' <"$T_WORK/api.body")"
+expect_eq "a malformed before is refused" 400 "$(api GET '/api/v1/tenants/acme/export-requests?before=x')"
 expect_eq "the request list names it by id, with its time and the approver (the other request lists' names)" \
   "approved officer1 True" \
   "$("$MNSAFE" export requests acme | json_get "' '.join(str(x) for x in [[r['status'], r['decided_by'], r['requested_at_ms'] > 1.7e12] for r in j['requests'] if r['id'] == $REQ][0])")"

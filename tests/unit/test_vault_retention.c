@@ -308,9 +308,25 @@ static void test_deletion_approval(void **state)
     json_decref(res); /* still there */
     assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", b, NULL, &em), MNS_ERR_STATE);
     assert_non_null(strstr(em.text, "approval"));
-    assert_int_equal(mns_vault_deletion_requests(f->v, &f->officer, "acme", &res, &em), MNS_OK);
+    assert_int_equal(mns_vault_deletion_requests(f->v, &f->officer, "acme", NULL, &res, &em), MNS_OK);
     assert_int_equal(json_array_size(json_object_get(res, "requests")), 2);
+    assert_true(json_is_null(json_object_get(res, "next_before")));
     req2 = json_integer_value(json_object_get(json_array_get(json_object_get(res, "requests"), 0), "id"));
+    int64_t older = json_integer_value(json_object_get(json_array_get(json_object_get(res, "requests"), 1), "id"));
+    assert_true(older < req2);
+    json_decref(res);
+    /* a page at a time, newest first: the second page starts below the first's last id */
+    struct mns_list_page page = {0, 1};
+    assert_int_equal(mns_vault_deletion_requests(f->v, &f->officer, "acme", &page, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "requests")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(res, "requests"), 0), "id")), req2);
+    page.before = json_integer_value(json_object_get(res, "next_before"));
+    assert_int_equal(page.before, req2);
+    json_decref(res);
+    assert_int_equal(mns_vault_deletion_requests(f->v, &f->officer, "acme", &page, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "requests")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(res, "requests"), 0), "id")), older);
+    assert_true(json_is_null(json_object_get(res, "next_before")));
     json_decref(res);
 
     assert_int_equal(mns_vault_deletion_decide(f->v, &f->clerk, "acme", req, true, &em), MNS_ERR_DENIED);
