@@ -1115,8 +1115,11 @@ static bool h_retention(struct mns_vault *v, const struct api_request *req, cons
             respond_error(resp, MNS_ERR_INVALID, &em);
             return true;
         }
-        err = mns_vault_usage(v, actor, seg[1], file, from, to, &res, &em);
-        if (err == MNS_OK && format != NULL && strcmp(format, "json") != 0) {
+        /* JSON a page at a time; a printed or CSV register holds the whole range */
+        bool whole = format != NULL && strcmp(format, "json") != 0;
+        const struct mns_list_page page = list_page(req);
+        err = mns_vault_usage(v, actor, seg[1], file, from, to, whole ? NULL : &page, &res, &em);
+        if (err == MNS_OK && whole) {
             json_t *listing = json_pack(
                 "{s:{s:s, s:s, s:s}, s:[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}], "
                 "s:O}",

@@ -138,6 +138,21 @@ struct mns_vault_config {
 #define MNS_PASSWORD_MAX 256
 #define MNS_TOKEN_LEN 68 /* "mns_" + 64 hex */
 
+/*
+ * One page of a list that runs newest first (exports, export requests,
+ * deletion requests, usage records): the rows whose id is below `before` (0: from the
+ * newest), at most `limit` of them (0: MNS_LIST_PAGE_DEFAULT; more than
+ * MNS_LIST_PAGE_MAX counts as the maximum). A NULL page is the first one.
+ * The answer has "next_before": the `before` of the next page, or null
+ * when this page is the last.
+ */
+#define MNS_LIST_PAGE_DEFAULT 100
+#define MNS_LIST_PAGE_MAX 1000
+struct mns_list_page {
+    int64_t before;
+    unsigned limit;
+};
+
 /* ---- init, open, seal ------------------------------------------------- */
 
 struct mns_vault_init_result {
@@ -549,11 +564,17 @@ char *mns_vault_register_csv(const json_t *listing, bool sjis, mns_errmsg *em);
 char *mns_vault_register_html(const json_t *listing, const char *tenant_code);
 /* Usage and output records of SPI files (C-b 1), from the audit log: who
  * collected, listed, found, showed (output) or deleted which person's
- * number, when, for which purpose, newest first (at most 1000); file is
- * "employees", "payees" or NULL (both); from, to are dates or NULL.
+ * number, when, for which purpose, newest first, each with its audit "seq";
+ * file is "employees", "payees" or NULL (both); from, to are dates or NULL.
+ * With a page: that page of the audit entries (before and next_before are
+ * seqs; a page of a file may hold fewer records than the limit). Without:
+ * every record of the range, for a printed or CSV register; more than
+ * MNS_USAGE_RANGE_MAX is MNS_ERR_LIMIT (narrow the range), never a cut list.
  * officer, auditor. */
+#define MNS_USAGE_RANGE_MAX 50000
 mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, const char *file,
-                        const char *from, const char *to, json_t **result, mns_errmsg *em) MNS_WUR;
+                        const char *from, const char *to, const struct mns_list_page *page, json_t **result,
+                        mns_errmsg *em) MNS_WUR;
 /* Imports entries from CSV (UTF-8, with or without BOM, or Shift_JIS), e.g.
  * an IC-card system's entry log: a header row naming the fields (by name or
  * Japanese label), dates as YYYY-MM-DD or YYYY/MM/DD, times with a space or T.
@@ -650,20 +671,6 @@ mns_err mns_vault_import_discard(struct mns_vault *v, const struct mns_actor *ac
  */
 mns_err mns_vault_export(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                          const json_t *body, json_t **result, mns_errmsg *em) MNS_WUR;
-/*
- * One page of a list that runs newest first (exports, export requests,
- * deletion requests): the rows whose id is below `before` (0: from the
- * newest), at most `limit` of them (0: MNS_LIST_PAGE_DEFAULT; more than
- * MNS_LIST_PAGE_MAX counts as the maximum). A NULL page is the first one.
- * The answer has "next_before": the `before` of the next page, or null
- * when this page is the last.
- */
-#define MNS_LIST_PAGE_DEFAULT 100
-#define MNS_LIST_PAGE_MAX 1000
-struct mns_list_page {
-    int64_t before;
-    unsigned limit;
-};
 mns_err mns_vault_export_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                               const struct mns_list_page *page, json_t **result, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_export_request(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,

@@ -745,7 +745,8 @@ char *mns_vault_register_html(const json_t *listing, const char *tenant_code)
 /* ---- usage and output records (C-b 1), from the audit log ------------------------ */
 
 mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, const char *file,
-                        const char *from, const char *to, json_t **result, mns_errmsg *em)
+                        const char *from, const char *to, const struct mns_list_page *page, json_t **result,
+                        mns_errmsg *em)
 {
     static const struct {
         const char *action, *ja, *en;
@@ -760,6 +761,13 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
     bool row;
     json_t *list = json_array();
     unsigned want = file == NULL ? MNS_FILES_ALL : mns_files_parse(file);
+    /* one entry more than asked: whether there is more */
+    int64_t before = page != NULL && page->before > 0 ? page->before : INT64_MAX;
+    int64_t limit = page == NULL ? MNS_USAGE_RANGE_MAX
+                    : page->limit == 0 ? MNS_LIST_PAGE_DEFAULT
+                    : page->limit > MNS_LIST_PAGE_MAX ? MNS_LIST_PAGE_MAX : (int64_t)page->limit;
+    int64_t nread = 0, last_seq = 0;
+    json_t *next = json_null();
     mns_err err;
 
     *result = NULL;
@@ -794,14 +802,28 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
              MNS_SQL_PLAN_PER_CALL "SELECT l.ts, l.actor, l.action, l.subject, l.purpose, l.result, "
              /* the person by its primary key (subjects are "person:ID") */
              "(SELECT p.kind FROM persons p WHERE p.id = CASE WHEN l.subject LIKE 'person:%' "
-             "THEN CAST(substr(l.subject, 8) AS BIGINT) END) FROM audit_log l "
-             "WHERE l.tenant_id = ? AND l.ts >= ? AND l.ts < ? AND l.action IN ('person.create', 'person.reveal', "
-             "'person.find', 'person.list', 'person.delete', 'person.delete_request', 'person.end') "
-             "ORDER BY l.seq DESC LIMIT 1000")) != MNS_OK)
+             "THEN CAST(substr(l.subject, 8) AS BIGINT) END), l.seq FROM audit_log l "
+             "WHERE l.tenant_id = ? AND l.ts >= ? AND l.ts < ? AND l.seq < ? AND l.action IN ('person.create', "
+             "'person.reveal', 'person.find', 'person.list', 'person.delete', 'person.delete_request', 'person.end') "
+             "ORDER BY l.seq DESC LIMIT ?")) != MNS_OK)
         goto out;
     if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, lo)) == MNS_OK &&
-        (err = mns_stmt_bind_int64(s, 3, hi)) == MNS_OK)
+        (err = mns_stmt_bind_int64(s, 3, hi)) == MNS_OK && (err = mns_stmt_bind_int64(s, 4, before)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 5, limit + 1)) == MNS_OK)
         while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            if (nread++ == limit) {
+                /* the entry after a full page */
+                if (page != NULL) {
+                    json_decref(next);
+                    next = json_integer(last_seq);
+                } else {
+                    err = mns_fail(em, MNS_ERR_LIMIT, "more than %d records in this range: narrow from and to / "
+                                   "この期間の記録が%d件を超えます。期間を狭めてください", MNS_USAGE_RANGE_MAX,
+                                   MNS_USAGE_RANGE_MAX);
+                }
+                break;
+            }
+            last_seq = mns_stmt_int64(s, 7);
             const char *kind = mns_stmt_text(s, 6);
             /* a person deleted since has no kind left: shown under every file */
             if (kind != NULL && (want & (strcmp(kind, "payee") == 0 ? MNS_FILE_PAYEES : MNS_FILE_EMPLOYEES)) == 0)
@@ -814,7 +836,8 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
             time_t t = (time_t)(mns_stmt_int64(s, 0) / 1000);
             localtime_r(&t, &tm);
             strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S", &tm);
-            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s*, s:s*, s:s, s:s}", "at", at, "actor",
+            json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s*, s:s*, s:s, s:s}", "seq",
+                                                  (json_int_t)last_seq, "at", at, "actor",
                                                   mns_stmt_text(s, 1), "action", action, "what_ja", ja, "what_en", en,
                                                   "subject", mns_stmt_text(s, 3), "purpose", mns_stmt_text(s, 4),
                                                   "result", mns_stmt_text(s, 5), "file",
@@ -823,7 +846,15 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
         }
     mns_stmt_reset(s);
 out:
-    return act_end_list(&a, err, "records", list, result);
+    err = act_end_list(&a, err, "records", list, result);
+    if (err == MNS_OK && page != NULL && json_object_set(*result, "next_before", next) != 0)
+        err = MNS_ERR_NOMEM;
+    json_decref(next);
+    if (err != MNS_OK) {
+        json_decref(*result);
+        *result = NULL;
+    }
+    return err;
 }
 
 /* ---- import from CSV (e.g. an IC-card system's entry log) -------------------------- */

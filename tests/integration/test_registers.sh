@@ -97,6 +97,9 @@ expect_eq "the incident trend counts the month" "1 150" \
 expect_contains "the draft has the form's headings" "再発防止のための措置" "$(cat "$T_WORK/final.txt")"
 expect_contains "and the count" "150人" "$(cat "$T_WORK/final.txt")"
 
+# two masked listings: usage records too, so that the range has several
+login clerk1 "$CLERK_PW"
+"$MNSAFE" person list acme >/dev/null && "$MNSAFE" person list acme >/dev/null
 login auditor1 "$AUDITOR_PW"
 U=$("$MNSAFE" usage acme --file employees)
 expect_eq "the usage record shows who collected the number" clerk1 \
@@ -106,6 +109,13 @@ expect_not_contains "and no number" "$NUM" "$U"
 check "the usage records as Shift_JIS CSV" python3 -c "
 rows = open('$T_WORK/usage.csv', 'rb').read().decode('cp932').splitlines()
 assert rows[0].startswith('\"ID\",\"日時\",\"利用者\"') and len(rows) > 1, rows[:2]"
+expect_eq "in JSON the records come a page at a time" 200 "$(api GET '/api/v1/tenants/acme/usage?limit=1')"
+expect_eq "one record and where the next page starts" "1 True" \
+  "$(json_get '" ".join(str(x) for x in [len(j["records"]), j["next_before"] == j["records"][0]["seq"]])' <"$T_WORK/api.body")"
+ALL=$(api GET '/api/v1/tenants/acme/usage?limit=1000' >/dev/null; json_get 'len(j["records"])' <"$T_WORK/api.body")
+check "the CSV holds every record of the range, not a page" python3 -c "
+rows = open('$T_WORK/usage.csv', 'rb').read().decode('cp932').splitlines()
+assert len(rows) - 1 == $ALL and $ALL > 1, (len(rows), $ALL)"
 "$MNSAFE" ledger acme --format html --out "$T_WORK/ledger.html"
 expect_contains "the ledger as a printable page" "特定個人情報ファイル台帳" "$(cat "$T_WORK/ledger.html")"
 expect_contains "with the access holders" "clerk1" "$(cat "$T_WORK/ledger.html")"

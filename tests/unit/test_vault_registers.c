@@ -319,8 +319,8 @@ static void test_usage(void **state)
     vf_number(num, 88);
     int64_t id = vf_add_one(f, &f->clerk, "acme", vf_person("利用 記録", num, "withholding_slip"));
     vf_reveal_ok(f, &f->clerk, "acme", id, "withholding_slip", shown);
-    assert_int_equal(mns_vault_usage(f->v, &f->clerk, "acme", NULL, NULL, NULL, &res, &em), MNS_ERR_DENIED);
-    assert_int_equal(mns_vault_usage(f->v, &f->officer, "acme", "employees", NULL, NULL, &res, &em), MNS_OK);
+    assert_int_equal(mns_vault_usage(f->v, &f->clerk, "acme", NULL, NULL, NULL, NULL, &res, &em), MNS_ERR_DENIED);
+    assert_int_equal(mns_vault_usage(f->v, &f->officer, "acme", "employees", NULL, NULL, NULL, &res, &em), MNS_OK);
     json_t *recs = json_object_get(res, "records"), *r;
     size_t i;
     bool revealed = false, created = false;
@@ -339,13 +339,47 @@ static void test_usage(void **state)
     assert_null(strstr(text, num));
     free(text);
     json_decref(res);
-    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "payees", NULL, NULL, &res, &em), MNS_OK);
+    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "payees", NULL, NULL, NULL, &res, &em), MNS_OK);
     json_array_foreach(json_object_get(res, "records"), i, r) assert_string_not_equal(vf_str(r, "file"), "employees");
     json_decref(res);
-    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "employees", "2000-01-01", "2000-12-31", &res, &em), MNS_OK);
+    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "employees", "2000-01-01", "2000-12-31", NULL, &res, &em), MNS_OK);
     assert_int_equal(json_array_size(json_object_get(res, "records")), 0);
     json_decref(res);
-    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "cats", NULL, NULL, &res, &em), MNS_ERR_INVALID);
+    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", "cats", NULL, NULL, NULL, &res, &em), MNS_ERR_INVALID);
+
+    /* a page at a time: the pages together hold the whole range, each
+     * record once, newest first, and the last page says it is the last */
+    for (int k = 0; k < 4; k++)
+        vf_reveal_ok(f, &f->clerk, "acme", id, "withholding_slip", shown);
+    assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", NULL, NULL, NULL, NULL, &res, &em), MNS_OK);
+    size_t all = json_array_size(json_object_get(res, "records"));
+    assert_true(all >= 6);
+    assert_null(json_object_get(res, "next_before")); /* the whole range has no pages */
+    json_decref(res);
+    struct mns_list_page page = {0, 2};
+    size_t seen = 0, pages = 0;
+    int64_t prev = INT64_MAX;
+    for (;;) {
+        assert_int_equal(mns_vault_usage(f->v, &f->auditor, "acme", NULL, NULL, NULL, &page, &res, &em), MNS_OK);
+        json_array_foreach(json_object_get(res, "records"), i, r) {
+            int64_t seq = json_integer_value(json_object_get(r, "seq"));
+            assert_true(seq > 0 && seq < prev);
+            prev = seq;
+            seen++;
+        }
+        pages++;
+        json_t *next = json_object_get(res, "next_before");
+        assert_non_null(next);
+        if (json_is_null(next)) {
+            json_decref(res);
+            break;
+        }
+        page.before = json_integer_value(next);
+        json_decref(res);
+        assert_true(pages < 100);
+    }
+    assert_int_equal(seen, all);
+    assert_true(pages >= 3);
     vf_free(f);
 }
 
