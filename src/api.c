@@ -974,7 +974,8 @@ static bool h_collections(struct mns_vault *v, const struct api_request *req, co
             respond_error(resp, MNS_ERR_INVALID, &em);
             return true;
         }
-        err = mns_vault_collection_list(v, actor, seg[1], state, &res, &em);
+        const struct mns_list_page page = list_page(req);
+        err = mns_vault_collection_list(v, actor, seg[1], state, &page, &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }
@@ -1610,7 +1611,8 @@ void api_handle(struct mns_vault *v, const struct api_request *req, struct api_r
         }
     }
     if (n == 1 && SEG(0, "grant-requests") && IS("GET")) {
-        err = mns_vault_grant_list(v, &actor, &res, &em);
+        const struct mns_list_page page = list_page(req);
+        err = mns_vault_grant_list(v, &actor, &page, &res, &em);
         respond_result(resp, err, res, &em, 200);
         return;
     }

@@ -241,7 +241,7 @@ async function viewCollections() {
   async function loadList() {
     try {
       names = await purposeNamesOf(state.tenant);
-      const r = await api("GET", base());
+      const r = await api("GET", `${base()}?limit=1000`);
       const rows = (r.collections || []).map((c) => h("tr", { "data-collection": c.id },
         h("td", { "data-label": t("col_name"), text: c.name }),
         h("td", { "data-label": t("col_kind"), text: kindName(c.kind) }),

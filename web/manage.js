@@ -254,7 +254,7 @@
     };
     const load = async () => {
       try {
-        const grants = await api("GET", "/grant-requests");
+        const grants = await api("GET", "/grant-requests?limit=1000");
         const [exportsR, deletions] = officer && state.tenant
           ? await Promise.all([api("GET", tpath("/export-requests?limit=1000")), api("GET", tpath("/deletion-requests?limit=1000"))]) : [null, null];
         const names = exportsR ? await purposeNamesOf(state.tenant).catch(() => ({})) : {};

@@ -140,7 +140,7 @@ struct mns_vault_config {
 
 /*
  * One page of a list that runs newest first (exports, export requests,
- * deletion requests, usage records): the rows whose id is below `before` (0: from the
+ * deletion requests, grant requests, collection links, usage records): the rows whose id is below `before` (0: from the
  * newest), at most `limit` of them (0: MNS_LIST_PAGE_DEFAULT; more than
  * MNS_LIST_PAGE_MAX counts as the maximum). A NULL page is the first one.
  * The answer has "next_before": the `before` of the next page, or null
@@ -338,9 +338,10 @@ mns_err mns_vault_user_role(struct mns_vault *v, const struct mns_actor *actor, 
  * concerned. Audited. */
 mns_err mns_vault_grant_decide(struct mns_vault *v, const struct mns_actor *actor, int64_t request_id, bool approve,
                                mns_errmsg *em) MNS_WUR;
-/* officer, sysadmin, auditor: the requests, newest first. */
-mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result,
-                             mns_errmsg *em) MNS_WUR;
+/* officer, sysadmin, auditor: the requests, newest first, a page at a time
+ * (struct mns_list_page). */
+mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor, const struct mns_list_page *page,
+                             json_t **result, mns_errmsg *em) MNS_WUR;
 /* sysadmin, for another user: a new one-time password (out, 40 bytes) that
  * must be changed at the next login; the user's sessions end and a lockout
  * is lifted. Audited. */
@@ -448,9 +449,11 @@ void mns_vault_committer_stop(struct mns_vault *v);
  * "path","expires_at","state"}; the token is in no other answer. */
 mns_err mns_vault_collection_issue(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
                                    json_t *body, json_t **result, mns_errmsg *em) MNS_WUR;
-/* clerk or officer: {"collections":[...]} newest first (state NULL: all) */
+/* clerk or officer: {"collections":[...],"next_before"} newest first, a
+ * page of links at a time (state NULL: all; a state keeps those of the page) */
 mns_err mns_vault_collection_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                                  const char *state, json_t **result, mns_errmsg *em) MNS_WUR;
+                                  const char *state, const struct mns_list_page *page, json_t **result,
+                                  mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_collection_get(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
                                  json_t **result, mns_errmsg *em) MNS_WUR;
 /* clerk: an open link is cancelled, its photos dropped */

@@ -273,6 +273,8 @@ out:
 
 struct list_ctx {
     const char *state; /* NULL: all */
+    struct page_bounds page;
+    int64_t *next;     /* out: where the next page starts, 0: none */
 };
 
 static mns_err fill_collections(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx)
@@ -284,16 +286,24 @@ static mns_err fill_collections(struct mns_vault *v, int64_t tid, json_t *list, 
     mns_err err = sweep_expired(v, tid, now);
     if (err != MNS_OK ||
         (err = mns_store_prepare(v->store, &s,
-                                 "SELECT " COLLECTION_COLS " FROM collections WHERE tenant_id = ? ORDER BY id DESC LIMIT 500")) !=
-            MNS_OK)
+                                 "SELECT " COLLECTION_COLS " FROM collections WHERE tenant_id = ? AND id < ? "
+                                 "ORDER BY id DESC LIMIT ?")) != MNS_OK)
         return err;
-    err = mns_stmt_bind_int64(s, 1, tid);
+    /* the page is of links; a state filter may keep fewer of them */
+    int64_t nread = 0, last = 0;
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, lc->page.before)) == MNS_OK)
+        err = mns_stmt_bind_int64(s, 3, lc->page.limit + 1);
     while (err == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+        if (nread++ == lc->page.limit) {
+            *lc->next = last;
+            break;
+        }
         json_t *o = collection_json(s, now);
         if (o == NULL) {
             err = MNS_ERR_NOMEM;
             break;
         }
+        last = json_integer_value(json_object_get(o, "id"));
         if (lc->state == NULL || strcmp(json_string_value(json_object_get(o, "state")), lc->state) == 0)
             json_array_append(list, o);
         json_decref(o);
@@ -307,11 +317,14 @@ static mns_err fill_collections(struct mns_vault *v, int64_t tid, json_t *list, 
 }
 
 mns_err mns_vault_collection_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                                  const char *state, json_t **result, mns_errmsg *em)
+                                  const char *state, const struct mns_list_page *page, json_t **result,
+                                  mns_errmsg *em)
 {
-    const struct list_ctx lc = {state && state[0] ? state : NULL};
-    return tenant_list_fill(v, actor, "collection.list", MNS_ROLE_CLERK | MNS_ROLE_OFFICER, tenant_code,
-                            fill_collections, &lc, "collections", result, em);
+    int64_t next = 0;
+    const struct list_ctx lc = {state && state[0] ? state : NULL, page_bounds_of(page), &next};
+    mns_err err = tenant_list_fill(v, actor, "collection.list", MNS_ROLE_CLERK | MNS_ROLE_OFFICER, tenant_code,
+                                   fill_collections, &lc, "collections", result, em);
+    return err == MNS_OK ? page_next_set(result, next) : err;
 }
 
 /* The collection id of tenant tid into c (and its clerk's JSON into *out

@@ -298,6 +298,15 @@ typedef mns_err (*list_fill_fn)(struct mns_vault *v, int64_t tid, json_t *list, 
 mns_err tenant_list_fill(struct mns_vault *v, const struct mns_actor *actor, const char *action, unsigned roles,
                          const char *tenant_code, list_fill_fn fill, const void *ctx, const char *key, json_t **result,
                          mns_errmsg *em);
+/* The bounds of a page of a newest-first list (struct mns_list_page):
+ * ids below before, limit rows; read limit + 1 to know whether there is
+ * more. page_next_set puts "next_before" into an answer (next 0: null). */
+struct page_bounds {
+    int64_t before;
+    int64_t limit;
+};
+struct page_bounds page_bounds_of(const struct mns_list_page *page);
+mns_err page_next_set(json_t **result, int64_t next);
 /* A listing that runs newest first, a page at a time: sql takes the tenant
  * (?1), the page's upper bound on the id (?2) and the rows to read (?3),
  * and selects the row's id first, e.g. "... WHERE tenant_id = ?1 AND

@@ -69,19 +69,37 @@ mns_err tenant_list_fill(struct mns_vault *v, const struct mns_actor *actor, con
     return act_end_list(&a, err, key, list, result);
 }
 
+struct page_bounds page_bounds_of(const struct mns_list_page *page)
+{
+    struct page_bounds b = {INT64_MAX, MNS_LIST_PAGE_DEFAULT};
+    if (page != NULL && page->before > 0)
+        b.before = page->before;
+    if (page != NULL && page->limit > 0)
+        b.limit = page->limit > MNS_LIST_PAGE_MAX ? MNS_LIST_PAGE_MAX : page->limit;
+    return b;
+}
+
+mns_err page_next_set(json_t **result, int64_t next)
+{
+    if (json_object_set_new(*result, "next_before", next > 0 ? json_integer(next) : json_null()) == 0)
+        return MNS_OK;
+    json_decref(*result);
+    *result = NULL;
+    return MNS_ERR_NOMEM;
+}
+
 struct sql_cols {
     const char *sql;
     const struct list_col *cols;
     size_t ncols;
-    int64_t before;
-    unsigned limit;
+    struct page_bounds page;
 };
 
 static mns_err fill_rows(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx)
 {
     const struct sql_cols *q = ctx;
     /* one row more than the page: whether there is a next one */
-    const int64_t more[2] = {q->before, (int64_t)q->limit + 1};
+    const int64_t more[2] = {q->page.before, q->page.limit + 1};
     return rows_json_ex(v, q->sql, tid, more, 2, q->cols, q->ncols, list);
 }
 
@@ -89,24 +107,16 @@ mns_err tenant_list(struct mns_vault *v, const struct mns_actor *actor, const ch
                     const char *tenant_code, const struct mns_list_page *page, const char *sql,
                     const struct list_col *cols, size_t ncols, const char *key, json_t **result, mns_errmsg *em)
 {
-    struct sql_cols q = {sql, cols, ncols, INT64_MAX, MNS_LIST_PAGE_DEFAULT};
-    if (page != NULL && page->before > 0)
-        q.before = page->before;
-    if (page != NULL && page->limit > 0)
-        q.limit = page->limit > MNS_LIST_PAGE_MAX ? MNS_LIST_PAGE_MAX : page->limit;
+    const struct sql_cols q = {sql, cols, ncols, page_bounds_of(page)};
     mns_err err = tenant_list_fill(v, actor, action, roles, tenant_code, fill_rows, &q, key, result, em);
     if (err != MNS_OK)
         return err;
-    json_t *list = json_object_get(*result, key), *next = json_null();
-    if (json_array_size(list) > q.limit) {
-        json_array_remove(list, q.limit);
+    json_t *list = json_object_get(*result, key);
+    int64_t next = 0;
+    if ((int64_t)json_array_size(list) > q.page.limit) {
+        json_array_remove(list, (size_t)q.page.limit);
         /* the id is the first column */
-        next = json_incref(json_object_get(json_array_get(list, q.limit - 1), cols[0].key));
+        next = json_integer_value(json_object_get(json_array_get(list, (size_t)q.page.limit - 1), cols[0].key));
     }
-    if (json_object_set_new(*result, "next_before", next) != 0) {
-        json_decref(*result);
-        *result = NULL;
-        return MNS_ERR_NOMEM;
-    }
-    return MNS_OK;
+    return page_next_set(result, next);
 }

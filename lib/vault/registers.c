@@ -762,12 +762,9 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
     json_t *list = json_array();
     unsigned want = file == NULL ? MNS_FILES_ALL : mns_files_parse(file);
     /* one entry more than asked: whether there is more */
-    int64_t before = page != NULL && page->before > 0 ? page->before : INT64_MAX;
-    int64_t limit = page == NULL ? MNS_USAGE_RANGE_MAX
-                    : page->limit == 0 ? MNS_LIST_PAGE_DEFAULT
-                    : page->limit > MNS_LIST_PAGE_MAX ? MNS_LIST_PAGE_MAX : (int64_t)page->limit;
-    int64_t nread = 0, last_seq = 0;
-    json_t *next = json_null();
+    const struct page_bounds b = page_bounds_of(page);
+    int64_t before = b.before, limit = page == NULL ? MNS_USAGE_RANGE_MAX : b.limit;
+    int64_t nread = 0, last_seq = 0, next = 0;
     mns_err err;
 
     *result = NULL;
@@ -814,8 +811,7 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
             if (nread++ == limit) {
                 /* the entry after a full page */
                 if (page != NULL) {
-                    json_decref(next);
-                    next = json_integer(last_seq);
+                    next = last_seq;
                 } else {
                     err = mns_fail(em, MNS_ERR_LIMIT, "more than %d records in this range: narrow from and to / "
                                    "この期間の記録が%d件を超えます。期間を狭めてください", MNS_USAGE_RANGE_MAX,
@@ -847,14 +843,7 @@ mns_err mns_vault_usage(struct mns_vault *v, const struct mns_actor *actor, cons
     mns_stmt_reset(s);
 out:
     err = act_end_list(&a, err, "records", list, result);
-    if (err == MNS_OK && page != NULL && json_object_set(*result, "next_before", next) != 0)
-        err = MNS_ERR_NOMEM;
-    json_decref(next);
-    if (err != MNS_OK) {
-        json_decref(*result);
-        *result = NULL;
-    }
-    return err;
+    return err == MNS_OK && page != NULL ? page_next_set(result, next) : err;
 }
 
 /* ---- import from CSV (e.g. an IC-card system's entry log) -------------------------- */

@@ -1656,13 +1656,16 @@ mns_err request_decide(struct mns_vault *v, const char *table, int64_t request_i
     return err;
 }
 
-mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor, json_t **result, mns_errmsg *em)
+mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor, const struct mns_list_page *page,
+                             json_t **result, mns_errmsg *em)
 {
     struct act a;
     struct mns_stmt *s;
     bool row;
     mns_err err;
     json_t *list = json_array();
+    const struct page_bounds b = page_bounds_of(page);
+    int64_t nread = 0, next = 0;
 
     *result = NULL;
     if (list == NULL)
@@ -1675,8 +1678,14 @@ mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor,
                                  "SELECT r.id, u.name, t.code, r.requested_by, r.requested_at, r.status, r.decided_by, "
                                  "r.kind, r.files, r.role "
                                  "FROM grant_requests r JOIN users u ON u.id = r.user_id LEFT JOIN tenants t ON t.id = r.tenant_id "
-                                 "ORDER BY r.id DESC LIMIT 1000")) == MNS_OK) {
-        while ((err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+                                 "WHERE r.id < ? ORDER BY r.id DESC LIMIT ?")) == MNS_OK) {
+        if ((err = mns_stmt_bind_int64(s, 1, b.before)) == MNS_OK)
+            err = mns_stmt_bind_int64(s, 2, b.limit + 1);
+        while (err == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
+            if (nread++ == b.limit) {
+                next = json_integer_value(json_object_get(json_array_get(list, json_array_size(list) - 1), "id"));
+                break;
+            }
             char fname[32];
             bool assignment = strcmp(mns_stmt_text(s, 7), "assignment") == 0;
             json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s*, s:s*, s:s*, s:s, s:I, s:s, s:s*}", "id",
@@ -1689,7 +1698,8 @@ mns_err mns_vault_grant_list(struct mns_vault *v, const struct mns_actor *actor,
         }
         mns_stmt_reset(s);
     }
-    return act_end_list(&a, err, "requests", list, result);
+    err = act_end_list(&a, err, "requests", list, result);
+    return err == MNS_OK ? page_next_set(result, next) : err;
 }
 
 /* ---- program tokens ------------------------------------------------------ */

@@ -163,6 +163,10 @@ expect_eq "an expired link is refused" 409 "$(link GET /collect)"
 expect_contains "saying it expired" "有効期限" "$(body link)"
 api GET /api/v1/tenants/acme/collections >/dev/null
 expect_eq "the list shows it expired" expired "$(json_get '[c["state"] for c in j["collections"] if c["id"] == '"$C2"'][0]' <"$T_WORK/api.body")"
+expect_eq "the list comes a page at a time: the newest link, then from below it" "$C2 $C2" \
+  "$(api GET '/api/v1/tenants/acme/collections?limit=1' >/dev/null; json_get '" ".join(str(x) for x in [j["collections"][0]["id"], j["next_before"]])' <"$T_WORK/api.body")"
+expect_eq "the next page starts below it" True \
+  "$(api GET "/api/v1/tenants/acme/collections?limit=1&before=$C2" >/dev/null; json_get 'j["collections"][0]["id"] < '"$C2" <"$T_WORK/api.body")"
 expect_eq "and its photo is gone" 0 "$(db_query "SELECT count(*) FROM collection_documents WHERE collection_id = $C2")"
 expect_eq "with its key" "" "$(db_query "SELECT wrapped FROM collections WHERE id = $C2")"
 

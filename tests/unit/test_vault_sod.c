@@ -46,9 +46,21 @@ static void test_requests_and_approvals(void **state)
     assert_int_equal(mns_vault_grant_decide(f->v, &officer2, req2, true, &em), MNS_ERR_DENIED);
     assert_int_equal(mns_vault_grant_decide(f->v, &f->officer, req2, true, &em), MNS_OK);
 
-    assert_int_equal(mns_vault_grant_list(f->v, &f->auditor, &res, &em), MNS_OK);
+    /* a page of two, then the rest */
+    struct mns_list_page page = {0, 2};
+    assert_int_equal(mns_vault_grant_list(f->v, &f->auditor, &page, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "requests")), 2);
+    page.before = json_integer_value(json_object_get(res, "next_before"));
+    assert_int_equal(page.before, json_integer_value(json_object_get(json_array_get(json_object_get(res, "requests"), 1), "id")));
+    json_decref(res);
+    assert_int_equal(mns_vault_grant_list(f->v, &f->auditor, &page, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "requests")), 1);
+    assert_true(json_is_null(json_object_get(res, "next_before")));
+    json_decref(res);
+    assert_int_equal(mns_vault_grant_list(f->v, &f->auditor, NULL, &res, &em), MNS_OK);
     json_t *list = json_object_get(res, "requests");
     assert_int_equal(json_array_size(list), 3);
+    assert_true(json_is_null(json_object_get(res, "next_before")));
     size_t approved = 0, rejected = 0, i;
     json_t *e;
     json_array_foreach(list, i, e) {
@@ -100,7 +112,7 @@ static void test_role_grants(void **state)
     assert_int_equal(who.role, MNS_ROLE_NONE);
     assert_int_equal(mns_vault_tenant_list(f->v, &who, &res, &em), MNS_ERR_DENIED);
     assert_non_null(strstr(em.text, "approval"));
-    assert_int_equal(mns_vault_grant_list(f->v, &f->officer, &res, &em), MNS_OK);
+    assert_int_equal(mns_vault_grant_list(f->v, &f->officer, NULL, &res, &em), MNS_OK);
     json_t *r0 = json_array_get(json_object_get(res, "requests"), 0);
     assert_string_equal(json_string_value(json_object_get(r0, "kind")), "role");
     assert_string_equal(json_string_value(json_object_get(r0, "role")), "clerk");
