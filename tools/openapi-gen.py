@@ -31,7 +31,7 @@ S = {
  ("POST","/users/{name}/unlock"): ("users","Lift a lockout (sysadmin)"),
  ("POST","/users/{name}/assignments"): ("users","Assign a user to a tenant and its SPI files"),
  ("DELETE","/users/{name}/assignments/{tenant}"): ("users","Revoke an assignment"),
- ("GET","/grant-requests"): ("users","Role and assignment requests waiting for approval"),
+ ("GET","/grant-requests"): ("users","Role and assignment requests, newest first, a page at a time"),
  ("POST","/grant-requests/{id}/approve"): ("users","Approve a grant request (not one's own)"),
  ("POST","/grant-requests/{id}/reject"): ("users","Reject a grant request"),
  ("GET","/access-policy"): ("users","Network and hour rules per role"),
@@ -109,6 +109,23 @@ S = {
  ("PUT","/collect/documents/{slot}"): ("collection","The link holder: a photo of the number or identity document {content_type, content_base64} (JPEG, PNG or PDF, at most 8 MiB)"),
  ("POST","/collect"): ("collection","The link holder: submit {mynumber, dependents}; the person is created and the link used up"),
 }
+# query parameters: long lists come a page at a time (docs/api.md, "Long lists")
+LIMIT = ("limit", "integer", "rows per page (default 100; more than 1000 counts as 1000)")
+AFTER = ("after", "integer", "the next_after of the previous page")
+BEFORE = ("before", "integer", "the next_before of the previous page")
+FROM, TO = ("from", "string", "first day, YYYY-MM-DD"), ("to", "string", "last day, YYYY-MM-DD")
+Q = {
+ ("GET","/audit"): [AFTER, LIMIT],
+ ("GET","/tenants/{code}/persons"): [AFTER, LIMIT, ("kind", "string", "employee or payee"),
+                                     ("name", "string", "part of the name or its kana (a number is refused)")],
+ ("GET","/tenants/{code}/exports"): [BEFORE, LIMIT],
+ ("GET","/tenants/{code}/export-requests"): [BEFORE, LIMIT],
+ ("GET","/tenants/{code}/deletion-requests"): [BEFORE, LIMIT],
+ ("GET","/grant-requests"): [BEFORE, LIMIT],
+ ("GET","/tenants/{code}/collections"): [BEFORE, LIMIT, ("state", "string", "open, submitted, confirmed, rejected, expired, cancelled or deleted")],
+ ("GET","/tenants/{code}/usage"): [BEFORE, LIMIT, ("file", "string", "employees or payees"), FROM, TO,
+                                   ("format", "string", "json (a page), csv, csv-sjis or html (the whole range)")],
+}
 link = {("GET","/collect"),("PUT","/collect/documents/{slot}"),("POST","/collect")}
 anon = {("GET","/health"),("GET","/sys/seal-status"),("POST","/sys/unseal"),("POST","/sessions")}
 paths = {}
@@ -128,9 +145,14 @@ for method, full in routes:
     for name in re.findall(r"\{([a-z]+)\}", p):
         schema = {"type": "integer", "minimum": 1} if name == "id" else {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    for name, typ, desc in Q.get((method, p), []):
+        schema = {"type": "integer", "minimum": 0} if typ == "integer" else {"type": "string"}
+        params.append({"name": name, "in": "query", "required": False, "description": desc, "schema": schema})
     if params:
         op["parameters"] = params
     paths.setdefault(p, {})[method.lower()] = op
+unknown = set(Q) - {(m, f[len("/api/v1"):]) for m, f in routes}
+assert not unknown, f"query parameters for routes the server does not have: {unknown}"
 doc = {
  "openapi": "3.1.0",
  "info": {"title": "mnsafe API", "version": "1",
