@@ -170,12 +170,36 @@ mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *s
     return err;
 }
 
+/* code's place in set, or -1 */
+static int purpose_index(const struct purpose_set *set, const char *code)
+{
+    for (size_t i = 0; code != NULL && i < set->n; i++)
+        if (strcmp(set->code[i], code) == 0)
+            return (int)i;
+    return -1;
+}
+
 bool purpose_known(const struct purpose_set *set, const char *code)
 {
-    for (size_t i = 0; i < set->n; i++)
-        if (strcmp(set->code[i], code) == 0)
-            return true;
-    return false;
+    return purpose_index(set, code) >= 0;
+}
+
+/* The persons a batch adds per kind and purpose, for the ledger's counts:
+ * one upsert per pair at the end of the batch instead of one per person. */
+struct purpose_tally {
+    int64_t count[2][PURPOSES_MAX]; /* [0] employee, [1] payee */
+};
+
+static mns_err purpose_tally_flush(struct mns_vault *v, int64_t tenant, const struct purpose_set *set,
+                                   const struct purpose_tally *t)
+{
+    static const char *const kinds[2] = {"employee", "payee"};
+    mns_err err = MNS_OK;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; err == MNS_OK && i < set->n; i++)
+            if (t->count[k][i] != 0)
+                err = purpose_use_add(v, tenant, kinds[k], set->code[i], t->count[k][i]);
+    return err;
 }
 
 /*
@@ -304,9 +328,12 @@ out:
 }
 
 /* Phase 2 for one person: its rows, in the act's transaction. */
+/* The person's rows; its purposes count into tally, or into the ledger's
+ * counts at once when tally is NULL. */
 static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_version,
-                             const struct purpose_set *purposes, const struct sealed_person *sp,
-                             const struct sealed_dep *deps, size_t index, int64_t now, mns_errmsg *em)
+                             const struct purpose_set *purposes, struct purpose_tally *tally,
+                             const struct sealed_person *sp, const struct sealed_dep *deps, size_t index, int64_t now,
+                             mns_errmsg *em)
 {
     struct mns_stmt *s;
     mns_err err;
@@ -341,7 +368,8 @@ static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_ve
 
     for (size_t i = 0; i < json_array_size(sp->purposes); i++) {
         const char *code = json_string_value(json_array_get(sp->purposes, i));
-        if (!purpose_known(purposes, code))
+        int which = purpose_index(purposes, code);
+        if (which < 0)
             return mns_fail(em, MNS_ERR_INVALID, "persons[%zu].purposes[%zu]: unknown purpose%s%s%s / "
                             "登録されていない利用目的です", index, i, vault_valid_code(code) ? " \"" : "",
                             vault_valid_code(code) ? code : "", vault_valid_code(code) ? "\"" : "");
@@ -356,7 +384,11 @@ static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_ve
         if (err == MNS_OK) err = mns_stmt_run(s);
         bool added = err == MNS_OK && mns_stmt_changes(s) > 0;
         mns_stmt_reset(s);
-        if (err != MNS_OK || (added && (err = purpose_use_add(v, tenant, sp->kind, code, 1)) != MNS_OK))
+        if (err != MNS_OK)
+            return err;
+        if (added && tally != NULL)
+            tally->count[strcmp(sp->kind, "payee") == 0][which]++;
+        else if (added && (err = purpose_use_add(v, tenant, sp->kind, code, 1)) != MNS_OK)
             return err;
     }
 
@@ -445,6 +477,11 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;
     int64_t now = mns_now_ms();
+    struct purpose_tally *tally = calloc(1, sizeof(*tally));
+    if (tally == NULL) {
+        err = MNS_ERR_NOMEM;
+        goto out;
+    }
     for (size_t i = 0; i < batch.n; i++) {
         const struct sealed_person *sp = &batch.persons[i];
         if ((err = require_file(&a, sp->kind, em)) != MNS_OK) {
@@ -458,14 +495,20 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
             a.failure_detail = "file not assigned";
             goto out;
         }
-        if ((err = insert_person(v, tid, key_version, &purposes, sp, batch.deps, i, now, em)) != MNS_OK)
+        if ((err = insert_person(v, tid, key_version, &purposes, tally, sp, batch.deps, i, now, em)) != MNS_OK) {
+            free(tally);
             goto out;
+        }
         json_array_append_new(ids, json_integer(sp->id));
         snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)sp->id);
         /* one entry per person; the last one is written by act_end */
-        if (i + 1 < batch.n && (err = act_audit(&a, "person.create", a.subject, "ok")) != MNS_OK)
+        if (i + 1 < batch.n && (err = act_audit(&a, "person.create", a.subject, "ok")) != MNS_OK) {
+            free(tally);
             goto out;
+        }
     }
+    err = purpose_tally_flush(v, tid, &purposes, tally);
+    free(tally);
 out:
     if (err != MNS_OK)
         a.subject[0] = '\0';
@@ -501,7 +544,7 @@ mns_err person_insert_with_key(struct mns_vault *v, struct act *a, const struct 
     sp.ndeps = p->ndeps;
     if ((err = seal_person(v, tk, p, &sp, deps, dk)) != MNS_OK || (err = load_purposes(v, tk->tenant_id, &purposes)) != MNS_OK)
         goto out;
-    if ((err = insert_person(v, tk->tenant_id, tk->version, &purposes, &sp, deps, 0, mns_now_ms(), em)) == MNS_OK) {
+    if ((err = insert_person(v, tk->tenant_id, tk->version, &purposes, NULL, &sp, deps, 0, mns_now_ms(), em)) == MNS_OK) {
         *person_id = sp.id;
         snprintf(a->subject, sizeof(a->subject), "person:%lld", (long long)sp.id);
     }

@@ -305,6 +305,30 @@ static void test_ledger_purposes_follow_persons(void **state)
     expect_ledger_purposes(f, "withholding_slip");
     assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", idb, "test", &em), MNS_OK);
     expect_ledger_purposes(f, "");
+
+    /* a batch counts its persons per kind and purpose once, at its end:
+     * the kept counts still equal a count over the persons */
+    json_t *batch = json_array(), *res = NULL;
+    for (unsigned k = 0; k < 5; k++) {
+        char n[13];
+        vf_number(n, 70 + k);
+        json_t *p = vf_person("目的 一括", n, k % 2 ? "payment_record" : "withholding_slip");
+        if (k % 2)
+            json_object_set_new(p, "kind", json_string("payee"));
+        else
+            json_array_append_new(json_object_get(p, "purposes"), json_string("health_pension"));
+        json_array_append_new(batch, p);
+    }
+    assert_int_equal(mns_vault_person_add(f->v, &f->clerk, "acme", batch, &res, &em), MNS_OK);
+    json_decref(batch);
+    json_decref(res);
+    expect_ledger_purposes(f, "health_pension,withholding_slip");
+    vf_db *db = vf_db_open(f, true);
+    assert_int_equal(vf_db_int(db, "SELECT persons FROM purpose_use WHERE kind = 'employee' AND "
+                                   "purpose_code = 'withholding_slip'", 0, 0, 0), 3);
+    assert_int_equal(vf_db_int(db, "SELECT persons FROM purpose_use WHERE kind = 'payee' AND "
+                                   "purpose_code = 'payment_record'", 0, 0, 0), 2);
+    vf_db_close(db);
     vf_free(f);
 }
 
