@@ -39,6 +39,10 @@ long read_line(const char *prompt, char *buf, size_t size);
 int cli_call(const struct cli *c, const char *method, const char *path, json_t *body, json_t **keep);
 int cli_path(char *buf, size_t size, const char *pre, const char *seg, const char *post, const char *extra);
 const char *cli_opt(int argc, char **argv, int from, const char *name);
+/* The page a newest-first list asks for, from --before ID and --limit N,
+ * into out as "<sep>before=ID&limit=N" (sep '?' or '&'; "" when neither is
+ * given); -1 when one of them is not a number. */
+int cli_page_query(int argc, char **argv, int from, char sep, char *out, size_t size);
 json_t *cli_split_list(const char *list);
 int cli_token(const struct cli *c, char *token, size_t size);
 int cli_api_error(int status, json_t *resp, const char *err);

@@ -89,7 +89,8 @@ static const char usage_text[] =
     "  access review       who can reach what, last login and act (officer, auditor)\n"
     "  access confirm HASH the officer confirms the review read (its report_sha256)\n"
     "  access policy       the installation's access settings (sysadmin, officer, auditor)\n"
-    "  access requests | approve ID | reject ID   role and assignment requests, when the\n"
+    "  access requests [--before ID] [--limit N] | approve ID | reject ID   role and assignment\n"
+    "                      requests, newest first, a page at a time (next_before), when the\n"
     "                      daemon runs with --separation-of-duties (another person decides:\n"
     "                      an officer for assignments, an officer or sysadmin for roles)\n"
     "  user unlock NAME    lift a lockout (5 failed logins lock a user, 20 from one\n"
@@ -108,6 +109,8 @@ static const char usage_text[] =
     "  ledger TENANT [--format json|csv|csv-sjis|html] [--out FILE]   the ledger of SPI files,\n"
     "                                             computed from live state\n"
     "  usage TENANT [--file employees|payees] [--from D] [--to D] [--format F] [--out FILE]\n"
+    "               [--before SEQ] [--limit N]   JSON comes a page at a time (next_before);\n"
+    "               csv, csv-sjis and html hold the whole range\n"
     "                                             who used or output which\n"
     "                                             numbers, when, for what (from the audit log)\n"
     "  ledger review TENANT --note TEXT [--on DATE]   record the periodic review\n"
@@ -134,7 +137,7 @@ static const char usage_text[] =
     "  retention delete TENANT [--as-of DATE]     crypto-shred everything due, as one act\n"
     "  retention hold|unhold TENANT ID [--reason TEXT]   a legal hold stops any deletion\n"
     "  retention rule TENANT --fy-end-month M --reason TEXT   delete after the fiscal year end\n"
-    "  retention requests TENANT | approve TENANT ID | reject TENANT ID\n"
+    "  retention requests TENANT [--before ID] [--limit N] | approve TENANT ID | reject TENANT ID\n"
     "                                             clerks' deletions, with serve --deletion-approval\n"
     "  disposal list TENANT [--from D] [--to D] [--format html --out FILE]   the register;\n"
     "                                             html: the deletion certificate (削除・廃棄証明書)\n"
@@ -187,6 +190,7 @@ static const char usage_text[] =
     "                      register entry\n"
     "  export request TENANT ...the same... [--reason TEXT]   with tenant policy --export-approval on\n"
     "  export requests TENANT | approve|reject TENANT ID (officer) | TENANT --request ID | list TENANT\n"
+    "         (requests and list: [--before ID] [--limit N], newest first, a page at a time)\n"
     "  person list TENANT [--after ID] [--limit N] [--kind employee|payee] [--name PART]\n"
     "  person show TENANT ID                      one person with dependents (numbers masked)\n"
     "  person add-dependent TENANT ID --name N --relationship R [--kana K] [--birth-date D]\n"
@@ -593,8 +597,13 @@ static int cmd_mfa(const struct cli *c, int argc, char **argv)
 static int cmd_access(const struct cli *c, int argc, char **argv)
 {
     char path[128];
-    if (argc >= 2 && strcmp(argv[1], "requests") == 0)
-        return call(c, "GET", API_PREFIX "/grant-requests", NULL, NULL);
+    if (argc >= 2 && strcmp(argv[1], "requests") == 0) {
+        char q[64];
+        if (cli_page_query(argc, argv, 2, '?', q, sizeof(q)) != 0)
+            return 2;
+        snprintf(path, sizeof(path), API_PREFIX "/grant-requests%s", q);
+        return call(c, "GET", path, NULL, NULL);
+    }
     if (argc >= 3 && (strcmp(argv[1], "approve") == 0 || strcmp(argv[1], "reject") == 0)) {
         for (const char *p = argv[2]; *p; p++)
             if (*p < '0' || *p > '9')
@@ -645,6 +654,24 @@ int cli_path(char *buf, size_t size, const char *pre, const char *seg, const cha
 const char *cli_opt(int argc, char **argv, int from, const char *name)
 {
     return opt_value(argc, argv, from, name);
+}
+
+int cli_page_query(int argc, char **argv, int from, char sep, char *out, size_t size)
+{
+    const char *before = opt_value(argc, argv, from, "--before"), *limit = opt_value(argc, argv, from, "--limit");
+    out[0] = '\0';
+    for (const char *v = before; v != NULL && *v; v++)
+        if (*v < '0' || *v > '9' || strlen(before) > 19)
+            return -1;
+    for (const char *v = limit; v != NULL && *v; v++)
+        if (*v < '0' || *v > '9' || strlen(limit) > 9)
+            return -1;
+    if ((before != NULL && before[0] == '\0') || (limit != NULL && limit[0] == '\0'))
+        return -1;
+    if (before == NULL && limit == NULL)
+        return 0;
+    int n = snprintf(out, size, "%cbefore=%s&limit=%s", sep, before ? before : "0", limit ? limit : "100");
+    return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 json_t *cli_split_list(const char *list)
@@ -816,9 +843,12 @@ static int cmd_register(const struct cli *c, int argc, char **argv, bool ledger)
         const char *format = opt_value(argc, argv, 3, "--format"), *out = opt_value(argc, argv, 3, "--out");
         if (format != NULL && strspn(format, "abcdefghijklmnopqrstuvwxyz-") != strlen(format))
             return 2;
+        char q[64];
+        if (cli_page_query(argc, argv, 3, '&', q, sizeof(q)) != 0)
+            return 2;
         snprintf(tail, sizeof(tail), "/usage?format=%s%s%s%s%s%s%s", format ? format : "json", file ? "&file=" : "",
                  file ? file : "", from ? "&from=" : "", from ? from : "", to ? "&to=" : "", to ? to : "");
-        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, NULL) != 0)
+        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], tail, q) != 0)
             return 2;
         return get_to_file(c, path, out);
     }
@@ -975,8 +1005,10 @@ static int cmd_retention(const struct cli *c, int argc, char **argv)
                     end ? json_pack("{s:s, s:s}", "ended_on", on, "reason", reason) : json_pack("{s:s}", "reason", reason),
                     NULL);
     }
-    if (strcmp(verb, "requests") == 0 && argc == 3) {
-        if (path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/deletion-requests", NULL) != 0)
+    if (strcmp(verb, "requests") == 0 && argc >= 3 && (argc == 3 || argv[3][0] == '-')) {
+        char q[64];
+        if (cli_page_query(argc, argv, 3, '?', q, sizeof(q)) != 0 ||
+            path_seg(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/deletion-requests", q) != 0)
             return 2;
         return call(c, "GET", path, NULL, NULL);
     }

@@ -382,8 +382,10 @@ int cmd_export(const struct cli *c, int argc, char **argv)
     const char *verb = argc >= 2 ? argv[1] : "";
     json_t *res = NULL;
     if (argc >= 3 && (strcmp(verb, "list") == 0 || strcmp(verb, "requests") == 0)) {
-        if (cli_path(path, sizeof(path), API_PREFIX "/tenants/", argv[2],
-                     strcmp(verb, "list") == 0 ? "/exports" : "/export-requests", NULL) != 0)
+        char q[64];
+        if (cli_page_query(argc, argv, 3, '?', q, sizeof(q)) != 0 ||
+            cli_path(path, sizeof(path), API_PREFIX "/tenants/", argv[2],
+                     strcmp(verb, "list") == 0 ? "/exports" : "/export-requests", q) != 0)
             return 2;
         return cli_call(c, "GET", path, NULL, NULL);
     }

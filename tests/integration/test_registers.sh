@@ -113,6 +113,11 @@ expect_eq "in JSON the records come a page at a time" 200 "$(api GET '/api/v1/te
 expect_eq "one record and where the next page starts" "1 True" \
   "$(json_get '" ".join(str(x) for x in [len(j["records"]), j["next_before"] == j["records"][0]["seq"]])' <"$T_WORK/api.body")"
 ALL=$(api GET '/api/v1/tenants/acme/usage?limit=1000' >/dev/null; json_get 'len(j["records"])' <"$T_WORK/api.body")
+U1=$("$MNSAFE" usage acme --limit 1)
+U2=$("$MNSAFE" usage acme --limit 1 --before "$(json_get 'j["next_before"]' <<<"$U1")")
+expect_eq "the CLI pages too (--limit, --before): the second page holds an older record" True \
+  "$(python3 -c 'import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]); print(len(a["records"]) == 1 and b["records"][0]["seq"] < a["records"][0]["seq"])' "$U1" "$U2")"
+check_fails "a --limit that is not a number is refused" "$MNSAFE" usage acme --limit many
 check "the CSV holds every record of the range, not a page" python3 -c "
 rows = open('$T_WORK/usage.csv', 'rb').read().decode('cp932').splitlines()
 assert len(rows) - 1 == $ALL and $ALL > 1, (len(rows), $ALL)"

@@ -46,6 +46,8 @@ check "the sysadmin asks to assign the clerk (payees file only)" "$MNSAFE" user 
 check "and the officer to acme" "$MNSAFE" user assign officer1 acme
 CLERK_REQ=$(pending_id clerk1 assignment)
 OFFICER_REQ=$(pending_id officer1 assignment)
+expect_eq "access requests --limit 1: one request and where the next page starts" "1 True" \
+  "$("$MNSAFE" access requests --limit 1 | json_get '" ".join(str(x) for x in [len(j["requests"]), j["next_before"] == j["requests"][0]["id"]])')"
 expect_eq "the request names the file" payees \
   "$("$MNSAFE" access requests | json_get "[r['files'] for r in j['requests'] if r['id'] == $CLERK_REQ][0]")"
 login clerk1 "$CLERK_PW"
