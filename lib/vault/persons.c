@@ -432,6 +432,7 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
     const struct tenant_keys *tk = NULL;
     struct sealed_batch batch = {0};
     struct purpose_set purposes;
+    struct purpose_tally *tally = NULL;
     int64_t tid = 0;
     size_t n = json_array_size(persons);
     json_t *ids = json_array();
@@ -477,8 +478,7 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
     if ((err = act_begin(&a)) != MNS_OK)
         goto out;
     int64_t now = mns_now_ms();
-    struct purpose_tally *tally = calloc(1, sizeof(*tally));
-    if (tally == NULL) {
+    if ((tally = calloc(1, sizeof(*tally))) == NULL) {
         err = MNS_ERR_NOMEM;
         goto out;
     }
@@ -495,21 +495,17 @@ mns_err mns_vault_person_add(struct mns_vault *v, const struct mns_actor *actor,
             a.failure_detail = "file not assigned";
             goto out;
         }
-        if ((err = insert_person(v, tid, key_version, &purposes, tally, sp, batch.deps, i, now, em)) != MNS_OK) {
-            free(tally);
+        if ((err = insert_person(v, tid, key_version, &purposes, tally, sp, batch.deps, i, now, em)) != MNS_OK)
             goto out;
-        }
         json_array_append_new(ids, json_integer(sp->id));
         snprintf(a.subject, sizeof(a.subject), "person:%lld", (long long)sp->id);
         /* one entry per person; the last one is written by act_end */
-        if (i + 1 < batch.n && (err = act_audit(&a, "person.create", a.subject, "ok")) != MNS_OK) {
-            free(tally);
+        if (i + 1 < batch.n && (err = act_audit(&a, "person.create", a.subject, "ok")) != MNS_OK)
             goto out;
-        }
     }
     err = purpose_tally_flush(v, tid, &purposes, tally);
-    free(tally);
 out:
+    free(tally);
     if (err != MNS_OK)
         a.subject[0] = '\0';
     err = act_finish(&a, err);
