@@ -760,11 +760,16 @@
   async function viewTenants() {
     const listArea = h("div", { id: "tenants-area" });
     const policyArea = h("div", { id: "policy-area" });
+    /* the form belongs to the business it was read for: the old one leaves
+       at once when another is chosen, and a save goes to its own business */
     const loadPolicy = async () => {
+      const code = state.tenant, path = `/tenants/${enc(code)}/policy`;
+      fill(policyArea);
       try {
-        const p = await api("GET", tpath("/policy"));
+        const p = await api("GET", path);
+        if (state.tenant !== code) return;
         const check = (id, key, on) => h("label", {}, h("input", { type: "checkbox", id, checked: on ? true : null }), " " + t(key));
-        const form = h("form", { class: "card", id: "policy-form" },
+        const form = h("form", { class: "card", id: "policy-form", "data-tenant": code },
           check("pol-mfa", "pol_require_mfa", p.require_mfa),
           ...field("pol-networks", t("pol_networks"), h("input", { id: "pol-networks", autocomplete: "off" })),
           ...field("pol-hours", t("pol_hours"), h("input", { id: "pol-hours", autocomplete: "off" })),
@@ -778,7 +783,7 @@
           const body = { require_mfa: $("pol-mfa").checked, allow_networks: $("pol-networks").value.trim() || null,
             allow_hours: $("pol-hours").value.trim() || null, require_pledge_training: $("pol-pledge").checked,
             export_approval: $("pol-export").checked };
-          try { await api("PUT", tpath("/policy"), body); await loadPolicy(); notice(t("pol_saved", { code: state.tenant })); }
+          try { await api("PUT", path, body); await loadPolicy(); notice(t("pol_saved", { code })); }
           catch (e) { fail(e); }
         });
         fill(policyArea, form);

@@ -143,7 +143,7 @@ try {
   await p.waitForSelector("#tenants tbody tr:nth-child(2)");
   check("a business is created and listed", msg.includes("beta") && (await p.textContent("#tenants")).includes("ベータ株式会社"), msg);
   await p.selectOption("#tenant", "beta");
-  await p.waitForSelector("#policy-form");
+  await p.waitForSelector("#policy-form[data-tenant='beta']");
   await p.fill("#pol-hours", "8-25");
   msg = await actAndNotice(p, () => p.click("#policy-save"));
   check("a bad rule is refused with the API's message in Japanese", msg.includes("時間帯の指定が不正です"), msg);
