@@ -2,7 +2,8 @@
 # test_https.sh: the daemon's HTTPS side and the shape of its answers:
 # health and login over HTTPS with the self-signed certificate, bearer
 # tokens, security headers on every answer, TLS 1.2/1.3 only (AEAD suites),
-# JSON errors with message and message_ja, and the owner-only Unix socket.
+# JSON errors with message and message_ja, a small answer in one TLS record,
+# and the owner-only Unix socket.
 . "$(dirname "$0")/lib.sh"
 
 check "init --dev" init_dev
@@ -186,6 +187,63 @@ tls -tls1_2 -cipher 'ECDHE-ECDSA-CHACHA20-POLY1305'
 expect_eq "-tls1_2 with ChaCha20-Poly1305: connects" 0 "$TRC"
 ST=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CERT" --tlsv1.2 --tls-max 1.2 "$URL/api/v1/health")
 expect_eq "curl limited to TLS 1.2: 200" 200 "$ST"
+
+# ---- an answer in one TLS record --------------------------------------------------------
+# A small answer goes out as one TLS record (one write, one segment), not a
+# record for the head and another for the body. Python's TLS runs over
+# memory buffers here, so the records are counted as they come off the
+# socket, before decryption; the handshake's tickets are read first.
+python3 - "$HTTPS_PORT" >"$T_WORK/records.out" 2>&1 <<'PY'
+import socket, ssl, sys, time
+port = int(sys.argv[1])
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
+raw = bytearray()
+def pump_out():
+    data = out.read()
+    if data: sock.sendall(data)
+def records(buf):
+    # complete records at the front of buf: [(type, length)], bytes used
+    got, i = [], 0
+    while len(buf) - i >= 5 and len(buf) - i >= 5 + int.from_bytes(buf[i+3:i+5], "big"):
+        n = int.from_bytes(buf[i+3:i+5], "big"); got.append((buf[i], n)); i += 5 + n
+    return got, i
+while True:
+    try: tls.do_handshake(); break
+    except ssl.SSLWantReadError:
+        pump_out(); inc.write(sock.recv(65536))
+pump_out()
+# TLS 1.3 tickets come after the handshake: take them before the request
+sock.settimeout(0.3)
+try:
+    while True:
+        d = sock.recv(65536)
+        if not d: break
+        inc.write(d)
+except socket.timeout: pass
+try: tls.read(1)
+except ssl.SSLWantReadError: pass
+sock.settimeout(5)
+for attempt in range(3):
+    tls.write(b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n"); pump_out()
+    seen, plain = bytearray(), b""
+    while b"\r\n\r\n" not in plain or len(plain) < plain.index(b"\r\n\r\n") + 4 + int(
+            [l.split(b":")[1] for l in plain.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]):
+        d = sock.recv(65536)
+        if not d: break
+        seen += d; inc.write(d)
+        try:
+            while True: plain += tls.read(65536)
+        except ssl.SSLWantReadError: pass
+    recs, used = records(seen)
+    print("status", plain.split(b"\r\n")[0].decode(), "records", len(recs), "bytes", len(plain), "left", len(seen) - used)
+PY
+cat "$T_WORK/records.out"
+expect_eq "three small answers on one connection: 200 each" 3 "$(grep -c '^status HTTP/1.1 200 OK records' "$T_WORK/records.out")"
+expect_eq "each came as one TLS record (head and body together)" "1 1 1" \
+  "$(awk '/^status/ {printf "%s%s", sep, $6; sep=" "}' "$T_WORK/records.out")"
 
 # ---- the Unix socket -------------------------------------------------------------------
 expect_eq "the Unix socket is mode 0600" 600 "$(stat -c %a "$MNSAFE_DATA/mnsafe.sock")"
