@@ -830,7 +830,8 @@ static bool h_imports(struct mns_vault *v, const struct api_request *req, const 
         return true;
     }
     if (n == 3 && IS("GET")) {
-        err = mns_vault_import_list(v, actor, seg[1], &res, &em);
+        const struct mns_list_page page = list_page(req);
+        err = mns_vault_import_list(v, actor, seg[1], &page, &res, &em);
         respond_result(resp, err, res, &em, 200);
         return true;
     }

@@ -180,7 +180,7 @@ static const char usage_text[] =
     "                      headers (氏名 フリガナ 個人番号 生年月日 従業員番号 続柄 利用目的)\n"
     "                      recognised; every row checked first, a per-row report, nothing\n"
     "                      stored until you choose (interactive question, --store, --store-valid)\n"
-    "  import list|status|store|discard TENANT [ID] [--valid-only]\n"
+    "  import list TENANT [--before ID] [--limit N] | status|store|discard TENANT ID [--valid-only]\n"
     "  export TENANT --recipient TEXT --route TEXT [--purpose P] [--persons ID,..] [--kind K]\n"
     "         [--fields employee_code,name,name_kana,birth_date,kind,mynumber,dependents]\n"
     "         [--encoding utf-8|shift_jis|jis0208] [--replace]\n"

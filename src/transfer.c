@@ -258,8 +258,11 @@ int cmd_import(const struct cli *c, int argc, char **argv)
             if (argc < 4 || (id = strtoll(argv[3], &end, 10)) <= 0 || *end != '\0')
                 goto usage;
         }
+        char q[64] = "";
+        if (id == 0 && cli_page_query(argc, argv, 3, '?', q, sizeof(q)) != 0)
+            return 2;
         snprintf(tail, sizeof(tail), "/%lld%s", id, strcmp(verb, "store") == 0 ? "/store" : "");
-        if (cli_path(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/imports", id ? tail : NULL) != 0)
+        if (cli_path(path, sizeof(path), API_PREFIX "/tenants/", argv[2], "/imports", id ? tail : q) != 0)
             return 2;
         if (strcmp(verb, "list") == 0)
             return cli_call(c, "GET", path, NULL, NULL);

@@ -642,7 +642,8 @@ mns_err mns_vault_purpose_list(struct mns_vault *v, const struct mns_actor *acto
  * the file in chunks of at most 8 MiB (last: the final chunk) and answers the
  * progress; get gives the summary and the per-row errors after row
  * errors_after; store moves every valid row into persons in one act
- * (valid_only must be true when some rows have errors); discard drops it all.
+ * (valid_only must be true when some rows have errors); discard drops it all;
+ * list gives a page of the tenant's imports, newest first ("next_before").
  * Clerks assigned to the tenant; only the clerk who began an import feeds and
  * stores it.
  */
@@ -653,7 +654,7 @@ mns_err mns_vault_import_data(struct mns_vault *v, const struct mns_actor *actor
 mns_err mns_vault_import_get(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
                              int64_t errors_after, unsigned limit, json_t **result, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_import_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                              json_t **result, mns_errmsg *em) MNS_WUR;
+                              const struct mns_list_page *page, json_t **result, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_import_store(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,
                                bool valid_only, json_t **result, mns_errmsg *em) MNS_WUR;
 mns_err mns_vault_import_discard(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,

@@ -1269,33 +1269,53 @@ out:
     return act_finish_result(&a, err, o, result);
 }
 
+/* One page of the tenant's imports, newest first; one more id than the page
+ * is read to learn whether another page follows (ctx: struct import_page). */
+struct import_page {
+    struct page_bounds bounds;
+    int64_t next; /* out: the next page's "before", 0: none */
+};
+
 static mns_err fill_imports(struct mns_vault *v, int64_t tid, json_t *list, const void *ctx)
 {
+    struct import_page *pg = (struct import_page *)ctx;
     struct mns_stmt *s;
-    int64_t ids[100];
+    int64_t *ids = calloc((size_t)pg->bounds.limit + 1, sizeof(*ids));
     size_t n = 0;
     bool row;
-    (void)ctx;
-    mns_err err = mns_store_prepare(v->store, &s, "SELECT id FROM imports WHERE tenant_id = ? ORDER BY id DESC LIMIT 100");
-    if (err != MNS_OK)
+    if (ids == NULL)
+        return MNS_ERR_NOMEM;
+    mns_err err = mns_store_prepare(v->store, &s,
+                                    "SELECT id FROM imports WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+    if (err != MNS_OK) {
+        free(ids);
         return err;
-    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK)
-        while (n < 100 && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+    }
+    if ((err = mns_stmt_bind_int64(s, 1, tid)) == MNS_OK && (err = mns_stmt_bind_int64(s, 2, pg->bounds.before)) == MNS_OK &&
+        (err = mns_stmt_bind_int64(s, 3, pg->bounds.limit + 1)) == MNS_OK)
+        while (n < (size_t)pg->bounds.limit + 1 && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
             ids[n++] = mns_stmt_int64(s, 0);
     mns_stmt_reset(s);
+    if (n > (size_t)pg->bounds.limit) {
+        n = (size_t)pg->bounds.limit;
+        pg->next = ids[n - 1];
+    }
     for (size_t i = 0; i < n && err == MNS_OK; i++) {
         json_t *o = import_json(v, ids[i], tid);
         if (o != NULL)
             json_array_append_new(list, o);
     }
+    free(ids);
     return err;
 }
 
 mns_err mns_vault_import_list(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code,
-                              json_t **result, mns_errmsg *em)
+                              const struct mns_list_page *page, json_t **result, mns_errmsg *em)
 {
-    return tenant_list_fill(v, actor, "import.list", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR, tenant_code,
-                            fill_imports, NULL, "imports", result, em);
+    struct import_page pg = {page_bounds_of(page), 0};
+    mns_err err = tenant_list_fill(v, actor, "import.list", MNS_ROLE_CLERK | MNS_ROLE_OFFICER | MNS_ROLE_AUDITOR,
+                                   tenant_code, fill_imports, &pg, "imports", result, em);
+    return err == MNS_OK ? page_next_set(result, pg.next) : err;
 }
 
 mns_err mns_vault_import_discard(struct mns_vault *v, const struct mns_actor *actor, const char *tenant_code, int64_t id,

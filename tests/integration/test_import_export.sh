@@ -261,6 +261,18 @@ login clerk1 "$CLERK_PW"
 check "the approved export runs" "$MNSAFE" export acme --request "$REQ" --out "$T_WORK/approved.zip"
 check_fails "once" "$MNSAFE" export acme --request "$REQ" --out "$T_WORK/again.zip"
 
+# the import list comes a page at a time, newest first, as the other lists
+ALL=$("$MNSAFE" import list acme | json_get '" ".join(str(i["import_id"]) for i in j["imports"])')
+check "several imports are listed" [ "$(wc -w <<<"$ALL")" -ge 3 ]
+P1=$("$MNSAFE" import list acme --limit 2)
+expect_eq "the first page holds the two newest, and where the next begins" \
+  "$(cut -d' ' -f1-2 <<<"$ALL") $(cut -d' ' -f2 <<<"$ALL")" \
+  "$(json_get '" ".join(str(x) for x in [i["import_id"] for i in j["imports"]] + [j["next_before"]])' <<<"$P1")"
+P2=$("$MNSAFE" import list acme --limit 1000 --before "$(json_get 'j["next_before"]' <<<"$P1")")
+expect_eq "the next page holds the rest, and no further page" "$(cut -d' ' -f3- <<<"$ALL") None" \
+  "$(json_get '" ".join(str(x) for x in [i["import_id"] for i in j["imports"]] + [j["next_before"]])' <<<"$P2")"
+expect_eq "a malformed before is refused" 400 "$(api GET '/api/v1/tenants/acme/imports?before=x')"
+
 # ---- 6. audit, and no number in clear anywhere ---------------------------------------
 login auditor1 "$AUDITOR_PW"
 audit_dump "$T_WORK/audit.json"
