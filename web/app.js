@@ -666,14 +666,21 @@ async function viewLedger() {
 
 async function viewDue() {
   const area = h("div", { id: "due-area" });
+  /* the list says whose it is (data-tenant): deleting the due persons acts
+     on the business shown, and another choice clears the list at once */
   const load = async () => {
+    const code = state.tenant;
+    fill(area);
+    delete area.dataset.tenant;
     try {
-      const r = await api("GET", `/tenants/${encodeURIComponent(state.tenant)}/retention/due`);
+      const r = await api("GET", `/tenants/${encodeURIComponent(code)}/retention/due`);
+      if (state.tenant !== code) return;
       const rows = (r.persons || []).map((p) => [String(p.id), p.name || "", p.reason || "", formatDate(p.legal_on),
         h("span", { class: p.due ? "bad" : "", text: formatDate(p.scheduled_on) + (p.due ? ` (${t("is_due")})` : "") }),
         p.hold ? t("held") : ""]);
       fill(area, rows.length ? table("due", ["col_id", "col_name", "col_reason", "col_legal", "col_scheduled", "col_hold"], rows)
         : h("p", { text: t("none") }));
+      area.dataset.tenant = code;
     } catch (e) { fail(e); }
   };
   const picker = await tenantPicker(load);

@@ -57,6 +57,7 @@
     due_delete_title: "期限の来た本人の削除", due_delete_as_of: "基準日（空欄は今日）",
     due_delete_confirm: "保存期間を過ぎた本人を削除します。削除は取り消せません（鍵を破棄します）。",
     due_delete_check: "内容を確認し、削除することに同意します", due_delete_do: "期限の来た本人を削除する",
+    due_list_loading: "削除予定の一覧を読み込み中です。表示されてから削除してください。",
     due_deleted: "{n}人を削除しました（ID: {ids}）。保留中のため削除しなかった本人: {held}", due_none: "なし",
     users_manage: "利用者管理", user_new: "利用者の追加", user_name: "ユーザー名（英数字）", user_role: "ロール",
     user_create: "追加する", user_created: "{name} を追加しました。", user_otp: "初回パスワード（この一度だけ表示します。本人に安全な方法で伝えてください）",
@@ -132,6 +133,7 @@
     due_delete_title: "Delete the persons who are due", due_delete_as_of: "As of (empty: today)",
     due_delete_confirm: "The persons whose keeping period is over are deleted. This cannot be undone (their keys are destroyed).",
     due_delete_check: "I have checked the list and agree to the deletion", due_delete_do: "Delete the persons who are due",
+    due_list_loading: "The due list is still loading: delete once it is shown.",
     due_deleted: "{n} deleted (IDs: {ids}). Not deleted because of a hold: {held}", due_none: "none",
     users_manage: "Users", user_new: "Add a user", user_name: "User name (letters, digits)", user_role: "Role",
     user_create: "Add", user_created: "{name} added.", user_otp: "One-time password (shown this once only; give it to the user safely)",
@@ -253,11 +255,14 @@
           table(id + "-done", [...heads, "col_status"], done.map((r) => row(r, false)))) : null);
     };
     const load = async () => {
+      /* the buttons act on the business the requests were read for */
+      const code = state.tenant, tp = (rest) => `/tenants/${enc(code)}${rest}`;
       try {
         const grants = await api("GET", "/grant-requests?limit=1000");
-        const [exportsR, deletions] = officer && state.tenant
-          ? await Promise.all([api("GET", tpath("/export-requests?limit=1000")), api("GET", tpath("/deletion-requests?limit=1000"))]) : [null, null];
-        const names = exportsR ? await purposeNamesOf(state.tenant).catch(() => ({})) : {};
+        const [exportsR, deletions] = officer && code
+          ? await Promise.all([api("GET", tp("/export-requests?limit=1000")), api("GET", tp("/deletion-requests?limit=1000"))]) : [null, null];
+        const names = exportsR ? await purposeNamesOf(code).catch(() => ({})) : {};
+        if (state.tenant !== code) return;
         const gp = (r) => `/grant-requests/${r.id}`;
         fill(area,
           section("grants_title", "grant-requests", ["col_kind_req", "col_user", "col_detail", "col_requested_by", "col_requested_at"],
@@ -270,12 +275,12 @@
               return [[["exp_purpose", names[s.purpose] || s.purpose], ["exp_recipient", s.recipient], ["exp_route", s.route], ["exp_protection", s.protection]]
                 .filter(([, v]) => v).map(([k, v]) => `${t(k)}: ${v}`).join("、"),
               r.reason || "", r.requested_by || "", formatDate(r.requested_at_ms, true),
-              act ? buttons(tpath(`/export-requests/${r.id}`), `export-${r.id}`, `${t("exports_title")} ${r.requested_by || ""}`)
+              act ? buttons(tp(`/export-requests/${r.id}`), `export-${r.id}`, `${t("exports_title")} ${r.requested_by || ""}`)
                 : statusName(r.status)];
             }) : null,
           deletions ? section("deletions_title", "deletion-requests", ["col_person", "col_request_reason", "col_requested_by", "col_requested_at"],
             deletions.requests || [], (r, act) => [String(r.person), r.reason || "", r.requested_by || "",
-              formatDate(r.requested_at_ms, true), act ? buttons(tpath(`/deletion-requests/${r.id}`), `deletion-${r.id}`, `${t("deletions_title")} ${t("col_person")} ${r.person}`)
+              formatDate(r.requested_at_ms, true), act ? buttons(tp(`/deletion-requests/${r.id}`), `deletion-${r.id}`, `${t("deletions_title")} ${t("col_person")} ${r.person}`)
                 : statusName(r.status)]) : null,
           h("p", { class: "hint", text: t("decision_note") }));
       } catch (e) { fail(e); }
@@ -329,7 +334,10 @@
       h("option", { value: c, selected: c === regCode ? true : null, text: t("reg_" + c) })));
     regSel.addEventListener("change", () => { regCode = regSel.value; fill(draftArea); load(); });
 
-    const entryForm = (fields, entry) => {
+    /* a form and its entries belong to the business and register they were
+       read for (tp, reg): another choice takes them away at once, and a
+       save never goes to a business the form was not read for */
+    const entryForm = (fields, entry, tp, reg) => {
       const inputs = fields.flatMap((f) => {
         const id = `rf-${f.name}`, type = fieldType(f.name), v = entry ? entry[f.name] : undefined;
         let input;
@@ -349,11 +357,11 @@
         }
         return field(id, fieldLabel(f) + (f.required ? " *" : ""), input);
       });
-      const form = h("form", { class: "card", id: "register-form" },
-        h("h2", { text: entry ? t("reg_edit", { id: entry.id }) : `${t("reg_add")}: ${t("reg_" + regCode)}` }),
+      const form = h("form", { class: "card", id: "register-form", "data-tenant": tp.code, "data-register": reg },
+        h("h2", { text: entry ? t("reg_edit", { id: entry.id }) : `${t("reg_add")}: ${t("reg_" + reg)}` }),
         inputs,
         h("button", { class: "primary", type: "submit", id: "register-save", text: entry ? t("reg_update") : t("reg_save") }),
-        entry ? h("button", { class: "secondary", type: "button", text: t("cancel"), onclick: () => fill(formArea, entryForm(fields, null)) }) : null);
+        entry ? h("button", { class: "secondary", type: "button", text: t("cancel"), onclick: () => fill(formArea, entryForm(fields, null, tp, reg)) }) : null);
       form.addEventListener("submit", async (ev) => {
         ev.preventDefault();
         const body = {};
@@ -365,8 +373,8 @@
         }
         if (entry && !Object.keys(body).length) return notice(t("reg_nothing_changed"));
         try {
-          const r = entry ? await api("PUT", tpath(`/registers/${regCode}/${entry.id}`), body)
-            : await api("POST", tpath(`/registers/${regCode}`), body);
+          const r = entry ? await api("PUT", tp(`/registers/${reg}/${entry.id}`), body)
+            : await api("POST", tp(`/registers/${reg}`), body);
           await load();
           notice(t(entry ? "reg_updated" : "reg_added", { id: r.id }));
         } catch (e) { fail(e); }
@@ -374,18 +382,24 @@
       return form;
     };
 
-    const draft = async (entry, final) => {
+    const draft = async (entry, final, tp) => {
       try {
-        const text = await apiText(tpath(`/registers/incidents/${entry.id}/draft?format=${final ? "final" : "preliminary"}`));
+        const text = await apiText(tp(`/registers/incidents/${entry.id}/draft?format=${final ? "final" : "preliminary"}`));
         fill(draftArea, h("h2", { text: t("inc_draft_title", { id: entry.id }) }), h("pre", { class: "draft", id: "draft-text", text }));
       } catch (e) { fail(e); }
     };
-    const edit = (fields, entry) => { fill(formArea, entryForm(fields, entry)); formArea.querySelector("input, select, textarea").focus(); };
+    const edit = (fields, entry, tp, reg) => {
+      fill(formArea, entryForm(fields, entry, tp, reg)); formArea.querySelector("input, select, textarea").focus();
+    };
 
     const load = async () => {
-      if (!state.tenant) return fill(area, h("p", { text: t("no_tenant") }));
+      const code = state.tenant, reg = regCode;
+      fill(formArea);
+      if (!code) return fill(area, h("p", { text: t("no_tenant") }));
+      const tp = Object.assign((rest) => `/tenants/${enc(code)}${rest}`, { code });
       try {
-        const r = await api("GET", tpath(`/registers/${regCode}`));
+        const r = await api("GET", tp(`/registers/${reg}`));
+        if (state.tenant !== code || regCode !== reg) return;
         const fields = r.fields || [], entries = r.entries || [];
         learnTypes(fields);
         let tbl, extra = null;
@@ -402,9 +416,9 @@
               prelim, final,
               h("ul", { class: "plain" }, (p.warnings || []).map((w) => h("li", { text: bilingual(w) }))),
               h("span", {},
-                editable ? h("button", { class: "secondary", type: "button", "data-edit": e.id, text: t("edit"), onclick: () => edit(fields, e) }) : null,
-                h("button", { class: "secondary", type: "button", "data-draft": e.id, text: t("inc_draft"), onclick: () => draft(e, false) }),
-                h("button", { class: "secondary", type: "button", "data-draft-final": e.id, text: t("inc_draft_final"), onclick: () => draft(e, true) }))];
+                editable ? h("button", { class: "secondary", type: "button", "data-edit": e.id, text: t("edit"), onclick: () => edit(fields, e, tp, reg) }) : null,
+                h("button", { class: "secondary", type: "button", "data-draft": e.id, text: t("inc_draft"), onclick: () => draft(e, false, tp) }),
+                h("button", { class: "secondary", type: "button", "data-draft-final": e.id, text: t("inc_draft_final"), onclick: () => draft(e, true, tp) }))];
           });
           tbl = rows.length ? table("register-table", ["col_id", "col_title", "reg_known_on", "col_persons_affected", "inc_report",
             "inc_prelim", "inc_final", "inc_warnings", "col_actions"], rows) : h("p", { id: "register-empty", text: t("reg_empty") });
@@ -416,12 +430,12 @@
         } else {
           const heads = ["col_id", ...fields.map(fieldLabel), "col_recorded_by", ...(editable ? ["col_actions"] : [])];
           const rows = entries.map((e) => [String(e.id), ...fields.map((f) => showValue(f.name, e[f.name])), e.recorded_by || "",
-            ...(editable ? [h("button", { class: "secondary", type: "button", "data-edit": e.id, text: t("edit"), onclick: () => edit(fields, e) })] : [])]);
+            ...(editable ? [h("button", { class: "secondary", type: "button", "data-edit": e.id, text: t("edit"), onclick: () => edit(fields, e, tp, reg) })] : [])]);
           tbl = rows.length ? table("register-table", heads, rows) : h("p", { id: "register-empty", text: t("reg_empty") });
         }
         if (tbl.tagName === "TABLE") tbl.querySelectorAll("tbody tr").forEach((tr, i) => tr.setAttribute("data-id", entries[i].id));
         fill(area, tbl, extra);
-        fill(formArea, editable ? entryForm(fields, null) : null);
+        fill(formArea, editable ? entryForm(fields, null, tp, reg) : null);
       } catch (e) { fail(e); }
     };
     const picker = await tenantPicker(load);
@@ -663,8 +677,11 @@
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const body = $("due-as-of").value ? { as_of: $("due-as-of").value } : {};
+      /* the business whose due list is on the screen, never one still loading */
+      const code = $("due-area").dataset.tenant;
+      if (!code || code !== state.tenant) return fail(new Error(t("due_list_loading")));
       try {
-        const r = await api("POST", tpath("/retention/delete"), body);
+        const r = await api("POST", `/tenants/${enc(code)}/retention/delete`, body);
         const deleted = r.deleted || [], held = r.held || [];
         const text = t("due_deleted", { n: deleted.length, ids: deleted.join(", ") || t("due_none"), held: held.join(", ") || t("due_none") });
         await navigate("#/due");

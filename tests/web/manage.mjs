@@ -208,6 +208,9 @@ try {
   // an incident with its PPC deadlines
   await go(p, "#/incidents");
   await p.waitForSelector("#register-form");
+  check("the register form names the business and register it was read for (a save goes there, whatever is chosen later)",
+    (await p.getAttribute("#register-form", "data-tenant")) === "acme" &&
+    (await p.getAttribute("#register-form", "data-register")) === "incidents");
   const known = isoDay(-10);
   await p.fill("#rf-title", "USBメモリの紛失");
   await p.fill("#rf-known_on", known);
@@ -320,6 +323,8 @@ try {
   await go(p, "#/due");
   await p.waitForSelector("#due tbody tr");
   check("the due list has the retired person", (await p.textContent("#due")).includes("退職 一郎"));
+  check("and says whose list it is: the deletion acts on that business",
+    (await p.getAttribute("#due-area", "data-tenant")) === "acme");
   await p.check("#due-agree");
   await shot(p, "24-due-delete");
   msg = await actAndNotice(p, () => p.click("#due-delete-go"));
