@@ -73,6 +73,11 @@ void mns_store_rollback(struct mns_store *st);
  * severe error (SQLite does on a full disk or I/O error), which callers
  * holding a transaction open across calls must notice. */
 bool mns_store_in_transaction(struct mns_store *st);
+/* False once the backend knows its connection to the database server is
+ * broken (PostgreSQL down, the network gone), until a later statement has
+ * connected again; always true for SQLite. Lets a caller whose act failed
+ * say "cannot be reached, try again" rather than "internal error". */
+bool mns_store_connected(struct mns_store *st);
 /* Nested points inside a transaction, by name ([a-z_]+). */
 mns_err mns_store_savepoint(struct mns_store *st, const char *name) MNS_WUR;
 mns_err mns_store_release(struct mns_store *st, const char *name) MNS_WUR;

@@ -182,8 +182,10 @@ static mns_err session_setup(struct mns_store *st)
  * A connection that broke (the server restarted, the network went away) is
  * made again before the next statement, so that a server recovers by itself
  * once the database is back. A transaction open on the old connection is
- * gone with it: in_transaction() then answers false, and the vault fails the
- * acts that were in it. MNS_ERR_IO while the database cannot be reached.
+ * gone with it, but stays open for the caller: its statements and its COMMIT
+ * fail with MNS_ERR_IO (on a new connection they would each commit by
+ * themselves), and its ROLLBACK ends it (pg_exec), after which the next
+ * statement connects again. MNS_ERR_IO while the database cannot be reached.
  */
 static mns_err recover(struct mns_store *st)
 {
@@ -191,10 +193,6 @@ static mns_err recover(struct mns_store *st)
     if (PQstatus(c->conn) == CONNECTION_OK)
         return MNS_OK;
     if (c->txn_open) {
-        /* never go on with a transaction's statements on a new connection:
-         * they would each commit by themselves. The transaction failed;
-         * the next one reconnects. */
-        c->txn_open = false;
         mns_store_set_error(st, "the connection to the PostgreSQL store broke during a transaction / "
                                 "トランザクション中にデータベースとの接続が切れました");
         return MNS_ERR_IO;
@@ -259,6 +257,12 @@ static bool ends_with_rollback(const PGresult *res)
 
 static mns_err pg_exec(struct mns_store *st, const char *sql)
 {
+    struct pg_conn *c = c_of(st);
+    if (c->txn_open && PQstatus(c->conn) != CONNECTION_OK && strcmp(sql, "ROLLBACK") == 0) {
+        /* the server rolled it back when the connection broke */
+        c->txn_open = false;
+        return MNS_OK;
+    }
     mns_err rr = recover(st);
     if (rr != MNS_OK)
         return rr;
@@ -365,8 +369,16 @@ static bool pg_in_transaction(struct mns_store *st)
     PGconn *conn = conn_of(st);
     if (conn == NULL)
         return false;
+    if (c_of(st)->txn_open && PQstatus(conn) != CONNECTION_OK)
+        return true; /* lost with the connection, until the caller rolls it back */
     PGTransactionStatusType t = PQtransactionStatus(conn);
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+static bool pg_connected(struct mns_store *st)
+{
+    PGconn *conn = conn_of(st);
+    return conn != NULL && PQstatus(conn) == CONNECTION_OK;
 }
 
 /* ---- statements ---------------------------------------------------------- */
@@ -782,6 +794,7 @@ const struct mns_store_ops mns_store_pg_ops = {
     .analyze = pg_analyze,
     .backup = NULL,
     .in_transaction = pg_in_transaction,
+    .connected = pg_connected,
     .sync = NULL,
     .watch = NULL,
     .prepare = pg_prepare,

@@ -229,6 +229,11 @@ bool mns_store_in_transaction(struct mns_store *st)
     return st != NULL && st->ops->in_transaction(st);
 }
 
+bool mns_store_connected(struct mns_store *st)
+{
+    return st != NULL && (st->ops->connected == NULL || st->ops->connected(st));
+}
+
 mns_err mns_store_purge_deleted(struct mns_store *st, const char *const *tables)
 {
     if (st == NULL || tables == NULL)

@@ -80,6 +80,9 @@ struct mns_store_ops {
     mns_err (*backup)(struct mns_store *st, const char *path);
     /* Whether a transaction is open on the connection. */
     bool (*in_transaction)(struct mns_store *st);
+    /* Whether the connection to the server is known to be broken. NULL: an
+     * embedded database, always connected. */
+    bool (*connected)(struct mns_store *st);
     /* Makes every commit so far durable (SQLite: fdatasync of the WAL, whose
      * commits are not synced by themselves). Safe to call from any thread,
      * concurrently with other calls on the connection. NULL: every commit is

@@ -109,6 +109,18 @@ static void committer_nudge(struct mns_vault *v)
  * handed to group_sync; NULL when there was none or the commit failed (its
  * members have been told).
  */
+/*
+ * An act that failed because the database server went away (PostgreSQL
+ * restarting) did not happen either way, but its caller should hear "cannot
+ * be reached, try again" (MNS_ERR_IO, 503) rather than an internal error.
+ * Lock held: the store's connection is read.
+ */
+static mns_err unless_unreachable(struct mns_vault *v, mns_err err)
+{
+    bool generic = err == MNS_ERR_AUDIT || err == MNS_ERR_STORE;
+    return generic && !mns_store_connected(v->store) ? MNS_ERR_IO : err;
+}
+
 static struct group *group_commit(struct mns_vault *v, mns_err *result)
 {
     struct group *g = v->group;
@@ -120,11 +132,11 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
     v->group = NULL;
     v->group_acts = 0;
     if (c != MNS_OK) {
-        mns_store_rollback(v->store);
-        mns_audit_abort(v->audit);
         /* either way the acts did not happen; a full disk or an unreachable
          * database is worth naming */
-        *result = (c == MNS_ERR_FULL || c == MNS_ERR_IO) ? c : MNS_ERR_AUDIT;
+        *result = (c == MNS_ERR_FULL || c == MNS_ERR_IO) ? c : unless_unreachable(v, MNS_ERR_AUDIT);
+        mns_store_rollback(v->store);
+        mns_audit_abort(v->audit);
         group_finish(v, g, *result);
         return NULL;
     }
@@ -193,7 +205,7 @@ static mns_err group_join(struct mns_vault *v)
         v->group = NULL;
         v->group_acts = 0;
         mns_audit_abort(v->audit);
-        group_finish(v, g, MNS_ERR_AUDIT);
+        group_finish(v, g, unless_unreachable(v, MNS_ERR_AUDIT));
     }
     if (v->group != NULL)
         return MNS_OK;
@@ -433,9 +445,9 @@ mns_err act_begin(struct act *a)
         return MNS_OK;
     mns_err j = group_join(a->v);
     if (j != MNS_OK)
-        return j == MNS_ERR_IO ? MNS_ERR_IO : MNS_ERR_STORE;
+        return j == MNS_ERR_IO ? MNS_ERR_IO : unless_unreachable(a->v, MNS_ERR_STORE);
     if (mns_store_savepoint(a->v->store, "act") != MNS_OK)
-        return MNS_ERR_STORE;
+        return unless_unreachable(a->v, MNS_ERR_STORE);
     a->audit_mark = mns_audit_mark(a->v->audit);
     a->open = true;
     return MNS_OK;
@@ -508,15 +520,17 @@ static mns_err act_close(struct act *a, mns_err err, bool relock)
         if (e2 == MNS_OK && mns_store_release(v->store, "act") != MNS_OK)
             e2 = MNS_ERR_AUDIT;
         if (e2 != MNS_OK) {
+            mns_err failed = unless_unreachable(v, MNS_ERR_AUDIT);
             act_undo(a);
             if (!relock)
                 vault_unlock(v);
-            return MNS_ERR_AUDIT;
+            return failed;
         }
         a->open = false;
         mns_err r = group_wait(v, relock);
         return r == MNS_OK || r == MNS_ERR_FULL || r == MNS_ERR_IO ? r : MNS_ERR_AUDIT;
     }
+    err = unless_unreachable(v, err);
     act_undo(a);
     /* the ok detail described what the act did; it did nothing */
     snprintf(a->detail, sizeof(a->detail), "%s", a->failure_detail != NULL ? a->failure_detail : "");

@@ -435,6 +435,49 @@ static void test_unreachable_server(void **state)
     assert_null(strstr(em.text, "pw-not-shown"));
 }
 
+/* A connection the server ends (PostgreSQL restarting) inside a transaction:
+ * the statement fails with MNS_ERR_IO, mns_store_connected says so, the
+ * transaction is gone (never continued on a new connection), and the next
+ * statement connects again by itself. */
+static void test_connection_lost(void **state)
+{
+    struct fx *fx = *state;
+    char base[900];
+    mns_errmsg em = {{0}};
+    fx->st = open_url(fx->url);
+    exec_ok(fx->st, "CREATE TABLE t (v BIGINT)");
+    assert_true(mns_store_connected(fx->st));
+    base_url(base, sizeof(base));
+    struct mns_store *admin = open_url(base);
+
+    int64_t pid = mns_store_query_int64(fx->st, "SELECT pg_backend_pid()");
+    assert_true(pid > 0);
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    exec_ok(fx->st, "INSERT INTO t VALUES (1)");
+    char sql[100];
+    snprintf(sql, sizeof(sql), "SELECT CASE WHEN pg_terminate_backend(%lld) THEN 1 ELSE 0 END", (long long)pid);
+    assert_int_equal(mns_store_query_int64(admin, sql), 1);
+    usleep(100 * 1000); /* the FATAL message reaches the socket */
+    assert_int_equal(mns_store_exec(fx->st, "INSERT INTO t VALUES (2)", &em), MNS_ERR_IO);
+    assert_false(mns_store_connected(fx->st));
+    /* still open for the caller, who must end it */
+    assert_true(mns_store_in_transaction(fx->st));
+
+    /* a statement of the lost transaction is not run on a new connection,
+     * where it would commit by itself */
+    assert_int_equal(mns_store_exec(fx->st, "INSERT INTO t VALUES (3)", &em), MNS_ERR_IO);
+    assert_false(mns_store_connected(fx->st));
+    assert_int_equal(mns_store_commit(fx->st), MNS_ERR_IO);
+    /* the failed COMMIT rolled it back; the next transaction connects
+     * again, and nothing of the lost one is there */
+    assert_false(mns_store_in_transaction(fx->st));
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    assert_true(mns_store_connected(fx->st));
+    assert_int_equal(mns_store_query_int64(fx->st, "SELECT count(*) FROM t"), 0);
+    assert_int_equal(mns_store_commit(fx->st), MNS_OK);
+    mns_store_close(admin);
+}
+
 struct pool_taker {
     struct mns_store_pool *pool;
     struct mns_store *got;
@@ -606,6 +649,7 @@ int main(void)
         T(test_writers_one_at_a_time),
         T(test_tls_verify_full),
         T(test_unreachable_server),
+        T(test_connection_lost),
         T(test_pool_reads_beside_writer),
         T(test_copy_between_backends),
     };

@@ -367,6 +367,66 @@ static void test_fail_closed(void **state)
     mns_wipe(got, sizeof(got));
 }
 
+/*
+ * PostgreSQL only (an embedded database has no connection to lose): the
+ * server ends the vault's connection in the middle of an act, as a restart
+ * does, here from a trigger on the audit entry's row. The act fails closed
+ * and says MNS_ERR_IO (503, "cannot be reached, try again"), not an internal
+ * error; nothing of it is stored; once the server answers again the vault
+ * goes on by itself, and the chain has no hole.
+ */
+static const char lose_sql_pg[] =
+    "CREATE FUNCTION lose_connection() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(1); RETURN NEW; END$$; "
+    "CREATE TRIGGER lose_connection AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION lose_connection();";
+static const char unlose_sql_pg[] = "DROP TRIGGER lose_connection ON audit_log; DROP FUNCTION lose_connection();";
+
+static void test_database_goes_away(void **state)
+{
+    struct vf *f = *state;
+    mns_errmsg em = {""};
+    char n0[13], n1[13], got[13];
+    json_t *res;
+
+    vf_number(n0, 33);
+    vf_number(n1, 34);
+    int64_t id0 = vf_add_one(f, &f->clerk, "acme", vf_person("Before", n0, "withholding_slip"));
+    vf_db *db = vf_db_open(f, false);
+    assert_true(vf_db_is_pg(db));
+    int64_t audit_rows = vf_db_int(db, "SELECT count(*) FROM audit_log", 0, 0, 0);
+    vf_db_exec(db, lose_sql_pg);
+
+    res = (json_t *)0x1;
+    mns_err r = mns_vault_person_reveal(f->v, &f->clerk, "acme", id0, "withholding_slip", &res, &em);
+    if (r != MNS_ERR_IO)
+        fail_msg("reveal while the connection is lost: %s (%s), not io", mns_err_name(r), em.text);
+    assert_null(res);
+    json_t *batch = json_pack("[o]", vf_person("During", n1, "withholding_slip"));
+    res = (json_t *)0x1;
+    r = mns_vault_person_add(f->v, &f->clerk, "acme", batch, &res, &em);
+    json_decref(batch);
+    if (r != MNS_ERR_IO)
+        fail_msg("add while the connection is lost: %s (%s), not io", mns_err_name(r), em.text);
+    assert_null(res);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 1);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM audit_log", 0, 0, 0), audit_rows);
+
+    /* the server answers again: the same vault, no restart */
+    vf_db_exec(db, unlose_sql_pg);
+    vf_reveal_ok(f, &f->clerk, "acme", id0, "withholding_slip", got);
+    assert_string_equal(got, n0);
+    int64_t id1 = vf_add_one(f, &f->clerk, "acme", vf_person("After", n1, "withholding_slip"));
+    vf_reveal_ok(f, &f->clerk, "acme", id1, "withholding_slip", got);
+    assert_string_equal(got, n1);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 2);
+    assert_int_equal(vf_db_int(db, "SELECT max(seq) = count(*) FROM audit_log", 0, 0, 0), 1);
+    vf_db_close(db);
+    struct mns_audit_report rep;
+    assert_int_equal(mns_vault_audit_verify(f->v, &f->auditor, &rep, &em), MNS_OK);
+    assert_int_equal(rep.first_bad_seq, 0);
+    mns_wipe(got, sizeof(got));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -376,5 +436,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_closed, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest pg_tests[] = {
+        cmocka_unit_test_setup_teardown(test_database_goes_away, setup, teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    const char *backend = getenv("MNS_TEST_BACKEND");
+    if (backend != NULL && strcmp(backend, "postgresql") == 0)
+        failed += cmocka_run_group_tests_name("vault_audit_postgresql", pg_tests, NULL, NULL);
+    return failed;
 }
