@@ -320,6 +320,8 @@ static void send_job(struct job *j)
     add_security_headers(evhttp_request_get_output_headers(req), j->tls, j->resp.content_type);
     if (j->resp.set_cookie[0])
         evhttp_add_header(evhttp_request_get_output_headers(req), "Set-Cookie", j->resp.set_cookie);
+    if (j->resp.status == 503) /* the database cannot be reached (restarting): a client may retry */
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "2");
     if (out != NULL && j->resp.body != NULL) {
         /* the buffer is handed over; its cleanup wipes it (it may hold a revealed number) */
         if (evbuffer_add_reference(out, j->resp.body, j->resp.body_len, wipe_cleanup, NULL) == 0) {

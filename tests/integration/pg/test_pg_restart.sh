@@ -2,7 +2,8 @@
 # test_pg_restart.sh (PostgreSQL only, it.pg.test_pg_restart; runs alone:
 # it stops the shared test server): PostgreSQL goes down for a while under a
 # stream of writes through `mnsafe serve`, then comes back. Shown:
-#  - while it is down, requests fail with a clear 503 (not a 500 or a 401);
+#  - while it is down, requests fail with a clear 503 (not a 500 or a 401),
+#    with Retry-After and the reason in Japanese and English;
 #  - the server recovers by itself once the database is back, no restart;
 #  - every acknowledged write is stored, and nothing is half-written (every
 #    stored person has its key, its purpose and its audit entry);
@@ -43,7 +44,12 @@ WRITER=$!
 # let some writes land, then take the database away for a while
 for _ in $(seq 1 100); do [ "$(grep -c '^ok' "$T_WORK/writes")" -ge 20 ] && break; sleep 0.1; done
 bash "$PGSRV" down "$MNS_TEST_PG_STATE"
-sleep 3
+sleep 0.5
+# a read while it is down: 503, a hint to retry, and the reason in both languages
+OUTAGE_STATUS=$(curl -s -D "$T_WORK/outage.head" -o "$T_WORK/outage.body" -w '%{http_code}' \
+  --unix-socket "$MNSAFE_DATA/mnsafe.sock" -H "Authorization: Bearer $(session_token)" \
+  "http://localhost/api/v1/tenants/acme/persons?limit=5")
+sleep 2.5
 bash "$PGSRV" up "$MNS_TEST_PG_STATE"
 touch "$T_WORK/up"
 wait "$WRITER"
@@ -57,7 +63,13 @@ expect_eq "and all went through (no daemon restart)" 0 "$(grep -c '^fail .* afte
 ERRS=$(cat "$T_WORK"/err.* 2>/dev/null)
 expect_contains "a refusal is a clear 503" "503" "$ERRS"
 expect_not_contains "never a 500" "(500" "$ERRS"
+# what a 500 said, and what the daemon logged, for whoever reads a failure
+grep -h "(500" "$T_WORK"/err.* 2>/dev/null | sort | uniq -c | sed 's/^/# /'
+grep -q "(500" <<<"$ERRS" && grep -B3 '"status":500' "$DAEMON_LOG" | sed 's/^/# daemon: /'
 expect_not_contains "never 'login required' for a live session" "login required" "$ERRS"
+expect_eq "a read while it is down: 503" 503 "$OUTAGE_STATUS"
+expect_contains "... with Retry-After" "retry-after: 2" "$(tr 'A-Z' 'a-z' <"$T_WORK/outage.head")"
+expect_contains "... and a reason in Japanese" "データベースに接続できない" "$(cat "$T_WORK/outage.body")"
 
 # every acknowledged write is there, by name
 STORED=$(db_query "SELECT name FROM persons" | sort)
