@@ -29,7 +29,7 @@ const WORDS = {
     mfa_uri: "手入力用のURI", nav_persons: "本人一覧", nav_mfa: "二要素認証", nav_password: "パスワード",
     nav_audit: "監査ログ", nav_import: "取込み",
     tenant: "事業者", persons_title: "本人一覧（個人番号はマスク表示）", search_name: "氏名で検索",
-    search_number: "個人番号で検索", search: "検索", clear: "解除", next: "次へ", add_person: "本人を追加",
+    search_number: "個人番号で検索", search: "検索", clear: "解除", next: "次へ", show_older: "さらに古いものを表示", add_person: "本人を追加",
     col_id: "ID", col_name: "氏名", col_kana: "フリガナ", col_kind: "区分", col_code: "従業員番号",
     col_number: "個人番号", col_purposes: "利用目的", col_deps: "扶養親族", col_actions: "操作",
     employee: "従業員", payee: "支払先", reveal: "表示", none: "該当する本人はいません。",
@@ -75,7 +75,7 @@ const WORDS = {
     mfa_uri: "URI for manual entry", nav_persons: "Persons", nav_mfa: "Two-factor", nav_password: "Password",
     nav_audit: "Audit log", nav_import: "Import",
     tenant: "Business", persons_title: "Persons (numbers masked)", search_name: "Search by name",
-    search_number: "Search by My Number", search: "Search", clear: "Clear", next: "Next", add_person: "Add a person",
+    search_number: "Search by My Number", search: "Search", clear: "Clear", next: "Next", show_older: "Show older", add_person: "Add a person",
     col_id: "ID", col_name: "Name", col_kana: "Kana", col_kind: "Kind", col_code: "Employee code",
     col_number: "My Number", col_purposes: "Purposes", col_deps: "Dependents", col_actions: "Actions",
     employee: "Employee", payee: "Payee", reveal: "Reveal", none: "No persons match.",
@@ -386,6 +386,39 @@ function personRows(persons, purposeNames) {
       typeof openPerson === "function"
         ? h("button", { class: "secondary", type: "button", "data-open": p.id, text: t("details"), onclick: () => openPerson(p.id) })
         : null)));
+}
+
+/*
+ * A newest-first list of the API (?before=ID&limit=N, next_before) read a
+ * page at a time. read(true) starts again at the newest, for the path as it
+ * is now; read(false) appends the next older page of that same path (not
+ * of a business chosen since). items holds every entry read so far.
+ */
+function newestFirst(pathNow, key, pageSize) {
+  const pager = { items: [], next: null, path: null, round: 0, busy: false };
+  pager.read = async (reset) => {
+    if (reset || pager.path === null) { pager.path = pathNow(); pager.round++; pager.busy = false; }
+    else if (pager.busy || !pager.next) return pager; /* a second click on "older" */
+    const round = pager.round, path = pager.path, before = reset ? null : pager.next;
+    const sep = path.includes("?") ? "&" : "?";
+    pager.busy = true;
+    try {
+      const r = await api("GET", `${path}${sep}limit=${pageSize}${before ? `&before=${before}` : ""}`);
+      if (round !== pager.round) return pager; /* started again meanwhile */
+      if (reset) pager.items = [];
+      pager.items.push(...(r[key] || []));
+      pager.next = r.next_before || null;
+    } finally {
+      if (round === pager.round) pager.busy = false;
+    }
+    return pager;
+  };
+  return pager;
+}
+
+/* The button that reads a pager's next older page, or nothing on the last. */
+function olderButton(id, pager, reload) {
+  return pager.next ? h("button", { class: "secondary", type: "button", id, text: t("show_older"), onclick: () => reload(false) }) : null;
 }
 
 async function purposeNamesOf(tenant) {

@@ -230,16 +230,22 @@ async function viewExport() {
       r.note ? h("p", { class: "hint", id: "export-note", text: t("ex_masked") }) : null,
       downloadLink(r)));
   }
-  async function loadRequests() {
+  /* the business's requests, newest first, 100 a page; the clerk's own shown */
+  const requests = newestFirst(() => `${tbase()}/export-requests`, "requests", 100);
+  async function loadRequests(reset = true) {
     try {
-      const r = await api("GET", `${tbase()}/export-requests?limit=1000`);
-      const mine = (r.requests || []).filter((q) => q.requested_by === state.user);
+      await requests.read(reset);
+      /* "use" acts on the business the requests were read for */
+      const readFor = requests.path.replace(/\/export-requests$/, "");
+      const mine = requests.items.filter((q) => q.requested_by === state.user);
       const status = (s) => (t(`rq_${s}`) === `rq_${s}` ? s : t(`rq_${s}`));
-      fill(reqArea, mine.length ? [h("h2", { text: t("ex_requests") }), table("export-request-list", ["col_id", "ex_status", "col_actions"],
-        mine.map((q) => [String(q.id), status(q.status), q.status === "approved"
-          ? h("button", { class: "secondary", type: "button", "data-use": q.id, text: t("ex_use"), onclick: async () => {
-              try { shown(await api("POST", `${tbase()}/exports`, { request_id: q.id })); await loadRequests(); } catch (e) { fail(e); }
-            } }) : ""]))] : []);
+      fill(reqArea, mine.length || requests.next ? h("h2", { text: t("ex_requests") }) : null,
+        mine.length ? table("export-request-list", ["col_id", "ex_status", "col_actions"],
+          mine.map((q) => [String(q.id), status(q.status), q.status === "approved"
+            ? h("button", { class: "secondary", type: "button", "data-use": q.id, text: t("ex_use"), onclick: async () => {
+                try { shown(await api("POST", `${readFor}/exports`, { request_id: q.id })); await loadRequests(); } catch (e) { fail(e); }
+              } }) : ""])) : null,
+        olderButton("ex-requests-older", requests, loadRequests));
     } catch (e) { fail(e); }
   }
   async function build() {

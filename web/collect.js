@@ -238,11 +238,14 @@ async function viewCollections() {
   const detail = h("div", { id: "col-detail" });
   const issueForm = h("form", { class: "card", id: "col-form" });
 
-  async function loadList() {
+  /* 50 links a page: an office collecting from a whole workforce has
+   * hundreds; older pages come with the button under the list */
+  const pager = newestFirst(base, "collections", 50);
+  async function loadList(reset = true) {
     try {
       names = await purposeNamesOf(state.tenant);
-      const r = await api("GET", `${base()}?limit=1000`);
-      const rows = (r.collections || []).map((c) => h("tr", { "data-collection": c.id },
+      await pager.read(reset);
+      const rows = pager.items.map((c) => h("tr", { "data-collection": c.id },
         h("td", { "data-label": t("col_name"), text: c.name }),
         h("td", { "data-label": t("col_kind"), text: kindName(c.kind) }),
         h("td", { "data-label": t("col_state") }, h("span", { class: c.state === "submitted" ? "bad" : c.state === "confirmed" ? "ok" : "", text: stateName(c.state) })),
@@ -258,8 +261,9 @@ async function viewCollections() {
             ? h("button", { class: "secondary", type: "button", "data-review": c.id, text: t("col_review"), onclick: () => review(c) }) : null)));
       fill(listArea, rows.length ? h("table", { class: "responsive", id: "collections" },
         h("thead", {}, h("tr", {}, ["col_name", "col_kind", "col_state", "col_created", "col_expires", "col_submitted", "col_actions"]
-          .map((k) => h("th", { scope: "col", text: t(k) })))), h("tbody", {}, rows)) : h("p", { text: t("none") }));
-      if (state.role === "clerk") fillIssueForm();
+          .map((k) => h("th", { scope: "col", text: t(k) })))), h("tbody", {}, rows)) : h("p", { text: t("none") }),
+        olderButton("col-older", pager, loadList));
+      if (state.role === "clerk" && reset) fillIssueForm();
     } catch (e) { fail(e); }
   }
 

@@ -246,44 +246,64 @@
         onclick: () => decide(path, true) }),
       h("button", { class: "secondary", type: "button", "data-reject": key, text: t("reject"), "aria-label": `${t("reject")}: ${what}`,
         onclick: () => decide(path, false) }));
-    const section = (title, id, heads, list, row) => {
+    /* newest first, 200 a page; an older page on demand, per list (a pending
+     * request behind many decided ones is still reachable) */
+    const tenantList = (rest) => () => `/tenants/${enc(state.tenant)}${rest}`;
+    const grantsP = newestFirst(() => "/grant-requests", "requests", 200);
+    const exportsP = newestFirst(tenantList("/export-requests"), "requests", 200);
+    const deletionsP = newestFirst(tenantList("/deletion-requests"), "requests", 200);
+    let code = null, names = {};
+    const olderOf = (pager) => async () => {
+      try { await pager.read(false); render(); } catch (e) { fail(e); }
+    };
+    const section = (title, id, heads, pager, row) => {
+      const list = pager.items;
       const pending = list.filter((r) => r.status === "pending"), done = list.filter((r) => r.status !== "pending");
       return h("section", { "aria-labelledby": id + "-h" }, h("h2", { id: id + "-h", text: t(title) }),
         pending.length ? table(id, [...heads, "col_actions"], pending.map((r) => row(r, true)))
           : h("p", { class: "hint", id: id + "-none", text: t("no_pending") }),
         done.length ? h("details", {}, h("summary", { text: `${t("decided")} (${done.length})` }),
-          table(id + "-done", [...heads, "col_status"], done.map((r) => row(r, false)))) : null);
+          table(id + "-done", [...heads, "col_status"], done.map((r) => row(r, false)))) : null,
+        olderButton(id + "-older", pager, olderOf(pager)));
     };
     const load = async () => {
       /* the buttons act on the business the requests were read for */
-      const code = state.tenant, tp = (rest) => `/tenants/${enc(code)}${rest}`;
+      const want = officer ? state.tenant : null;
       try {
-        const grants = await api("GET", "/grant-requests?limit=1000");
-        const [exportsR, deletions] = officer && code
-          ? await Promise.all([api("GET", tp("/export-requests?limit=1000")), api("GET", tp("/deletion-requests?limit=1000"))]) : [null, null];
-        const names = exportsR ? await purposeNamesOf(code).catch(() => ({})) : {};
-        if (state.tenant !== code) return;
+        await Promise.all([grantsP.read(true), ...(want ? [exportsP.read(true), deletionsP.read(true)] : [])]);
+        const wantNames = want ? await purposeNamesOf(want).catch(() => ({})) : {};
+        if (officer && state.tenant !== want) return;
+        code = want;
+        names = wantNames;
+        render();
+      } catch (e) { fail(e); }
+    };
+    const render = () => {
+      /* each list's buttons go to the business its entries were read for */
+      const readFor = (pager, list) => (rest) => pager.path.slice(0, -list.length) + rest;
+      const ep = readFor(exportsP, "/export-requests"), dp = readFor(deletionsP, "/deletion-requests");
+      {
         const gp = (r) => `/grant-requests/${r.id}`;
         fill(area,
           section("grants_title", "grant-requests", ["col_kind_req", "col_user", "col_detail", "col_requested_by", "col_requested_at"],
-            grants.requests || [], (r, act) => [t("kind_" + r.kind), r.user,
+            grantsP, (r, act) => [t("kind_" + r.kind), r.user,
               r.kind === "role" ? t("role_" + r.role) : `${r.tenant || ""}${r.files ? ` (${r.files})` : ""}`,
               r.requested_by || "", formatDate(r.requested_at_ms, true), act ? buttons(gp(r), `grant-${r.id}`, `${t("kind_" + r.kind)} ${r.user}`) : statusName(r.status)]),
-          exportsR ? section("exports_title", "export-requests", ["col_detail", "col_request_reason", "col_requested_by", "col_requested_at"],
-            exportsR.requests || [], (r, act) => {
+          code ? section("exports_title", "export-requests", ["col_detail", "col_request_reason", "col_requested_by", "col_requested_at"],
+            exportsP, (r, act) => {
               const s = r.spec || {};
               return [[["exp_purpose", names[s.purpose] || s.purpose], ["exp_recipient", s.recipient], ["exp_route", s.route], ["exp_protection", s.protection]]
                 .filter(([, v]) => v).map(([k, v]) => `${t(k)}: ${v}`).join("、"),
               r.reason || "", r.requested_by || "", formatDate(r.requested_at_ms, true),
-              act ? buttons(tp(`/export-requests/${r.id}`), `export-${r.id}`, `${t("exports_title")} ${r.requested_by || ""}`)
+              act ? buttons(ep(`/export-requests/${r.id}`), `export-${r.id}`, `${t("exports_title")} ${r.requested_by || ""}`)
                 : statusName(r.status)];
             }) : null,
-          deletions ? section("deletions_title", "deletion-requests", ["col_person", "col_request_reason", "col_requested_by", "col_requested_at"],
-            deletions.requests || [], (r, act) => [String(r.person), r.reason || "", r.requested_by || "",
-              formatDate(r.requested_at_ms, true), act ? buttons(tp(`/deletion-requests/${r.id}`), `deletion-${r.id}`, `${t("deletions_title")} ${t("col_person")} ${r.person}`)
+          code ? section("deletions_title", "deletion-requests", ["col_person", "col_request_reason", "col_requested_by", "col_requested_at"],
+            deletionsP, (r, act) => [String(r.person), r.reason || "", r.requested_by || "",
+              formatDate(r.requested_at_ms, true), act ? buttons(dp(`/deletion-requests/${r.id}`), `deletion-${r.id}`, `${t("deletions_title")} ${t("col_person")} ${r.person}`)
                 : statusName(r.status)]) : null,
           h("p", { class: "hint", text: t("decision_note") }));
-      } catch (e) { fail(e); }
+      }
     };
     const picker = officer ? await tenantPicker(load) : null;
     show(h("h1", { text: t("approvals_title") }), picker, area);

@@ -38,8 +38,21 @@ NUM4=$(valid_mynumber 61234567895); NUM5=$(valid_mynumber 61234567896); NUM6=$(v
 
 web_run e2e 300 MNS_WEB_CLERK_PW="$CLERK_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" \
   MNS_WEB_ADMIN_PW="$ADMIN_PW" MNS_WEB_NUMBER="$NUM" MNS_WEB_NUMBER_BAD="$BAD" MNS_WEB_CSV="$T_WORK/people.csv"
+# 50 earlier collection links of clerk3's: with the one collect.mjs issues,
+# one more than the list's first page
+login clerk3 "$CLERK3_PW"
+EARLIER=0
+for i in $(seq 1 50); do
+  [ "$(api POST /api/v1/tenants/acme/collections "{\"name\":\"以前 $i\",\"purposes\":[\"withholding_slip\"]}")" = 201 ] &&
+    EARLIER=$((EARLIER + 1))
+done
+expect_eq "50 earlier links issued through the API" 50 "$EARLIER"
+# every link of acme's so far (e2e.mjs may have issued some too)
+api GET "/api/v1/tenants/acme/collections?limit=1000" >/dev/null
+EARLIER=$(json_get 'len(j["collections"])' <"$T_WORK/api.body")
+login admin "$ADMIN_PW"
 web_run collect 180 MNS_WEB_CLERK3_PW="$CLERK3_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" MNS_WEB_NUMBER2="$NUM2" \
-  MNS_WEB_NUMBER3="$NUM3"
+  MNS_WEB_NUMBER3="$NUM3" MNS_WEB_EARLIER_LINKS="$EARLIER"
 web_run person 180 MNS_WEB_CLERK3_PW="$CLERK3_PW" MNS_WEB_NUMBER4="$NUM4" MNS_WEB_NUMBER5="$NUM5" \
   MNS_WEB_NUMBER6="$NUM6" MNS_WEB_WORK="$T_WORK"
 web_run a11y 300 MNS_WEB_CLERK3_PW="$CLERK3_PW" MNS_WEB_OFFICER_PW="$OFFICER_PW" MNS_WEB_AUDITOR_PW="$AUDITOR_PW" \

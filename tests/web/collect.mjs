@@ -55,6 +55,21 @@ try {
   await desk.page.waitForSelector("#collections tr[data-collection]");
   check("the list shows the link as not yet submitted", (await desk.page.textContent("#collections")).includes("未提出"));
   await desk.page.screenshot({ path: `${shots}/10-collection-issued.png`, fullPage: true });
+  // the test script issued MNS_WEB_EARLIER_LINKS links before: the list shows
+  // the newest 50 and reads the older ones on demand, without repeating any
+  const earlier = Number(process.env.MNS_WEB_EARLIER_LINKS || 0);
+  const rowIds = () => desk.page.$$eval("#collections tr[data-collection]", (trs) => trs.map((tr) => tr.getAttribute("data-collection")));
+  const firstPage = await rowIds();
+  check("the list shows one page of 50 links", firstPage.length === Math.min(50, earlier + 1), String(firstPage.length));
+  check("the newest first: the link just issued heads it", firstPage[0] === String(Math.max(...firstPage.map(Number))));
+  check("a button reads the older links", await desk.page.isVisible("#col-older"));
+  check("in the screen's language", (await desk.page.textContent("#col-older")).includes("さらに古いもの"));
+  await desk.page.click("#col-older");
+  await desk.page.waitForFunction((n) => document.querySelectorAll("#collections tr[data-collection]").length > n, firstPage.length);
+  const both = await rowIds();
+  check("after it every link is listed once", both.length === earlier + 1 && new Set(both).size === both.length, String(both.length));
+  check("in order, newest first", both.every((id, i) => i === 0 || Number(both[i - 1]) > Number(id)));
+  check("and the button is gone on the last page", !(await desk.page.isVisible("#col-older")));
 
   // ---- the employee, on a phone ---------------------------------------------------------
   const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
