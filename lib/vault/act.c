@@ -104,12 +104,6 @@ static void committer_nudge(struct mns_vault *v)
 }
 
 /*
- * Commits the open group (lock held) without waiting for the disk and
- * detaches it: the next act opens a new group. Returns the group, to be
- * handed to group_sync; NULL when there was none or the commit failed (its
- * members have been told).
- */
-/*
  * An act that failed because the database server went away (PostgreSQL
  * restarting) did not happen either way, but its caller should hear "cannot
  * be reached, try again" (MNS_ERR_IO, 503) rather than an internal error.
@@ -121,6 +115,12 @@ static mns_err unless_unreachable(struct mns_vault *v, mns_err err)
     return generic && !mns_store_connected(v->store) ? MNS_ERR_IO : err;
 }
 
+/*
+ * Commits the open group (lock held) without waiting for the disk and
+ * detaches it: the next act opens a new group. Returns the group, to be
+ * handed to group_sync; NULL when there was none or the commit failed (its
+ * members have been told).
+ */
 static struct group *group_commit(struct mns_vault *v, mns_err *result)
 {
     struct group *g = v->group;
