@@ -262,13 +262,9 @@ static void test_audit_verify(void **state)
 static const char trigger_sql[] =
     "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit down'); END;";
 static const char untrigger_sql[] = "DROP TRIGGER no_audit;";
-/* The same on PostgreSQL: created unqualified, so in the world's schema
- * (the connection's search path). */
-static const char trigger_sql_pg[] =
-    "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$BEGIN RAISE EXCEPTION 'audit down'; END$$; "
-    "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION no_audit();";
-static const char untrigger_sql_pg[] = "DROP TRIGGER no_audit ON audit_log; DROP FUNCTION no_audit();";
+/* The same on PostgreSQL. */
+static const char trigger_sql_pg[] = VF_PG_AUDIT_TRIGGER("no_audit", "BEFORE", "RAISE EXCEPTION 'audit down';");
+static const char untrigger_sql_pg[] = VF_PG_AUDIT_UNTRIGGER("no_audit");
 
 static void test_fail_closed(void **state)
 {
@@ -375,11 +371,9 @@ static void test_fail_closed(void **state)
  * error; nothing of it is stored; once the server answers again the vault
  * goes on by itself, and the chain has no hole.
  */
-static const char lose_sql_pg[] =
-    "CREATE FUNCTION lose_connection() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(1); RETURN NEW; END$$; "
-    "CREATE TRIGGER lose_connection AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION lose_connection();";
-static const char unlose_sql_pg[] = "DROP TRIGGER lose_connection ON audit_log; DROP FUNCTION lose_connection();";
+static const char lose_sql_pg[] = VF_PG_AUDIT_TRIGGER(
+    "lose_connection", "AFTER", "PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(1); RETURN NEW;");
+static const char unlose_sql_pg[] = VF_PG_AUDIT_UNTRIGGER("lose_connection");
 
 static void test_database_goes_away(void **state)
 {

@@ -160,11 +160,8 @@ static const char breaker_sql[] =
 static const char unbreaker_sql[] = "DROP TRIGGER break_commit; DROP TABLE commit_breaker;";
 static const char breaker_sql_pg[] =
     "CREATE TABLE commit_breaker (tenant BIGINT REFERENCES tenants(id) DEFERRABLE INITIALLY DEFERRED);"
-    "CREATE FUNCTION break_commit() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$BEGIN INSERT INTO commit_breaker VALUES (-1); RETURN NEW; END$$;"
-    "CREATE TRIGGER break_commit AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION break_commit();";
-static const char unbreaker_sql_pg[] =
-    "DROP TRIGGER break_commit ON audit_log; DROP FUNCTION break_commit(); DROP TABLE commit_breaker;";
+    VF_PG_AUDIT_TRIGGER("break_commit", "AFTER", "INSERT INTO commit_breaker VALUES (-1); RETURN NEW;");
+static const char unbreaker_sql_pg[] = VF_PG_AUDIT_UNTRIGGER("break_commit") " DROP TABLE commit_breaker;";
 
 static void test_defer_commit_fails(void **state)
 {

@@ -43,6 +43,14 @@
 
 #define VF_UNUSED __attribute__((unused))
 
+/* PostgreSQL: a row trigger on audit_log that runs a PL/pgSQL body (when:
+ * "BEFORE" or "AFTER" the insert), and its removal; string literals. Made
+ * unqualified, so in the world's schema (the connection's search path). */
+#define VF_PG_AUDIT_TRIGGER(name, when, body)                                                  \
+    "CREATE FUNCTION " name "() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN " body " END$$; " \
+    "CREATE TRIGGER " name " " when " INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION " name "();"
+#define VF_PG_AUDIT_UNTRIGGER(name) "DROP TRIGGER " name " ON audit_log; DROP FUNCTION " name "();"
+
 /* ---- paths and bytes (temp dirs and file reading: test_util.h) ---------- */
 
 /* out = dir/name (out holds 1024). */
