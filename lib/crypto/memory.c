@@ -24,7 +24,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 
 #include "mnsafe/crypto.h"
 
@@ -48,28 +47,6 @@ bool mns_equal(const void *a, const void *b, size_t n)
     if (n == 0)
         return true;
     return CRYPTO_memcmp(a, b, n) == 0;
-}
-
-mns_err mns_random(void *buf, size_t n)
-{
-    unsigned char *p = buf;
-
-    if (n == 0)
-        return MNS_OK;
-    if (buf == NULL)
-        return MNS_ERR_INVALID;
-    if (mns_global_init() != MNS_OK)
-        return MNS_ERR_CRYPTO;
-    while (n > 0) {
-        int chunk = n > (size_t)INT_MAX ? INT_MAX : (int)n;
-        if (RAND_bytes(p, chunk) != 1) {
-            ERR_clear_error();
-            return MNS_ERR_CRYPTO;
-        }
-        p += chunk;
-        n -= (size_t)chunk;
-    }
-    return MNS_OK;
 }
 
 static size_t page_size(void)

@@ -1,4 +1,4 @@
-/* test_crypto_memory.c: wipe, constant-time compare, random, secure memory, hardening. */
+/* test_crypto_memory.c: wipe, constant-time compare, secure memory, hardening. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,18 +62,6 @@ static void test_equal(void **state)
         assert_false(mns_equal(a, b, sizeof(a)));
         b[i] ^= 0x80;
     }
-}
-
-static void test_random(void **state)
-{
-    uint8_t a[32] = {0}, b[32] = {0};
-    (void)state;
-    assert_int_equal(mns_random(a, sizeof(a)), MNS_OK);
-    assert_int_equal(mns_random(b, sizeof(b)), MNS_OK);
-    assert_false(all_zero(a, sizeof(a)));
-    assert_false(mns_equal(a, b, sizeof(a)));
-    assert_int_equal(mns_random(NULL, 0), MNS_OK);
-    assert_int_equal(mns_random(NULL, 1), MNS_ERR_INVALID);
 }
 
 /* The VmFlags of the mapping that holds p, from /proc/self/smaps. */
@@ -229,7 +217,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wipe),
         cmocka_unit_test(test_equal),
-        cmocka_unit_test(test_random),
         cmocka_unit_test(test_secure_alloc),
         cmocka_unit_test(test_secure_free_null),
         cmocka_unit_test(test_secure_guards),
