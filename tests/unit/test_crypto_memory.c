@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mnsafe/crypto.h"
+#include "test_util.h"
 
 /* AddressSanitizer replaces mlock with a stub that reports success without
  * locking, so under it the kernel's VmFlags cannot confirm the lock. */
@@ -28,24 +29,16 @@
 #define MNS_TEST_ASAN 0
 #endif
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++)
-        acc |= p[i];
-    return acc == 0;
-}
-
 static void test_wipe(void **state)
 {
     uint8_t buf[64];
     (void)state;
     memset(buf, 0xa5, sizeof(buf));
     mns_wipe(buf, 10);
-    assert_true(all_zero(buf, 10));
+    assert_true(tu_all_zero(buf, 10));
     assert_int_equal(buf[10], 0xa5); /* only n bytes */
     mns_wipe(buf, sizeof(buf));
-    assert_true(all_zero(buf, sizeof(buf)));
+    assert_true(tu_all_zero(buf, sizeof(buf)));
     mns_wipe(NULL, 16); /* NULL-safe */
 }
 
@@ -123,7 +116,7 @@ static void test_secure_alloc(void **state)
         char flags[256];
         assert_non_null(p);
         assert_int_equal((uintptr_t)p % ps, 0); /* page-aligned */
-        assert_true(all_zero(p, n));
+        assert_true(tu_all_zero(p, n));
         memset(p, 0x5a, n); /* all of it is writable */
         assert_true(vm_flags(p, flags, sizeof(flags)));
         assert_non_null(strstr(flags, " dd")); /* MADV_DONTDUMP */

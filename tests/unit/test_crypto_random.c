@@ -14,14 +14,7 @@
 #include <unistd.h>
 
 #include "mnsafe/crypto.h"
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++)
-        acc |= p[i];
-    return acc == 0;
-}
+#include "test_util.h"
 
 static void test_random_basic(void **state)
 {
@@ -29,7 +22,7 @@ static void test_random_basic(void **state)
     (void)state;
     assert_int_equal(mns_random(a, sizeof(a)), MNS_OK);
     assert_int_equal(mns_random(b, sizeof(b)), MNS_OK);
-    assert_false(all_zero(a, sizeof(a)));
+    assert_false(tu_all_zero(a, sizeof(a)));
     assert_false(mns_equal(a, b, sizeof(a)));
     assert_int_equal(mns_random(NULL, 0), MNS_OK);
     assert_int_equal(mns_random(NULL, 1), MNS_ERR_INVALID);
@@ -59,7 +52,7 @@ static void test_random_draws_never_repeat(void **state)
     }
     qsort(draws, DRAWS, DRAW_LEN, compare_draws);
     for (size_t i = 0; i < DRAWS; i++) {
-        assert_false(all_zero(draws[i], DRAW_LEN));
+        assert_false(tu_all_zero(draws[i], DRAW_LEN));
         if (i > 0)
             assert_int_not_equal(memcmp(draws[i - 1], draws[i], DRAW_LEN), 0);
     }

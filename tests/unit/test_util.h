@@ -1,5 +1,5 @@
 /*
- * test_util.h: file-system helpers shared by the unit test programs.
+ * test_util.h: helpers shared by the unit test programs (files, bytes).
  *
  * Temporary directories live under $MNS_TEST_TMP (set by CTest; made if
  * missing) or /tmp, and are removed with everything in them.
@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,17 @@
 #include <cmocka.h>
 
 #define TU_UNUSED __attribute__((unused))
+
+/* ---- bytes -------------------------------------------------------------- */
+
+/* Whether n bytes at p are all zero (wiped, or not filled in). */
+static TU_UNUSED bool tu_all_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
 
 /* ---- temp directories ----------------------------------------------------- */
 
