@@ -276,8 +276,13 @@ static mns_err pg_exec(struct mns_store *st, const char *sql)
         r = MNS_ERR_STORE;
     }
     PQclear(res);
-    if (strcmp(sql, BEGIN_SQL) == 0)
-        c_of(st)->txn_open = r == MNS_OK || PQtransactionStatus(conn_of(st)) != PQTRANS_IDLE;
+    if (strcmp(sql, BEGIN_SQL) == 0) {
+        /* BEGIN may have opened the transaction before its lock failed; a
+         * BEGIN whose connection broke opened none (the status is UNKNOWN),
+         * and its caller, told it failed, will not roll back */
+        PGTransactionStatusType t = PQtransactionStatus(conn_of(st));
+        c_of(st)->txn_open = r == MNS_OK || t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+    }
     else if (strcmp(sql, "COMMIT") == 0 || strcmp(sql, "ROLLBACK") == 0)
         c_of(st)->txn_open = false;
     return r;

@@ -478,6 +478,36 @@ static void test_connection_lost(void **state)
     mns_store_close(admin);
 }
 
+/* The server ends an idle connection and the next statement is the BEGIN
+ * (the first write after PostgreSQL went down): BEGIN fails with
+ * MNS_ERR_IO and leaves no transaction behind, since its caller has nothing
+ * to roll back; the BEGIN after it connects again. (Once, a BEGIN lost this
+ * way counted as an open transaction, and the store refused everything until
+ * the server was restarted.) */
+static void test_connection_lost_before_begin(void **state)
+{
+    struct fx *fx = *state;
+    char base[900], sql[100];
+    fx->st = open_url(fx->url);
+    exec_ok(fx->st, "CREATE TABLE t (v BIGINT)");
+    base_url(base, sizeof(base));
+    struct mns_store *admin = open_url(base);
+
+    int64_t pid = mns_store_query_int64(fx->st, "SELECT pg_backend_pid()");
+    assert_true(pid > 0);
+    snprintf(sql, sizeof(sql), "SELECT CASE WHEN pg_terminate_backend(%lld) THEN 1 ELSE 0 END", (long long)pid);
+    assert_int_equal(mns_store_query_int64(admin, sql), 1);
+    usleep(100 * 1000);
+    assert_int_equal(mns_store_begin(fx->st), MNS_ERR_IO);
+    assert_false(mns_store_in_transaction(fx->st));
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    assert_true(mns_store_connected(fx->st));
+    exec_ok(fx->st, "INSERT INTO t VALUES (1)");
+    assert_int_equal(mns_store_commit(fx->st), MNS_OK);
+    assert_int_equal(mns_store_query_int64(fx->st, "SELECT count(*) FROM t"), 1);
+    mns_store_close(admin);
+}
+
 struct pool_taker {
     struct mns_store_pool *pool;
     struct mns_store *got;
@@ -650,6 +680,7 @@ int main(void)
         T(test_tls_verify_full),
         T(test_unreachable_server),
         T(test_connection_lost),
+        T(test_connection_lost_before_begin),
         T(test_pool_reads_beside_writer),
         T(test_copy_between_backends),
     };

@@ -60,6 +60,9 @@ check "some writes were refused while the database was down ($FAILED)" [ "$FAILE
 check "and the others went through ($ACKED)" [ "$ACKED" -ge 40 ]
 expect_eq "20 writes tried after it came back" 20 "$(grep -c ' after$' "$T_WORK/writes")"
 expect_eq "and all went through (no daemon restart)" 0 "$(grep -c '^fail .* after$' "$T_WORK/writes")"
+# what the writes refused after the database came back were told
+for i in $(sed -n 's/^fail \([0-9]*\) after$/\1/p' "$T_WORK/writes"); do cat "$T_WORK/err.$i"; done |
+  sort | uniq -c | sed 's/^/# after: /'
 ERRS=$(cat "$T_WORK"/err.* 2>/dev/null)
 expect_contains "a refusal is a clear 503" "503" "$ERRS"
 expect_not_contains "never a 500" "(500" "$ERRS"
