@@ -359,6 +359,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
             srv->in_flight--;
         job_free(j);
     }
+    atomic_store_explicit(&api_metrics.in_flight, srv->in_flight, memory_order_relaxed);
     /* the batch's request lines in one write */
     log_flush();
 }
@@ -612,6 +613,7 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     srv->in_flight++;
+    atomic_store_explicit(&api_metrics.in_flight, srv->in_flight, memory_order_relaxed);
 }
 
 /* Timed checkpoints run on a worker: they take the vault lock and fsync. */

@@ -1,7 +1,7 @@
 /*
  * metrics.c: GET /api/v1/metrics in the Prometheus text format (0.0.4):
  * requests by status class, a latency histogram, the requests each worker
- * pool took, the seal state, the audit
+ * pool took, those under way, the seal state, the audit
  * log's length and the process's resident memory. Nothing personal: no path,
  * client, user or tenant appears. tests/integration/test_metrics.sh checks
  * the output with promtool.
@@ -69,6 +69,9 @@ char *metrics_render(struct mns_vault *v)
                         "mnsafe_jobs_total{pool=\"quick\"} %llu\n",
                     atomic_load_explicit(&api_metrics.jobs[0], memory_order_relaxed),
                     atomic_load_explicit(&api_metrics.jobs[1], memory_order_relaxed));
+    mns_text_printf(&t, "# HELP mnsafe_http_requests_in_flight Requests taken and not yet answered (this scrape "
+                        "included).\n# TYPE mnsafe_http_requests_in_flight gauge\nmnsafe_http_requests_in_flight %u\n",
+                    atomic_load_explicit(&api_metrics.in_flight, memory_order_relaxed));
     mns_text_printf(&t, "# HELP mnsafe_sealed 1 while the vault holds no keys.\n# TYPE mnsafe_sealed gauge\n"
                         "mnsafe_sealed %d\n", mns_vault_is_sealed(v) ? 1 : 0);
     mns_text_printf(&t, "# HELP mnsafe_audit_entries Entries in the audit log.\n# TYPE mnsafe_audit_entries gauge\n"

@@ -62,6 +62,7 @@ struct api_metrics {
     _Atomic unsigned long long latency_sum_us;
     _Atomic unsigned long long started_unix;
     _Atomic unsigned long long jobs[2];                    /* requests queued: [0] general, [1] quick pool */
+    _Atomic unsigned in_flight;                            /* requests taken and not yet answered */
 };
 extern struct api_metrics api_metrics;
 void metrics_observe(int status, double ms);

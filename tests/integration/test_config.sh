@@ -58,7 +58,14 @@ for b in 0 1 2; do
     >"$T_WORK/batch$b.status" &
   PIDS+=($!)
 done
-sleep 0.1
+# the signal once a batch is taken (the scrape counts itself), not after a
+# fixed pause that a busy machine outruns
+for _ in $(seq 1 200); do
+  N=$(curl -s --unix-socket "$MNSAFE_DATA/mnsafe.sock" http://localhost/api/v1/metrics |
+    awk '$1 == "mnsafe_http_requests_in_flight" { print $2 }')
+  [ "${N:-0}" -ge 2 ] && break
+  sleep 0.02
+done
 kill -TERM "$DAEMON_PID"
 wait "${PIDS[@]}"
 ST="$(cat "$T_WORK/batch0.status") $(cat "$T_WORK/batch1.status") $(cat "$T_WORK/batch2.status")"

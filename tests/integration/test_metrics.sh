@@ -14,6 +14,7 @@ metric() { awk -v k="$1" '$1 == k { print $2 }' <<<"$2"; }
 M1=$(scrape)
 check "promtool accepts the format" promtool check metrics <<<"$M1"
 expect_eq "unsealed" 0 "$(metric mnsafe_sealed "$M1")"
+expect_eq "in flight: this scrape alone" 1 "$(metric mnsafe_http_requests_in_flight "$M1")"
 check "memory reported" [ "$(metric mnsafe_resident_memory_bytes "$M1")" -gt 1000000 ]
 OK1=$(metric 'mnsafe_http_requests_total{code="2xx"}' "$M1")
 ERR1=$(metric 'mnsafe_http_requests_total{code="4xx"}' "$M1")

@@ -103,13 +103,14 @@ check "the audit chain verifies" "$MNSAFE" audit verify
 # for the next 2 seconds (rate_counts), so they are let go by first.
 [ -n "$PG_SCHEMA" ] && sleep 2.5
 check "serve with 5 requests/s per client" start_daemon --dev --rate-limit 5 --rate-burst 5
-codes=""
-for i in $(seq 12); do
-  codes+="$(curl -sk -o "$T_WORK/b$i" -D "$T_WORK/h$i" -w '%{http_code} ' "https://127.0.0.1:$HTTPS_PORT/api/v1/health")"
-done
+# 12 requests from one curl on one connection: quick enough that a busy
+# machine does not refill the bucket between them
+burst=()
+for i in $(seq 12); do burst+=(-o "$T_WORK/b$i" "https://127.0.0.1:$HTTPS_PORT/api/v1/health"); done
+codes=$(curl -sk -D "$T_WORK/h" -w '%{http_code} ' "${burst[@]}")
 check "a burst past the limit gets 429" grep -q 429 <<<"$codes"
 check "after the first 5 were answered" [ "$(awk '{print $1,$2,$3,$4,$5}' <<<"$codes")" = "200 200 200 200 200" ]
-check "with Retry-After" grep -qi '^retry-after: 1' "$T_WORK/h12"
+check "with Retry-After" grep -qi '^retry-after: 1' "$T_WORK/h"
 expect_eq "as JSON with code limit, in both languages" "limit True" \
   "$(json_get '"%s %s" % (j["error"]["code"], bool(j["error"]["message_ja"]))' <"$T_WORK/b12")"
 unix_codes=$(for i in $(seq 12); do api GET /api/v1/health; echo; done | sort -u | tr '\n' ' ')
