@@ -3,7 +3,8 @@
 #
 #   make build   RelWithDebInfo build in build/
 #   make test    deps; gcc build in build/ and clang-14 ASan+UBSan build in
-#                build-asan/; ctest in both; last line "N passed, N failed"
+#                build-asan/; ctest in both, side by side (MNS_TEST_SERIAL=1:
+#                one after the other); last line "N passed, N failed"
 #   make run     deps, build, then the daemon in dev mode on ./demo-data
 #                (or $MNSAFE_DEMO_DIR)
 #   make bench   deps, build, then bench/run-all (or every benchmark found)
@@ -44,17 +45,32 @@ asan-only:
 	$(MAKE) -C $(ASAN_DIR) -j$(NPROC) $(TARGETS)
 
 # Both test runs always happen (a failure in the first does not hide the
-# second); each log is parsed for ctest's "P% tests passed, F tests failed out
-# of T" line. A run that printed no such line (ctest itself failed) counts as
-# one failure. The exit status is non-zero if anything failed.
+# second), at the same time: each runs one test at a time, and a test keeps
+# about one core busy (a daemon, curl, bash), so the two halves fill two
+# cores (MNS_TEST_SERIAL=1 runs them one after the other). The ASan half's
+# output is shown after the gcc half's. Each log is parsed for ctest's "P%
+# tests passed, F tests failed out of T" line. A run that printed no such
+# line (ctest itself failed) counts as one failure. The exit status is
+# non-zero if anything failed.
 test: deps
 	$(MAKE) --no-print-directory build-only
 	$(MAKE) --no-print-directory asan-only
-	@rc=0; \
-	(cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_ARGS)) 2>&1 \
-	    | tee $(BUILD_DIR)/ctest.log || rc=1; \
-	(cd $(ASAN_DIR) && $(SAN_ENV) ctest --output-on-failure $(CTEST_ARGS)) 2>&1 \
-	    | tee $(ASAN_DIR)/ctest.log || rc=1; \
+	@rc=0; start=$$(date +%s); \
+	if [[ "$${MNS_TEST_SERIAL:-0}" = 1 ]]; then \
+	    (cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_ARGS)) 2>&1 \
+	        | tee $(BUILD_DIR)/ctest.log || rc=1; \
+	    (cd $(ASAN_DIR) && $(SAN_ENV) ctest --output-on-failure $(CTEST_ARGS)) 2>&1 \
+	        | tee $(ASAN_DIR)/ctest.log || rc=1; \
+	else \
+	    echo "ASan+UBSan half running beside this one; its output follows this one's"; \
+	    (cd $(ASAN_DIR) && $(SAN_ENV) ctest --output-on-failure $(CTEST_ARGS) >ctest.log 2>&1) & asan=$$!; \
+	    (cd $(BUILD_DIR) && ctest --output-on-failure $(CTEST_ARGS)) 2>&1 \
+	        | tee $(BUILD_DIR)/ctest.log || rc=1; \
+	    wait $$asan || rc=1; \
+	    echo "---- $(ASAN_DIR): ASan+UBSan+LSan ----"; \
+	    cat $(ASAN_DIR)/ctest.log; \
+	fi; \
+	echo "both halves took $$(( $$(date +%s) - start )) s"; \
 	passed=0; failed=0; \
 	for log in $(BUILD_DIR)/ctest.log $(ASAN_DIR)/ctest.log; do \
 	    line=$$(grep -E '^[0-9]+% tests? passed, [0-9]+ tests? failed out of [0-9]+' "$$log" | tail -n 1 || true); \
