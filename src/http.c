@@ -605,15 +605,18 @@ static void on_request(struct evhttp_request *req, void *arg)
         j->body_len = len;
     }
     evhttp_connection_set_closecb(j->conn, on_conn_close, j);
+    /* counted before a worker can take it: a metrics scrape counts itself */
+    srv->in_flight++;
+    atomic_store_explicit(&api_metrics.in_flight, srv->in_flight, memory_order_relaxed);
     if (!enqueue(srv, j)) {
+        srv->in_flight--;
+        atomic_store_explicit(&api_metrics.in_flight, srv->in_flight, memory_order_relaxed);
         evhttp_connection_set_closecb(j->conn, NULL, NULL);
         job_free(j);
         reply_error(req, !lc->is_unix, 503, "busy", "too many requests waiting; try again",
                     "処理待ちの要求が多すぎます。しばらくしてから再試行してください");
         return;
     }
-    srv->in_flight++;
-    atomic_store_explicit(&api_metrics.in_flight, srv->in_flight, memory_order_relaxed);
 }
 
 /* Timed checkpoints run on a worker: they take the vault lock and fsync. */
