@@ -152,4 +152,11 @@ extern const struct mns_store_ops mns_store_pg_ops;
 /* copy.c: mns_store_backup for a backend without .backup. */
 mns_err store_backup_by_copy(struct mns_store *st, const char *path);
 
+/* sqlite_vfs.c: the VFS the SQLite backend opens stores with, registered
+ * on first use (NULL if that failed: the default VFS is used then); and how
+ * many WAL writes SQLite asked for and how many reached the file. */
+#define MNS_SQLITE_VFS "mnsafe-gather"
+const char *mns_sqlite_vfs(void);
+void mns_sqlite_vfs_counts(uint64_t *asked, uint64_t *made);
+
 #endif

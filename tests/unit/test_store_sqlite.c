@@ -266,6 +266,7 @@ static void test_pragmas_in_force(void **state)
     assert_int_equal(query_int(fx->st, "PRAGMA temp_store", NULL), 2);    /* MEMORY */
     assert_int_equal(query_int(fx->st, "PRAGMA cell_size_check", NULL), 1);
     assert_int_equal(query_int(fx->st, "PRAGMA trusted_schema", NULL), 0);
+    assert_int_equal(query_int(fx->st, "PRAGMA cache_size", NULL), -8192); /* KiB */
 
     /* WAL is persistent: a fresh connection finds it in the file. */
     mns_store_close(fx->st);
@@ -923,6 +924,133 @@ static void test_more_statements_than_cache(void **state)
             mns_stmt_reset(pins[i]);
 }
 
+/* ---- the WAL's gathered writes (sqlite_vfs.c) ------------------------------ */
+
+static void copy_file(const char *from, const char *to)
+{
+    static char buf[1 << 16];
+    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1;
+    ssize_t n;
+
+    if (in < 0)
+        fail_msg("open(%s): %s", from, strerror(errno));
+    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0)
+        fail_msg("open(%s): %s", to, strerror(errno));
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        assert_int_equal(write(out, buf, (size_t)n), n);
+    assert_int_equal(n, 0);
+    close(in);
+    close(out);
+}
+
+/*
+ * What a crash right now would leave: the database file and its WAL as the
+ * file system has them (not as the open connection sees them), opened as
+ * another store, which recovers the WAL and keeps only transactions whose
+ * commit frame is there with a good checksum. Returns that store.
+ */
+static struct mns_store *crash_image(struct fx *fx, int n)
+{
+    char db[PATH_MAX + 64], wal[PATH_MAX + 128], from_wal[PATH_MAX + 128], url[PATH_MAX + 128];
+
+    snprintf(db, sizeof(db), "%s/crash%d.db", fx->dir, n);
+    snprintf(wal, sizeof(wal), "%s-wal", db);
+    snprintf(from_wal, sizeof(from_wal), "%s-wal", fx->path);
+    copy_file(fx->path, db);
+    copy_file(from_wal, wal);
+    snprintf(url, sizeof(url), "sqlite:%s", db);
+    return open_url(url);
+}
+
+/* The first bytes of every row's blob, in id order: what the rows hold. */
+static char *fingerprint(struct mns_store *st)
+{
+    static const char sql[] = "SELECT coalesce(group_concat(hex(substr(b, 1, 4)) || hex(substr(b, -4)), ''), "
+                              "'') FROM (SELECT b FROM big ORDER BY id)";
+    size_t size = 1 << 20;
+    char *buf = malloc(size);
+
+    assert_non_null(buf);
+    query_text(st, sql, buf, size);
+    return buf;
+}
+
+static void insert_rows(struct mns_store *st, int rows, int bytes)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof(sql),
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) "
+             "INSERT INTO big (b) SELECT randomblob(%d) FROM n",
+             rows, bytes);
+    exec_ok(st, sql);
+}
+
+/* The file system's copy equals what the connection sees, page for page. */
+static void expect_crash_image_equal(struct fx *fx, int n, int64_t rows)
+{
+    struct mns_store *copy = crash_image(fx, n);
+    char *want = fingerprint(fx->st), *got = fingerprint(copy), ok[16];
+
+    assert_int_equal(query_int(copy, "SELECT COUNT(*) FROM big", NULL), rows);
+    assert_string_equal(got, want);
+    query_text(copy, "PRAGMA integrity_check", ok, sizeof(ok));
+    assert_string_equal(ok, "ok");
+    free(want);
+    free(got);
+    mns_store_close(copy);
+}
+
+/*
+ * SQLite writes a WAL frame as two writes (header, page); the store's VFS
+ * gathers a commit's frames into a few writes, and has every one of them in
+ * the file when the commit returns: a copy of the files taken then (what a
+ * crash would leave, once synced) holds the transaction. Also through a
+ * transaction bigger than the page cache (frames spilled before the commit,
+ * some rewritten in place and their checksums redone at the commit) and a
+ * rolled-back one.
+ */
+static void test_wal_writes_gathered(void **state)
+{
+    struct fx *fx = *state;
+    uint64_t asked0, made0, asked, made;
+
+    open_fx(fx);
+    exec_ok(fx->st, "CREATE TABLE big (id INTEGER PRIMARY KEY, b BLOB)");
+
+    mns_sqlite_vfs_counts(&asked0, &made0);
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    insert_rows(fx->st, 300, 3000); /* a page each */
+    assert_int_equal(mns_store_commit_unsynced(fx->st), MNS_OK);
+    mns_sqlite_vfs_counts(&asked, &made);
+    /* two writes asked per frame, at least 300 frames; ~30 frames a write */
+    assert_true(asked - asked0 >= 600);
+    if ((made - made0) * 8 > asked - asked0)
+        fail_msg("%llu writes asked, %llu made: not gathered", (unsigned long long)(asked - asked0),
+                 (unsigned long long)(made - made0));
+    expect_crash_image_equal(fx, 1, 300);
+
+    /* 12 MB in one transaction: more than the 8 MiB cache, so pages spill
+     * into the WAL before the commit, then the first rows change again */
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    insert_rows(fx->st, 4000, 3000);
+    exec_ok(fx->st, "UPDATE big SET b = randomblob(3000) WHERE id % 7 = 0");
+    assert_int_equal(mns_store_commit_unsynced(fx->st), MNS_OK);
+    expect_crash_image_equal(fx, 2, 4300);
+
+    /* a spilled transaction rolled back leaves nothing; the next commit
+     * writes over its frames */
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    insert_rows(fx->st, 4000, 3000);
+    mns_store_rollback(fx->st);
+    assert_int_equal(mns_store_begin(fx->st), MNS_OK);
+    insert_rows(fx->st, 10, 3000);
+    assert_int_equal(mns_store_commit_unsynced(fx->st), MNS_OK);
+    expect_crash_image_equal(fx, 3, 4310);
+    assert_int_equal(mns_store_sync(fx->st), MNS_OK);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -948,6 +1076,7 @@ int main(void)
         T(test_savepoint_names),
         T(test_cache_returns_reset_statement),
         T(test_more_statements_than_cache),
+        T(test_wal_writes_gathered),
     };
 #undef T
     return cmocka_run_group_tests_name("store_sqlite", tests, NULL, NULL);
