@@ -466,6 +466,15 @@ struct purpose_set {
 };
 mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *set);
 bool purpose_known(const struct purpose_set *set, const char *code);
+/* code's place in set, or -1 */
+int purpose_index(const struct purpose_set *set, const char *code);
+/* The persons an act adds per kind and purpose, for the ledger's counts
+ * (purpose_use): one upsert per pair at the end instead of one per person. */
+struct purpose_tally {
+    int64_t count[2][PURPOSES_MAX]; /* [0] employee, [1] payee */
+};
+mns_err purpose_tally_flush(struct mns_vault *v, int64_t tenant, const struct purpose_set *set,
+                            const struct purpose_tally *t);
 /* Role, tenant and seal checks of the reading acts; *tk set for clerks (they see
  * the last four digits), NULL for others (lock held). */
 mns_err list_access(struct mns_vault *v, struct act *a, const struct mns_actor *actor, const char *tenant_code,

@@ -170,8 +170,7 @@ mns_err load_purposes(struct mns_vault *v, int64_t tenant, struct purpose_set *s
     return err;
 }
 
-/* code's place in set, or -1 */
-static int purpose_index(const struct purpose_set *set, const char *code)
+int purpose_index(const struct purpose_set *set, const char *code)
 {
     for (size_t i = 0; code != NULL && i < set->n; i++)
         if (strcmp(set->code[i], code) == 0)
@@ -184,13 +183,7 @@ bool purpose_known(const struct purpose_set *set, const char *code)
     return purpose_index(set, code) >= 0;
 }
 
-/* The persons a batch adds per kind and purpose, for the ledger's counts:
- * one upsert per pair at the end of the batch instead of one per person. */
-struct purpose_tally {
-    int64_t count[2][PURPOSES_MAX]; /* [0] employee, [1] payee */
-};
-
-static mns_err purpose_tally_flush(struct mns_vault *v, int64_t tenant, const struct purpose_set *set,
+mns_err purpose_tally_flush(struct mns_vault *v, int64_t tenant, const struct purpose_set *set,
                                    const struct purpose_tally *t)
 {
     static const char *const kinds[2] = {"employee", "payee"};
