@@ -446,6 +446,20 @@ static VF_UNUSED int64_t vf_db_int(vf_db *db, const char *sql, int nparams, int6
     return v;
 }
 
+/* The (tenant, kind, purpose) pairs whose kept count of persons (purpose_use,
+ * the ledger's purposes in use) differs from a count over the persons. */
+static VF_UNUSED int64_t vf_purpose_use_differs(vf_db *db)
+{
+    return vf_db_int(db,
+                     "SELECT count(*) FROM (SELECT p.tenant_id, p.kind, x.purpose_code, count(*) AS n "
+                     "FROM person_purposes x JOIN persons p ON p.id = x.person_id "
+                     "GROUP BY p.tenant_id, p.kind, x.purpose_code) c "
+                     "FULL OUTER JOIN (SELECT * FROM purpose_use WHERE persons <> 0) u "
+                     "ON u.tenant_id = c.tenant_id AND u.kind = c.kind AND u.purpose_code = c.purpose_code "
+                     "WHERE c.n IS NULL OR u.persons IS NULL OR c.n <> u.persons",
+                     0, 0, 0);
+}
+
 /* A blob column of one row selected by one int64 parameter; malloc'ed copy
  * in *out (NULL, 0 when there is no row). */
 static VF_UNUSED void vf_db_blob(vf_db *db, const char *sql, int64_t p1, uint8_t **out, size_t *len)
