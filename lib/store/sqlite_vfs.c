@@ -126,69 +126,27 @@ static int wal_close(sqlite3_file *f)
     return rc != SQLITE_OK ? rc : rc2;
 }
 
-/* Every other method: the gathered writes first, then the real one. */
-#define FLUSH_OR_RETURN(w)                                                                                       \
-    do {                                                                                                         \
-        int flush_rc_ = flush(w);                                                                                \
-        if (flush_rc_ != SQLITE_OK)                                                                              \
-            return flush_rc_;                                                                                    \
-    } while (0)
+/* Every other method that touches the file: the gathered writes first, then
+ * the underlying one. FLUSH_THEN(name, method, (parameters), (arguments))
+ * defines one; the parameters start with `sqlite3_file *f`, the arguments
+ * with `w->real`. */
+#define FLUSH_THEN(name, method, params, args)                                                                   \
+    static int name params                                                                                       \
+    {                                                                                                            \
+        struct wal_file *w = wal_of(f);                                                                          \
+        int rc = flush(w);                                                                                       \
+        return rc != SQLITE_OK ? rc : w->real->pMethods->method args;                                            \
+    }
 
-static int wal_read(sqlite3_file *f, void *data, int amount, sqlite3_int64 offset)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xRead(w->real, data, amount, offset);
-}
-
-static int wal_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xTruncate(w->real, size);
-}
-
-static int wal_sync(sqlite3_file *f, int flags)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xSync(w->real, flags);
-}
-
-static int wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xFileSize(w->real, size);
-}
-
-static int wal_lock(sqlite3_file *f, int level)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xLock(w->real, level);
-}
-
-static int wal_unlock(sqlite3_file *f, int level)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xUnlock(w->real, level);
-}
-
-static int wal_check_reserved(sqlite3_file *f, int *out)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xCheckReservedLock(w->real, out);
-}
-
-static int wal_file_control(sqlite3_file *f, int op, void *arg)
-{
-    struct wal_file *w = wal_of(f);
-    FLUSH_OR_RETURN(w);
-    return w->real->pMethods->xFileControl(w->real, op, arg);
-}
+FLUSH_THEN(wal_read, xRead, (sqlite3_file *f, void *data, int amount, sqlite3_int64 offset),
+           (w->real, data, amount, offset))
+FLUSH_THEN(wal_truncate, xTruncate, (sqlite3_file *f, sqlite3_int64 size), (w->real, size))
+FLUSH_THEN(wal_sync, xSync, (sqlite3_file *f, int flags), (w->real, flags))
+FLUSH_THEN(wal_file_size, xFileSize, (sqlite3_file *f, sqlite3_int64 *size), (w->real, size))
+FLUSH_THEN(wal_lock, xLock, (sqlite3_file *f, int level), (w->real, level))
+FLUSH_THEN(wal_unlock, xUnlock, (sqlite3_file *f, int level), (w->real, level))
+FLUSH_THEN(wal_check_reserved, xCheckReservedLock, (sqlite3_file *f, int *out), (w->real, out))
+FLUSH_THEN(wal_file_control, xFileControl, (sqlite3_file *f, int op, void *arg), (w->real, op, arg))
 
 static int wal_sector_size(sqlite3_file *f)
 {
@@ -239,8 +197,10 @@ static int wal_shm_unmap(sqlite3_file *f, int delete_flag)
 static int wal_fetch(sqlite3_file *f, sqlite3_int64 offset, int amount, void **p)
 {
     struct wal_file *w = wal_of(f);
+    int rc = flush(w);
     *p = NULL;
-    FLUSH_OR_RETURN(w);
+    if (rc != SQLITE_OK)
+        return rc;
     if (w->real->pMethods->iVersion < 3 || w->real->pMethods->xFetch == NULL)
         return SQLITE_OK;
     return w->real->pMethods->xFetch(w->real, offset, amount, p);
