@@ -103,7 +103,7 @@ mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *act
     struct act a;
     const struct tenant_keys *tk = NULL;
     struct mns_stmt *s;
-    uint8_t dk[MNS_KEY_LEN], bidx[MNS_HASH_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t dk[MNS_KEY_LEN], bidx[MNS_BLIND_INDEX_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
     char number[MNS_MYNUMBER_LEN + 1] = "", ad[160];
     int64_t tid = 0, id = 0, count = 0;
     bool same = false, dup = false;
@@ -157,7 +157,7 @@ mns_err mns_vault_dependent_add(struct mns_vault *v, const struct mns_actor *act
     if ((err = person_row(&a, s, person_id, tid, em)) == MNS_OK && (err = mns_blind_index(bidx, tk->bidx, number, MNS_MYNUMBER_LEN)) == MNS_OK) {
         size_t blen = 0;
         const uint8_t *pb = mns_stmt_blob(s, 1, &blen);
-        same = blen == MNS_HASH_LEN && mns_equal(pb, bidx, MNS_HASH_LEN);
+        same = blen == MNS_BLIND_INDEX_LEN && mns_equal(pb, bidx, MNS_BLIND_INDEX_LEN);
         count = mns_stmt_int64(s, 2);
     }
     mns_stmt_reset(s);

@@ -543,7 +543,7 @@ static void check_row(struct import_stream *st, char *const *cell, size_t ncells
 /* The data key of the person a dependent row belongs to (staged in this
  * import or already stored), found by employee code. */
 static mns_err dependent_owner(struct import_stream *st, const char *code, int64_t *pid, uint8_t dk[MNS_KEY_LEN],
-                               uint8_t owner_bidx[MNS_HASH_LEN], struct row_errors *re)
+                               uint8_t owner_bidx[MNS_BLIND_INDEX_LEN], struct row_errors *re)
 {
     struct mns_vault *v = st->v;
     struct mns_stmt *s;
@@ -562,9 +562,9 @@ static mns_err dependent_owner(struct import_stream *st, const char *code, int64
         const uint8_t *w = mns_stmt_blob(s, 2, &wlen), *b = mns_stmt_blob(s, 3, &blen);
         *pid = mns_stmt_int64(s, 0);
         ad_person_key(ad, sizeof(ad), st->tenant_id, *pid, mns_stmt_int64(s, 1));
-        err = blen == MNS_HASH_LEN ? mns_aead_open(dk, &len, st->tk->kek, ad, strlen(ad), w, wlen) : MNS_ERR_CRYPTO;
+        err = blen == MNS_BLIND_INDEX_LEN ? mns_aead_open(dk, &len, st->tk->kek, ad, strlen(ad), w, wlen) : MNS_ERR_CRYPTO;
         if (err == MNS_OK)
-            memcpy(owner_bidx, b, MNS_HASH_LEN);
+            memcpy(owner_bidx, b, MNS_BLIND_INDEX_LEN);
     }
     mns_stmt_reset(s);
     if (err != MNS_OK || row)
@@ -580,8 +580,8 @@ static mns_err dependent_owner(struct import_stream *st, const char *code, int64
             size_t blen = 0;
             const uint8_t *b = mns_stmt_blob(s, 1, &blen);
             *pid = mns_stmt_int64(s, 0);
-            if (blen == MNS_HASH_LEN)
-                memcpy(owner_bidx, b, MNS_HASH_LEN);
+            if (blen == MNS_BLIND_INDEX_LEN)
+                memcpy(owner_bidx, b, MNS_BLIND_INDEX_LEN);
             n++;
         }
     mns_stmt_reset(s);
@@ -600,7 +600,7 @@ static mns_err dependent_owner(struct import_stream *st, const char *code, int64
 
 static mns_err insert_staged(struct import_stream *st, uint64_t row_no, int64_t id, const struct row_in *r,
                              int64_t person_id, const uint8_t *wrapped, size_t wlen, const uint8_t *ct, size_t ctlen,
-                             const uint8_t bidx[MNS_HASH_LEN])
+                             const uint8_t bidx[MNS_BLIND_INDEX_LEN])
 {
     struct mns_stmt *s;
     mns_err err = mns_store_prepare(st->v->store, &s,
@@ -623,7 +623,7 @@ static mns_err insert_staged(struct import_stream *st, uint64_t row_no, int64_t 
     if (err == MNS_OK) err = wrapped ? mns_stmt_bind_int64(s, 11, st->tk->version) : mns_stmt_bind_null(s, 11);
     if (err == MNS_OK) err = wrapped ? mns_stmt_bind_blob(s, 12, wrapped, wlen) : mns_stmt_bind_null(s, 12);
     if (err == MNS_OK) err = mns_stmt_bind_blob(s, 13, ct, ctlen);
-    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 14, bidx, MNS_HASH_LEN);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 14, bidx, MNS_BLIND_INDEX_LEN);
 #undef TEXT_OR_NULL
     if ((err = run_or_reset(s, err)) != MNS_OK)
         return err;
@@ -644,7 +644,7 @@ static mns_err insert_staged(struct import_stream *st, uint64_t row_no, int64_t 
 static mns_err stage_row(struct import_stream *st, uint64_t row_no, const struct row_in *r, struct row_errors *re)
 {
     struct mns_vault *v = st->v;
-    uint8_t dk[MNS_KEY_LEN], bidx[MNS_HASH_LEN], owner_bidx[MNS_HASH_LEN];
+    uint8_t dk[MNS_KEY_LEN], bidx[MNS_BLIND_INDEX_LEN], owner_bidx[MNS_BLIND_INDEX_LEN];
     uint8_t wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
     int64_t id = 0, pid = 0;
     char ad[160];
@@ -705,7 +705,7 @@ static mns_err stage_row(struct import_stream *st, uint64_t row_no, const struct
     /* a dependent: sealed under its person's key */
     if ((err = dependent_owner(st, r->code, &pid, dk, owner_bidx, re)) != MNS_OK || pid == 0)
         goto out;
-    if (mns_equal(owner_bidx, bidx, MNS_HASH_LEN)) {
+    if (mns_equal(owner_bidx, bidx, MNS_BLIND_INDEX_LEN)) {
         row_error(re, F_NUMBER, "dependent_is_person", "mynumber: the same number as the person's own / 本人と同じ番号です");
         goto out;
     }

@@ -180,7 +180,7 @@ static mns_err replace_purposes(struct mns_vault *v, int64_t tid, int64_t person
 static mns_err replace_number(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id,
                               const char number[MNS_MYNUMBER_LEN + 1], mns_errmsg *em)
 {
-    uint8_t dk[MNS_KEY_LEN], bidx[MNS_HASH_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t dk[MNS_KEY_LEN], bidx[MNS_BLIND_INDEX_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
     char ad[160];
     struct mns_stmt *s;
     bool dependent = false;
@@ -269,7 +269,7 @@ static const struct edit_field dep_fields[] = {
 static mns_err replace_dependent_number(struct mns_vault *v, const struct tenant_keys *tk, int64_t person_id,
                                         int64_t dependent_id, const char number[MNS_MYNUMBER_LEN + 1], mns_errmsg *em)
 {
-    uint8_t dk[MNS_KEY_LEN], bidx[MNS_HASH_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
+    uint8_t dk[MNS_KEY_LEN], bidx[MNS_BLIND_INDEX_LEN], ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
     char ad[160];
     struct mns_stmt *s;
     bool clash = false;

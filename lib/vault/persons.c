@@ -207,7 +207,7 @@ struct sealed_dep {
     int64_t id;
     const char *name, *relationship; /* borrowed from the request JSON */
     uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
-    uint8_t bidx[MNS_HASH_LEN];
+    uint8_t bidx[MNS_BLIND_INDEX_LEN];
 };
 
 struct sealed_person {
@@ -216,7 +216,7 @@ struct sealed_person {
     json_t *purposes;                        /* borrowed */
     uint8_t wrapped[MNS_KEY_LEN + MNS_AEAD_OVERHEAD];
     uint8_t ct[MNS_MYNUMBER_LEN + MNS_AEAD_OVERHEAD];
-    uint8_t bidx[MNS_HASH_LEN];
+    uint8_t bidx[MNS_BLIND_INDEX_LEN];
     size_t first_dep, ndeps; /* into the batch's sealed_dep array */
 };
 
@@ -823,7 +823,7 @@ mns_err mns_vault_person_find(struct mns_vault *v, const struct mns_actor *actor
     const struct tenant_keys *tk = NULL;
     struct mns_stmt *s;
     char num[MNS_MYNUMBER_LEN + 1] = "";
-    uint8_t bidx[MNS_HASH_LEN];
+    uint8_t bidx[MNS_BLIND_INDEX_LEN];
     int64_t tid = 0;
     bool row;
     json_t *persons = json_array(), *deps = json_array();

@@ -24,7 +24,7 @@
 static uint8_t shared_key[MNS_KEY_LEN];
 static uint8_t thread_keys[THREADS][MNS_KEY_LEN];
 static char numbers[ROUNDS][PT_LEN + 1];
-static uint8_t want_bidx[ROUNDS][MNS_HASH_LEN];     /* under shared_key */
+static uint8_t want_bidx[ROUNDS][MNS_BLIND_INDEX_LEN]; /* under shared_key */
 static uint8_t want_sha[ROUNDS][MNS_HASH_LEN];
 static uint8_t want_sealed[ROUNDS][PT_LEN + MNS_AEAD_OVERHEAD]; /* fixed nonce, shared_key */
 static uint8_t nonces[ROUNDS][MNS_AEAD_NONCE_LEN];
@@ -86,7 +86,7 @@ static void *work(void *arg)
             outlen != PT_LEN || memcmp(out, numbers[i], PT_LEN) != 0)
             note_failure(w, "open shared");
         if (mns_blind_index(h, shared_key, numbers[i], PT_LEN) != MNS_OK ||
-            memcmp(h, want_bidx[i], sizeof(h)) != 0)
+            memcmp(h, want_bidx[i], MNS_BLIND_INDEX_LEN) != 0)
             note_failure(w, "blind index");
         if (mns_sha256(h, numbers[i], PT_LEN) != MNS_OK || memcmp(h, want_sha[i], sizeof(h)) != 0)
             note_failure(w, "sha256");
@@ -161,7 +161,7 @@ static void test_concurrent(void **state)
 static void test_reuse_after_failure(void **state)
 {
     uint8_t key[MNS_KEY_LEN], sealed[PT_LEN + MNS_AEAD_OVERHEAD], out[PT_LEN];
-    uint8_t a[MNS_HASH_LEN], b[MNS_HASH_LEN];
+    uint8_t a[MNS_BLIND_INDEX_LEN], b[MNS_BLIND_INDEX_LEN];
     size_t outlen;
     (void)state;
 

@@ -207,9 +207,9 @@ static void test_no_number_in_clear(void **state)
     int64_t ncts = vf_db_int(db, "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM dependents)", 0, 0, 0);
     assert_int_equal(ncts, NP + 2 * NP + 1);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE length(number_ct) = 40 AND "
-                                   "length(number_bidx) = 32", 0, 0, 0), NP + 1);
+                                   "length(number_bidx) = 16", 0, 0, 0), NP + 1);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE length(number_ct) = 40 AND "
-                                   "length(number_bidx) = 32", 0, 0, 0), 2 * NP);
+                                   "length(number_bidx) = 16", 0, 0, 0), 2 * NP);
 
     for (unsigned i = 0; i < 3 * NP; i++) {
         char hy[15];
@@ -266,21 +266,21 @@ static void test_blind_index_per_tenant(void **state)
     vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", b, &bb, &lb);
     vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ca, &lca);
     vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &cb, &lcb);
-    assert_int_equal(la, MNS_HASH_LEN);
-    assert_int_equal(lb, MNS_HASH_LEN);
+    assert_int_equal(la, MNS_BLIND_INDEX_LEN);
+    assert_int_equal(lb, MNS_BLIND_INDEX_LEN);
     /* same number, different tenants: unrelated index values and ciphertexts */
-    assert_memory_not_equal(ba, bb, MNS_HASH_LEN);
+    assert_memory_not_equal(ba, bb, MNS_BLIND_INDEX_LEN);
     assert_int_equal(lca, lcb);
     assert_memory_not_equal(ca, cb, lca);
     /* not an unkeyed hash anybody could compute from the number */
     uint8_t h[MNS_HASH_LEN];
     assert_int_equal(mns_sha256(h, n, 12), MNS_OK);
-    assert_memory_not_equal(ba, h, MNS_HASH_LEN);
+    assert_memory_not_equal(ba, h, MNS_BLIND_INDEX_LEN);
     uint8_t msg[15 + 12];
     memcpy(msg, "mnsafe-bidx-v1", 15); /* with its NUL */
     memcpy(msg + 15, n, 12);
     assert_int_equal(mns_sha256(h, msg, sizeof(msg)), MNS_OK);
-    assert_memory_not_equal(ba, h, MNS_HASH_LEN);
+    assert_memory_not_equal(ba, h, MNS_BLIND_INDEX_LEN);
     /* the dependents' numbers too: two numbers in two tenants, four index values */
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents", 0, 0, 0), 4);
     assert_int_equal(vf_db_int(db, "SELECT count(DISTINCT number_bidx) FROM dependents", 0, 0, 0), 4);
@@ -300,6 +300,79 @@ static void test_blind_index_per_tenant(void **state)
     assert_int_equal(
         json_integer_value(json_object_get(json_array_get(json_object_get(res, "dependents"), 0), "person_id")), a);
     json_decref(res);
+}
+
+/* Numbers stored before migration 22 have 32-byte blind indexes (the whole
+ * HMAC); the step cuts them to the 16 bytes the code computes now, so they
+ * are found and still refuse a second registration. The old rows are made
+ * by lengthening today's, and the step is undone so that the reopen runs it. */
+static void lengthen_bidx(vf_db *db, const char *select, const char *update, int64_t id)
+{
+    uint8_t *b = NULL, longer[2 * MNS_BLIND_INDEX_LEN];
+    size_t len = 0;
+    vf_db_blob(db, select, id, &b, &len);
+    assert_int_equal(len, MNS_BLIND_INDEX_LEN);
+    memcpy(longer, b, len);
+    memset(longer + len, 0x5a, sizeof(longer) - len);
+    assert_true(vf_db_set_blob(db, update, longer, sizeof(longer), id) >= 1);
+    free(b);
+}
+
+static void test_blind_index_from_before_22(void **state)
+{
+    struct vf *f = *state;
+    char n[13], d1[13], d2[13];
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+
+    vf_number(n, 2200);
+    vf_number(d1, 2201);
+    vf_number(d2, 2202);
+    int64_t a = vf_add_one(f, &f->clerk, "acme", with_deps("Old", n, d1, d2));
+
+    vf_db *db = vf_db_open(f, false);
+    lengthen_bidx(db, "SELECT number_bidx FROM persons WHERE id = ?", "UPDATE persons SET number_bidx = ? WHERE id = ?",
+                  a);
+    for (int first = 1; first >= 0; first--) {
+        int64_t dep = vf_db_int(db, first ? "SELECT min(id) FROM dependents WHERE person_id = ?"
+                                          : "SELECT max(id) FROM dependents WHERE person_id = ?", 1, a, 0);
+        lengthen_bidx(db, "SELECT number_bidx FROM dependents WHERE id = ?",
+                      "UPDATE dependents SET number_bidx = ? WHERE id = ?", dep);
+    }
+    vf_db_exec(db, "DELETE FROM schema_migrations WHERE version = 22");
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE length(number_bidx) = 32", 0, 0, 0), 1);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE length(number_bidx) = 32", 0, 0, 0), 2);
+    vf_db_close(db);
+
+    /* while the long index is stored, the number is not found (the test's
+     * premise: what the migration has to repair) */
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", n, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "persons")), 0);
+    json_decref(res);
+
+    struct mns_vault_config cfg = {0};
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+
+    db = vf_db_open(f, true);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM schema_migrations WHERE version = 22", 0, 0, 0), 1);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE length(number_bidx) <> 16", 0, 0, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE length(number_bidx) <> 16", 0, 0, 0), 0);
+    vf_db_close(db);
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", n, &res, &em), MNS_OK);
+    json_t *found = json_object_get(res, "persons");
+    assert_int_equal(json_array_size(found), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(found, 0), "id")), a);
+    json_decref(res);
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", d1, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "dependents")), 1);
+    json_decref(res);
+    assert_int_equal(mns_vault_person_find(f->v, &f->clerk, "acme", d2, &res, &em), MNS_OK);
+    assert_int_equal(json_array_size(json_object_get(res, "dependents")), 1);
+    json_decref(res);
+    json_t *again = json_pack("[o]", vf_person("Again", n, "withholding_slip"));
+    assert_int_equal(mns_vault_person_add(f->v, &f->clerk, "acme", again, &res, &em), MNS_ERR_EXISTS);
+    json_decref(again);
 }
 
 /* ---- a moved ciphertext does not open -------------------------------------------- */
@@ -567,6 +640,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_number_in_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blind_index_per_tenant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blind_index_from_before_22, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ciphertext_moved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crypto_shredding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shredded_key_not_on_disk, setup, teardown),
