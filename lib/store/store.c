@@ -438,15 +438,23 @@ void mns_store_rollback_to(struct mns_store *st, const char *name)
 
 /* ---- statement cache ----------------------------------------------------- */
 
-/* FNV-1a, 64 bits: only a filter before the string compare. */
+/* FNV-1a's constants, 8 bytes a step, each product's high half folded
+ * back: only a filter before the string compare. Byte by byte it was ~1% of
+ * the import daemon's samples (a statement's text is 100-300 bytes, and
+ * every prepare hashes it). */
 static uint64_t sql_hash(const char *s, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325u;
+    uint64_t h = 0xcbf29ce484222325u ^ len;
+    size_t i = 0;
 
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3u;
+    for (; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t)) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof(w));
+        h = (h ^ w) * 0x100000001b3u;
+        h ^= h >> 32;
     }
+    for (; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
     return h;
 }
 
