@@ -149,7 +149,7 @@ static struct group *group_commit(struct mns_vault *v, mns_err *result)
     return g;
 }
 
-const char *const person_tables[] = {"person_keys", "persons", "dependents", "person_purposes", "collection_documents",
+const char *const person_tables[] = {"persons", "dependents", "person_purposes", "collection_documents",
                                      "collections", NULL};
 
 /* Makes a committed group durable and tells its members (lock not needed);

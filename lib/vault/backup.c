@@ -287,9 +287,9 @@ static mns_err sample_decrypt(struct mns_vault *v, struct mns_store *st, int *ch
     mns_err err;
     *checked = 0;
     if ((err = mns_store_prepare(st, &s,
-                                 "SELECT p.id, p.tenant_id, p.number_ct, k.key_version, k.wrapped, t.version, t.wrapped "
-                                 "FROM persons p JOIN person_keys k ON k.person_id = p.id JOIN tenant_keys t ON "
-                                 "t.tenant_id = p.tenant_id AND t.version = k.key_version ORDER BY p.id LIMIT 3")) != MNS_OK)
+                                 "SELECT p.id, p.tenant_id, p.number_ct, p.key_version, p.wrapped, t.version, t.wrapped "
+                                 "FROM persons p JOIN tenant_keys t ON "
+                                 "t.tenant_id = p.tenant_id AND t.version = p.key_version ORDER BY p.id LIMIT 3")) != MNS_OK)
         return err;
     while (err == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row) {
         uint8_t tkeys[2 * MNS_KEY_LEN], dk[MNS_KEY_LEN];
@@ -417,7 +417,7 @@ out:
 static mns_err replay_deletions(struct mns_vault *v, struct mns_store *st, int64_t *removed, int64_t *copied)
 {
     static const char *const deletes[] = {
-        "DELETE FROM person_keys WHERE person_id = ?", "DELETE FROM dependents WHERE person_id = ?",
+        "DELETE FROM dependents WHERE person_id = ?",
         "DELETE FROM person_purposes WHERE person_id = ?", "DELETE FROM person_end WHERE person_id = ?",
         "DELETE FROM legal_holds WHERE person_id = ?", "DELETE FROM collection_documents WHERE person_id = ?",
         "UPDATE collections SET state = 'deleted', name = '-', employee_code = NULL WHERE person_id = ?",

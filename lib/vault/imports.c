@@ -1396,16 +1396,14 @@ static mns_err count_purposes_in_use(struct mns_vault *v, int64_t id, int64_t ti
     return err;
 }
 
-/* Moves an import's staged rows into persons, person_keys, person_purposes
- * and dependents: set-based, in the act's transaction. */
+/* Moves an import's staged rows into persons (with their wrapped keys),
+ * person_purposes and dependents: set-based, in the act's transaction. */
 static mns_err move_rows(struct mns_vault *v, int64_t id, int64_t tid, int64_t now)
 {
     static const char *const sql[] = {
         "INSERT INTO persons (id, tenant_id, kind, name, name_kana, birth_date, employee_code, number_ct, number_bidx, "
-        "created_at) SELECT id, ?2, kind, name, name_kana, birth_date, employee_code, number_ct, number_bidx, ?3 "
-        "FROM import_rows WHERE import_id = ?1 AND kind <> 'dependent'",
-        "INSERT INTO person_keys (person_id, key_version, wrapped) SELECT id, key_version, wrapped "
-        "FROM import_rows WHERE import_id = ?1 AND kind <> 'dependent' AND ?2 = ?2 AND ?3 = ?3",
+        "created_at, key_version, wrapped) SELECT id, ?2, kind, name, name_kana, birth_date, employee_code, number_ct, "
+        "number_bidx, ?3, key_version, wrapped FROM import_rows WHERE import_id = ?1 AND kind <> 'dependent'",
         "INSERT INTO person_purposes (person_id, purpose_code) SELECT person_id, purpose_code "
         "FROM import_purposes WHERE import_id = ?1 AND ?2 = ?2 AND ?3 = ?3",
         "INSERT INTO dependents (id, person_id, tenant_id, name, relationship, name_kana, birth_date, number_ct, "

@@ -441,7 +441,7 @@ mns_err purpose_use_add(struct mns_vault *v, int64_t tenant, const char *kind, c
     "INSERT INTO purpose_use (tenant_id, kind, purpose_code, persons) "                                                \
     "SELECT p.tenant_id, p.kind, x.purpose_code, count(*) FROM person_purposes x JOIN persons p ON p.id = x.person_id " \
     "GROUP BY p.tenant_id, p.kind, x.purpose_code"
-/* Unwraps a person's data key from its person_keys row (wrapped, key_version). */
+/* Unwraps a person's data key from its row's wrapped and key_version. */
 mns_err person_key_unwrap(const struct tenant_keys *tk, int64_t person_id, int64_t key_version, const uint8_t *wrapped,
                           size_t wlen, uint8_t dk[MNS_KEY_LEN]);
 /* The kind of the person a dependent of person_id in tenant tid belongs

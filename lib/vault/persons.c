@@ -333,7 +333,7 @@ static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_ve
 
     if ((err = mns_store_prepare(v->store, &s,
                                  "INSERT INTO persons (id, tenant_id, kind, name, employee_code, number_ct, number_bidx, "
-                                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) != MNS_OK)
+                                 "created_at, key_version, wrapped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) != MNS_OK)
         return err;
     err = mns_stmt_bind_int64(s, 1, sp->id);
     if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, tenant);
@@ -344,20 +344,14 @@ static mns_err insert_person(struct mns_vault *v, int64_t tenant, int64_t key_ve
     if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, sp->ct, sizeof(sp->ct));
     if (err == MNS_OK) err = mns_stmt_bind_blob(s, 7, sp->bidx, sizeof(sp->bidx));
     if (err == MNS_OK) err = mns_stmt_bind_int64(s, 8, now);
+    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 9, key_version);
+    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 10, sp->wrapped, sizeof(sp->wrapped));
     if ((err = run_or_reset(s, err)) != MNS_OK) {
         if (err == MNS_ERR_EXISTS)
             mns_fail(em, err, "persons[%zu].mynumber: this number is already registered for this tenant / "
                      "この番号は既に登録されています", index);
         return err;
     }
-    if ((err = mns_store_prepare(v->store, &s,
-                                 "INSERT INTO person_keys (person_id, key_version, wrapped) VALUES (?, ?, ?)")) != MNS_OK)
-        return err;
-    err = mns_stmt_bind_int64(s, 1, sp->id);
-    if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, key_version);
-    if (err == MNS_OK) err = mns_stmt_bind_blob(s, 3, sp->wrapped, sizeof(sp->wrapped));
-    if ((err = run_or_reset(s, err)) != MNS_OK)
-        return err;
 
     for (size_t i = 0; i < json_array_size(sp->purposes); i++) {
         const char *code = json_string_value(json_array_get(sp->purposes, i));
@@ -562,7 +556,7 @@ mns_err person_key(struct mns_vault *v, const struct tenant_keys *tk, int64_t pe
 {
     struct mns_stmt *s;
     bool row = false;
-    mns_err err = mns_store_prepare(v->store, &s, "SELECT key_version, wrapped FROM person_keys WHERE person_id = ?");
+    mns_err err = mns_store_prepare(v->store, &s, "SELECT key_version, wrapped FROM persons WHERE id = ?");
     if (err != MNS_OK)
         return err;
     if ((err = mns_stmt_bind_int64(s, 1, person_id)) == MNS_OK)
@@ -735,9 +729,9 @@ mns_err mns_vault_person_list_ex(struct mns_vault *v, const struct mns_actor *ac
 #define LIST_SELECT                                                                                                    \
     MNS_SQL_PLAN_PER_CALL "SELECT p.id, p.kind, p.name, p.employee_code, p.number_ct, "                                \
                           "(SELECT count(*) FROM dependents d WHERE d.person_id = p.id), p.name_kana, p.birth_date, " \
-                          "k.key_version, k.wrapped, "                                                                \
+                          "p.key_version, p.wrapped, "                                                                \
                           "(SELECT group_concat(pp.purpose_code, ',') FROM person_purposes pp "                       \
-                          "WHERE pp.person_id = p.id) FROM persons p LEFT JOIN person_keys k ON k.person_id = p.id "
+                          "WHERE pp.person_id = p.id) FROM persons p "
 #define LIST_TAIL                                                                                                      \
     " AND (?3 & " FILE_OF_KIND_SQL ") != 0 AND (?5 IS NULL OR p.kind = ?5) "                                          \
     "AND (?6 IS NULL OR p.name LIKE ?6 ESCAPE '\\' OR p.name_kana LIKE ?6 ESCAPE '\\') "                               \
@@ -1005,7 +999,6 @@ mns_err person_shred(struct mns_vault *v, int64_t tid, int64_t person_id, const 
         "UPDATE purpose_use SET persons = persons - 1 WHERE tenant_id = (SELECT tenant_id FROM persons WHERE id = ?1) "
         "AND kind = (SELECT kind FROM persons WHERE id = ?1) "
         "AND purpose_code IN (SELECT purpose_code FROM person_purposes WHERE person_id = ?1)",
-        "DELETE FROM person_keys WHERE person_id = ?",
         "DELETE FROM dependents WHERE person_id = ?",
         "DELETE FROM person_purposes WHERE person_id = ?",
         /* the document photos of a self-service collection (sealed with the

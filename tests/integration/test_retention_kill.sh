@@ -30,7 +30,7 @@ wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=""
 wait "$CLIENT" 2>/dev/null
 left=$(db_query "SELECT count(*) FROM persons")
-keys=$(db_query "SELECT count(*) FROM person_keys")
+keys=$(db_query "SELECT count(*) FROM persons WHERE wrapped IS NOT NULL")
 entries=$(db_query "SELECT count(*) FROM disposal_register")
 echo "after the kill: $left persons, $keys keys, $entries register entries"
 check "all or nothing: $left of $N left" [ "$left" -eq 0 -o "$left" -eq "$N" ]

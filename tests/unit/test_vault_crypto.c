@@ -302,6 +302,20 @@ static void test_blind_index_per_tenant(void **state)
     json_decref(res);
 }
 
+/* Gives the store the shape it had before migration 23 (the wrapped keys in
+ * a table of their own) and undoes the step, so that the next open runs it. */
+static void undo_migration_23(vf_db *db)
+{
+    vf_db_exec(db, vf_db_is_pg(db) ? "CREATE TABLE person_keys (person_id BIGINT PRIMARY KEY REFERENCES persons(id) "
+                                     "ON DELETE CASCADE, key_version BIGINT NOT NULL, wrapped BYTEA NOT NULL)"
+                                   : "CREATE TABLE person_keys (person_id INTEGER PRIMARY KEY REFERENCES persons(id) "
+                                     "ON DELETE CASCADE, key_version INTEGER NOT NULL, wrapped BLOB NOT NULL)");
+    vf_db_exec(db, "INSERT INTO person_keys (person_id, key_version, wrapped) SELECT id, key_version, wrapped FROM persons");
+    vf_db_exec(db, "ALTER TABLE persons DROP COLUMN wrapped");
+    vf_db_exec(db, "ALTER TABLE persons DROP COLUMN key_version");
+    vf_db_exec(db, "DELETE FROM schema_migrations WHERE version = 23");
+}
+
 /* Numbers stored before migration 22 have 32-byte blind indexes (the whole
  * HMAC); the step cuts them to the 16 bytes the code computes now, so they
  * are found and still refuse a second registration. The old rows are made
@@ -339,6 +353,7 @@ static void test_blind_index_from_before_22(void **state)
         lengthen_bidx(db, "SELECT number_bidx FROM dependents WHERE id = ?",
                       "UPDATE dependents SET number_bidx = ? WHERE id = ?", dep);
     }
+    undo_migration_23(db); /* the steps run from the first one missing */
     vf_db_exec(db, "DELETE FROM schema_migrations WHERE version = 22");
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE length(number_bidx) = 32", 0, 0, 0), 1);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE length(number_bidx) = 32", 0, 0, 0), 2);
@@ -355,7 +370,7 @@ static void test_blind_index_from_before_22(void **state)
     vf_login(f, "clerk", f->pw_clerk, &f->clerk);
 
     db = vf_db_open(f, true);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM schema_migrations WHERE version = 22", 0, 0, 0), 1);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM schema_migrations WHERE version IN (22, 23)", 0, 0, 0), 2);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE length(number_bidx) <> 16", 0, 0, 0), 0);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM dependents WHERE length(number_bidx) <> 16", 0, 0, 0), 0);
     vf_db_close(db);
@@ -373,6 +388,54 @@ static void test_blind_index_from_before_22(void **state)
     json_t *again = json_pack("[o]", vf_person("Again", n, "withholding_slip"));
     assert_int_equal(mns_vault_person_add(f->v, &f->clerk, "acme", again, &res, &em), MNS_ERR_EXISTS);
     json_decref(again);
+}
+
+/* Before migration 23 the wrapped data keys had a table of their own; the
+ * step moves them into the persons' rows and drops it. The old shape is made
+ * from today's (the keys copied out, the columns dropped, the step undone),
+ * and the reopen must bring every number back. */
+static void test_person_keys_from_before_23(void **state)
+{
+    struct vf *f = *state;
+    char n1[13], n2[13], d1[13], d2[13], got[13];
+    mns_errmsg em = {""};
+
+    vf_number(n1, 2300);
+    vf_number(n2, 2301);
+    vf_number(d1, 2302);
+    vf_number(d2, 2303);
+    int64_t a = vf_add_one(f, &f->clerk, "acme", with_deps("OldKey", n1, d1, d2));
+    int64_t b = vf_add_one(f, &f->clerk, "acme", vf_person("OldKey2", n2, "withholding_slip"));
+
+    vf_db *db = vf_db_open(f, false);
+    undo_migration_23(db);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys", 0, 0, 0), 2);
+    vf_db_close(db);
+
+    struct mns_vault_config cfg = {0};
+    assert_int_equal(vf_reopen(f, &cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+
+    db = vf_db_open(f, true);
+    size_t ntables = 0;
+    char **tables = vf_db_tables(db, &ntables);
+    for (size_t i = 0; tables[i] != NULL; i++)
+        if (strcmp(tables[i], "person_keys") == 0)
+            fail_msg("person_keys is still there after migration 23");
+    vf_db_free_names(tables);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE wrapped IS NOT NULL AND key_version = 1", 0, 0, 0),
+                     2);
+    vf_db_close(db);
+    vf_reveal_ok(f, &f->clerk, "acme", a, "withholding_slip", got);
+    assert_string_equal(got, n1);
+    vf_reveal_ok(f, &f->clerk, "acme", b, "withholding_slip", got);
+    assert_string_equal(got, n2);
+    /* and a person added now keeps its key in its row too */
+    vf_number(n1, 2304);
+    int64_t c = vf_add_one(f, &f->clerk, "acme", vf_person("NewKey", n1, "withholding_slip"));
+    vf_reveal_ok(f, &f->clerk, "acme", c, "withholding_slip", got);
+    assert_string_equal(got, n1);
+    mns_wipe(got, sizeof(got));
 }
 
 /* ---- a moved ciphertext does not open -------------------------------------------- */
@@ -420,8 +483,8 @@ static void test_ciphertext_moved(void **state)
     vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &cta, &lcta);
     vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", b, &ctb, &lctb);
     vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", c, &cto, &lcto);
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wa, &lwa);
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
+    vf_db_blob(db, "SELECT wrapped FROM persons WHERE id = ?", a, &wa, &lwa);
+    vf_db_blob(db, "SELECT wrapped FROM persons WHERE id = ?", b, &wb, &lwb);
     vf_db_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", a, &dca, &ldca);
     vf_db_blob(db, "SELECT number_ct FROM dependents WHERE person_id = ? ORDER BY id LIMIT 1", b, &dcb, &ldcb);
     assert_non_null(cta);
@@ -446,7 +509,7 @@ static void test_ciphertext_moved(void **state)
     }
 
     /* 2. A's ciphertext and A's wrapped key in B's rows */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, b), 1);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET wrapped = ? WHERE id = ?", wa, lwa, b), 1);
     expect_no_reveal(f, &f->clerk, "acme", b, na, "A's ciphertext and key in B's rows");
 
     /* 3. B's own ciphertext under A's wrapped key */
@@ -454,7 +517,7 @@ static void test_ciphertext_moved(void **state)
     expect_no_reveal(f, &f->clerk, "acme", b, nb, "A's key in B's row");
 
     /* 4. B whole again, but A's dependent's ciphertext in B's dependent */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wb, lwb, b), 1);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET wrapped = ? WHERE id = ?", wb, lwb, b), 1);
     vf_reveal_ok(f, &f->clerk, "acme", b, "withholding_slip", got);
     assert_string_equal(got, nb);
     assert_int_equal(vf_db_set_blob(db, "UPDATE dependents SET number_ct = ? WHERE id = ?", dca, ldca, dep_b), 1);
@@ -467,7 +530,7 @@ static void test_ciphertext_moved(void **state)
 
     /* 6. across tenants: acme's A ciphertext and key in beta's C */
     assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET number_ct = ? WHERE id = ?", cta, lcta, c), 1);
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wa, lwa, c), 1);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET wrapped = ? WHERE id = ?", wa, lwa, c), 1);
     expect_no_reveal(f, &f->clerk2, "beta", c, na, "acme ciphertext and key in a beta row");
 
     /* A was never touched and still opens */
@@ -506,22 +569,22 @@ static void test_crypto_shredding(void **state)
     size_t lct, lbidx, lw;
     vf_db_blob(db, "SELECT number_ct FROM persons WHERE id = ?", a, &ct, &lct);
     vf_db_blob(db, "SELECT number_bidx FROM persons WHERE id = ?", a, &bidx, &lbidx);
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
+    vf_db_blob(db, "SELECT wrapped FROM persons WHERE id = ?", a, &wrapped, &lw);
     int64_t tenant = vf_db_int(db, "SELECT tenant_id FROM persons WHERE id = ?", 1, a, 0);
-    int64_t kver = vf_db_int(db, "SELECT key_version FROM person_keys WHERE person_id = ?", 1, a, 0);
+    int64_t kver = vf_db_int(db, "SELECT key_version FROM persons WHERE id = ?", 1, a, 0);
     assert_int_equal(lw, MNS_KEY_LEN + MNS_AEAD_OVERHEAD);
     assert_int_equal(lct, 12 + MNS_AEAD_OVERHEAD);
     assert_int_equal(scan_tables(db, wrapped, lw, NULL, 0, NULL), 1);
 
     assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", a, "shred", &em), MNS_OK);
 
-    /* the key row is gone, and the key's bytes are nowhere in any table */
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys WHERE person_id = ?", 1, a, 0), 0);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys", 0, 0, 0), 1);
+    /* the row with the key is gone, and the key's bytes are nowhere in any table */
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE id = ?", 1, a, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE wrapped IS NOT NULL", 0, 0, 0), 1);
     assert_int_equal(scan_tables(db, wrapped, lw, where, sizeof(where), NULL), 0);
     assert_int_equal(scan_tables(db, ct, lct, where, sizeof(where), NULL), 0);
 
-    /* put A's person row back (as from a backup), without its key row */
+    /* put A's person row back (as from a backup), without its wrapped key */
     struct mns_stmt *s = NULL;
     assert_int_equal(mns_store_prepare(db, &s,
                                        "INSERT INTO persons (id, tenant_id, kind, name, number_ct, number_bidx, "
@@ -548,11 +611,9 @@ static void test_crypto_shredding(void **state)
     /* nor does another person's key, put in as A's */
     uint8_t *wb;
     size_t lwb;
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", b, &wb, &lwb);
+    vf_db_blob(db, "SELECT wrapped FROM persons WHERE id = ?", b, &wb, &lwb);
     assert_non_null(wb);
-    assert_int_equal(vf_db_set_blob(db, "INSERT INTO person_keys (wrapped, person_id, key_version) VALUES (?, ?, 1)",
-                                    wb, lwb, a),
-                     1);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET wrapped = ?, key_version = 1 WHERE id = ?", wb, lwb, a), 1);
     res = (json_t *)0x1;
     assert_int_not_equal(mns_vault_person_reveal(f->v, &f->clerk, "acme", a, "withholding_slip", &res, &em), MNS_OK);
     assert_null(res);
@@ -565,7 +626,7 @@ static void test_crypto_shredding(void **state)
      * saved wrapped key put back, the saved row opens. So the key's bytes
      * must not survive anywhere on disk after the deletion.
      */
-    assert_int_equal(vf_db_set_blob(db, "UPDATE person_keys SET wrapped = ? WHERE person_id = ?", wrapped, lw, a), 1);
+    assert_int_equal(vf_db_set_blob(db, "UPDATE persons SET wrapped = ? WHERE id = ?", wrapped, lw, a), 1);
     assert_int_equal(kver, 1);
     vf_reveal_ok(f, &f->clerk, "acme", a, "withholding_slip", got);
     assert_string_equal(got, na);
@@ -603,15 +664,15 @@ static void test_shredded_key_not_on_disk(void **state)
     vf_db *db = vf_db_open(f, true);
     uint8_t *wrapped;
     size_t lw;
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped, &lw);
+    vf_db_blob(db, "SELECT wrapped FROM persons WHERE id = ?", a, &wrapped, &lw);
     assert_int_equal(lw, MNS_KEY_LEN + MNS_AEAD_OVERHEAD);
     assert_int_equal(scan_tables(db, wrapped, lw, where, sizeof(where), NULL), 1);
-    assert_string_equal(where, "person_keys.wrapped");
+    assert_string_equal(where, "persons.wrapped");
     /* the scan sees it while it exists */
     assert_true(scan_disk(f, wrapped, lw, where, sizeof(where), NULL) >= 1);
 
     assert_int_equal(mns_vault_person_delete(f->v, &f->clerk, "acme", a, "shred", &em), MNS_OK);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM person_keys WHERE person_id = ?", 1, a, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons WHERE id = ?", 1, a, 0), 0);
     if (scan_tables(db, wrapped, lw, where, sizeof(where), NULL) != 0)
         fail_msg("the deleted person's wrapped data key is still in %s", where);
     vf_db_close(db);
@@ -641,6 +702,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_number_in_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blind_index_per_tenant, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blind_index_from_before_22, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_keys_from_before_23, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ciphertext_moved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crypto_shredding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shredded_key_not_on_disk, setup, teardown),

@@ -129,7 +129,8 @@ static void expect_new_dev_store(struct vf *f)
     assert_true(has_name(tables, "meta"));
     assert_true(has_name(tables, "users"));
     assert_true(has_name(tables, "audit_log"));
-    assert_true(has_name(tables, "person_keys"));
+    assert_true(has_name(tables, "persons"));
+    assert_false(has_name(tables, "person_keys")); /* folded into persons (migration 23) */
     vf_db_free_names(tables);
     char *v = meta_value(db, "seal_mode", &len);
     assert_non_null(v);

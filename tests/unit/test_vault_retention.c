@@ -152,7 +152,7 @@ static void test_scheduled_deletion(void **state)
     vf_db *db = vf_db_open(f, true);
     uint8_t *wrapped_a = NULL;
     size_t lw = 0;
-    vf_db_blob(db, "SELECT wrapped FROM person_keys WHERE person_id = ?", a, &wrapped_a, &lw);
+    vf_db_blob(db, "SELECT wrapped FROM persons WHERE id = ?", a, &wrapped_a, &lw);
     vf_db_close(db);
 
     /* refused: a clerk, a future date, a held person by hand */

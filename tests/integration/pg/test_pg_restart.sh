@@ -85,7 +85,7 @@ N=$(db_query "SELECT count(*) FROM persons")
 check "stored: the acknowledged ones and at most those whose answer was lost ($N of $ACKED acknowledged)" \
   [ "$N" -ge "$ACKED" -a "$N" -le $((ACKED + FAILED)) ]
 expect_eq "nothing half-written: every person has its key" 0 \
-  "$(db_query "SELECT count(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM person_keys k WHERE k.person_id = p.id)")"
+  "$(db_query "SELECT count(*) FROM persons WHERE wrapped IS NULL OR key_version IS NULL")"
 expect_eq "... and its purpose" 0 \
   "$(db_query "SELECT count(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM person_purposes x WHERE x.person_id = p.id)")"
 expect_eq "... and its audit entry" "$N" \
