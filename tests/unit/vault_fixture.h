@@ -378,6 +378,21 @@ static VF_UNUSED int64_t vf_add_one(struct vf *f, const struct mns_actor *who, c
     return id;
 }
 
+/* How many entries of list ("persons" or "dependents") a find of number
+ * answers; fails the test if the find fails. */
+static VF_UNUSED size_t vf_find_count(struct vf *f, const struct mns_actor *who, const char *tenant, const char *number,
+                                      const char *list)
+{
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    mns_err err = mns_vault_person_find(f->v, who, tenant, number, &res, &em);
+    if (err != MNS_OK)
+        fail_msg("person_find: %s (%s)", mns_err_name(err), em.text);
+    size_t n = json_array_size(json_object_get(res, list));
+    json_decref(res);
+    return n;
+}
+
 /* Reveals the person's number into out; fails the test if the reveal fails. */
 static VF_UNUSED void vf_reveal_ok(struct vf *f, const struct mns_actor *who, const char *tenant, int64_t id,
                                    const char *purpose, char out[13])
