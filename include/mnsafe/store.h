@@ -140,6 +140,32 @@ int64_t mns_stmt_changes(struct mns_stmt *s);
 /* Resets the statement and clears its bindings (also done by prepare). */
 void mns_stmt_reset(struct mns_stmt *s);
 
+/*
+ * The import staging: the tables (import_rows, import_purposes) where an
+ * import keeps the rows it checked and sealed until they are stored. They
+ * are scratch space, outside the versioned, durable schema and outside
+ * backups and copies. SQLite keeps them in a file of their own beside the
+ * store (the store's path plus "-staging", 0600), attached to the
+ * connection as "staging" and written without syncs: one copy of each
+ * staged row instead of the WAL's two, and no secure deletion row by row.
+ * Its rollback journal (a file too) keeps it whole when a process is
+ * killed; a crash of the machine may damage it. PostgreSQL keeps them as
+ * unlogged tables of the store's schema.
+ *
+ * mns_store_staging_open creates them where missing; it must run before an
+ * import stages a row, outside a transaction. Where the staging is damaged
+ * (SQLite's quick check fails), it starts it empty and sets *emptied (may
+ * be NULL): the imports staged before cannot be stored.
+ *
+ * mns_store_staging_wipe, outside a transaction, empties the whole staging
+ * at once, for good: SQLite overwrites the file and its journal with zeros,
+ * syncs and truncates them (what secure_delete does for the store's own
+ * pages). MNS_ERR_STATE where the backend cannot (PostgreSQL, whose
+ * staging other servers may be using): delete the rows instead.
+ */
+mns_err mns_store_staging_open(struct mns_store *st, bool *emptied) MNS_WUR;
+mns_err mns_store_staging_wipe(struct mns_store *st) MNS_WUR;
+
 /* After many rows of table were added (a bulk load, also inside the open
  * transaction): lets the backend's planner know. PostgreSQL runs ANALYZE,
  * which also replans its cached statements on the table (planned while it

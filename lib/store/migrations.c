@@ -590,6 +590,50 @@ const struct mns_migration mns_migrations[] = {
      "UPDATE persons SET key_version = (SELECT k.key_version FROM person_keys k WHERE k.person_id = persons.id), "
      "wrapped = (SELECT k.wrapped FROM person_keys k WHERE k.person_id = persons.id);\n"
      "DROP TABLE person_keys;\n"},
+    {24, "import staging outside the durable schema",
+     /* an import's checked rows are staged in tables of their own
+      * (mns_staging_ddl_fmt below), which every store opens for itself:
+      * SQLite in a scratch file beside the store, PostgreSQL unlogged. An
+      * import staged here when this step runs cannot be stored any more. */
+     "UPDATE imports SET status = 'interrupted' WHERE status IN ('receiving', 'checked');\n"
+     "DROP TABLE import_purposes;\n"
+     "DROP TABLE import_rows;\n"},
 };
 
 const int mns_migrations_count = (int)(sizeof(mns_migrations) / sizeof(mns_migrations[0]));
+
+/*
+ * The import staging tables: what an import checked and sealed, until it is
+ * stored or discarded. Not a migration: they are scratch space, created by
+ * mns_store_staging_open on every start. {schema} stands for the schema
+ * prefix the tables go into ("staging." for SQLite's attached file), {kind}
+ * for the table kind ("UNLOGGED " on PostgreSQL). Numbers are sealed here as in persons:
+ * the wrapped data key, the ciphertext and the blind index, never clear.
+ */
+const char mns_staging_ddl[] =
+    "CREATE {kind}TABLE IF NOT EXISTS {schema}import_rows (\n"
+    "  import_id INTEGER NOT NULL,\n"
+    "  row_no INTEGER NOT NULL,\n"
+    "  id INTEGER NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('employee','payee','dependent')),\n"
+    "  person_id INTEGER,\n"
+    "  name TEXT NOT NULL,\n"
+    "  name_kana TEXT,\n"
+    "  birth_date TEXT,\n"
+    "  employee_code TEXT,\n"
+    "  relationship TEXT,\n"
+    "  key_version INTEGER,\n"
+    "  wrapped BLOB,\n"
+    "  number_ct BLOB NOT NULL,\n"
+    "  number_bidx BLOB NOT NULL,\n"
+    "  PRIMARY KEY (import_id, row_no)\n"
+    ");\n"
+    "CREATE UNIQUE INDEX IF NOT EXISTS {schema}import_rows_person_bidx ON import_rows (import_id, number_bidx) "
+    "WHERE kind <> 'dependent';\n"
+    "CREATE INDEX IF NOT EXISTS {schema}import_rows_code ON import_rows (import_id, employee_code);\n"
+    "CREATE {kind}TABLE IF NOT EXISTS {schema}import_purposes (\n"
+    "  import_id INTEGER NOT NULL,\n"
+    "  person_id INTEGER NOT NULL,\n"
+    "  purpose_code TEXT NOT NULL,\n"
+    "  PRIMARY KEY (import_id, person_id, purpose_code)\n"
+    ");\n";

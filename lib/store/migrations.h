@@ -12,5 +12,8 @@ struct mns_migration {
 
 extern const struct mns_migration mns_migrations[];
 extern const int mns_migrations_count;
+/* The import staging tables (not versioned: see migrations.c), with
+ * {schema} and {kind} to fill in (store_staging_ddl). */
+extern const char mns_staging_ddl[];
 
 #endif

@@ -349,6 +349,29 @@ static mns_err pg_exec_ddl(struct mns_store *st, const char *sql)
     return r;
 }
 
+/* The import staging as unlogged tables of the store's schema: not written
+ * to PostgreSQL's WAL, and emptied by the server itself after its crash
+ * (the vault then finds the imports' rows missing). Under the write lock:
+ * servers starting at once would race to create them. */
+static mns_err pg_staging_open(struct mns_store *st, bool *emptied)
+{
+    *emptied = false;
+    char *ddl = store_staging_ddl("", "UNLOGGED ");
+    if (ddl == NULL) {
+        mns_store_set_error(st, "out of memory creating the import staging");
+        return MNS_ERR_NOMEM;
+    }
+    mns_err r = pg_exec(st, BEGIN_SQL);
+    if (r == MNS_OK)
+        r = pg_exec_ddl(st, ddl);
+    if (r == MNS_OK)
+        r = pg_exec(st, "COMMIT");
+    else if (c_of(st)->txn_open)
+        (void)pg_exec(st, "ROLLBACK");
+    free(ddl);
+    return r;
+}
+
 static mns_err pg_table_exists(struct mns_store *st, const char *name, bool *exists)
 {
     const char *values[1] = {name};
@@ -787,7 +810,7 @@ const struct mns_store_ops mns_store_pg_ops = {
     .shared = true,
     .begin_sql = BEGIN_SQL,
     .tables_sql = "SELECT c.relname FROM pg_catalog.pg_class c WHERE c.relnamespace = current_schema()::regnamespace "
-                  "AND c.relkind = 'r' ORDER BY c.oid",
+                  "AND c.relkind = 'r' AND c.relpersistence = 'p' ORDER BY c.oid", /* not the unlogged staging */
     .columns_sql = "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
                    "AND table_name = ? ORDER BY ordinal_position",
     .open = pg_open,
@@ -795,6 +818,8 @@ const struct mns_store_ops mns_store_pg_ops = {
     .exec = pg_exec,
     .exec_ddl = pg_exec_ddl,
     .table_exists = pg_table_exists,
+    .staging_open = pg_staging_open,
+    .staging_wipe = NULL,
     .purge_deleted = pg_purge_deleted,
     .analyze = pg_analyze,
     .backup = NULL,

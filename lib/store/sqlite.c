@@ -40,6 +40,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -59,6 +60,10 @@ struct sqlite_conn {
      * the database. fd_lock guards opening it. */
     pthread_mutex_t fd_lock;
     int wal_fd;
+    /* the store file's path, and whether the import staging file beside
+     * it is attached (sqlite_staging_open) */
+    char path[MNS_STORE_URL_MAX];
+    bool staging;
     /* sqlite_watch: tables whose row changes count into watch_counter */
     const char *const *watch_tables;
     _Atomic uint64_t *watch_counter;
@@ -285,6 +290,7 @@ static mns_err sqlite_open(struct mns_store *st, const char *path)
         return MNS_ERR_NOMEM;
     }
     c->wal_fd = -1;
+    snprintf(c->path, sizeof(c->path), "%s", path);
     pthread_mutex_init(&c->fd_lock, NULL);
     st->impl = c;
     rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -387,6 +393,162 @@ static mns_err sqlite_exec(struct mns_store *st, const char *sql)
 {
     int rc = sqlite3_exec(db_of(st), sql, NULL, NULL, NULL);
     return rc == SQLITE_OK ? MNS_OK : sqlite_fail(st, last_rc(st, rc), "exec");
+}
+
+/* ---- import staging ------------------------------------------------------ */
+
+/*
+ * The staging file is scratch space (see mns_store_staging_open): written
+ * without syncs, with a rollback journal in a file of its own (truncated at
+ * every commit), so a failed transaction or a killed process leaves it as
+ * it was at a commit. Only a crash of the machine may leave it damaged:
+ * staging_damaged checks it at open. secure_delete stays on (ATTACH takes
+ * the main database's setting) for the rows deleted one import at a time;
+ * all of it at once is sqlite_staging_wipe's overwrite.
+ */
+static const struct {
+    const char *set, *get, *want;
+} staging_pragmas[] = {
+    {"PRAGMA staging.journal_mode=TRUNCATE", "PRAGMA staging.journal_mode", "truncate"},
+    {"PRAGMA staging.synchronous=OFF", "PRAGMA staging.synchronous", "0"},
+    {NULL, "PRAGMA staging.secure_delete", "1"},
+    {"PRAGMA staging.cache_size=-4096", "PRAGMA staging.cache_size", "-4096"},
+};
+
+static mns_err staging_file(struct mns_store *st, char *out, size_t size)
+{
+    const struct sqlite_conn *c = st->impl;
+    if ((size_t)snprintf(out, size, "%s-staging", c->path) >= size) {
+        mns_store_set_error(st, "the store path is too long for its staging file");
+        return MNS_ERR_LIMIT;
+    }
+    return MNS_OK;
+}
+
+/* Overwrites the file with zeros, makes that durable and truncates it: the
+ * staged rows are gone from the disk, not only from the file. SQLite must
+ * not have it open (detached): closing a descriptor would drop its locks. */
+static mns_err zero_file(struct mns_store *st, const char *path)
+{
+    static const unsigned char zeros[65536];
+    struct stat sb;
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+    if (fd < 0)
+        return errno == ENOENT ? MNS_OK : errno_fail(st, errno, "open", path);
+    if (fstat(fd, &sb) != 0)
+        goto fail;
+    for (off_t off = 0; off < sb.st_size;) {
+        size_t n = (size_t)(sb.st_size - off) < sizeof(zeros) ? (size_t)(sb.st_size - off) : sizeof(zeros);
+        ssize_t w = pwrite(fd, zeros, n, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            goto fail;
+        off += w;
+    }
+    if (fdatasync(fd) != 0 || ftruncate(fd, 0) != 0 || fsync(fd) != 0)
+        goto fail;
+    close(fd);
+    return MNS_OK;
+fail: {
+    int e = errno;
+    close(fd);
+    return errno_fail(st, e, "overwrite", path);
+}
+}
+
+static mns_err staging_attach(struct mns_store *st, bool fresh)
+{
+    struct sqlite_conn *c = st->impl;
+    char path[MNS_STORE_URL_MAX + 16], journal[MNS_STORE_URL_MAX + 32], got[32];
+    sqlite3_stmt *s = NULL;
+    mns_err r;
+    int rc;
+
+    if ((r = staging_file(st, path, sizeof(path))) != MNS_OK)
+        return r;
+    snprintf(journal, sizeof(journal), "%s-journal", path);
+    if (fresh && ((r = zero_file(st, path)) != MNS_OK || (r = zero_file(st, journal)) != MNS_OK))
+        return r;
+    if ((r = prepare_file(st, path)) != MNS_OK)
+        return r;
+    rc = sqlite3_prepare_v2(c->db, "ATTACH DATABASE ?1 AS staging", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC)) == SQLITE_OK)
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(c->db);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_OK)
+        return sqlite_fail(st, last_rc(st, rc), "attach the import staging");
+    c->staging = true;
+    for (size_t i = 0; i < sizeof(staging_pragmas) / sizeof(staging_pragmas[0]); i++) {
+        if (staging_pragmas[i].set != NULL && (rc = sqlite3_exec(c->db, staging_pragmas[i].set, NULL, NULL, NULL)) != SQLITE_OK)
+            return sqlite_fail(st, last_rc(st, rc), staging_pragmas[i].set);
+        if ((r = query_text(st, staging_pragmas[i].get, got, sizeof(got))) != MNS_OK)
+            return r;
+        if (strcmp(got, staging_pragmas[i].want) != 0) {
+            mns_store_set_error(st, "%s is \"%s\", not \"%s\"", staging_pragmas[i].get, got, staging_pragmas[i].want);
+            return MNS_ERR_STORE;
+        }
+    }
+    char *ddl = store_staging_ddl("staging.", "");
+    if (ddl == NULL) {
+        mns_store_set_error(st, "out of memory creating the import staging");
+        return MNS_ERR_NOMEM;
+    }
+    rc = sqlite3_exec(c->db, ddl, NULL, NULL, NULL);
+    free(ddl);
+    return rc == SQLITE_OK ? MNS_OK : sqlite_fail(st, last_rc(st, rc), "create the import staging");
+}
+
+static mns_err staging_detach(struct mns_store *st)
+{
+    struct sqlite_conn *c = st->impl;
+    int rc;
+
+    if (!c->staging)
+        return MNS_OK;
+    if ((rc = sqlite3_exec(c->db, "DETACH DATABASE staging", NULL, NULL, NULL)) != SQLITE_OK)
+        return sqlite_fail(st, last_rc(st, rc), "detach the import staging");
+    c->staging = false;
+    return MNS_OK;
+}
+
+/* Whether the attached staging fails SQLite's quick check (or cannot be
+ * read at all); an empty one is not read through. */
+static bool staging_damaged(struct mns_store *st)
+{
+    char got[64];
+    if (query_text(st, "SELECT EXISTS (SELECT 1 FROM staging.import_rows) OR "
+                       "EXISTS (SELECT 1 FROM staging.import_purposes)", got, sizeof(got)) != MNS_OK)
+        return true;
+    if (strcmp(got, "0") == 0)
+        return false;
+    return query_text(st, "PRAGMA staging.quick_check(1)", got, sizeof(got)) != MNS_OK || strcmp(got, "ok") != 0;
+}
+
+static mns_err sqlite_staging_open(struct mns_store *st, bool *emptied)
+{
+    struct sqlite_conn *c = st->impl;
+    mns_err r;
+
+    if (c->staging)
+        return MNS_OK;
+    r = staging_attach(st, false);
+    if (r == MNS_OK && !staging_damaged(st))
+        return MNS_OK;
+    /* damaged (the machine stopped while it was written): started anew */
+    if ((r = staging_detach(st)) != MNS_OK || (r = staging_attach(st, true)) != MNS_OK)
+        return r;
+    *emptied = true;
+    return MNS_OK;
+}
+
+static mns_err sqlite_staging_wipe(struct mns_store *st)
+{
+    mns_err r;
+    if ((r = staging_detach(st)) != MNS_OK)
+        return r;
+    return staging_attach(st, true);
 }
 
 static mns_err sqlite_table_exists(struct mns_store *st, const char *name, bool *exists)
@@ -604,6 +766,8 @@ const struct mns_store_ops mns_store_sqlite_ops = {
     .exec = sqlite_exec,
     .exec_ddl = sqlite_exec, /* the portable DDL is SQLite's own */
     .table_exists = sqlite_table_exists,
+    .staging_open = sqlite_staging_open,
+    .staging_wipe = sqlite_staging_wipe,
     .in_transaction = sqlite_in_transaction,
     .sync = sqlite_sync,
     .watch = sqlite_watch,

@@ -263,6 +263,64 @@ mns_err mns_store_backup(struct mns_store *st, const char *path)
     return st->ops->backup != NULL ? st->ops->backup(st, path) : store_backup_by_copy(st, path);
 }
 
+char *store_staging_ddl(const char *schema, const char *kind)
+{
+    static const char *const tokens[] = {"{schema}", "{kind}"};
+    const char *const with[] = {schema, kind};
+    char *out = NULL, *o = NULL;
+    size_t len = 0;
+
+    /* two passes over the template: the length, then the text */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && (o = out = malloc(len + 1)) == NULL)
+            return NULL;
+        for (const char *p = mns_staging_ddl; *p != '\0';) {
+            size_t t = 0;
+            while (t < 2 && strncmp(p, tokens[t], strlen(tokens[t])) != 0)
+                t++;
+            const char *piece = t < 2 ? with[t] : p;
+            size_t n = t < 2 ? strlen(with[t]) : 1;
+            p += t < 2 ? strlen(tokens[t]) : 1;
+            if (pass == 0)
+                len += n;
+            else
+                o = mempcpy(o, piece, n);
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+mns_err mns_store_staging_open(struct mns_store *st, bool *emptied)
+{
+    bool ignored = false;
+    if (emptied == NULL)
+        emptied = &ignored;
+    *emptied = false;
+    if (st == NULL)
+        return MNS_ERR_INVALID;
+    if (st->ops->in_transaction(st)) {
+        mns_store_set_error(st, "the import staging is opened outside a transaction");
+        return MNS_ERR_STATE;
+    }
+    return st->ops->staging_open(st, emptied);
+}
+
+mns_err mns_store_staging_wipe(struct mns_store *st)
+{
+    if (st == NULL)
+        return MNS_ERR_INVALID;
+    if (st->ops->staging_wipe == NULL) {
+        mns_store_set_error(st, "this store cannot wipe its import staging at once");
+        return MNS_ERR_STATE;
+    }
+    if (st->ops->in_transaction(st)) {
+        mns_store_set_error(st, "the import staging is wiped outside a transaction");
+        return MNS_ERR_STATE;
+    }
+    return st->ops->staging_wipe(st);
+}
+
 mns_err mns_store_analyze(struct mns_store *st, const char *table)
 {
     if (st == NULL || table == NULL || table[0] == '\0' ||

@@ -73,6 +73,12 @@ struct mns_store_ops {
     /* Removes copies of deleted data that the backend keeps outside the live
      * pages (SQLite: the WAL). NULL: nothing to do. */
     mns_err (*purge_deleted)(struct mns_store *st, const char *const *tables);
+    /* Creates the import staging tables (mns_staging_ddl) where missing;
+     * starts them empty, setting *emptied, where they were damaged. */
+    mns_err (*staging_open)(struct mns_store *st, bool *emptied);
+    /* Overwrites and empties all of the staging at once. NULL: the backend
+     * cannot (PostgreSQL: other servers may be staging). */
+    mns_err (*staging_wipe)(struct mns_store *st);
     /* Refreshes the planner's statistics of one table. NULL: not needed. */
     mns_err (*analyze)(struct mns_store *st, const char *table);
     /* A consistent copy of the whole database into a new file at path
@@ -145,6 +151,9 @@ struct mns_store {
 
 /* Sets the store's error text (truncated to fit). */
 void mns_store_set_error(struct mns_store *st, const char *fmt, ...) MNS_PRINTF(2, 3);
+/* mns_staging_ddl with {schema} and {kind} filled in; NULL without memory.
+ * The caller frees it. */
+char *store_staging_ddl(const char *schema, const char *kind);
 
 extern const struct mns_store_ops mns_store_sqlite_ops;
 extern const struct mns_store_ops mns_store_pg_ops;

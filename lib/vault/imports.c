@@ -195,6 +195,26 @@ static mns_err drop_staged(struct mns_vault *v, int64_t id)
  */
 static mns_err drop_staged_batched(struct mns_vault *v, int64_t id)
 {
+    /* the only import staged, as is usual: the staging is overwritten and
+     * emptied at once, which costs a fraction of deleting row by row */
+    if (!mns_store_is_shared(v->store)) {
+        struct mns_stmt *s;
+        bool row = false, others = true;
+        mns_err err = vault_flush(v);
+        if (err == MNS_OK)
+            err = mns_store_prepare(v->store, &s,
+                                    "SELECT EXISTS (SELECT 1 FROM import_rows WHERE import_id < ?1) "
+                                    "OR EXISTS (SELECT 1 FROM import_rows WHERE import_id > ?1) "
+                                    "OR EXISTS (SELECT 1 FROM import_purposes WHERE import_id < ?1) "
+                                    "OR EXISTS (SELECT 1 FROM import_purposes WHERE import_id > ?1)");
+        if (err != MNS_OK)
+            return err;
+        if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+            others = mns_stmt_int64(s, 0) != 0;
+        mns_stmt_reset(s);
+        if (err != MNS_OK || !others)
+            return err != MNS_OK ? err : mns_store_staging_wipe(v->store);
+    }
     static const char *const sql[] = {
         /* by a range of the rows' own keys (not SQLite's rowid, and not
          * "IN (subquery)", which PostgreSQL may run as a nested loop over a
@@ -233,13 +253,23 @@ static mns_err set_status(struct mns_vault *v, int64_t id, const char *status)
 
 mns_err imports_recover(struct mns_vault *v)
 {
-    /* a restart loses the readers of imports still receiving: they cannot go on */
     struct mns_stmt *s;
-    bool row;
+    bool row, emptied = false;
     int64_t ids[64];
     size_t n = 0;
-    mns_err err = mns_store_prepare(v->store, &s, "SELECT id FROM imports WHERE status = 'receiving' LIMIT 64");
+    mns_err err = mns_store_staging_open(v->store, &emptied);
     if (err != MNS_OK)
+        return err;
+    if (emptied) {
+        /* the staging was damaged and started anew: what imports had staged is gone */
+        if ((err = mns_store_prepare(v->store, &s,
+                                     "UPDATE imports SET status = 'interrupted', finished_at = ? "
+                                     "WHERE status IN ('receiving', 'checked')")) != MNS_OK)
+            return err;
+        return run_or_reset(s, mns_stmt_bind_int64(s, 1, mns_now_ms()));
+    }
+    /* a restart loses the readers of imports still receiving: they cannot go on */
+    if ((err = mns_store_prepare(v->store, &s, "SELECT id FROM imports WHERE status = 'receiving' LIMIT 64")) != MNS_OK)
         return err;
     while ((err = mns_stmt_step(s, &row)) == MNS_OK && row && n < 64)
         ids[n++] = mns_stmt_int64(s, 0);
@@ -1480,6 +1510,20 @@ mns_err mns_vault_import_store(struct mns_vault *v, const struct mns_actor *acto
         (payees && (err = require_file(&a, "payee", em)) != MNS_OK))
         goto out;
     if ((err = act_begin(&a)) != MNS_OK)
+        goto out;
+    /* every checked row still staged? (not in a store restored from a
+     * backup, which holds no staging, or after a lost staging file) */
+    if ((err = mns_store_prepare(v->store, &s, "SELECT count(*) FROM import_rows WHERE import_id = ?")) != MNS_OK)
+        goto out;
+    int64_t staged = -1;
+    if ((err = mns_stmt_bind_int64(s, 1, id)) == MNS_OK && (err = mns_stmt_step(s, &row)) == MNS_OK && row)
+        staged = mns_stmt_int64(s, 0);
+    mns_stmt_reset(s);
+    if (err == MNS_OK && staged != persons + deps)
+        err = mns_fail(em, MNS_ERR_STATE, "%lld of the %lld checked rows are no longer staged; import the file again / "
+                       "確認済みの%lld行のうち%lld行しか残っていません。もう一度取り込んでください",
+                       (long long)staged, (long long)(persons + deps), (long long)(persons + deps), (long long)staged);
+    if (err != MNS_OK)
         goto out;
     err = move_rows(v, id, tid, mns_now_ms());
     if (err == MNS_ERR_EXISTS)

@@ -46,6 +46,16 @@ db_query() {
   fi
 }
 
+# staging_query SQL: the same, on the import staging (SQLite: its own file
+# beside the store, mnsafe.db-staging; PostgreSQL: tables of the schema)
+staging_query() {
+  if [ -n "$PG_SCHEMA" ]; then
+    db_query "$1"
+  else
+    sqlite3 "file:$MNSAFE_DATA/mnsafe.db-staging?mode=ro" "$1" 2>/dev/null
+  fi
+}
+
 # db_exec SQL: the same, writing (behind the daemon's back, as a DBA could)
 db_exec() {
   if [ -n "$PG_SCHEMA" ]; then

@@ -168,7 +168,7 @@ if [ "$B1" = "$B0" ]; then
   check "the checked import can still be stored" "$MNSAFE" import store acme "$BIG"
 fi
 expect_eq "then all of it is there" "$((B0 + 30000))" "$(count_db)"
-expect_eq "and no staged copy is left behind" 0 "$(db_query 'SELECT count(*) FROM import_rows')"
+expect_eq "and no staged copy is left behind" 0 "$(staging_query 'SELECT count(*) FROM import_rows')"
 # killed while the file is being received: the import is interrupted, nothing stored
 B0=$(count_db)
 ( "$MNSAFE" import --tenant acme "$T_WORK/big.csv" --purpose withholding_slip --chunk 16384 --store >/dev/null 2>&1 & )
@@ -184,7 +184,7 @@ check "restarted again" start_daemon --dev
 login clerk1 "$CLERK_PW"
 expect_eq "killed while receiving: nothing stored" "$B0" "$(count_db)"
 expect_eq "and the import marked interrupted, its staged rows gone" "interrupted 0" \
-  "$("$MNSAFE" import list acme | json_get 'j["imports"][0]["status"]') $(db_query 'SELECT count(*) FROM import_rows')"
+  "$("$MNSAFE" import list acme | json_get 'j["imports"][0]["status"]') $(staging_query 'SELECT count(*) FROM import_rows')"
 
 # ---- 4. exports: age, zip, masked, JIS X 0208 ----------------------------------
 age-keygen -o "$T_WORK/key.txt" 2>/dev/null

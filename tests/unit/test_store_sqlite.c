@@ -176,8 +176,9 @@ static bool dropped_later(const char *name)
     return false;
 }
 
-/* Checks that every "CREATE TABLE x" / "CREATE INDEX x" in sql exists after
- * migrating, or is gone if a later step drops it; returns how many. */
+/* Checks that every "CREATE TABLE x" / "CREATE INDEX x ON t" in sql exists
+ * after migrating, or is gone if a later step drops x (or t); returns how
+ * many. */
 static int each_created(const char *sql, struct mns_store *st)
 {
     static const char *const kw[] = {"CREATE TABLE ", "CREATE INDEX "};
@@ -193,7 +194,14 @@ static int each_created(const char *sql, struct mns_store *st)
                 name[len++] = *p++;
             name[len] = '\0';
             assert_true(len > 0);
-            int want = k == 0 && dropped_later(name) ? 0 : 1;
+            /* an index goes with its table */
+            char table[64];
+            size_t tlen = 0;
+            if (k == 1 && strncmp(p, " ON ", 4) == 0)
+                for (const char *q = p + 4; tlen + 1 < sizeof(table) && ((*q >= 'a' && *q <= 'z') || *q == '_');)
+                    table[tlen++] = *q++;
+            table[tlen] = '\0';
+            int want = dropped_later(k == 0 ? name : table) ? 0 : 1;
             if (query_int(st, "SELECT COUNT(*) FROM sqlite_master WHERE name = ?", name) != want)
                 fail_msg("%s %s %s after migrate", kw[k], name, want ? "missing" : "still there");
             n++;

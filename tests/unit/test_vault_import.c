@@ -2,8 +2,8 @@
  * test_vault_import.c: CSV imports through the vault API: header names and
  * mappings, dates in the notations payroll files use, purposes and kinds,
  * a file fed one byte at a time, the state machine (store once, discard,
- * only the clerk who began it), options refused, and a restart that
- * interrupts an import still receiving.
+ * only the clerk who began it), options refused, a restart that
+ * interrupts an import still receiving, and the staging emptied.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -193,6 +194,15 @@ static void test_states_and_refusals(void **state)
     vf_free(f);
 }
 
+/* A second connection to the store behind the vault, with the import staging. */
+static vf_db *staging_db(struct vf *f)
+{
+    vf_db *db = vf_db_open(f, true);
+    if (mns_store_staging_open(db, NULL) != MNS_OK)
+        fail_msg("open the import staging: %s", mns_store_errmsg(db));
+    return db;
+}
+
 static void test_restart_interrupts(void **state)
 {
     struct vf *f = vf_new_world("import-restart");
@@ -209,19 +219,161 @@ static void test_restart_interrupts(void **state)
     assert_int_equal(mns_vault_import_data(f->v, &f->clerk, "acme", id, text, strlen(text), false, &res, &em), MNS_OK);
     assert_int_equal(json_integer_value(json_object_get(res, "valid_persons")), 1);
     json_decref(res);
-    vf_db *db = vf_db_open(f, true);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 1);
+    /* and a second import checked, waiting to be stored */
+    vf_number(n, 7301);
+    snprintf(text, sizeof(text), "氏名,個人番号\n再起動 二,%s\n", n);
+    int64_t checked = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"]}");
+    json_decref(feed(f, checked, text, 0));
+    vf_db *db = staging_db(f);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 2);
+    bool pg = vf_db_is_pg(db);
     vf_db_close(db);
     assert_int_equal(vf_reopen(f, &f->cfg, &em), MNS_OK);
     vf_login(f, "clerk", f->pw_clerk, &f->clerk);
     assert_int_equal(mns_vault_import_get(f->v, &f->clerk, "acme", id, 0, 10, &res, &em), MNS_OK);
     assert_string_equal(json_string_value(json_object_get(res, "status")), "interrupted");
     json_decref(res);
-    db = vf_db_open(f, true);
-    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 0);
+    /* the checked one waits on, and stores */
+    assert_int_equal(mns_vault_import_get(f->v, &f->clerk, "acme", checked, 0, 10, &res, &em), MNS_OK);
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "checked");
+    json_decref(res);
+    db = staging_db(f);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 1);
     assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 0);
     vf_db_close(db);
     assert_int_equal(mns_vault_import_data(f->v, &f->clerk, "acme", id, "x", 1, true, &res, &em), MNS_ERR_STATE);
+    assert_int_equal(mns_vault_import_store(f->v, &f->clerk, "acme", checked, false, &res, &em), MNS_OK);
+    json_decref(res);
+    if (pg) {
+        vf_free(f);
+        return;
+    }
+    /* SQLite's staging file, written without syncs, damaged as a crash of
+     * the machine could leave it: started anew at the next start, its
+     * checked import interrupted, the store untouched */
+    vf_number(n, 7302);
+    snprintf(text, sizeof(text), "氏名,個人番号\n再起動 三,%s\n", n);
+    int64_t lost = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"]}");
+    json_decref(feed(f, lost, text, 0));
+    mns_vault_free(f->v);
+    f->v = NULL;
+    char path[800];
+    snprintf(path, sizeof(path), "%s-staging", f->db);
+    FILE *out = fopen(path, "r+b");
+    assert_non_null(out);
+    unsigned char junk[4096];
+    memset(junk, 0xA5, sizeof(junk));
+    assert_int_equal(fseek(out, 4096, SEEK_SET), 0); /* page 2: a table's root */
+    assert_int_equal(fwrite(junk, 1, sizeof(junk), out), sizeof(junk));
+    assert_int_equal(fclose(out), 0);
+    assert_int_equal(vf_reopen(f, &f->cfg, &em), MNS_OK);
+    vf_login(f, "clerk", f->pw_clerk, &f->clerk);
+    assert_int_equal(mns_vault_import_get(f->v, &f->clerk, "acme", lost, 0, 10, &res, &em), MNS_OK);
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "interrupted");
+    json_decref(res);
+    db = staging_db(f);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 1);
+    vf_db_close(db);
+    /* and the file imports again */
+    int64_t again = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"]}");
+    json_decref(feed(f, again, text, 0));
+    assert_int_equal(mns_vault_import_store(f->v, &f->clerk, "acme", again, false, &res, &em), MNS_OK);
+    json_decref(res);
+    vf_free(f);
+}
+
+/* The size of the staging file beside the SQLite store; -1 if none. */
+static long long staging_size(struct vf *f)
+{
+    char path[800];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s-staging", f->db);
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static json_t *checked_import(struct vf *f, int64_t *id, unsigned first, unsigned count, const char *tag)
+{
+    char text[4096], n[13];
+    size_t len = (size_t)snprintf(text, sizeof(text), "従業員番号,氏名,個人番号\n");
+    for (unsigned i = 0; i < count; i++) {
+        vf_number(n, first + i);
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%u,%s %u,%s\n", tag, i, tag, i, n);
+    }
+    *id = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"]}");
+    return feed(f, *id, text, 0);
+}
+
+/*
+ * The staged copies go when an import ends: all of the staging at once (its
+ * file overwritten and truncated) when no other import has rows in it, row
+ * by row when another does (whose rows stay, and store later). A store act
+ * that finds fewer staged rows than were checked stores nothing.
+ */
+static void test_staging_emptied(void **state)
+{
+    struct vf *f = vf_new_world("import-staging");
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    int64_t a, b, c;
+    (void)state;
+    long long empty = staging_size(f); /* as the vault opened it: the tables, no rows */
+    json_decref(checked_import(f, &a, 7400, 30, "A"));
+    json_decref(checked_import(f, &b, 7500, 20, "B"));
+    vf_db *db = staging_db(f);
+    bool pg = vf_db_is_pg(db);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 50);
+    vf_db_close(db);
+    if (!pg)
+        assert_true(staging_size(f) > empty);
+
+    /* A stored while B waits: only A's rows go */
+    assert_int_equal(mns_vault_import_store(f->v, &f->clerk, "acme", a, false, &res, &em), MNS_OK);
+    assert_int_equal(json_integer_value(json_object_get(res, "stored_persons")), 30);
+    json_decref(res);
+    db = staging_db(f);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows WHERE import_id = ?", 1, a, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_purposes WHERE import_id = ?", 1, a, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows WHERE import_id = ?", 1, b, 0), 20);
+    vf_db_close(db);
+    if (!pg)
+        assert_true(staging_size(f) > empty);
+
+    /* B, the last one staged: the staging is emptied whole */
+    assert_int_equal(mns_vault_import_store(f->v, &f->clerk, "acme", b, false, &res, &em), MNS_OK);
+    json_decref(res);
+    db = staging_db(f);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows", 0, 0, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_purposes", 0, 0, 0), 0);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 50);
+    vf_db_close(db);
+    if (!pg)
+        assert_int_equal(staging_size(f), empty);
+    /* and it takes the next import as before */
+    json_t *sum = checked_import(f, &c, 7600, 5, "C");
+    assert_int_equal(json_integer_value(json_object_get(sum, "valid_persons")), 5);
+    json_decref(sum);
+
+    /* rows checked but no longer staged (as in a store restored from a
+     * backup): the store act refuses, and nothing lands */
+    db = staging_db(f);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM import_rows WHERE import_id = ?", 1, c, 0), 5);
+    vf_db_exec(db, "DELETE FROM import_rows WHERE row_no > 3");
+    vf_db_close(db);
+    mns_err err = mns_vault_import_store(f->v, &f->clerk, "acme", c, false, &res, &em);
+    if (err != MNS_ERR_STATE)
+        fail_msg("store with rows missing: %s (%s)", mns_err_name(err), em.text);
+    assert_non_null(strstr(em.text, "2 of the 5 checked rows"));
+    assert_non_null(strstr(em.text, "もう一度取り込んでください"));
+    db = staging_db(f);
+    assert_int_equal(vf_db_int(db, "SELECT count(*) FROM persons", 0, 0, 0), 50);
+    vf_db_close(db);
+    assert_int_equal(mns_vault_import_get(f->v, &f->clerk, "acme", c, 0, 10, &res, &em), MNS_OK);
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "checked");
+    json_decref(res);
+    assert_int_equal(mns_vault_import_discard(f->v, &f->clerk, "acme", c, &em), MNS_OK);
+    if (!pg)
+        assert_int_equal(staging_size(f), empty);
     vf_free(f);
 }
 
@@ -231,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_columns_dates_and_streaming),
         cmocka_unit_test(test_states_and_refusals),
         cmocka_unit_test(test_restart_interrupts),
+        cmocka_unit_test(test_staging_emptied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
