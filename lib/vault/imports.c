@@ -742,15 +742,20 @@ static mns_err stage_row(struct import_stream *st, uint64_t row_no, const struct
     {
         struct mns_stmt *s;
         bool row = false;
+        /* by the person's code first: the staged rows of one code are a
+         * few, found by import_rows_code; without it every dependent row
+         * scanned all of the import's rows (40,000 rows: 77 s) */
         if ((err = mns_store_prepare(v->store, &s,
-                                     "SELECT 1 FROM import_rows WHERE import_id = ? AND person_id = ? AND number_bidx = ? "
+                                     "SELECT 1 FROM import_rows WHERE import_id = ? AND employee_code = ? AND person_id = ? "
+                                     "AND number_bidx = ? "
                                      "UNION ALL SELECT 1 FROM dependents WHERE person_id = ? AND number_bidx = ?")) != MNS_OK)
             goto out;
         err = mns_stmt_bind_int64(s, 1, st->id);
-        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 2, pid);
-        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 3, bidx, sizeof(bidx));
-        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 4, pid);
-        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 5, bidx, sizeof(bidx));
+        if (err == MNS_OK) err = mns_stmt_bind_text(s, 2, r->code, -1);
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 3, pid);
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 4, bidx, sizeof(bidx));
+        if (err == MNS_OK) err = mns_stmt_bind_int64(s, 5, pid);
+        if (err == MNS_OK) err = mns_stmt_bind_blob(s, 6, bidx, sizeof(bidx));
         if (err == MNS_OK)
             err = mns_stmt_step(s, &row);
         mns_stmt_reset(s);

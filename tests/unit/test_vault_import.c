@@ -194,6 +194,54 @@ static void test_states_and_refusals(void **state)
     vf_free(f);
 }
 
+/* A person's dependent twice in the file, and again in a later file: refused
+ * both times; the same number under another person is that person's. */
+static void test_dependent_duplicates(void **state)
+{
+    struct vf *f = vf_new_world("import-deps");
+    json_t *res = NULL;
+    mns_errmsg em = {""};
+    char n[3][13], text[1024];
+    (void)state;
+    for (unsigned i = 0; i < 3; i++)
+        vf_number(n[i], 7700 + i);
+    snprintf(text, sizeof(text),
+             "従業員番号,氏名,個人番号,続柄\n"
+             "D1,親 一,%s,本人\n"
+             "D1,子 一,%s,子\n"
+             "D1,子 一（重複）,%s,子\n"
+             "D2,親 二,%s,本人\n"
+             "D2,子 二,%s,子\n",
+             n[0], n[1], n[1], n[2], n[1]);
+    int64_t id = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"]}");
+    json_t *sum = feed(f, id, text, 0);
+    assert_int_equal(json_integer_value(json_object_get(sum, "valid_persons")), 2);
+    assert_int_equal(json_integer_value(json_object_get(sum, "valid_dependents")), 2);
+    assert_int_equal(json_integer_value(json_object_get(sum, "invalid_rows")), 1);
+    json_decref(sum);
+    assert_int_equal(mns_vault_import_get(f->v, &f->clerk, "acme", id, 0, 10, &res, &em), MNS_OK);
+    json_t *e = json_array_get(json_object_get(res, "errors"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "duplicate_dependent");
+    assert_int_equal(json_integer_value(json_object_get(e, "row")), 4);
+    assert_null(json_array_get(json_object_get(res, "errors"), 1));
+    json_decref(res);
+    assert_int_equal(mns_vault_import_store(f->v, &f->clerk, "acme", id, true, &res, &em), MNS_OK);
+    assert_int_equal(json_integer_value(json_object_get(res, "stored_dependents")), 2);
+    json_decref(res);
+    /* the stored dependent again, under its person's code */
+    snprintf(text, sizeof(text), "従業員番号,氏名,個人番号,続柄\nD1,子 一,%s,子\n", n[1]);
+    int64_t again = begin(f, &f->clerk, "{\"purposes\":[\"withholding_slip\"]}");
+    sum = feed(f, again, text, 0);
+    assert_int_equal(json_integer_value(json_object_get(sum, "invalid_rows")), 1);
+    json_decref(sum);
+    assert_int_equal(mns_vault_import_get(f->v, &f->clerk, "acme", again, 0, 10, &res, &em), MNS_OK);
+    e = json_array_get(json_object_get(res, "errors"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "duplicate_dependent");
+    assert_int_equal(json_integer_value(json_object_get(e, "row")), 2);
+    json_decref(res);
+    vf_free(f);
+}
+
 /* A second connection to the store behind the vault, with the import staging. */
 static vf_db *staging_db(struct vf *f)
 {
@@ -384,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_states_and_refusals),
         cmocka_unit_test(test_restart_interrupts),
         cmocka_unit_test(test_staging_emptied),
+        cmocka_unit_test(test_dependent_duplicates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
