@@ -20,7 +20,9 @@
 # targets (within 2x of the floor, >= 10x pgcrypto, RSS < 64 MiB). Missing a
 # target is reported, not an error; a failed check (row counts) is.
 #
-#   bench/csv_import.sh [BUILD_DIR]     env: BENCH_CSV_PERSONS, BENCH_PG_PERSONS
+#   bench/csv_import.sh [BUILD_DIR]     env: BENCH_CSV_PERSONS, BENCH_PG_PERSONS,
+#                                       BENCH_CSV_PERF=FILE (perf record of the daemon's import),
+#                                       BENCH_CSV_DEPENDENTS=0 (skip the run with dependents)
 set -u -o pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-${MNS_BUILD_DIR:-$root/build}}
@@ -95,15 +97,57 @@ init_dev >/dev/null || exit 2
 start_daemon --dev --no-https >/dev/null || exit 2
 setup_tenant >/dev/null 2>&1 || exit 2
 login clerk1 "$CLERK_PW"
+PERF_PID=""
+if [ -n "${BENCH_CSV_PERF:-}" ]; then
+  # a profile of the daemon for the import only (docs/benchmarks.md, Profiling)
+  perf record -q --call-graph dwarf -F 499 -p "$DAEMON_PID" -o "$BENCH_CSV_PERF" >/dev/null 2>&1 &
+  PERF_PID=$!; sleep 1
+fi
 t0=$(now)
 /usr/bin/time -v -o "$W/mnsafe.time" "$MNSAFE" import --tenant acme "$W/persons.csv" --purpose withholding_slip \
   --chunk 4194304 --store >"$W/mnsafe.out" 2>&1
 RC=$?
 t1=$(now)
+[ -n "$PERF_PID" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null; }
 MN_S=$(echo "$t1 - $t0" | bc -l); MN_CLIENT_RSS=$(rss_of_time "$W/mnsafe.time")
 MN_SERVER_RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DAEMON_PID/status")
 MN_ROWS=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) FROM persons")
 stop_daemon >/dev/null
+
+# ---- mnsafe with dependents: N rows, each person followed by one dependent (a
+# dependent row is checked against its person's other staged rows: this run
+# shows that check stays linear) ------------------------------------------------------
+DEP_S=0; DEP_ROWS=0; DEP_RC=0
+if [ "${BENCH_CSV_DEPENDENTS:-1}" = 1 ]; then
+  python3 - "$W/families.csv" "$N" <<'PY'
+import random, sys
+random.seed(2027)
+w = [6,5,4,3,2,7,6,5,4,3,2]
+n = int(sys.argv[2]) // 2; seen = set()
+def num():
+    while True:
+        p = "%011d" % random.randrange(10**11)
+        r = sum(int(d) * x for d, x in zip(p, w)) % 11
+        x = p + str(0 if r <= 1 else 11 - r)
+        if x not in seen:
+            seen.add(x)
+            return x
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("従業員番号,氏名,生年月日,個人番号,続柄\n")
+    for i in range(n):
+        f.write(f"E{i:07d},社員 {i},{1950 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d},{num()},本人\n")
+        f.write(f"E{i:07d},家族 {i},{1950 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d},{num()},配偶者\n")
+PY
+  export MNSAFE_DATA="$W/data-families" MNSAFE_SESSION="$W/session-families"
+  init_dev >/dev/null && start_daemon --dev --no-https >/dev/null && setup_tenant >/dev/null 2>&1 && login clerk1 "$CLERK_PW"
+  t0=$(now)
+  "$MNSAFE" import --tenant acme "$W/families.csv" --purpose withholding_slip --chunk 4194304 --store >"$W/families.out" 2>&1
+  DEP_RC=$?
+  t1=$(now)
+  DEP_S=$(echo "$t1 - $t0" | bc -l)
+  DEP_ROWS=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM dependents)")
+  stop_daemon >/dev/null
+fi
 
 # ---- mnsafe on PostgreSQL (issue 10: the same import, the store on a
 # throwaway PostgreSQL server, TLS with verify-full as in the tests) --------------------
@@ -133,13 +177,14 @@ fi
 
 # ---- the table --------------------------------------------------------------------------
 python3 - "$N" "$SIZE" "$FLOOR_S" "$FLOOR_RSS" "$FLOOR_ROWS" "${PG_S:-0}" "$PG_ROWS" "$PGN" "$MN_S" "$MN_CLIENT_RSS" \
-  "$MN_SERVER_RSS" "$MN_ROWS" "$RC" "$PGM_S" "$PGM_ROWS" "$PGM_RC" "${PGM_RSS:-0}" <<'PY'
+  "$MN_SERVER_RSS" "$MN_ROWS" "$RC" "$PGM_S" "$PGM_ROWS" "$PGM_RC" "${PGM_RSS:-0}" "$DEP_S" "${DEP_ROWS:-0}" "$DEP_RC" <<'PY'
 import sys
 n, size = int(sys.argv[1]), int(sys.argv[2])
 fs, frss, frows = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 ps, prows, pgn = float(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 ms, mcrss, msrss, mrows, rc = float(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11] or 0), int(sys.argv[12]), int(sys.argv[13])
 pms, pmrows, pmrc, pmrss = float(sys.argv[14]), int(sys.argv[15] or 0), int(sys.argv[16]), int(sys.argv[17] or 0)
+ds, drows, drc = float(sys.argv[18]), int(sys.argv[19] or 0), int(sys.argv[20])
 print(f"\nCSV import of {n} persons ({size / 2**20:.1f} MiB)")
 print(f"{'':34} {'persons/s':>11} {'wall s':>8} {'peak RSS':>12}")
 print(f"{'floor: sqlite3 .import, plaintext':34} {frows / fs:>11.0f} {fs:>8.2f} {frss / 1024:>9.1f} MiB")
@@ -148,6 +193,8 @@ if ps > 0:
 else:
     print(f"{'pgcrypto':34} {'not run':>11}")
 print(f"{'mnsafe import --store':34} {mrows / ms if rc == 0 else 0:>11.0f} {ms:>8.2f} {mcrss / 1024:>6.1f} MiB client, {msrss / 1024:.1f} MiB daemon")
+if ds > 0:
+    print(f"{'mnsafe, half of the rows dependents':34} {drows / ds if drc == 0 else 0:>11.0f} {ds:>8.2f}   (rows/s)")
 if pms > 0:
     print(f"{'mnsafe import --store, PostgreSQL':34} {pmrows / pms if pmrc == 0 else 0:>11.0f} {pms:>8.2f} {'':>10} {pmrss / 1024:.1f} MiB daemon")
 ratio_floor = (frows / fs) / (mrows / ms) if rc == 0 and mrows else float("inf")
@@ -156,7 +203,8 @@ rss = max(mcrss, msrss) / 1024
 print(f"\nmnsafe is {ratio_floor:.2f}x the floor's time (target <= 2x: {'met' if ratio_floor <= 2 else 'NOT met'}); "
       f"{ratio_pg:.1f}x pgcrypto's rate (target >= 10x: {'met' if ratio_pg >= 10 else 'NOT met'}); "
       f"peak RSS {rss:.1f} MiB (target < 64: {'met' if rss < 64 else 'NOT met'})")
-ok = rc == 0 and mrows == n and frows == n and (ps == 0 or prows == pgn) and (pms == 0 or (pmrc == 0 and pmrows == n))
+ok = rc == 0 and mrows == n and frows == n and (ps == 0 or prows == pgn) and (pms == 0 or (pmrc == 0 and pmrows == n)) \
+    and (ds == 0 or (drc == 0 and drows == n // 2 * 2))
 print(f"RESULT mnsafe_per_s={mrows / ms if rc == 0 else 0:.0f} baseline_per_s={frows / fs:.0f} ratio={ratio_floor:.2f} "
       f"ratio_median={ratio_floor:.2f} target_met={'yes' if ratio_floor <= 2 and ratio_pg >= 10 and rss < 64 else 'no'} "
       f"checks={'ok' if ok else 'FAILED'}")
