@@ -114,6 +114,20 @@ MN_SERVER_RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DAEMON_
 MN_ROWS=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT count(*) FROM persons")
 stop_daemon >/dev/null
 
+# import_in_new_daemon NAME CSV: a new data dir ($W/data-NAME), daemon, tenant and
+# clerk, then `mnsafe import CSV --store` timed; sets IMPORT_RC and IMPORT_S and
+# leaves the daemon running (its RSS and rows are read before stop_daemon)
+import_in_new_daemon() {
+  export MNSAFE_DATA="$W/data-$1" MNSAFE_SESSION="$W/session-$1"
+  init_dev >/dev/null && start_daemon --dev --no-https >/dev/null && setup_tenant >/dev/null 2>&1 && login clerk1 "$CLERK_PW"
+  local t0 t1
+  t0=$(now)
+  "$MNSAFE" import --tenant acme "$2" --purpose withholding_slip --chunk 4194304 --store >"$W/$1.out" 2>&1
+  IMPORT_RC=$?
+  t1=$(now)
+  IMPORT_S=$(echo "$t1 - $t0" | bc -l)
+}
+
 # ---- mnsafe with dependents: N rows, each person followed by one dependent (a
 # dependent row is checked against its person's other staged rows: this run
 # shows that check stays linear) ------------------------------------------------------
@@ -138,13 +152,8 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
         f.write(f"E{i:07d},社員 {i},{1950 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d},{num()},本人\n")
         f.write(f"E{i:07d},家族 {i},{1950 + i % 50}-{1 + i % 12:02d}-{1 + i % 28:02d},{num()},配偶者\n")
 PY
-  export MNSAFE_DATA="$W/data-families" MNSAFE_SESSION="$W/session-families"
-  init_dev >/dev/null && start_daemon --dev --no-https >/dev/null && setup_tenant >/dev/null 2>&1 && login clerk1 "$CLERK_PW"
-  t0=$(now)
-  "$MNSAFE" import --tenant acme "$W/families.csv" --purpose withholding_slip --chunk 4194304 --store >"$W/families.out" 2>&1
-  DEP_RC=$?
-  t1=$(now)
-  DEP_S=$(echo "$t1 - $t0" | bc -l)
+  import_in_new_daemon families "$W/families.csv"
+  DEP_RC=$IMPORT_RC DEP_S=$IMPORT_S
   DEP_ROWS=$(sqlite3 "file:$MNSAFE_DATA/mnsafe.db?mode=ro" "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM dependents)")
   stop_daemon >/dev/null
 fi
@@ -158,13 +167,8 @@ if [ "${BENCH_CSV_POSTGRESQL:-1}" = 1 ] && [ -n "$PGBIN" ]; then
     PGM_ADMIN=$(sed -n 's/^URL=//p' "$PGM_STATE")
     psql -qAt "$PGM_ADMIN" -c "CREATE SCHEMA bench_csv" >/dev/null
     export MNSAFE_STORE="$(sed -n 's/^TLS_URL=//p' "$PGM_STATE")&options=-csearch_path%3Dbench_csv"
-    export MNSAFE_DATA="$W/data-pg" MNSAFE_SESSION="$W/session-pg"
-    init_dev >/dev/null && start_daemon --dev --no-https >/dev/null && setup_tenant >/dev/null 2>&1 && login clerk1 "$CLERK_PW"
-    t0=$(now)
-    "$MNSAFE" import --tenant acme "$W/persons.csv" --purpose withholding_slip --chunk 4194304 --store >"$W/mnsafe-pg.out" 2>&1
-    PGM_RC=$?
-    t1=$(now)
-    PGM_S=$(echo "$t1 - $t0" | bc -l)
+    import_in_new_daemon pg "$W/persons.csv"
+    PGM_RC=$IMPORT_RC PGM_S=$IMPORT_S
     PGM_RSS=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$DAEMON_PID/status")
     PGM_ROWS=$(PGOPTIONS="-c search_path=bench_csv" psql -qAt "$PGM_ADMIN" -c "SELECT count(*) FROM persons")
     stop_daemon >/dev/null
